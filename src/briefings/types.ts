@@ -1,0 +1,55 @@
+import type { Actor, Summary } from '../analysis/types.ts';
+import type { Report } from '../reports/types.ts';
+
+export type Schedule =
+  /** Every day at HH:MM local time in `timezone` (IANA). */
+  | { kind: 'daily'; time: string; timezone: string }
+  /** A 5-field cron expression evaluated in `timezone`. */
+  | { kind: 'cron'; cron: string; timezone: string };
+
+export interface SubscriptionFilters {
+  /** Topics or keywords; a report matches when any appears in its title, tags or text. */
+  topics: string[];
+  actors: string[];
+  regions: string[];
+  sources: string[];
+}
+
+export type BriefingFormat = 'compact' | 'full';
+export type EmptyPolicy = 'skip' | 'notice';
+
+export interface Subscription {
+  id: string;
+  guildId: string;
+  channelId: string;
+  schedule: Schedule;
+  filters: SubscriptionFilters;
+  format: BriefingFormat;
+  emptyPolicy: EmptyPolicy;
+  createdBy: string;
+  createdAt: string;
+  paused?: { reason: string; at: string };
+  /** Reports ingested after this instant are new for the subscription (advanced after each delivery). */
+  cursor: string;
+  lastDelivery?: { occurrence: string; at: string; messageIds: string[] };
+}
+
+export interface BriefingItem {
+  report: Report;
+  summary: Summary;
+  actors: Actor[];
+}
+
+/** Transport-neutral briefing: the Discord renderer and the terminal renderer both take this. */
+export interface Briefing {
+  title: string;
+  /** ISO date of the occurrence in the subscription's timezone, e.g. 2026-11-27. */
+  date: string;
+  timezone: string;
+  format: BriefingFormat;
+  /** The day's most present actors across the items. */
+  topActors: Array<{ name: string; type: Actor['type']; reports: number }>;
+  items: BriefingItem[];
+  /** Set when there was nothing new and the policy is `notice`. */
+  emptyNotice?: string;
+}

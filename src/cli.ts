@@ -1,0 +1,64 @@
+import { Command, CommanderError } from 'commander';
+import { createApp, type App } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { isUserError } from './core/errors.ts';
+import { registerStart } from './cli/start.ts';
+import { registerReports } from './cli/reports.ts';
+import { registerAnalysis } from './cli/analysis.ts';
+import { registerUsage } from './cli/usage.ts';
+import { registerDiscord } from './cli/discord.ts';
+import { registerBrief } from './cli/brief.ts';
+
+/** What every CLI module gets: a lazily built app (so `--help` needs no store) and the output stream. */
+export interface CliDeps {
+  openApp(): Promise<App>;
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+}
+
+export function buildProgram(deps: CliDeps): Command {
+  const program = new Command()
+    .name('sitrep')
+    .description('Geopolitical analysis reports turned into Discord briefings: summaries and key actors.')
+    .showHelpAfterError()
+    .exitOverride();
+  registerStart(program, deps);
+  registerReports(program, deps);
+  registerAnalysis(program, deps);
+  registerUsage(program, deps);
+  registerDiscord(program, deps);
+  registerBrief(program, deps);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let app: App | undefined;
+  const deps: CliDeps = {
+    async openApp() {
+      app ??= await createApp(loadConfig());
+      return app;
+    },
+    out: process.stdout,
+    err: process.stderr,
+  };
+  try {
+    await buildProgram(deps).parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof ConfigError || isUserError(error)) {
+      process.stderr.write(`sitrep: ${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`sitrep: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  } finally {
+    // Long-running commands (start) resolve only when they are told to stop.
+    await app?.close();
+  }
+}
+
+const isEntryPoint = process.argv[1] && /(?:cli\.ts|sitrep(?:\.js)?)$/.test(process.argv[1]);
+if (isEntryPoint) {
+  process.exitCode = await main(process.argv);
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = z.coerce.number().int().positive();
+
+const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
+
+/** Every environment variable Sitrep reads. `.env.example` documents each one. */
+export const configSchema = z.object({
+  DISCORD_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(20, 'must be a bot token from the Discord developer portal').optional()),
+  DISCORD_APPLICATION_ID: z.preprocess(emptyAsUndefined, z.string().regex(/^\d{15,21}$/, 'must be a numeric snowflake').optional()),
+  DISCORD_API_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default('https://discord.com/api')),
+  DISCORD_DEV_GUILD_ID: z.preprocess(emptyAsUndefined, z.string().regex(/^\d{15,21}$/, 'must be a numeric snowflake').optional()),
+
+  STORE_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^(sqlite|redis|rediss|postgres|postgresql):\/\//, 'must start with sqlite://, redis://, rediss:// or postgres://')
+      .default('sqlite://./data/sitrep.sqlite'),
+  ),
+  BRIEFS_DIR: z.preprocess(emptyAsUndefined, z.string().default('./briefs')),
+
+  OPENAI_API_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  OPENAI_BASE_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).optional()),
+  OPENAI_MODEL: z.preprocess(emptyAsUndefined, z.string().default('gpt-4o-mini')),
+  LLM_TIMEOUT_MS: z.preprocess(emptyAsUndefined, positiveInt.default(60_000)),
+  LLM_MAX_RETRIES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(10).default(2)),
+  LLM_CONTEXT_TOKENS: z.preprocess(emptyAsUndefined, positiveInt.default(12_000)),
+
+  FETCH_TIMEOUT_MS: z.preprocess(emptyAsUndefined, positiveInt.default(15_000)),
+  FETCH_MAX_BYTES: z.preprocess(emptyAsUndefined, positiveInt.default(5 * 1024 * 1024)),
+  FETCH_MAX_REDIRECTS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(20).default(5)),
+  FETCH_ALLOW_PRIVATE: z.preprocess(emptyAsUndefined, bool.default(false)),
+  FEED_POLL_MINUTES: z.preprocess(emptyAsUndefined, positiveInt.default(15)),
+
+  BRIEFING_GRACE_HOURS: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(48).default(6)),
+
+  LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once; throws a ConfigError that lists every problem, not just the first. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+}
+
+/** Whether an LLM is configured: a key, or a base URL alone for local servers (Ollama, vLLM, LM Studio). */
+export function llmConfigured(config: Config): boolean {
+  return Boolean(config.OPENAI_API_KEY || config.OPENAI_BASE_URL);
+}

@@ -1,0 +1,34 @@
+/**
+ * Transport-neutral output of commands and briefings. `src/discord/render` turns it into embeds within
+ * Discord's limits; `src/terminal` prints it as text. Nothing here knows Discord's limits.
+ */
+export interface CardField {
+  name: string;
+  value: string;
+  inline?: boolean;
+}
+
+export interface Card {
+  title?: string;
+  url?: string;
+  /** Author line above the title, e.g. the source. */
+  author?: string;
+  description?: string;
+  fields?: CardField[];
+  footer?: string;
+  /** ISO 8601. */
+  timestamp?: string;
+  color?: number;
+}
+
+export interface Reply {
+  content?: string;
+  cards?: Card[];
+  /** Only the invoking user sees it (Discord ephemeral). */
+  ephemeral?: boolean;
+}
+
+export interface Choice {
+  name: string;
+  value: string;
+}

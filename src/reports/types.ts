@@ -1,0 +1,52 @@
+/** A titled block of a report: `heading` is null for the lead/untitled opening. */
+export interface ReportSection {
+  heading: string | null;
+  paragraphs: string[];
+}
+
+export interface SeriesInfo {
+  name?: string;
+  issn?: string;
+  volume?: string;
+  issue?: string;
+}
+
+export type ReportOrigin =
+  | { kind: 'file'; path: string }
+  | { kind: 'feed'; feedId: string; feedUrl: string; guid?: string }
+  | { kind: 'url'; url: string };
+
+/** The one model of a report that flows through ingestion, analysis, commands and briefings. */
+export interface Report {
+  /** Stable slug, e.g. `specialeurasia-china-russia-belarus-defence-2023`. */
+  id: string;
+  title: string;
+  /** Publisher or site name, e.g. `SpecialEurasia`. */
+  source: string;
+  url?: string;
+  authors: string[];
+  /** ISO 8601 timestamp, when known. */
+  publishedAt?: string;
+  series?: SeriesInfo;
+  tags: string[];
+  regions: string[];
+  /** Standfirst / dek / abstract given by the publisher, if any (not invented). */
+  standfirst?: string;
+  /** Image caption or credit lines removed from the body, kept as metadata. */
+  captions?: string[];
+  sections: ReportSection[];
+  /** Body as plain text: sections joined, headings on their own lines, no metadata or boilerplate. */
+  text: string;
+  /** sha256 hex of the normalised content (title + text); changes when the content changes. */
+  contentHash: string;
+  /** ISO 8601 timestamp of the first ingestion; kept when the report is updated. */
+  ingestedAt: string;
+  /** ISO 8601 timestamp of the last content change. */
+  updatedAt: string;
+  origin: ReportOrigin;
+}
+
+/** Sort key used everywhere "latest" matters: published date when known, else ingestion time. */
+export function reportDate(report: Pick<Report, 'publishedAt' | 'ingestedAt'>): string {
+  return report.publishedAt ?? report.ingestedAt;
+}

@@ -1,0 +1,198 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Keyv from 'keyv';
+import KeyvSqlite from '@keyv/sqlite';
+
+export type StoreKind = 'sqlite' | 'redis' | 'postgres';
+
+/**
+ * The one persistence handle every repository is built on. `kv(namespace)` gives a keyv namespace;
+ * `claim` is the atomic "insert if absent" that keyv itself lacks, needed for exactly-once delivery.
+ */
+export interface Store {
+  readonly kind: StoreKind;
+  readonly url: string;
+  kv<V = unknown>(namespace: string): Keyv<V>;
+  /** Atomically records `value` under `key` unless a claim already exists. True when this call won. */
+  claim(key: string, value: unknown): Promise<boolean>;
+  getClaim<V = unknown>(key: string): Promise<V | undefined>;
+  /** Overwrites an existing claim's value (e.g. to record message ids after sending). */
+  updateClaim(key: string, value: unknown): Promise<void>;
+  /** Lists claims whose key starts with `prefix`. */
+  listClaims<V = unknown>(prefix: string): Promise<Array<{ key: string; value: V }>>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Backend {
+  adapter(namespace: string): unknown;
+  claim(key: string, json: string): Promise<boolean>;
+  getClaim(key: string): Promise<string | undefined>;
+  updateClaim(key: string, json: string): Promise<void>;
+  listClaims(prefix: string): Promise<Array<{ key: string; value: string }>>;
+  close(): Promise<void>;
+}
+
+export async function createStore(url: string): Promise<Store> {
+  const kind = storeKind(url);
+  const backend = kind === 'sqlite' ? await sqliteBackend(url) : kind === 'redis' ? await redisBackend(url) : await postgresBackend(url);
+  const namespaces = new Map<string, Keyv>();
+  const store: Store = {
+    kind,
+    url,
+    kv<V>(namespace: string) {
+      let kv = namespaces.get(namespace);
+      if (!kv) {
+        kv = new Keyv({ store: backend.adapter(namespace) as never, namespace, useKeyPrefix: kind !== 'redis' });
+        kv.on('error', () => undefined); // errors surface as rejected promises; the emitter must not crash the process
+        namespaces.set(namespace, kv);
+      }
+      return kv as Keyv<V>;
+    },
+    claim: (key, value) => backend.claim(key, JSON.stringify(value)),
+    async getClaim<V>(key: string) {
+      const raw = await backend.getClaim(key);
+      return raw === undefined ? undefined : (JSON.parse(raw) as V);
+    },
+    updateClaim: (key, value) => backend.updateClaim(key, JSON.stringify(value)),
+    async listClaims<V>(prefix: string) {
+      return (await backend.listClaims(prefix)).map(({ key, value }) => ({ key, value: JSON.parse(value) as V }));
+    },
+    async ping() {
+      const kv = store.kv('health');
+      await kv.set('ping', Date.now());
+      await kv.get('ping');
+    },
+    close: () => backend.close(),
+  };
+  return store;
+}
+
+export function storeKind(url: string): StoreKind {
+  if (url.startsWith('sqlite://')) return 'sqlite';
+  if (url.startsWith('redis://') || url.startsWith('rediss://')) return 'redis';
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return 'postgres';
+  throw new Error(`Unsupported STORE_URL "${url}": use sqlite://PATH, redis://HOST:PORT or postgres://USER@HOST/DB`);
+}
+
+type Query = (sql: string, ...params: unknown[]) => Promise<Array<Record<string, unknown>>>;
+
+async function sqliteBackend(url: string): Promise<Backend> {
+  const path = url.slice('sqlite://'.length);
+  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+  const adapters: KeyvSqlite[] = [];
+  const open = () => {
+    // busyTimeout: several connections share the file; iterationLimit: the default of 10 makes iteration quadratic.
+    const adapter = new KeyvSqlite({ uri: `sqlite://${path}`, busyTimeout: 10_000, iterationLimit: 2_000 });
+    adapter.on('error', () => undefined);
+    adapters.push(adapter);
+    return adapter;
+  };
+  const main = open();
+  const query = main.query as Query;
+  // WAL with synchronous=NORMAL keeps every commit durable against a process kill (-9) while making
+  // small writes fast; journal_mode is a property of the file, so setting it once covers every connection.
+  await query('PRAGMA journal_mode=WAL');
+  await query('CREATE TABLE IF NOT EXISTS claims(key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  return {
+    adapter() {
+      const adapter = open();
+      void (adapter.query as Query)('PRAGMA synchronous=NORMAL').catch(() => undefined);
+      return adapter;
+    },
+    async claim(key, json) {
+      const rows = await query('INSERT INTO claims(key, value) VALUES(?, ?) ON CONFLICT(key) DO NOTHING RETURNING key', key, json);
+      return rows.length === 1;
+    },
+    async getClaim(key) {
+      const rows = await query('SELECT value FROM claims WHERE key = ?', key);
+      return rows[0]?.value as string | undefined;
+    },
+    async updateClaim(key, json) {
+      await query('UPDATE claims SET value = ? WHERE key = ?', json, key);
+    },
+    async listClaims(prefix) {
+      const rows = await query("SELECT key, value FROM claims WHERE key >= ? AND key < ? ORDER BY key", prefix, `${prefix}\uffff`);
+      return rows.map((r) => ({ key: String(r.key), value: String(r.value) }));
+    },
+    async close() {
+      await Promise.all(adapters.map((a) => a.disconnect().catch(() => undefined)));
+    },
+  };
+}
+
+async function redisBackend(url: string): Promise<Backend> {
+  const { default: KeyvRedis, createClient } = await import('@keyv/redis');
+  const client = createClient({ url });
+  client.on('error', () => undefined);
+  await client.connect();
+  const claimKey = (key: string) => `sitrep:claim:${key}`;
+  const adapters: Array<{ disconnect(): Promise<void> }> = [];
+  return {
+    adapter(namespace) {
+      const adapter = new KeyvRedis(url, { namespace, useUnlink: true });
+      adapter.on('error', () => undefined);
+      adapters.push(adapter);
+      return adapter;
+    },
+    async claim(key, json) {
+      return (await client.set(claimKey(key), json, { NX: true })) === 'OK';
+    },
+    async getClaim(key) {
+      return (await client.get(claimKey(key))) ?? undefined;
+    },
+    async updateClaim(key, json) {
+      await client.set(claimKey(key), json, { XX: true });
+    },
+    async listClaims(prefix) {
+      const out: Array<{ key: string; value: string }> = [];
+      for await (const keys of client.scanIterator({ MATCH: `${claimKey(prefix).replace(/[*?[\]\\]/g, '\\$&')}*`, COUNT: 500 })) {
+        for (const key of keys) {
+          const value = await client.get(key);
+          if (value !== null) out.push({ key: key.slice(claimKey('').length), value });
+        }
+      }
+      return out.sort((a, b) => (a.key < b.key ? -1 : 1));
+    },
+    async close() {
+      await Promise.all(adapters.map((a) => a.disconnect().catch(() => undefined)));
+      await client.quit().catch(() => undefined);
+    },
+  };
+}
+
+async function postgresBackend(url: string): Promise<Backend> {
+  const { default: KeyvPostgres } = await import('@keyv/postgres');
+  const adapters: Array<{ disconnect(): Promise<void> }> = [];
+  const open = () => {
+    const adapter = new KeyvPostgres({ uri: url });
+    adapter.on('error', () => undefined);
+    adapters.push(adapter);
+    return adapter;
+  };
+  const main = open();
+  const pgQuery = main.query as unknown as (sql: string, values?: unknown[]) => Promise<Array<Record<string, unknown>>>;
+  const query: Query = (sql, ...params) => pgQuery(sql, params);
+  await query('CREATE TABLE IF NOT EXISTS sitrep_claims(key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  return {
+    adapter: () => open(),
+    async claim(key, json) {
+      const rows = await query('INSERT INTO sitrep_claims(key, value) VALUES($1, $2) ON CONFLICT(key) DO NOTHING RETURNING key', key, json);
+      return rows.length === 1;
+    },
+    async getClaim(key) {
+      const rows = await query('SELECT value FROM sitrep_claims WHERE key = $1', key);
+      return rows[0]?.value as string | undefined;
+    },
+    async updateClaim(key, json) {
+      await query('UPDATE sitrep_claims SET value = $1 WHERE key = $2', json, key);
+    },
+    async listClaims(prefix) {
+      const rows = await query('SELECT key, value FROM sitrep_claims WHERE starts_with(key, $1) ORDER BY key', prefix);
+      return rows.map((r) => ({ key: String(r.key), value: String(r.value) }));
+    },
+    async close() {
+      await Promise.all(adapters.map((a) => a.disconnect().catch(() => undefined)));
+    },
+  };
+}
