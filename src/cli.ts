@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { createApp, type App } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -32,6 +33,8 @@ export function buildProgram(deps: CliDeps): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A local .env is read the way Node itself does (variables already set in the environment win).
+  if (existsSync('.env')) process.loadEnvFile('.env');
   let app: App | undefined;
   const deps: CliDeps = {
     async openApp() {
