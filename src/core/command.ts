@@ -1,6 +1,7 @@
 import type { RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import type { App } from '../app.ts';
 import type { Choice, Reply } from './reply.ts';
+import type { BriefingTransport } from '../briefings/transport.ts';
 
 /** A channel option as commands see it, whatever the transport. */
 export interface ChannelRef {
@@ -33,6 +34,8 @@ export interface Platform {
   readonly name: 'discord' | 'terminal';
   /** Checks that `channelId` is a text channel of `guildId` where the bot can View, Send and Embed. */
   channelAccess(guildId: string, channelId: string): Promise<ChannelAccess>;
+  /** Where `/briefing send-now` delivers; absent when the transport cannot post briefings. */
+  readonly briefings?: BriefingTransport;
 }
 
 export interface CommandInput {
