@@ -1,0 +1,186 @@
+import { ChannelType, InteractionContextType, SlashCommandBuilder } from 'discord.js';
+import type { ChannelRef, CommandContext, CommandModule } from '../src/core/command.ts';
+import type { Reply } from '../src/core/reply.ts';
+import { UserError } from '../src/core/errors.ts';
+import type { BriefingFormat, EmptyPolicy, Subscription } from '../src/briefings/types.ts';
+import { presentBriefing } from '../src/briefings/present.ts';
+import { scheduleText, subscriptionDetails } from '../src/commands-support/cards.ts';
+import { channelLabel, channelOption, optionalChoice, optionalList, requireGuild, requireModerator, requiredString } from '../src/commands-support/options.ts';
+import { filterChoices } from '../src/commands-support/reports.ts';
+import { timeZoneChoices } from '../src/commands-support/timezones.ts';
+import { joinList, plural } from '../src/commands-support/format.ts';
+
+const FORMATS: readonly BriefingFormat[] = ['compact', 'full'];
+const EMPTY_POLICIES: readonly EmptyPolicy[] = ['skip', 'notice'];
+const TEXT_CHANNELS = [ChannelType.GuildText, ChannelType.GuildAnnouncement] as const;
+
+const data = new SlashCommandBuilder()
+  .setName('briefing')
+  .setDescription('Daily briefings of new reports in a channel')
+  .setContexts(InteractionContextType.Guild)
+  .addSubcommand((sub) =>
+    sub
+      .setName('subscribe')
+      .setDescription('Post a briefing of new reports in a channel every day (moderators)')
+      .addChannelOption((o) => o.setName('channel').setDescription('Where to post').setRequired(true).addChannelTypes(...TEXT_CHANNELS))
+      .addStringOption((o) =>
+        o.setName('time').setDescription('HH:MM, 24-hour (e.g. 08:00), or a cron expression such as "0 8 * * 1-5"').setRequired(true).setMaxLength(100),
+      )
+      .addStringOption((o) => o.setName('timezone').setDescription('IANA timezone, e.g. Europe/Rome (start typing a city)').setRequired(true).setAutocomplete(true))
+      .addStringOption((o) => o.setName('topics').setDescription('Only reports about these topics or keywords, comma-separated').setMaxLength(300))
+      .addStringOption((o) =>
+        o
+          .setName('format')
+          .setDescription('compact: headlines with a line each; full: summaries and actors (default)')
+          .addChoices({ name: 'compact', value: 'compact' }, { name: 'full', value: 'full' }),
+      )
+      .addStringOption((o) =>
+        o
+          .setName('empty')
+          .setDescription('On days with nothing new (default: skip)')
+          .addChoices({ name: 'skip the day', value: 'skip' }, { name: 'post a short notice', value: 'notice' }),
+      )
+      .addStringOption((o) => o.setName('actors').setDescription('Only reports naming these actors, comma-separated (e.g. China, NATO)').setMaxLength(300))
+      .addStringOption((o) => o.setName('regions').setDescription('Only reports about these regions, comma-separated').setMaxLength(300))
+      .addStringOption((o) => o.setName('sources').setDescription('Only reports from these publishers, comma-separated').setMaxLength(300)),
+  )
+  .addSubcommand((sub) =>
+    sub
+      .setName('unsubscribe')
+      .setDescription('Stop the briefing in a channel (moderators)')
+      .addChannelOption((o) => o.setName('channel').setDescription('The subscribed channel').setRequired(true).addChannelTypes(...TEXT_CHANNELS)),
+  )
+  .addSubcommand((sub) => sub.setName('list').setDescription("This server's briefing subscriptions"))
+  .addSubcommand((sub) =>
+    sub
+      .setName('preview')
+      .setDescription('Preview the next briefing (only you see it)')
+      .addChannelOption((o) => o.setName('channel').setDescription('A subscribed channel (default: this one, or all new reports)').addChannelTypes(...TEXT_CHANNELS)),
+  )
+  .addSubcommand((sub) =>
+    sub
+      .setName('send-now')
+      .setDescription("Post a channel's briefing now (moderators)")
+      .addChannelOption((o) => o.setName('channel').setDescription('The subscribed channel').setRequired(true).addChannelTypes(...TEXT_CHANNELS)),
+  );
+
+const CRON_FIELDS = /^\S+(\s+\S+){4}$/;
+
+async function requireAccess(ctx: CommandContext, guildId: string, channel: ChannelRef): Promise<void> {
+  const access = await ctx.platform.channelAccess(guildId, channel.id);
+  if (access.ok) return;
+  if (access.missing.length > 0) {
+    throw new UserError(`I can't post in ${channelLabel(channel)}: missing ${joinList(access.missing)}. Give me these permissions there and try again.`, 'missing_permissions');
+  }
+  throw new UserError(`I can't post in ${channelLabel(channel)}: ${access.reason ?? 'the channel is not available to me'}.`, 'channel_unavailable');
+}
+
+async function requireSubscription(ctx: CommandContext, guildId: string, channel: ChannelRef): Promise<Subscription> {
+  const subscription = await ctx.app.subscriptions.get(guildId, channel.id);
+  if (!subscription) throw new UserError(`${channelLabel(channel)} has no briefing. Set one up with /briefing subscribe.`, 'not_subscribed');
+  return subscription;
+}
+
+const command: CommandModule = {
+  data,
+  moderatorOnly: ['subscribe', 'unsubscribe', 'send-now'],
+
+  async execute(input, ctx): Promise<Reply> {
+    const { app } = ctx;
+    const guildId = requireGuild(input);
+    switch (input.subcommand) {
+      case 'subscribe': {
+        requireModerator(input);
+        const channel = channelOption(input, 'channel', true);
+        const when = requiredString(input, 'time');
+        const timezone = requiredString(input, 'timezone');
+        const format = optionalChoice(input, 'format', FORMATS);
+        const emptyPolicy = optionalChoice(input, 'empty', EMPTY_POLICIES);
+        await requireAccess(ctx, guildId, channel);
+        const existing = await app.subscriptions.get(guildId, channel.id);
+        const subscription = await app.subscriptions.subscribe({
+          guildId,
+          channelId: channel.id,
+          ...(CRON_FIELDS.test(when) ? { cron: when } : { time: when }),
+          timezone,
+          topics: optionalList(input, 'topics'),
+          actors: optionalList(input, 'actors'),
+          regions: optionalList(input, 'regions'),
+          sources: optionalList(input, 'sources'),
+          format,
+          emptyPolicy,
+          createdBy: input.invoker.id,
+        });
+        return {
+          cards: [
+            {
+              title: `${existing ? 'Briefing updated' : 'Briefing scheduled'} for ${channelLabel(channel)}`,
+              description: subscriptionDetails(subscription),
+              footer: 'Preview it with /briefing preview · post one now with /briefing send-now',
+            },
+          ],
+        };
+      }
+      case 'unsubscribe': {
+        requireModerator(input);
+        const channel = channelOption(input, 'channel', true);
+        const removed = await app.subscriptions.unsubscribe(guildId, channel.id);
+        if (!removed) throw new UserError(`${channelLabel(channel)} has no briefing to stop.`, 'not_subscribed');
+        return { content: `Stopped the briefing in ${channelLabel(channel)} (${scheduleText(removed).toLowerCase()}).` };
+      }
+      case 'list': {
+        const subscriptions = await app.subscriptions.list(guildId);
+        if (subscriptions.length === 0) return { content: 'No briefings in this server yet. A moderator can add one with /briefing subscribe.', ephemeral: true };
+        const label = (channelId: string) => (ctx.platform.name === 'discord' ? `<#${channelId}>` : `#${channelId}`);
+        return {
+          ephemeral: true,
+          cards: [
+            {
+              title: `Briefings in this server (${subscriptions.length})`,
+              fields: subscriptions.map((s) => ({ name: `${s.paused ? '⏸ ' : ''}${label(s.channelId)}`, value: subscriptionDetails(s) })),
+            },
+          ],
+        };
+      }
+      case 'preview': {
+        const channel = channelOption(input, 'channel') ?? (input.channelId ? { id: input.channelId, guildId } : undefined);
+        const subscription = channel ? await app.subscriptions.get(guildId, channel.id) : undefined;
+        if (!subscription && input.options.channel) {
+          await requireSubscription(ctx, guildId, channel!);
+        }
+        const briefing = subscription ? await app.briefings.composeFor(subscription) : await app.briefings.composeLatest({});
+        const reply = presentBriefing(briefing);
+        const note = subscription ? undefined : 'Preview of all new reports (this channel has no briefing subscription).';
+        return { ...reply, content: [note, reply.content].filter(Boolean).join('\n') || undefined, ephemeral: true };
+      }
+      case 'send-now': {
+        requireModerator(input);
+        const channel = channelOption(input, 'channel', true);
+        const subscription = await requireSubscription(ctx, guildId, channel);
+        const transport = ctx.platform.briefings;
+        if (!transport) throw new UserError('Sending a briefing now is not available here.', 'unsupported');
+        await requireAccess(ctx, guildId, channel);
+        const { messageIds } = await app.briefings.sendNow(subscription, transport);
+        return {
+          content:
+            messageIds.length > 0
+              ? `Posted the briefing in ${channelLabel(channel)} (${plural(messageIds.length, 'message')}).`
+              : `Nothing was posted in ${channelLabel(channel)}: no new reports, and the subscription skips quiet days.`,
+          ephemeral: true,
+        };
+      }
+      default:
+        throw new UserError('Use /briefing subscribe, unsubscribe, list, preview or send-now.');
+    }
+  },
+
+  async autocomplete(input) {
+    if (input.focused.name === 'timezone') return timeZoneChoices(input.focused.value);
+    if (input.focused.name === 'format') return filterChoices(FORMATS, input.focused.value);
+    return [];
+  },
+
+  defers: (input) => input.subcommand === 'preview' || input.subcommand === 'send-now',
+};
+
+export default command;

@@ -1,0 +1,112 @@
+import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import type { CommandModule } from '../src/core/command.ts';
+import { UserError } from '../src/core/errors.ts';
+import type { Reply } from '../src/core/reply.ts';
+import { formatDateTime, plural, trimText } from '../src/commands-support/format.ts';
+import { requireGuild, requireModerator, requiredString } from '../src/commands-support/options.ts';
+import { MAX_CHOICES } from '../src/commands-support/reports.ts';
+
+/** What `/sources` shows of a feed; matches FeedService's Feed. */
+interface FeedView {
+  id: string;
+  url: string;
+  title?: string;
+  addedBy?: string;
+  addedAt?: string;
+  lastPolledAt?: string;
+  lastError?: string;
+  failures?: number;
+  itemCount?: number;
+}
+
+const data = new SlashCommandBuilder()
+  .setName('sources')
+  .setDescription("This server's report feeds (moderators)")
+  .setContexts(InteractionContextType.Guild)
+  // Discord requires every bit of default_member_permissions, so only one of the two moderator permissions
+  // can be the default; Manage Channels is the narrower one. execute() accepts either (invoker.isModerator).
+  .setDefaultMemberPermissions(PermissionFlagsBits.ManageChannels)
+  .addSubcommand((sub) =>
+    sub
+      .setName('add')
+      .setDescription('Follow an RSS, Atom or JSON feed (or a single article URL)')
+      .addStringOption((o) => o.setName('url').setDescription('https://… address of the feed').setRequired(true).setMaxLength(2000)),
+  )
+  .addSubcommand((sub) => sub.setName('list').setDescription('The feeds this server follows'))
+  .addSubcommand((sub) =>
+    sub
+      .setName('remove')
+      .setDescription('Stop following a feed')
+      .addStringOption((o) => o.setName('source').setDescription('The feed (start typing to pick)').setRequired(true).setAutocomplete(true)),
+  );
+
+function feedName(feed: FeedView): string {
+  return feed.title?.trim() || feed.url;
+}
+
+function feedStatus(feed: FeedView): string {
+  const lines = [feed.url];
+  const stats = [
+    feed.itemCount !== undefined ? plural(feed.itemCount, 'report') : undefined,
+    feed.lastPolledAt ? `checked ${formatDateTime(feed.lastPolledAt)}` : 'not checked yet',
+  ].filter(Boolean);
+  lines.push(stats.join(' · '));
+  if (feed.lastError) lines.push(`Last error${feed.failures && feed.failures > 1 ? ` (${feed.failures} in a row)` : ''}: ${trimText(feed.lastError, 200)}`);
+  return lines.join('\n');
+}
+
+const command: CommandModule = {
+  data,
+  moderatorOnly: true,
+
+  async execute(input, { app }): Promise<Reply> {
+    const guildId = requireGuild(input);
+    requireModerator(input);
+    switch (input.subcommand) {
+      case 'add': {
+        const url = requiredString(input, 'url');
+        const feed = (await app.feeds.add(url, { guildId, addedBy: input.invoker.id })) as FeedView;
+        return {
+          cards: [
+            {
+              title: `Now following ${feedName(feed)}`,
+              url: feed.url,
+              description: feedStatus(feed),
+              footer: 'New reports from this feed appear in /report latest and in the briefings.',
+            },
+          ],
+        };
+      }
+      case 'list': {
+        const feeds = (await app.feeds.list(guildId)) as FeedView[];
+        if (feeds.length === 0) return { content: 'This server follows no feeds yet. Add one with /sources add.', ephemeral: true };
+        return {
+          ephemeral: true,
+          cards: [{ title: `Feeds followed by this server (${feeds.length})`, fields: feeds.map((feed) => ({ name: feedName(feed), value: feedStatus(feed) })) }],
+        };
+      }
+      case 'remove': {
+        const source = requiredString(input, 'source');
+        const removed = (await app.feeds.remove(guildId, source)) as FeedView | boolean | undefined;
+        if (!removed) throw new UserError(`This server follows no feed matching “${trimText(source, 100)}”. See /sources list.`, 'unknown_feed');
+        return { content: `Stopped following ${typeof removed === 'object' ? feedName(removed) : source}. Reports already added stay in the library.` };
+      }
+      default:
+        throw new UserError('Use /sources add, /sources list or /sources remove.');
+    }
+  },
+
+  async autocomplete(input, { app }) {
+    if (input.focused.name !== 'source' || !input.guildId) return [];
+    const query = input.focused.value.trim().toLowerCase();
+    const feeds = (await app.feeds.list(input.guildId)) as FeedView[];
+    return feeds
+      .filter((feed) => !query || feedName(feed).toLowerCase().includes(query) || feed.url.toLowerCase().includes(query))
+      .slice(0, MAX_CHOICES)
+      .map((feed) => ({ name: trimText(`${feedName(feed)}${feed.title ? ` (${feed.url})` : ''}`, 99), value: feed.id.slice(0, 100) }));
+  },
+
+  defers: (input) => input.subcommand === 'add',
+};
+
+export default command;
