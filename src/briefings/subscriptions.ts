@@ -1,0 +1,331 @@
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+import type { Clock } from '../app.ts';
+import { UserError } from '../core/errors.ts';
+import type { Store } from '../store/index.ts';
+import type { BriefingFormat, EmptyPolicy, Schedule, Subscription, SubscriptionFilters } from './types.ts';
+
+export interface SubscribeInput {
+  guildId: string;
+  channelId: string;
+  /** HH:MM, 24-hour clock. Exactly one of `time` and `cron`. */
+  time?: string;
+  /** 5-field cron expression (minute hour day-of-month month day-of-week). */
+  cron?: string;
+  /** IANA timezone, e.g. Europe/Rome. */
+  timezone: string;
+  /** Lists, or one comma-separated string. */
+  topics?: string[] | string;
+  actors?: string[] | string;
+  regions?: string[] | string;
+  sources?: string[] | string;
+  format?: BriefingFormat;
+  emptyPolicy?: EmptyPolicy;
+  createdBy: string;
+}
+
+/** Why a subscription was removed (unsubscribed, channel deleted, ...), kept after the subscription is gone. */
+export interface SubscriptionRemoval {
+  subscription: Subscription;
+  reason: string;
+  at: string;
+}
+
+export type SubscriptionChange =
+  | { kind: 'upsert'; subscription: Subscription }
+  | { kind: 'remove'; subscription: Subscription };
+
+const MAX_FILTER_TERMS = 25;
+const MAX_TERM_LENGTH = 100;
+/** A briefing more often than hourly would flood a channel; nobody wants a "briefing" every minute. */
+const MIN_INTERVAL_MS = 60 * 60 * 1000;
+
+const TIME_MESSAGE = 'Time must be HH:MM in 24-hour format, e.g. 07:30';
+
+/** Discord snowflakes, or the terminal's local ids: short, no separators that would break storage keys. */
+const idSchema = (what: string) =>
+  z
+    .string({ error: `${what} is required` })
+    .trim()
+    .min(1, `${what} is required`)
+    .max(64, `${what} is too long`)
+    .regex(/^[\w-]+$/, `${what} may only contain letters, digits, "_" and "-"`);
+
+const termList = (what: string) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((value, ctx) => {
+      const raw = value === undefined ? [] : Array.isArray(value) ? value.flatMap((v) => v.split(',')) : value.split(',');
+      const seen = new Set<string>();
+      const terms: string[] = [];
+      for (const term of raw.map((t) => t.trim().replace(/\s+/g, ' ')).filter(Boolean)) {
+        if (term.length > MAX_TERM_LENGTH) {
+          ctx.addIssue({ code: 'custom', message: `Each of the ${what} must be at most ${MAX_TERM_LENGTH} characters` });
+          return z.NEVER;
+        }
+        const key = term.toLowerCase();
+        if (!seen.has(key)) {
+          seen.add(key);
+          terms.push(term);
+        }
+      }
+      if (terms.length > MAX_FILTER_TERMS) {
+        ctx.addIssue({ code: 'custom', message: `At most ${MAX_FILTER_TERMS} ${what} per subscription` });
+        return z.NEVER;
+      }
+      return terms;
+    });
+
+const subscribeSchema = z.object({
+  guildId: idSchema('Guild id'),
+  channelId: idSchema('Channel id'),
+  time: z.string().trim().optional(),
+  cron: z.string().trim().optional(),
+  timezone: z.string({ error: 'Timezone is required, e.g. Europe/Rome' }).trim().min(1, 'Timezone is required, e.g. Europe/Rome'),
+  topics: termList('topics'),
+  actors: termList('actors'),
+  regions: termList('regions'),
+  sources: termList('sources'),
+  format: z.enum(['compact', 'full'], { error: 'Format must be "compact" or "full"' }).default('full'),
+  emptyPolicy: z.enum(['skip', 'notice'], { error: 'Empty-day policy must be "skip" or "notice"' }).default('notice'),
+  createdBy: z.string({ error: 'createdBy is required' }).trim().min(1, 'createdBy is required'),
+});
+
+/** "7:30" or "07:30" → "07:30"; anything else is a UserError with the expected format. */
+export function parseTime(input: string): string {
+  const match = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(input.trim());
+  if (!match) throw new UserError(TIME_MESSAGE, 'invalid_time');
+  return `${match[1]!.padStart(2, '0')}:${match[2]}`;
+}
+
+let zoneNames: string[] | undefined;
+function knownZones(): string[] {
+  zoneNames ??= [...Intl.supportedValuesOf('timeZone'), 'UTC'];
+  return zoneNames;
+}
+
+/** The canonical IANA name ("europe/rome" → "Europe/Rome"), or a UserError that suggests a close match. */
+export function parseTimezone(input: string): string {
+  const zone = input.trim();
+  try {
+    // The Intl constructor accepts every IANA zone and alias the runtime knows (ICU), case-insensitively,
+    // and resolves it to its canonical spelling.
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    const suggestion = suggestTimezone(zone);
+    throw new UserError(
+      `Unknown timezone "${zone}". Use an IANA name such as Europe/Rome or America/New_York${suggestion ? ` — did you mean ${suggestion}?` : ''}`,
+      'invalid_timezone',
+    );
+  }
+}
+
+/** A close IANA name for a mistyped one: by city ("rome" → Europe/Rome), else by edit distance. */
+export function suggestTimezone(input: string): string | undefined {
+  const wanted = input.toLowerCase().replace(/\s+/g, '_');
+  if (!wanted) return undefined;
+  const zones = knownZones();
+  const byCity = zones.find((z) => z.toLowerCase().split('/').pop() === wanted.split('/').pop());
+  if (byCity) return byCity;
+  let best: { zone: string; distance: number } | undefined;
+  for (const zone of zones) {
+    const candidates = [zone.toLowerCase(), zone.toLowerCase().split('/').pop()!];
+    for (const candidate of candidates) {
+      const distance = levenshtein(wanted, candidate);
+      if (!best || distance < best.distance) best = { zone, distance };
+    }
+  }
+  return best && best.distance <= Math.max(2, Math.floor(wanted.length / 4)) ? best.zone : undefined;
+}
+
+// Tiny and allocation-light; a dependency for one edit distance over ~400 zone names is not worth it.
+function levenshtein(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** Validates a 5-field cron expression in `timezone`; returns it normalised (single spaces). */
+export function parseCron(input: string, timezone: string): string {
+  const cron = input.trim().replace(/\s+/g, ' ');
+  const fields = cron.split(' ');
+  if (fields.length !== 5 || cron.startsWith('@')) {
+    throw new UserError(
+      `Cron must have 5 fields (minute hour day-of-month month day-of-week), e.g. "30 7 * * 1-5" for 07:30 on weekdays; got "${input.trim()}"`,
+      'invalid_cron',
+    );
+  }
+  let first: Date;
+  let second: Date;
+  try {
+    const expression = CronExpressionParser.parse(cron, { tz: timezone, currentDate: new Date() });
+    first = expression.next().toDate();
+    second = expression.next().toDate();
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new UserError(`Invalid cron expression "${cron}": ${why}. Example: "30 7 * * 1-5" (07:30 on weekdays)`, 'invalid_cron');
+  }
+  if (second.getTime() - first.getTime() < MIN_INTERVAL_MS) {
+    throw new UserError(`Cron "${cron}" runs more than once an hour; a briefing can run at most hourly, e.g. "0 7 * * *"`, 'invalid_cron');
+  }
+  return cron;
+}
+
+/** Validates input into the stored parts of a subscription; every problem is a specific UserError. */
+export function parseSubscribeInput(input: SubscribeInput): {
+  guildId: string;
+  channelId: string;
+  schedule: Schedule;
+  filters: SubscriptionFilters;
+  format: BriefingFormat;
+  emptyPolicy: EmptyPolicy;
+  createdBy: string;
+} {
+  const parsed = subscribeSchema.safeParse(input);
+  if (!parsed.success) throw new UserError(parsed.error.issues[0]?.message ?? 'Invalid subscription', 'invalid_subscription');
+  const data = parsed.data;
+  const hasTime = Boolean(data.time);
+  const hasCron = Boolean(data.cron);
+  if (hasTime && hasCron) throw new UserError('Give either a time (HH:MM) or a cron expression, not both', 'invalid_schedule');
+  if (!hasTime && !hasCron) {
+    throw new UserError('A schedule is required: a time (HH:MM, e.g. 07:30) or a 5-field cron expression', 'invalid_schedule');
+  }
+  const timezone = parseTimezone(data.timezone);
+  const schedule: Schedule = hasTime
+    ? { kind: 'daily', time: parseTime(data.time!), timezone }
+    : { kind: 'cron', cron: parseCron(data.cron!, timezone), timezone };
+  return {
+    guildId: data.guildId,
+    channelId: data.channelId,
+    schedule,
+    filters: { topics: data.topics, actors: data.actors, regions: data.regions, sources: data.sources },
+    format: data.format,
+    emptyPolicy: data.emptyPolicy,
+    createdBy: data.createdBy,
+  };
+}
+
+export function subscriptionId(guildId: string, channelId: string): string {
+  return `${guildId}:${channelId}`;
+}
+
+/**
+ * Subscriptions of channels to scheduled briefings, one per (guild, channel), in the store's
+ * `subscriptions` namespace. Listeners (the scheduler's index) hear about every change made here.
+ */
+export class SubscriptionService {
+  private readonly kv;
+  private readonly removals;
+  private readonly listeners = new Set<(change: SubscriptionChange) => void>();
+
+  constructor(private readonly deps: { store: Store; clock: Clock }) {
+    this.kv = deps.store.kv<Subscription>('subscriptions');
+    this.removals = deps.store.kv<SubscriptionRemoval[]>('subscription-removals');
+  }
+
+  /** Creates or updates the subscription of a channel. A new subscription's cursor is now: it gets reports from now on. */
+  async subscribe(input: SubscribeInput): Promise<Subscription> {
+    const parts = parseSubscribeInput(input);
+    const id = subscriptionId(parts.guildId, parts.channelId);
+    const existing = await this.kv.get(id);
+    const now = this.deps.clock.now().toISOString();
+    const subscription: Subscription = existing
+      ? // Updating keeps the cursor and delivery history. Subscribing again is how a moderator says "try
+        // again" after fixing permissions, so it also lifts a pause.
+        { ...existing, ...parts, id, paused: undefined }
+      : { id, ...parts, createdAt: now, cursor: now };
+    if (!subscription.paused) delete subscription.paused;
+    await this.kv.set(id, subscription);
+    this.emit({ kind: 'upsert', subscription });
+    return subscription;
+  }
+
+  async unsubscribe(guildId: string, channelId: string): Promise<Subscription | undefined> {
+    const subscription = await this.get(guildId, channelId);
+    if (!subscription) return undefined;
+    await this.remove(subscription.id, 'unsubscribed');
+    return subscription;
+  }
+
+  /** Every subscription, or those of one guild, ordered by guild then channel. */
+  async list(guildId?: string): Promise<Subscription[]> {
+    const out: Subscription[] = [];
+    if (!this.kv.iterator) throw new Error('The configured store cannot list keys');
+    for await (const [, value] of this.kv.iterator(undefined)) {
+      const subscription = value as Subscription | undefined;
+      if (subscription && (guildId === undefined || subscription.guildId === guildId)) out.push(subscription);
+    }
+    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  get(guildId: string, channelId: string): Promise<Subscription | undefined> {
+    return this.getById(subscriptionId(guildId, channelId));
+  }
+
+  async getById(id: string): Promise<Subscription | undefined> {
+    return (await this.kv.get(id)) ?? undefined;
+  }
+
+  /** Stops deliveries to a subscription (e.g. the bot lost access), keeping why so moderators can see it. */
+  async pause(id: string, reason: string): Promise<void> {
+    await this.update(id, (s) => ({ ...s, paused: { reason, at: this.deps.clock.now().toISOString() } }));
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.update(id, (s) => {
+      const { paused: _paused, ...rest } = s;
+      return rest;
+    });
+  }
+
+  /** Deletes a subscription and records why in the removal log. */
+  async remove(id: string, reason: string): Promise<void> {
+    const subscription = await this.getById(id);
+    if (!subscription) return;
+    const at = this.deps.clock.now().toISOString();
+    const log = (await this.removals.get(subscription.guildId)) ?? [];
+    log.push({ subscription, reason, at });
+    await this.removals.set(subscription.guildId, log.slice(-100));
+    await this.kv.delete(id);
+    this.emit({ kind: 'remove', subscription });
+  }
+
+  /** Recent removals of a guild's subscriptions and why (newest last). */
+  async removalLog(guildId: string): Promise<SubscriptionRemoval[]> {
+    return (await this.removals.get(guildId)) ?? [];
+  }
+
+  /** After a delivery: advances the cursor (never backwards) and records the delivery. */
+  async recordDelivery(id: string, delivery: { occurrence: string; at: string; messageIds: string[]; cursor?: string }): Promise<void> {
+    await this.update(id, (s) => ({
+      ...s,
+      cursor: delivery.cursor && delivery.cursor > s.cursor ? delivery.cursor : s.cursor,
+      lastDelivery: { occurrence: delivery.occurrence, at: delivery.at, messageIds: delivery.messageIds },
+    }));
+  }
+
+  /** Hears every change made through this service (the scheduler keeps its index current with it). */
+  onChange(listener: (change: SubscriptionChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private async update(id: string, change: (s: Subscription) => Subscription): Promise<void> {
+    const existing = await this.getById(id);
+    if (!existing) throw new UserError(`No subscription "${id}"`, 'not_found');
+    const updated = change(existing);
+    await this.kv.set(id, updated);
+    this.emit({ kind: 'upsert', subscription: updated });
+  }
+
+  private emit(change: SubscriptionChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+}
