@@ -1,0 +1,27 @@
+import { Client, GatewayIntentBits, Options, Partials } from 'discord.js';
+import type { Config } from '../config.ts';
+
+/**
+ * The discord.js client Sitrep runs on. Only the Guilds intent: slash commands arrive as interactions
+ * and need no message content, members or presences. Mentions are off client-wide, so nothing the bot
+ * posts can ping, whatever a report contains. `rest.api` follows DISCORD_API_URL so a Discord-compatible
+ * server can stand in (tests, staging); discord.js appends `/v10` itself.
+ */
+export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL'>): Client {
+  return new Client({
+    intents: [GatewayIntentBits.Guilds],
+    partials: [Partials.Channel],
+    allowedMentions: { parse: [], repliedUser: false },
+    rest: { api: config.DISCORD_API_URL.replace(/\/+$/, '') },
+    // Sitrep never reads message history from the cache: keep memory flat on large servers.
+    makeCache: Options.cacheWithLimits({
+      ...Options.DefaultMakeCacheSettings,
+      MessageManager: 0,
+      ReactionManager: 0,
+      PresenceManager: 0,
+      GuildEmojiManager: 0,
+      GuildStickerManager: 0,
+      VoiceStateManager: 0,
+    }),
+  });
+}
