@@ -1,0 +1,307 @@
+import type { Report } from '../../reports/types.ts';
+import type { SummaryLength, SummarySentence } from '../types.ts';
+import { reportSentences, type ReportSentence } from '../sentences.ts';
+import { terms } from '../text.ts';
+
+/**
+ * Extractive summariser for analysis writing: biased LexRank (idf-modified cosine, damping, power
+ * iteration, with the position prior as the teleport distribution), plus title/standfirst similarity,
+ * the author's own conclusion ("In summary", "Key judgements", "Executive summary"), and MMR selection.
+ */
+
+export const SUMMARY_ALGORITHM_VERSION = '1';
+
+const DAMPING = 0.85;
+const EDGE_THRESHOLD = 0.08;
+const MAX_ITERATIONS = 100;
+const TOLERANCE = 1e-7;
+/** Beyond this many sentences the O(n²) graph gives way to centroid similarity (bounded time/memory). */
+const MAX_GRAPH_SENTENCES = 1500;
+const MMR_LAMBDA = 0.72;
+
+const SUMMARY_HEADING =
+  /\b(?:summary|conclusions?|concluding remarks|key (?:judge?ments?|findings|takeaways|points)|bottom line|executive summary|overview|assessment|outlook|at a glance|tl;?dr)\b/i;
+const SUMMARY_CUE =
+  /^(?:in (?:summary|sum|conclusion|short|brief)|to (?:conclude|sum up|summari[sz]e)|summing up|overall|all in all|bottom line|key (?:judge?ments?|takeaways?|findings)|our assessment|we assess|in the final analysis)\b/i;
+const EXECUTIVE_HEADING = /\b(?:executive summary|key (?:judge?ments?|findings|takeaways|points)|bottom line|summary|at a glance|tl;?dr)\b/i;
+/** Openers that lean on the previous sentence: weaker as stand-alone summary sentences. */
+const DANGLING_OPENER =
+  /^(?:however|additionally|moreover|furthermore|also|thus|therefore|hence|still|yet|but|and|instead|likewise|similarly|meanwhile|nevertheless|nonetheless|consequently|accordingly|on the (?:one|other) hand|in addition|as a result|for (?:example|instance))\b/i;
+const PRONOUN_OPENER = /^(?:this|these|that|those|it|its|he|she|they|his|her|their|such|the latter|the former)\b/i;
+
+interface Candidate extends ReportSentence {
+  terms: Map<string, number>;
+  words: number;
+  /** Paragraph ordinal across the whole report. */
+  globalParagraph: number;
+  firstInParagraph: boolean;
+  firstInSection: boolean;
+  conclusion: boolean;
+  executive: boolean;
+}
+
+
+const COUNTS: Record<Exclude<SummaryLength, 'detailed'>, number> = { brief: 2, standard: 5 };
+
+export function summarise(report: Report, length: SummaryLength): SummarySentence[] {
+  const all = reportSentences(report);
+  const candidates = buildCandidates(report, all);
+  if (candidates.length === 0) return [];
+  const scored = scoreCandidates(report, candidates);
+  let picks: number[];
+  if (length === 'detailed') picks = pickDetailed(candidates, scored);
+  else picks = mmr(scored, candidates.map((_, i) => i), COUNTS[length]);
+  return picks
+    .sort((a, b) => candidates[a]!.index - candidates[b]!.index)
+    .map((i) => ({ text: candidates[i]!.text, index: candidates[i]!.index }));
+}
+
+function buildCandidates(report: Report, all: ReportSentence[]): Candidate[] {
+  const conclusionParagraphs = findConclusion(report);
+  const out: Candidate[] = [];
+  let lastKey = '';
+  let lastSection = -1;
+  let paragraphOrdinal = -1;
+  for (const s of all) {
+    const key = `${s.section}:${s.paragraph}`;
+    const firstInParagraph = key !== lastKey;
+    if (firstInParagraph) paragraphOrdinal++;
+    const firstInSection = s.section !== lastSection;
+    lastKey = key;
+    lastSection = s.section;
+    if (s.boilerplate) continue;
+    const t = terms(s.text);
+    const wordCount = s.text.split(/\s+/).length;
+    if (t.length < 2 || wordCount < 4) continue;
+    const tf = new Map<string, number>();
+    for (const w of t) tf.set(w, (tf.get(w) ?? 0) + 1);
+    const heading = s.heading ?? '';
+    out.push({
+      ...s,
+      terms: tf,
+      words: wordCount,
+      globalParagraph: paragraphOrdinal,
+      firstInParagraph,
+      firstInSection,
+      conclusion: conclusionParagraphs.has(key) || SUMMARY_HEADING.test(heading),
+      executive: EXECUTIVE_HEADING.test(heading),
+    });
+  }
+  return out;
+}
+
+/** Paragraph keys (`section:paragraph`) of the author's closing summary: from an "In summary" cue to the section's end. */
+function findConclusion(report: Report): Set<string> {
+  const keys = new Set<string>();
+  report.sections.forEach((section, s) => {
+    let inside = false;
+    section.paragraphs.forEach((p, i) => {
+      if (SUMMARY_CUE.test(p.trim())) inside = true;
+      if (inside) keys.add(`${s}:${i}`);
+    });
+  });
+  return keys;
+}
+
+function idfOf(candidates: Candidate[]): Map<string, number> {
+  const df = new Map<string, number>();
+  for (const c of candidates) for (const t of c.terms.keys()) df.set(t, (df.get(t) ?? 0) + 1);
+  const n = candidates.length;
+  const idf = new Map<string, number>();
+  for (const [t, d] of df) idf.set(t, Math.log((n + 1) / d) + 0.1);
+  return idf;
+}
+
+type Vector = Map<string, number>;
+
+function weigh(tf: Map<string, number>, idf: Map<string, number>, fallbackIdf: number): Vector {
+  const v: Vector = new Map();
+  for (const [t, f] of tf) v.set(t, f * (idf.get(t) ?? fallbackIdf));
+  return v;
+}
+
+function norm(v: Vector): number {
+  let s = 0;
+  for (const x of v.values()) s += x * x;
+  return Math.sqrt(s);
+}
+
+function cosine(a: Vector, na: number, b: Vector, nb: number): number {
+  if (na === 0 || nb === 0) return 0;
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  let dot = 0;
+  for (const [t, x] of small) {
+    const y = large.get(t);
+    if (y !== undefined) dot += x * y;
+  }
+  return dot / (na * nb);
+}
+
+interface Scored {
+  scores: number[];
+  similarity(i: number, j: number): number;
+}
+
+function scoreCandidates(report: Report, candidates: Candidate[]): Scored {
+  const n = candidates.length;
+  const idf = idfOf(candidates);
+  const maxIdf = Math.log(n + 1) + 0.1;
+  const vectors = candidates.map((c) => weigh(c.terms, idf, maxIdf));
+  const norms = vectors.map(norm);
+
+  const prior = positionPrior(candidates);
+  const centrality = n <= MAX_GRAPH_SENTENCES ? lexRank(vectors, norms, prior) : centroidScores(vectors, norms);
+  const maxC = Math.max(...centrality, 1e-12);
+
+  const titleVec = vectorOf(report.title, idf, maxIdf);
+  const standfirstVec = report.standfirst ? vectorOf(report.standfirst, idf, maxIdf) : undefined;
+  const hasExecutive = candidates.some((c) => c.executive);
+
+  const scores = candidates.map((c, i) => {
+    let score = 0.55 * (centrality[i]! / maxC) + 0.45 * prior[i]!;
+    score += 0.25 * cosine(vectors[i]!, norms[i]!, titleVec.v, titleVec.n);
+    if (standfirstVec) score += 0.3 * cosine(vectors[i]!, norms[i]!, standfirstVec.v, standfirstVec.n);
+    if (c.executive) score += 0.6;
+    else if (c.conclusion && !hasExecutive) score += c.firstInParagraph ? 0.5 : 0.35;
+    score *= lengthFactor(c.words);
+    if (c.item) score *= 0.85;
+    if (DANGLING_OPENER.test(c.text)) score *= 0.8;
+    else if (PRONOUN_OPENER.test(c.text)) score *= 0.85;
+    if (/\?$/.test(c.text)) score *= 0.6;
+    return score;
+  });
+  return { scores, similarity: (i, j) => cosine(vectors[i]!, norms[i]!, vectors[j]!, norms[j]!) };
+}
+
+function vectorOf(text: string, idf: Map<string, number>, fallbackIdf: number): { v: Vector; n: number } {
+  const tf = new Map<string, number>();
+  for (const t of terms(text)) tf.set(t, (tf.get(t) ?? 0) + 1);
+  const v = weigh(tf, idf, fallbackIdf);
+  return { v, n: norm(v) };
+}
+
+function lengthFactor(words: number): number {
+  if (words < 6) return 0.4;
+  if (words < 10) return 0.75;
+  if (words > 70) return 0.75;
+  if (words > 50) return 0.9;
+  return 1;
+}
+
+/** Leads matter in analysis writing: the report's opening, each section's first sentence, each paragraph's first. */
+function positionPrior(candidates: Candidate[]): number[] {
+  const n = candidates.length;
+  const decay = Math.max(3, n * 0.06);
+  return candidates.map((c, i) => {
+    const lead = Math.exp(-i / decay);
+    return 0.55 * lead + 0.25 * (c.firstInSection ? 1 : 0) + 0.2 * (c.firstInParagraph ? 1 : 0);
+  });
+}
+
+/** Biased LexRank: PageRank over the idf-cosine graph with the position prior as teleport distribution. */
+function lexRank(vectors: Vector[], norms: number[], prior: number[]): number[] {
+  const n = vectors.length;
+  // Inverted index so only sentence pairs that share a term are compared.
+  const postings = new Map<string, number[]>();
+  vectors.forEach((v, i) => {
+    for (const t of v.keys()) {
+      let list = postings.get(t);
+      if (!list) postings.set(t, (list = []));
+      list.push(i);
+    }
+  });
+  const edges: Array<Map<number, number>> = vectors.map(() => new Map());
+  for (let i = 0; i < n; i++) {
+    const seen = new Set<number>();
+    for (const t of vectors[i]!.keys()) for (const j of postings.get(t)!) if (j > i) seen.add(j);
+    for (const j of seen) {
+      const sim = cosine(vectors[i]!, norms[i]!, vectors[j]!, norms[j]!);
+      if (sim >= EDGE_THRESHOLD) {
+        edges[i]!.set(j, sim);
+        edges[j]!.set(i, sim);
+      }
+    }
+  }
+  const rowSum = edges.map((e) => {
+    let s = 0;
+    for (const w of e.values()) s += w;
+    return s;
+  });
+  const priorSum = prior.reduce((a, b) => a + b, 0) || 1;
+  const teleport = prior.map((p) => p / priorSum);
+  let rank = new Array<number>(n).fill(1 / n);
+  for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
+    const next = teleport.map((t) => (1 - DAMPING) * t);
+    let dangling = 0;
+    for (let i = 0; i < n; i++) {
+      if (rowSum[i] === 0) {
+        dangling += rank[i]!;
+        continue;
+      }
+      const share = (DAMPING * rank[i]!) / rowSum[i]!;
+      for (const [j, w] of edges[i]!) next[j]! += share * w;
+    }
+    for (let j = 0; j < n; j++) next[j]! += DAMPING * dangling * teleport[j]!;
+    let delta = 0;
+    for (let j = 0; j < n; j++) delta += Math.abs(next[j]! - rank[j]!);
+    rank = next;
+    if (delta < TOLERANCE) break;
+  }
+  return rank;
+}
+
+function centroidScores(vectors: Vector[], norms: number[]): number[] {
+  const centroid: Vector = new Map();
+  vectors.forEach((v, i) => {
+    if (norms[i] === 0) return;
+    for (const [t, x] of v) centroid.set(t, (centroid.get(t) ?? 0) + x / norms[i]!);
+  });
+  const nc = norm(centroid);
+  return vectors.map((v, i) => cosine(v, norms[i]!, centroid, nc));
+}
+
+/** Maximal marginal relevance over `pool` (candidate positions): relevant but not redundant. */
+function mmr({ scores, similarity }: Scored, pool: number[], k: number, already: number[] = []): number[] {
+  const chosen: number[] = [];
+  const remaining = new Set(pool);
+  const maxScore = Math.max(...pool.map((i) => scores[i]!), 1e-12);
+  while (chosen.length < k && remaining.size > 0) {
+    let best = -1;
+    let bestValue = -Infinity;
+    for (const i of remaining) {
+      let redundancy = 0;
+      for (const j of [...already, ...chosen]) redundancy = Math.max(redundancy, similarity(i, j));
+      const value = MMR_LAMBDA * (scores[i]! / maxScore) - (1 - MMR_LAMBDA) * redundancy;
+      // Ties resolve to the earlier sentence, keeping output deterministic.
+      if (value > bestValue + 1e-12 || (Math.abs(value - bestValue) <= 1e-12 && i < best)) {
+        bestValue = value;
+        best = i;
+      }
+    }
+    chosen.push(best);
+    remaining.delete(best);
+  }
+  return chosen;
+}
+
+/** One or two sentences per section in section order; short, unsectioned reports still get a fuller summary. */
+function pickDetailed(candidates: Candidate[], scored: Scored): number[] {
+  const bySection = new Map<number, number[]>();
+  candidates.forEach((c, i) => {
+    let list = bySection.get(c.section);
+    if (!list) bySection.set(c.section, (list = []));
+    list.push(i);
+  });
+  const picks: number[] = [];
+  for (const pool of bySection.values()) {
+    const k = pool.length >= 4 ? 2 : 1;
+    picks.push(...mmr(scored, pool, k, picks));
+  }
+  // Reports with one or two sections would otherwise get a detailed summary shorter than a standard one.
+  const minimum = bySection.size <= 2 ? Math.min(candidates.length, 7) : 0;
+  if (picks.length < minimum) {
+    const rest = candidates.map((_, i) => i).filter((i) => !picks.includes(i));
+    picks.push(...mmr(scored, rest, minimum - picks.length, picks));
+  }
+  return picks;
+}
