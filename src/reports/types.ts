@@ -44,6 +44,11 @@ export interface Report {
   /** ISO 8601 timestamp of the last content change. */
   updatedAt: string;
   origin: ReportOrigin;
+  /**
+   * True for items recorded by a feed's first poll (its backlog). They are searchable like any report,
+   * but briefings and "new report" announcements skip them so adding a feed never floods a channel.
+   */
+  backfill?: boolean;
 }
 
 /** Sort key used everywhere "latest" matters: published date when known, else ingestion time. */

@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import type { Report, ReportOrigin, ReportSection, SeriesInfo } from '../types.ts';
+
+/** The format-neutral shape every parser reduces a document to before clean-up and sectioning. */
+export interface Block {
+  kind: 'heading' | 'paragraph';
+  text: string;
+}
+
+/** Metadata a parser found (front matter, header lines, meta tags). Everything optional. */
+export interface ParsedMeta {
+  id?: string;
+  title?: string;
+  source?: string;
+  url?: string;
+  authors?: string[];
+  publishedAt?: string;
+  series?: SeriesInfo;
+  tags?: string[];
+  regions?: string[];
+  standfirst?: string;
+  captions?: string[];
+}
+
+/** Collapses whitespace, unifies quotes-insensitive spacing; the basis of the content hash. */
+export function normaliseForHash(value: string): string {
+  return value.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+export function contentHash(title: string, text: string): string {
+  return createHash('sha256').update(`${normaliseForHash(title)}\n${normaliseForHash(text)}`).digest('hex');
+}
+
+/** URL- and file-safe slug: ASCII letters/digits and single dashes, at most `max` characters, cut at a word. */
+export function slugify(value: string, max = 80): string {
+  const slug = value
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/['’`]/g, '')
+    .replace(/&/g, ' and ')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (slug.length <= max) return slug;
+  const cut = slug.slice(0, max);
+  const lastDash = cut.lastIndexOf('-');
+  return (lastDash > max / 2 ? cut.slice(0, lastDash) : cut).replace(/-+$/, '');
+}
+
+/** Cleans an inline string: collapses runs of spaces, trims, removes zero-width characters. */
+export function cleanInline(value: string): string {
+  return value
+    .replace(/[\u200b-\u200d\ufeff]/g, '')
+    .replace(/\u00a0/g, ' ')
+    .replace(/[ \t]+/g, ' ')
+    .trim();
+}
+
+/** Groups blocks into sections: text before the first heading is the lead (heading null). */
+export function toSections(blocks: Block[]): ReportSection[] {
+  const sections: ReportSection[] = [];
+  let current: ReportSection | undefined;
+  for (const block of blocks) {
+    if (block.kind === 'heading') {
+      current = { heading: block.text, paragraphs: [] };
+      sections.push(current);
+    } else {
+      if (!current) {
+        current = { heading: null, paragraphs: [] };
+        sections.push(current);
+      }
+      current.paragraphs.push(block.text);
+    }
+  }
+  // A heading with nothing under it (e.g. at the very end) carries no content.
+  return sections.filter((s) => s.paragraphs.length > 0);
+}
+
+export function sectionsToText(sections: ReportSection[]): string {
+  return sections
+    .map((s) => [s.heading, ...s.paragraphs].filter((p): p is string => Boolean(p)).join('\n\n'))
+    .join('\n\n');
+}
+
+const uniq = (values: string[]) => [...new Map(values.filter(Boolean).map((v) => [v.toLowerCase(), v])).values()];
+
+export interface BuildInput {
+  meta: ParsedMeta;
+  blocks: Block[];
+  origin: ReportOrigin;
+  now: Date;
+  /** Used for the id when neither front matter nor the caller gives one. */
+  fallbackId?: string;
+}
+
+/** Assembles the final Report from metadata + cleaned blocks. */
+export function buildReport({ meta, blocks, origin, now, fallbackId }: BuildInput): Report {
+  const title = cleanInline(meta.title ?? '') || 'Untitled report';
+  const sections = toSections(blocks);
+  const text = sectionsToText(sections);
+  const source = cleanInline(meta.source ?? '') || sourceFromOrigin(origin);
+  const id =
+    slugify(meta.id ?? '') ||
+    fallbackId ||
+    slugify([source, title, meta.publishedAt?.slice(0, 10)].filter(Boolean).join(' '), 96) ||
+    `report-${contentHash(title, text).slice(0, 12)}`;
+  const iso = now.toISOString();
+  const report: Report = {
+    id,
+    title,
+    source,
+    authors: uniq((meta.authors ?? []).map(cleanInline)),
+    tags: uniq((meta.tags ?? []).map(cleanInline)),
+    regions: uniq((meta.regions ?? []).map(cleanInline)),
+    sections,
+    text,
+    contentHash: contentHash(title, text),
+    ingestedAt: iso,
+    updatedAt: iso,
+    origin,
+  };
+  if (meta.url) report.url = meta.url;
+  if (meta.publishedAt) report.publishedAt = meta.publishedAt;
+  if (meta.series && Object.values(meta.series).some(Boolean)) report.series = meta.series;
+  if (meta.standfirst) report.standfirst = cleanInline(meta.standfirst);
+  if (meta.captions?.length) report.captions = uniq(meta.captions.map(cleanInline));
+  return report;
+}
+
+function sourceFromOrigin(origin: ReportOrigin): string {
+  const url = origin.kind === 'url' ? origin.url : origin.kind === 'feed' ? origin.feedUrl : undefined;
+  if (url) {
+    try {
+      return new URL(url).hostname.replace(/^www\./, '');
+    } catch {
+      /* fall through */
+    }
+  }
+  return 'Unknown source';
+}
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/**
+ * Parses the date formats publishers print ("2023-08-14", "August 14, 2023", "14 Aug 2023", RFC 2822,
+ * ISO with time). Date-only values become UTC midnight so the calendar day never shifts with the host zone.
+ */
+export function parseDate(value: unknown): string | undefined {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
+  if (typeof value === 'number' && Number.isFinite(value)) return new Date(value).toISOString();
+  if (typeof value !== 'string') return undefined;
+  const s = value.trim().replace(/(\d)(st|nd|rd|th)\b/gi, '$1');
+  let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (m) return utc(+m[1]!, +m[2]! - 1, +m[3]!);
+  m = /^(?:[A-Za-z]+,?\s+)?([A-Za-z]{3,})\.?\s+(\d{1,2}),?\s+(\d{4})$/.exec(s);
+  if (m && monthIndex(m[1]!) >= 0) return utc(+m[3]!, monthIndex(m[1]!), +m[2]!);
+  m = /^(?:[A-Za-z]+,?\s+)?(\d{1,2})\s+([A-Za-z]{3,})\.?,?\s+(\d{4})$/.exec(s);
+  if (m && monthIndex(m[2]!) >= 0) return utc(+m[3]!, monthIndex(m[2]!), +m[1]!);
+  if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(s) || /\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{2}:\d{2}/.test(s)) {
+    const t = Date.parse(s.replace(' ', 'T').replace(/T(\d{2}:\d{2}(:\d{2})?)\s+/, 'T$1'));
+    const t2 = Number.isNaN(t) ? Date.parse(s) : t;
+    if (!Number.isNaN(t2)) return new Date(t2).toISOString();
+  }
+  return undefined;
+}
+
+function monthIndex(name: string): number {
+  return MONTHS.indexOf(name.slice(0, 3).toLowerCase());
+}
+
+function utc(year: number, month: number, day: number): string | undefined {
+  if (month < 0 || month > 11 || day < 1 || day > 31 || year < 1900 || year > 2200) return undefined;
+  return new Date(Date.UTC(year, month, day)).toISOString();
+}
+
+/** Splits "A, B and C" / "A; B" / "A & B" into names. */
+export function splitNames(value: string): string[] {
+  return value
+    .split(/\s*(?:,|;|\band\b|&|\|)\s*/i)
+    .map((n) => cleanInline(n))
+    .filter((n) => n.length > 1 && n.length < 80);
+}

@@ -1,0 +1,136 @@
+import type { Block } from './blocks.ts';
+
+/**
+ * Boilerplate removal shared by every format. These are general rules about what publisher chrome looks
+ * like (calls to action addressed to the reader, share bars, syndication footers, author bios, trailing
+ * "related" lists, cookie banners, image credits), not matches on any one publisher's wording.
+ */
+
+export interface CleanupResult {
+  blocks: Block[];
+  /** Image captions and credit lines pulled out of the body. */
+  captions: string[];
+  /** Human-readable list of what was removed and why (debug logging, tests). */
+  removed: Array<{ rule: string; text: string }>;
+}
+
+const ADDRESSES_READER = /\b(you|your|yourself|we|us|our)\b/i;
+
+/** Verbs and phrases of a call to action asking for money or a sign-up. */
+const APPEAL_CUES: RegExp[] = [
+  /\bdonat(e|ion|ions|ing)\b/i,
+  /\bsubscri(be|bing|ption)\b/i,
+  /\bsign[ -]?up\b/i,
+  /\bnewsletter\b/i,
+  /\b(become|join) (a |our )?(member|patron|supporter|subscriber)s?\b/i,
+  /\bpatreon\b|\bbuy me a coffee\b|\bko-fi\b/i,
+  /\bsupport (us|our|independent|the work)\b/i,
+  /\b(one-time|monthly|yearly|annual) (contribution|donation|gift)\b/i,
+  /\bcontribut(e|ion)\b/i,
+  /\b(now is your chance|don'?t miss|click here|join us)\b/i,
+  /\bunlock\b.*\b(access|content|reports?)\b/i,
+  /\bpaywall\b|\bpremium (content|access|subscribers?)\b/i,
+];
+/** A single cue that is unmistakably a call to action. */
+const STRONG_APPEAL = /\b(donate now|subscribe now|subscribe today|sign up (now|today|for (free|our|the))|support us|become a (member|patron|subscriber)|subscribe to (our|the) newsletter|make a donation|give now)\b/i;
+
+function isAppeal(text: string): boolean {
+  if (!ADDRESSES_READER.test(text)) return false;
+  if (STRONG_APPEAL.test(text)) return true;
+  const hits = APPEAL_CUES.filter((re) => re.test(text)).length;
+  // Analysis can mention donations or subscriptions; an appeal talks to the reader AND stacks cues.
+  return hits >= 2 && (text.length < 900 || /!|\bnow\b/i.test(text));
+}
+
+const SOCIAL = /\b(facebook|twitter|x\.com|linkedin|whatsapp|telegram|reddit|email|e-mail|print|pinterest|tumblr|pocket|mastodon|bluesky|threads|copy link)\b/gi;
+
+function isSharePrompt(text: string): boolean {
+  if (text.length > 200) return false;
+  if (/^(share|share this|share on|share via|share article|click to share|tweet this|follow us|like us|spread the word)\b/i.test(text)) return true;
+  if (/^(like this|share this)\s*:/i.test(text)) return true;
+  // A line made (almost) only of social network names is a share bar.
+  const socials = text.match(SOCIAL)?.length ?? 0;
+  const words = text.split(/\s+/).filter(Boolean).length;
+  return socials >= 2 && socials >= words * 0.6;
+}
+
+const SYNDICATION = /^(the post|this (post|article) was originally published|this article (first )?appeared|originally published (at|on|by|in))\b.*\b(appeared first on|published|appeared)\b/i;
+
+const COOKIE = /\b(we use cookies|uses cookies|use of cookies|cookie (policy|settings|preferences|consent)|accept (all )?cookies|manage cookies)\b/i;
+
+const CREDIT = /(\((?:photo|image|picture|credits?|source|foto)\s*:|^(?:photo|image|picture|credits?|foto|photograph|illustration)\s*(?:credit)?\s*[:\-–—]|\bvia wikimedia commons\b|\bcc by(?:-sa|-nd|-nc)*\s*\d|\b(?:getty images|shutterstock|afp photo|reuters\/|ap photo|alamy|istock)\b|©\s*\w)/i;
+
+function isCredit(text: string): boolean {
+  return text.length < 320 && CREDIT.test(text) && !/[.!?]["”’]?\s+[A-Z][^()]{60,}/.test(text.replace(/\([^)]*\)/g, ''));
+}
+
+const TRAIL_HEADING = /^(related( posts| articles| stories| content| reading| reports)?|read more|read next|more (from|on|in|like this|stories|articles)\b.*|you (may|might) also (like|be interested in|enjoy)|recommended( for you| reading| articles)?|further reading|popular( posts| articles)?|latest( posts| articles| news)?|most read|trending( now)?|tags?|filed under|categories|comments?|leave a (reply|comment)|\d+ comments?|similar (posts|articles))\s*:?$/i;
+
+const ADVERT = /^(advertisement|advertisements|sponsored( content)?|ad|continue reading( below)?|scroll to continue|story continues below( advertisement)?)$/i;
+
+const COPYRIGHT = /^(©|\(c\)|copyright\b).{0,200}$|all rights reserved\.?$/i;
+
+const ABOUT_AUTHOR = /^(about the authors?|about (him|her|them)|author bio(graphy)?|the authors?|author|biography|about)\s*:?$/i;
+
+const INLINE_READ_MORE = /^(read more|read also|see also|also read|related|read|watch|listen)\s*[:|»›>-]\s*\S.{0,200}$/i;
+
+export function cleanupBlocks(input: Block[], opts: { authors?: string[] } = {}): CleanupResult {
+  const removed: CleanupResult['removed'] = [];
+  const captions: string[] = [];
+  const drop = (rule: string, text: string) => removed.push({ rule, text });
+  const blocks: Block[] = [];
+
+  for (const block of input) {
+    const text = block.text.trim();
+    if (!text) continue;
+    if (block.kind === 'paragraph' && isAppeal(text)) drop('appeal', text);
+    else if (isSharePrompt(text)) drop('share', text);
+    else if (SYNDICATION.test(text) || /\bappeared first on\b/i.test(text) && text.length < 400) drop('syndication', text);
+    else if (COOKIE.test(text) && text.length < 600) drop('cookie', text);
+    else if (ADVERT.test(text)) drop('advert', text);
+    else if (block.kind === 'paragraph' && INLINE_READ_MORE.test(text) && text.length < 220) drop('read-more', text);
+    else if (isCredit(text)) {
+      captions.push(text);
+      drop('caption', text);
+    } else blocks.push({ kind: block.kind, text });
+  }
+
+  cutTrailingChrome(blocks, drop, opts.authors ?? []);
+  return { blocks, captions, removed };
+}
+
+/** Removes trailing "Related Posts"/"Read more"/bio/copyright material that follows the article. */
+function cutTrailingChrome(blocks: Block[], drop: (rule: string, text: string) => void, authors: string[]): void {
+  // A trail heading starts chrome when nothing substantial (a long prose paragraph) follows it.
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i]!;
+    const isTrail = TRAIL_HEADING.test(b.text) && b.text.length < 60;
+    const isBio = ABOUT_AUTHOR.test(b.text) && b.text.length < 40;
+    if (!isTrail && !isBio) continue;
+    const rest = blocks.slice(i + 1);
+    const substantial = rest.filter((r) => r.kind === 'paragraph' && r.text.length > 300).length;
+    if (isBio ? rest.filter((r) => r.kind === 'heading').length === 0 : substantial === 0) {
+      for (const r of blocks.splice(i)) drop(isBio ? 'bio' : 'trail', r.text);
+      break;
+    }
+  }
+  // Trailing copyright lines, and an author-bio paragraph at the very end ("Jane Doe is a senior fellow at…").
+  while (blocks.length) {
+    const last = blocks[blocks.length - 1]!;
+    if (COPYRIGHT.test(last.text)) drop('copyright', blocks.pop()!.text);
+    else if (isBioParagraph(last.text, authors) && blocks.length > 1) drop('bio', blocks.pop()!.text);
+    else if (last.kind === 'heading') drop('dangling-heading', blocks.pop()!.text);
+    else break;
+  }
+}
+
+function isBioParagraph(text: string, authors: string[]): boolean {
+  if (text.length > 700) return false;
+  const bioVerb = /^\s*(?:[A-Z][\w'’.-]+\s+){1,4}(is|was|has been|serves as|works as)\s+(an?|the)\s+[^.]{0,120}\b(fellow|analyst|researcher|director|professor|journalist|editor|contributor|correspondent|writer|author|expert|associate|consultant|lecturer|scholar|student|founder|head|officer|specialist)\b/;
+  if (!bioVerb.test(text)) return false;
+  if (authors.length === 0) return /\b(fellow|analyst|researcher|professor|journalist|contributor|editor)\b/i.test(text);
+  return authors.some((a) => {
+    const surname = a.trim().split(/\s+/).pop();
+    return surname ? text.slice(0, 80).includes(surname) : false;
+  });
+}

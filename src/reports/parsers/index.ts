@@ -1,0 +1,80 @@
+import { readFile } from 'node:fs/promises';
+import { basename, extname, resolve } from 'node:path';
+import type { Report, ReportOrigin } from '../types.ts';
+import { buildReport, slugify, type Block, type ParsedMeta } from './blocks.ts';
+import { cleanupBlocks } from './cleanup.ts';
+import { parseHtml } from './html.ts';
+import { parseMarkdown } from './markdown.ts';
+import { parsePlainText } from './text.ts';
+
+export type ReportFormat = 'markdown' | 'text' | 'html';
+
+export interface ParseOptions {
+  filename?: string;
+  url?: string;
+  contentType?: string;
+  format?: ReportFormat;
+  origin: ReportOrigin;
+  now: Date;
+}
+
+export const REPORT_FILE_EXTENSIONS = ['.md', '.markdown', '.txt', '.html', '.htm'];
+
+/** Picks the format from an explicit option, the content type, the file extension, then the content itself. */
+export function detectFormat(content: string, opts: Pick<ParseOptions, 'filename' | 'contentType' | 'format'>): ReportFormat {
+  if (opts.format) return opts.format;
+  const type = opts.contentType?.toLowerCase() ?? '';
+  if (/html|xhtml/.test(type)) return 'html';
+  if (/markdown/.test(type)) return 'markdown';
+  const ext = opts.filename ? extname(opts.filename).toLowerCase() : '';
+  if (ext === '.md' || ext === '.markdown') return 'markdown';
+  if (ext === '.html' || ext === '.htm') return 'html';
+  if (ext === '.txt') return /^---\r?\n[\s\S]*?\r?\n---/.test(content) ? 'markdown' : 'text';
+  const head = content.slice(0, 2000).trimStart().toLowerCase();
+  if (head.startsWith('<!doctype html') || head.startsWith('<html') || /<(body|article|p|div)[\s>]/.test(head)) return 'html';
+  if (/^---\r?\n/.test(content) || /^#{1,6}\s/m.test(head)) return 'markdown';
+  return 'text';
+}
+
+/** Parses one document into a Report (no store write). Pure apart from the clock passed in `now`. */
+export function parseReport(content: string | Buffer, opts: ParseOptions): Report {
+  const text = typeof content === 'string' ? content : decodeUtf8(content);
+  const format = detectFormat(text, opts);
+  let meta: ParsedMeta;
+  let blocks: Block[];
+  if (format === 'html') ({ meta, blocks } = parseHtml(text, opts.url));
+  else if (format === 'markdown') ({ meta, blocks } = parseMarkdown(text));
+  else ({ meta, blocks } = parsePlainText(text));
+
+  const cleaned = cleanupBlocks(blocks, { authors: meta.authors });
+  meta.captions = [...(meta.captions ?? []), ...cleaned.captions];
+  meta.url ??= opts.url;
+  if (!meta.title && opts.filename) meta.title = titleFromFilename(opts.filename);
+
+  const fallbackId = opts.origin.kind === 'file' && opts.filename ? slugify(basename(opts.filename, extname(opts.filename))) || undefined : undefined;
+  return buildReport({ meta, blocks: cleaned.blocks, origin: opts.origin, now: opts.now, fallbackId });
+}
+
+/** Reads and parses a report file (.md, .markdown, .txt, .html, .htm). */
+export async function parseReportFile(path: string, now: Date = new Date()): Promise<Report> {
+  const absolute = resolve(path);
+  const buffer = await readFile(absolute);
+  return parseReport(buffer, { filename: absolute, origin: { kind: 'file', path: absolute }, now });
+}
+
+function titleFromFilename(filename: string): string {
+  return basename(filename, extname(filename)).replace(/[-_]+/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
+}
+
+/** Files are UTF-8 by convention; a BOM is dropped, and UTF-16 files with a BOM are honoured too. */
+function decodeUtf8(buffer: Buffer): string {
+  if (buffer[0] === 0xff && buffer[1] === 0xfe) return new TextDecoder('utf-16le').decode(buffer);
+  if (buffer[0] === 0xfe && buffer[1] === 0xff) return new TextDecoder('utf-16be').decode(buffer);
+  const utf8 = new TextDecoder('utf-8', { fatal: false }).decode(buffer);
+  // Many replacement characters mean this was not UTF-8 (e.g. a Windows-1252 export).
+  const bad = (utf8.match(/\ufffd/g) ?? []).length;
+  return bad > 3 && bad > utf8.length / 500 ? new TextDecoder('windows-1252').decode(buffer) : utf8.replace(/^\ufeff/, '');
+}
+
+export { cleanupBlocks } from './cleanup.ts';
+export { contentHash, slugify, parseDate } from './blocks.ts';

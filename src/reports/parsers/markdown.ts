@@ -1,0 +1,149 @@
+import matter from 'gray-matter';
+import { cleanInline, parseDate, splitNames, type Block, type ParsedMeta } from './blocks.ts';
+
+/**
+ * Markdown with YAML front matter (the `briefs/` format). Front matter via gray-matter; the body is
+ * reduced to headings and paragraphs by a small block scanner: we need block structure and plain text
+ * only, and a full CommonMark renderer would produce HTML we would then have to strip again.
+ */
+export function parseMarkdown(content: string): { meta: ParsedMeta; blocks: Block[]; hasFrontMatter: boolean } {
+  // gray-matter caches by input string; pass a copy-free string and disable the cache for big bodies.
+  const parsed = matter(content.replace(/^\ufeff/, ''));
+  const data = (parsed.data ?? {}) as Record<string, unknown>;
+  const meta = metaFromFrontMatter(data);
+  const { blocks, images } = markdownBlocks(parsed.content);
+  if (!meta.title) {
+    const first = blocks.findIndex((b) => b.kind === 'heading');
+    if (first === 0 || (first > 0 && blocks.slice(0, first).every((b) => b.text.length < 40))) {
+      meta.title = blocks[first]!.text;
+      blocks.splice(0, first + 1);
+    }
+  }
+  if (images.length) meta.captions = [...(meta.captions ?? []), ...images];
+  return { meta, blocks, hasFrontMatter: Object.keys(data).length > 0 };
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' ? String(v) : undefined);
+
+function list(v: unknown): string[] | undefined {
+  if (Array.isArray(v)) {
+    return v.flatMap((item) => {
+      if (typeof item === 'string') return [item];
+      if (item && typeof item === 'object' && 'name' in item) return [String((item as { name: unknown }).name)];
+      return [];
+    });
+  }
+  if (typeof v === 'string') return v.split(/\s*[,;]\s*/).filter(Boolean);
+  return undefined;
+}
+
+function metaFromFrontMatter(data: Record<string, unknown>): ParsedMeta {
+  const meta: ParsedMeta = {};
+  meta.id = str(data.id) ?? str(data.slug);
+  meta.title = str(data.title);
+  meta.source = str(data.source) ?? str(data.publisher) ?? str(data.site);
+  meta.url = str(data.url) ?? str(data.link) ?? str(data.canonical);
+  const authors = data.authors ?? data.author ?? data.byline;
+  meta.authors = typeof authors === 'string' ? splitNames(authors) : list(authors);
+  meta.publishedAt = parseDate(data.publishedAt ?? data.published_at ?? data.published ?? data.date);
+  const series = data.series;
+  if (series && typeof series === 'object') {
+    const s = series as Record<string, unknown>;
+    meta.series = {
+      ...(str(s.name) ? { name: str(s.name) } : {}),
+      ...(str(s.issn) ? { issn: str(s.issn) } : {}),
+      ...(str(s.volume) ? { volume: str(s.volume) } : {}),
+      ...(str(s.issue) ? { issue: str(s.issue) } : {}),
+    };
+  } else if (str(data.issn)) meta.series = { issn: str(data.issn) };
+  meta.tags = list(data.tags ?? data.keywords ?? data.topics);
+  meta.regions = list(data.regions ?? data.region ?? data.countries);
+  meta.standfirst = str(data.standfirst) ?? str(data.summary) ?? str(data.description) ?? str(data.dek);
+  const captions = list(data.captions ?? data.caption);
+  if (captions?.length) meta.captions = captions;
+  return meta;
+}
+
+/** Strips inline Markdown to plain text. */
+export function inlineText(value: string): string {
+  return cleanInline(
+    value
+      .replace(/!\[([^\]]*)\]\([^)]*\)/g, '')
+      .replace(/\[\^[^\]]+\]/g, '')
+      .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
+      .replace(/\[([^\]]+)\]\[[^\]]*\]/g, '$1')
+      .replace(/<(https?:\/\/[^>]+)>/g, '$1')
+      .replace(/<\/?[a-zA-Z][^>]*>/g, '')
+      .replace(/(\*\*|__)(?=\S)([\s\S]*?\S)\1/g, '$2')
+      .replace(/(^|[^\w*])([*_])(?=\S)([^*_]*?\S)\2(?!\w)/g, '$1$3')
+      .replace(/~~(.*?)~~/g, '$1')
+      .replace(/`([^`]*)`/g, '$1')
+      .replace(/\\([\\`*_{}[\]()#+\-.!>])/g, '$1'),
+  );
+}
+
+function markdownBlocks(body: string): { blocks: Block[]; images: string[] } {
+  const blocks: Block[] = [];
+  const images: string[] = [];
+  const lines = body.replace(/\r\n?/g, '\n').split('\n');
+  let para: string[] = [];
+  const flush = () => {
+    const text = inlineText(para.join(' '));
+    if (text) blocks.push({ kind: 'paragraph', text });
+    para = [];
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!;
+    const line = raw.trim();
+    for (const m of raw.matchAll(/!\[([^\]]*)\]\([^)\s]*(?:\s+"([^"]*)")?\)/g)) {
+      const caption = cleanInline([m[1], m[2]].filter(Boolean).join(' — '));
+      if (caption) images.push(caption);
+    }
+    if (/^(```|~~~)/.test(line)) {
+      flush();
+      const fence = line.slice(0, 3);
+      const code: string[] = [];
+      for (i++; i < lines.length && !lines[i]!.trim().startsWith(fence); i++) code.push(lines[i]!);
+      if (code.join('').trim()) blocks.push({ kind: 'paragraph', text: code.join('\n').trim() });
+      continue;
+    }
+    if (!line) {
+      flush();
+      continue;
+    }
+    const atx = /^(#{1,6})\s+(.*?)\s*#*$/.exec(line);
+    if (atx) {
+      flush();
+      const text = inlineText(atx[2]!);
+      if (text) blocks.push({ kind: 'heading', text });
+      continue;
+    }
+    const next = lines[i + 1]?.trim() ?? '';
+    if (para.length === 0 && /^(=+|-+)$/.test(next) && line.length < 120) {
+      blocks.push({ kind: 'heading', text: inlineText(line) });
+      i++;
+      continue;
+    }
+    if (/^([-*_])(\s*\1){2,}$/.test(line)) {
+      flush();
+      continue;
+    }
+    const item = /^(?:[-*+•]|\d+[.)])\s+(.*)$/.exec(line);
+    if (item) {
+      flush();
+      para.push(item[1]!);
+      continue;
+    }
+    if (line.startsWith('|') && line.endsWith('|')) {
+      // Tables: keep cell text, drop the separator row.
+      if (/^\|[\s:|-]+\|$/.test(line)) continue;
+      flush();
+      para.push(line.split('|').map((c) => c.trim()).filter(Boolean).join(' — '));
+      flush();
+      continue;
+    }
+    para.push(line.replace(/^>\s?/, ''));
+  }
+  flush();
+  return { blocks, images };
+}

@@ -1,0 +1,159 @@
+import { cleanInline, parseDate, splitNames, type Block, type ParsedMeta } from './blocks.ts';
+
+/**
+ * Plain text as publishers paste it: the first line is the title; a header zone of short lines before
+ * the first prose paragraph holds metadata (authors, date, series/ISSN, image alt text and credits);
+ * the body is paragraphs, with short title-like lines that introduce a paragraph read as section headings.
+ */
+export function parsePlainText(content: string): { meta: ParsedMeta; blocks: Block[] } {
+  const lines = unwrap(content);
+  const meta: ParsedMeta = { captions: [] };
+  let i = 0;
+  while (i < lines.length && !lines[i]) i++;
+  meta.title = stripMarkdownHeading(lines[i] ?? '');
+  i++;
+
+  // Header zone: everything before the first prose paragraph or the first real heading.
+  const pendingShort: string[] = [];
+  for (; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line) continue;
+    if (!isProse(line) && readMetaLine(line, meta)) continue;
+    if (isCaptionLine(line)) {
+      // Short label lines just above a credit are the image's alt text / caption title.
+      meta.captions!.push([...pendingShort.splice(0), line].join(' — '));
+      continue;
+    }
+    if (isProse(line) || (looksLikeHeading(line) && isProse(nextNonEmpty(lines, i) ?? ''))) break;
+    if (line.length < 120 && !/[.!?]$/.test(line)) {
+      pendingShort.push(line);
+      continue;
+    }
+    break; // Anything else is body: do not swallow content.
+  }
+  // Short unlabelled header lines not attached to a credit: a subtitle becomes the standfirst.
+  if (pendingShort.length) meta.standfirst = pendingShort.join(' ');
+
+  const blocks: Block[] = [];
+  for (; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line) continue;
+    const md = /^#{1,6}\s+(.+?)\s*#*$/.exec(line);
+    if (md) {
+      blocks.push({ kind: 'heading', text: md[1]! });
+      continue;
+    }
+    const next = nextNonEmpty(lines, i);
+    if (looksLikeHeading(line) && next !== undefined && isProse(next)) blocks.push({ kind: 'heading', text: line.replace(/:$/, '') });
+    else blocks.push({ kind: 'paragraph', text: line });
+  }
+  if (!meta.captions!.length) delete meta.captions;
+  return { meta, blocks };
+}
+
+/** Recognises metadata lines; returns true when `line` was consumed into `meta`. */
+function readMetaLine(line: string, meta: ParsedMeta): boolean {
+  const authors = /^(?:authors?|by|written by|words by|analysis by|author\(s\))\s*[:\-–—]?\s+(.{2,200})$/i.exec(line);
+  if (authors && (/[:\-–—]/.test(line.slice(0, 12)) || /^by\s+[A-Z]/.test(line) || /^written by/i.test(line))) {
+    const names = authors[1]!.replace(/\s*[|•·]\s*.*$/, '');
+    const dateTail = /\s*[,|–—-]\s*((?:\d{1,2}\s+)?[A-Z][a-z]+\.?\s+\d{1,2}?,?\s*\d{4})$/.exec(names);
+    if (dateTail) meta.publishedAt ??= parseDate(dateTail[1]);
+    meta.authors = splitNames(dateTail ? names.slice(0, dateTail.index) : names);
+    return meta.authors.length > 0;
+  }
+  if (/\bISSN\b|\b(volume|vol\.)\s*\d+.*\b(issue|no\.)\s*\d+/i.test(line) && line.length < 160) {
+    const issn = /\bISSN[:\s]*([0-9]{4}-[0-9]{3}[0-9Xx])/.exec(line)?.[1];
+    const volume = /\b(?:volume|vol\.?)\s*(\w+)/i.exec(line)?.[1];
+    const issue = /\b(?:issue|no\.?)\s*(\w+)/i.exec(line)?.[1];
+    const name = line.split(/\bISSN\b|\b(?:volume|vol\.)\s*\d/i)[0]!.trim().replace(/[,;:|–—-]+$/, '').trim();
+    meta.series = { ...(name ? { name } : {}), ...(issn ? { issn } : {}), ...(volume ? { volume } : {}), ...(issue ? { issue } : {}) };
+    return true;
+  }
+  const dated = /^(?:published|posted|date|updated|first published)(?: on)?\s*[:\-–—]?\s*(.+)$/i.exec(line);
+  const date = parseDate(dated ? dated[1]! : line);
+  if (date && line.length < 60) {
+    if (!dated || !/^updated/i.test(line)) meta.publishedAt ??= date;
+    return true;
+  }
+  const source = /^(?:source|publisher|published by)\s*[:\-–—]\s*(.{2,80})$/i.exec(line);
+  if (source) {
+    meta.source = source[1]!.trim();
+    return true;
+  }
+  const tags = /^(?:tags|topics|keywords)\s*[:\-–—]\s*(.{2,300})$/i.exec(line);
+  if (tags) {
+    meta.tags = tags[1]!.split(/\s*[,;|]\s*/).filter(Boolean);
+    return true;
+  }
+  return false;
+}
+
+const CAPTION = /(\((?:photo|image|picture|credits?|source|foto)\s*:|^(?:photo|image|picture|credits?|foto|photograph|illustration|caption)\s*(?:credit)?\s*[:\-–—]|\bvia wikimedia commons\b|\bcc by(?:-sa|-nd|-nc)*\s*\d|\b(?:getty images|shutterstock|afp photo|ap photo|alamy|istock)\b|©)/i;
+
+function isCaptionLine(line: string): boolean {
+  return line.length < 320 && CAPTION.test(line);
+}
+
+/** A body paragraph: long enough and reading like sentences. */
+function isProse(line: string): boolean {
+  const words = line.split(/\s+/).length;
+  return (words >= 14 && /[.!?:;"”’)\]]$/.test(line)) || words >= 25;
+}
+
+const SMALL_WORDS = new Set(['a', 'an', 'the', 'and', 'or', 'but', 'of', 'in', 'on', 'at', 'to', 'for', 'by', 'with', 'from', 'as', 'vs', 'via', 'into', 'over', 'after', 'amid', 'its', 'their', 'is', 'are', 'and/or', 'about', 'against', 'between', 'under', 'up', 'out', 'de', 'la', 'le', 'del', 'der', 'van', 'von']);
+
+/** Short line, no final punctuation (a question mark is allowed), title-ish case. */
+export function looksLikeHeading(line: string): boolean {
+  const text = line.replace(/^(\d+(\.\d+)*[.)]?|[IVXLC]+\.)\s+/, '');
+  if (!text || text.length > 90) return false;
+  const words = text.split(/\s+/);
+  if (words.length > 12) return false;
+  if (/[.,;!…]$/.test(text) || (/:$/.test(text) && words.length > 6)) return false;
+  if (!/^[\p{Lu}\p{N}"“'‘]/u.test(text)) return false;
+  if (text === text.toUpperCase() && /\p{Lu}/u.test(text)) return true; // ALL CAPS heading
+  if (words.length <= 4) return true;
+  const significant = words.filter((w) => !SMALL_WORDS.has(w.toLowerCase().replace(/[^\p{L}/]/gu, '')));
+  const capitalised = significant.filter((w) => /^[\p{Lu}\p{N}"“'‘(]/u.test(w)).length;
+  return capitalised / Math.max(1, significant.length) >= 0.6 || words.length <= 7;
+}
+
+function nextNonEmpty(lines: string[], i: number): string | undefined {
+  for (let j = i + 1; j < lines.length; j++) if (lines[j]) return lines[j];
+  return undefined;
+}
+
+function stripMarkdownHeading(line: string): string {
+  return cleanInline(line.replace(/^#{1,6}\s+/, '').replace(/\s+#+$/, ''));
+}
+
+/**
+ * Splits into logical lines. Blank-line separated blocks whose lines are hard-wrapped prose (e.g. pasted
+ * from email or a PDF at ~70 columns) are joined back into one paragraph; otherwise each line stands alone.
+ */
+function unwrap(content: string): string[] {
+  const normalised = content.replace(/\r\n?/g, '\n').replace(/\u00a0/g, ' ').replace(/\f/g, '\n');
+  const out: string[] = [];
+  for (const block of normalised.split(/\n[ \t]*\n/)) {
+    const lines = block.split('\n').map(cleanInline).filter(Boolean);
+    if (lines.length >= 2 && isHardWrapped(lines)) out.push(joinWrapped(lines));
+    else out.push(...lines);
+    out.push('');
+  }
+  return out;
+}
+
+function isHardWrapped(lines: string[]): boolean {
+  const body = lines.slice(0, -1);
+  const lengths = body.map((l) => l.length);
+  const max = Math.max(...lengths);
+  // Wrapped prose: all but the last line are long-ish, similar length, and mostly do not end a sentence.
+  const last = lines[lines.length - 1]!.length;
+  // Two lines alone are only a wrap when the second continues a sentence; "Label: value" lines never are.
+  if (lines.length === 2 && !/^[\p{Ll}(,;]/u.test(lines[1]!)) return false;
+  if (lines.some((l) => /^[\p{Lu}][\p{L} ]{0,24}:\s/u.test(l))) return false;
+  return max <= 110 && last <= max + 5 && lengths.every((n) => n >= 50 && n >= max * 0.6) && body.filter((l) => /[.!?:]$/.test(l)).length <= body.length / 2 && !body.some((l) => /^[-*•]\s/.test(l));
+}
+
+function joinWrapped(lines: string[]): string {
+  return lines.reduce((acc, line) => (acc.endsWith('-') && /^[a-z]/.test(line) ? acc.slice(0, -1) + line : `${acc} ${line}`));
+}
