@@ -30,6 +30,8 @@ export const configSchema = z.object({
   LLM_TIMEOUT_MS: z.preprocess(emptyAsUndefined, positiveInt.default(60_000)),
   LLM_MAX_RETRIES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(10).default(2)),
   LLM_CONTEXT_TOKENS: z.preprocess(emptyAsUndefined, positiveInt.default(12_000)),
+  /** Upper bound on the model's answer per request (cost guard); part of LLM_CONTEXT_TOKENS. */
+  LLM_MAX_OUTPUT_TOKENS: z.preprocess(emptyAsUndefined, positiveInt.default(4_096)),
 
   FETCH_TIMEOUT_MS: z.preprocess(emptyAsUndefined, positiveInt.default(15_000)),
   FETCH_MAX_BYTES: z.preprocess(emptyAsUndefined, positiveInt.default(5 * 1024 * 1024)),

@@ -14,12 +14,19 @@ export interface EngineInfo {
   version: string;
   /** Present when the LLM was asked for but the offline engine answered. */
   fallback?: { from: EngineName; reason: string };
+  /** LLM engine: items the model returned whose quote was not found in the report (dropped). */
+  unsupported?: number;
 }
 
 export interface SummarySentence {
   text: string;
   /** Index of the sentence in the report's sentence sequence (see analysis/sentences). */
   index: number;
+  /**
+   * LLM engine: `text` is the model's wording of the point and `quote` the verbatim excerpt of the report
+   * that supports it (verified; it lies in sentence `index`). Absent for extractive (offline) summaries.
+   */
+  quote?: string;
 }
 
 export interface Summary {
