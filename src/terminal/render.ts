@@ -1,0 +1,61 @@
+import type { Card, Reply } from '../core/reply.ts';
+import type { Briefing } from '../briefings/types.ts';
+import { presentBriefing } from '../briefings/present.ts';
+
+/**
+ * Replies and briefings as plain terminal text: the same cards Discord shows as embeds, printed as
+ * titled blocks. Light markdown that presenters may use (bold, links, channel mentions) is flattened.
+ */
+
+const WIDTH = 100;
+
+export function flattenMarkdown(text: string): string {
+  return text
+    .replace(/\[([^\]\n]+)\]\(<?(https?:\/\/[^)\s>]+)>?\)/g, '$1 <$2>')
+    .replace(/\*\*([^*\n]+)\*\*/g, '$1')
+    .replace(/__([^_\n]+)__/g, '$1')
+    .replace(/(^|[^\w*])\*([^*\n]+)\*(?=[^\w*]|$)/g, '$1$2')
+    .replace(/<#(\w+)>/g, '#$1')
+    .replace(/<t:(\d+)(?::\w)?>/g, (_m, seconds: string) => new Date(Number(seconds) * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC')
+    .replace(/^>\s?/gm, '  ')
+    .replace(/\\([*_~`|>\\[\]()#-])/g, '$1');
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((line) => (line ? prefix + line : line))
+    .join('\n');
+}
+
+export function renderCard(card: Card): string {
+  const lines: string[] = [];
+  if (card.author) lines.push(flattenMarkdown(card.author));
+  if (card.title) {
+    const title = flattenMarkdown(card.title);
+    lines.push(title, '─'.repeat(Math.min(Math.max(title.length, 3), WIDTH)));
+  }
+  if (card.url) lines.push(card.url);
+  if (card.description) lines.push('', flattenMarkdown(card.description));
+  if (card.fields && card.fields.length > 0) {
+    lines.push('');
+    for (const field of card.fields) {
+      const value = flattenMarkdown(field.value);
+      if (!value.includes('\n') && field.name.length + value.length < WIDTH - 4) lines.push(`${flattenMarkdown(field.name)}: ${value}`);
+      else lines.push(`${flattenMarkdown(field.name)}:`, indent(value, '  '));
+    }
+  }
+  if (card.footer) lines.push('', `— ${flattenMarkdown(card.footer)}`);
+  return lines.join('\n');
+}
+
+export function renderReply(reply: Reply): string {
+  const blocks: string[] = [];
+  if (reply.content) blocks.push(flattenMarkdown(reply.content));
+  for (const card of reply.cards ?? []) blocks.push(renderCard(card));
+  return blocks.join('\n\n');
+}
+
+export function renderBriefingText(briefing: Briefing): string {
+  return renderReply(presentBriefing(briefing));
+}

@@ -1,0 +1,26 @@
+import type { Briefing } from '../briefings/types.ts';
+import type { BriefingTransport } from '../briefings/transport.ts';
+import { renderBriefingText } from './render.ts';
+
+/** Prints briefings in the terminal: local mode's stand-in for a Discord channel. */
+export class TerminalTransport implements BriefingTransport<string> {
+  readonly name = 'terminal';
+  private sent = 0;
+
+  constructor(private readonly write: (text: string) => void) {}
+
+  renderBriefing(briefing: Briefing): string[] {
+    return [renderBriefingText(briefing)];
+  }
+
+  async send(channelId: string, message: string): Promise<{ messageId: string }> {
+    this.sent += 1;
+    const rule = '═'.repeat(20);
+    this.write(`\n${rule} briefing for #${channelId} ${rule}\n${message}\n`);
+    return { messageId: `terminal-${Date.now()}-${this.sent}` };
+  }
+
+  async notifyModerators(_guildId: string, text: string): Promise<void> {
+    this.write(`\n[notice] ${text}\n`);
+  }
+}
