@@ -1,9 +1,13 @@
-import type { Config } from '../config.ts';
+import { llmConfigured, type Config } from '../config.ts';
+import { UserError } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/index.ts';
 import type { Report } from '../reports/types.ts';
-import type { ActorsResult, EngineName, Summary, SummaryLength } from './types.ts';
+import type { ActorsResult, Analyzer, EngineName, Summary, SummaryLength } from './types.ts';
 import { OfflineAnalyzer } from './offline/index.ts';
+import { LlmAnalyzer } from './llm/index.ts';
+import { AnalysisCache, cacheKey } from './cache.ts';
+import { UsageLedger, type UsageTotals } from './usage.ts';
 
 export interface AnalysisRequest {
   /** Force an engine; by default the LLM when one is configured, else offline. */
@@ -11,33 +15,93 @@ export interface AnalysisRequest {
 }
 
 /**
+ * How long a fallback result (LLM asked, offline answered) is cached under the LLM key: long enough that a
+ * model outage does not make every repeated request wait for the timeout again, short enough that the LLM
+ * answer replaces it soon after the model recovers. Successful results never expire (the key holds the
+ * content hash, model and prompt version, so a change of any of them is a new key).
+ */
+export const FALLBACK_TTL_MS = 10 * 60_000;
+
+/**
  * The one entry point for summaries and actors. Picks the engine, caches results in the store by
- * (content hash, task, length, engine, version) and falls back to the offline engine.
- * (Issue 4 extends it with the LLM engine, usage accounting and in-flight de-duplication.)
+ * (content hash, task, length, engine, model, version), shares identical requests in flight, records model
+ * usage, and falls back to the offline engine when the model cannot give a grounded answer.
  */
 export class AnalysisService {
-  private readonly offline = new OfflineAnalyzer();
-  private readonly cache;
+  private readonly offline: Analyzer;
+  private readonly llm?: LlmAnalyzer;
+  private readonly cache: AnalysisCache<Summary | ActorsResult>;
+  private readonly ledger: UsageLedger;
 
   constructor(private readonly deps: { config: Config; logger: Logger; store: Store }) {
-    this.cache = deps.store.kv<Summary | ActorsResult>('analysis');
+    this.offline = new OfflineAnalyzer();
+    this.cache = new AnalysisCache(deps.store, deps.logger);
+    this.ledger = new UsageLedger(deps.store);
+    if (llmConfigured(deps.config)) {
+      this.llm = new LlmAnalyzer({
+        config: deps.config,
+        fallback: this.offline,
+        logger: deps.logger,
+        onCall: ({ durationMs: _, ...call }) => this.ledger.record({ kind: 'call', at: new Date().toISOString(), ...call }),
+      });
+    }
+  }
+
+  /** The engine used when a request does not force one. */
+  get defaultEngine(): EngineName {
+    return this.llm ? 'llm' : 'offline';
+  }
+
+  /** Model id of the configured LLM, if any. */
+  get model(): string | undefined {
+    return this.llm?.model;
   }
 
   async summarise(report: Report, options: { length: SummaryLength } & AnalysisRequest): Promise<Summary> {
-    const key = `${report.contentHash}:summary:${options.length}:offline:${this.offline.version}`;
-    const cached = (await this.cache.get(key)) as Summary | undefined;
-    if (cached) return { ...cached, reportId: report.id };
-    const result = await this.offline.summarise(report, { length: options.length });
-    await this.cache.set(key, result);
-    return result;
+    const engine = this.pick(options.engine);
+    const key = cacheKey({ contentHash: report.contentHash, task: 'summary', length: options.length, ...this.keyParts(engine) });
+    const result = await this.run(key, 'summary', engine, () => engine.summarise(report, { length: options.length }));
+    return { ...(result as Summary), reportId: report.id };
   }
 
-  async actors(report: Report, _options: AnalysisRequest = {}): Promise<ActorsResult> {
-    const key = `${report.contentHash}:actors:offline:${this.offline.version}`;
-    const cached = (await this.cache.get(key)) as ActorsResult | undefined;
-    if (cached) return { ...cached, reportId: report.id };
-    const result = await this.offline.actors(report);
-    await this.cache.set(key, result);
-    return result;
+  async actors(report: Report, options: AnalysisRequest = {}): Promise<ActorsResult> {
+    const engine = this.pick(options.engine);
+    const key = cacheKey({ contentHash: report.contentHash, task: 'actors', ...this.keyParts(engine) });
+    const result = await this.run(key, 'actors', engine, () => engine.actors(report));
+    return { ...(result as ActorsResult), reportId: report.id };
+  }
+
+  /** Model calls, tokens per model, cache hits and fallbacks, summed over everything the store recorded. */
+  usage(): Promise<UsageTotals> {
+    return this.ledger.totals();
+  }
+
+  /** Waits for pending usage writes (before closing the store). */
+  flush(): Promise<void> {
+    return this.ledger.flush();
+  }
+
+  private pick(forced?: EngineName): Analyzer {
+    if (forced === 'offline') return this.offline;
+    if (forced === 'llm') {
+      if (!this.llm) throw new UserError('No model configured: set OPENAI_API_KEY or OPENAI_BASE_URL', 'no_model');
+      return this.llm;
+    }
+    return this.llm ?? this.offline;
+  }
+
+  private keyParts(engine: Analyzer) {
+    return { engine: engine.name, model: engine === this.llm ? this.llm.model : undefined, version: engine.version };
+  }
+
+  private async run(key: string, task: 'summary' | 'actors', engine: Analyzer, compute: () => Promise<Summary | ActorsResult>) {
+    const { value, source } = await this.cache.getOrCompute(key, compute, (result) => (result.engine.fallback ? FALLBACK_TTL_MS : undefined));
+    const at = new Date().toISOString();
+    if (source !== 'computed') {
+      this.ledger.record({ kind: 'cache_hit', at, task, engine: engine.name, ...(this.llm && engine === this.llm ? { model: this.llm.model } : {}) });
+    } else if (value.engine.fallback && this.llm && engine === this.llm) {
+      this.ledger.record({ kind: 'fallback', at, task, model: this.llm.model, reason: value.engine.fallback.reason });
+    }
+    return value;
   }
 }

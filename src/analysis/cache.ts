@@ -1,0 +1,70 @@
+import type { Logger } from '../logger.ts';
+import type { Store } from '../store/index.ts';
+import type { EngineName, SummaryLength } from './types.ts';
+
+export interface CacheKeyParts {
+  contentHash: string;
+  task: 'summary' | 'actors';
+  length?: SummaryLength;
+  engine: EngineName;
+  model?: string;
+  /** Engine or prompt version: bumping it invalidates old results. */
+  version: string;
+}
+
+/** (content hash, task, length, engine, model, version) as one store key. */
+export function cacheKey(p: CacheKeyParts): string {
+  return [p.contentHash, p.task, p.length ?? '-', p.engine, encodeURIComponent(p.model ?? '-'), p.version].join(':');
+}
+
+export interface CacheOutcome<T> {
+  value: T;
+  /** How the value was obtained: from the store, by joining an identical request in flight, or computed now. */
+  source: 'cache' | 'shared' | 'computed';
+}
+
+/**
+ * Analysis results in the store (they survive restarts) plus in-flight de-duplication: concurrent identical
+ * requests share one promise, so N parallel asks cost one model call. Store failures degrade to "no cache"
+ * rather than failing the request.
+ */
+export class AnalysisCache<V> {
+  private readonly kv;
+  private readonly inflight = new Map<string, Promise<V>>();
+
+  constructor(store: Store, private readonly logger?: Logger, namespace = 'analysis') {
+    this.kv = store.kv<V>(namespace);
+  }
+
+  /**
+   * The cached value for `key`, or `compute()`'s result, stored with `ttlMs(result)` (undefined = no expiry,
+   * 0 = do not store).
+   */
+  async getOrCompute(key: string, compute: () => Promise<V>, ttlMs: (value: V) => number | undefined): Promise<CacheOutcome<V>> {
+    const running = this.inflight.get(key);
+    if (running) return { value: await running, source: 'shared' };
+    let source: CacheOutcome<V>['source'] = 'computed';
+    const work = (async () => {
+      const cached = await this.kv.get(key).catch((error: unknown) => {
+        this.logger?.warn({ err: error }, 'analysis cache read failed; computing');
+        return undefined;
+      });
+      if (cached !== undefined && cached !== null) {
+        source = 'cache';
+        return cached as V;
+      }
+      const value = await compute();
+      const ttl = ttlMs(value);
+      if (ttl !== 0) {
+        await this.kv.set(key, value, ttl).catch((error: unknown) => this.logger?.warn({ err: error }, 'analysis cache write failed'));
+      }
+      return value;
+    })();
+    this.inflight.set(key, work);
+    try {
+      return { value: await work, source };
+    } finally {
+      this.inflight.delete(key);
+    }
+  }
+}
