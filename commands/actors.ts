@@ -62,12 +62,12 @@ const command: CommandModule = {
       const report = await resolveReportOption(app, value);
       return { cards: [actorsCard(report, await app.analysis.actors(report), model)] };
     }
-    const { reports, total } = await recentReports(app, RECENT_DAYS, OVERVIEW_MAX_REPORTS);
-    if (reports.length === 0) {
-      return { content: `No reports were published or added in the last ${RECENT_DAYS} days. Use /actors report:<title> for an older report.` };
-    }
+    const { reports, total, fallback } = await recentReports(app, RECENT_DAYS, OVERVIEW_MAX_REPORTS);
+    if (reports.length === 0) return { content: 'The library has no reports yet, so there are no actors to show.' };
     const presence = await actorPresence(app, reports);
-    return { cards: [actorPresenceCard(presence.slice(0, OVERVIEW_ACTORS), { days: RECENT_DAYS, reportCount: total, analysed: reports.length })] };
+    return {
+      cards: [actorPresenceCard(presence.slice(0, OVERVIEW_ACTORS), { days: RECENT_DAYS, reportCount: total, analysed: reports.length, fallback })],
+    };
   },
 
   async autocomplete(input, { app }) {

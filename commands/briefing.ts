@@ -64,6 +64,8 @@ const data = new SlashCommandBuilder()
       .addChannelOption((o) => o.setName('channel').setDescription('The subscribed channel').setRequired(true).addChannelTypes(...TEXT_CHANNELS)),
   );
 
+const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
+
 const CRON_FIELDS = /^\S+(\s+\S+){4}$/;
 
 async function requireAccess(ctx: CommandContext, guildId: string, channel: ChannelRef): Promise<void> {
@@ -126,7 +128,7 @@ const command: CommandModule = {
         const channel = channelOption(input, 'channel', true);
         const removed = await app.subscriptions.unsubscribe(guildId, channel.id);
         if (!removed) throw new UserError(`${channelLabel(channel)} has no briefing to stop.`, 'not_subscribed');
-        return { content: `Stopped the briefing in ${channelLabel(channel)} (${scheduleText(removed).toLowerCase()}).` };
+        return { content: `Stopped the briefing in ${channelLabel(channel)} (${lowerFirst(scheduleText(removed))}).` };
       }
       case 'list': {
         const subscriptions = await app.subscriptions.list(guildId);

@@ -2,7 +2,6 @@ import { SlashCommandBuilder } from 'discord.js';
 import type { CommandModule } from '../src/core/command.ts';
 import type { Reply } from '../src/core/reply.ts';
 import { UserError } from '../src/core/errors.ts';
-import type { Report } from '../src/reports/types.ts';
 import { reportCard } from '../src/commands-support/cards.ts';
 import { optionalInteger, optionalString, requiredString } from '../src/commands-support/options.ts';
 import { filterChoices, reportChoices, resolveReportOption } from '../src/commands-support/reports.ts';
@@ -34,11 +33,6 @@ const data = new SlashCommandBuilder()
       .addStringOption((o) => o.setName('report').setDescription('Title or id (start typing to pick)').setRequired(true).setAutocomplete(true)),
   );
 
-/** Search results may come back as reports or as scored hits, depending on the library version. */
-function asReports(results: unknown[]): Report[] {
-  return results.map((r) => ((r as { report?: Report }).report ?? r) as Report);
-}
-
 const command: CommandModule = {
   data,
 
@@ -49,8 +43,7 @@ const command: CommandModule = {
         const source = optionalString(input, 'source');
         let sourceName: string | undefined;
         if (source) {
-          const sources = (await app.reports.sources()) as unknown[];
-          const names = sources.map((s) => (typeof s === 'string' ? s : String((s as { name?: string; source?: string }).name ?? (s as { source?: string }).source)));
+          const names = await app.reports.sources();
           sourceName = names.find((name) => name.toLowerCase() === source.toLowerCase());
           if (!sourceName) {
             throw new UserError(
@@ -60,7 +53,7 @@ const command: CommandModule = {
           }
         }
         const reports = await app.reports.list({ limit: count, source: sourceName });
-        if (reports.length === 0) return { content: 'The library has no reports yet. Add some with /sources add or `sitrep ingest`.' };
+        if (reports.length === 0) return { content: 'The library has no reports yet. Add some with /sources add, or run sitrep ingest on the host.' };
         return {
           content: `${plural(reports.length, 'latest report')}${sourceName ? ` from ${sourceName}` : ''}:`,
           cards: reports.map((report) => reportCard(report)),
@@ -68,7 +61,7 @@ const command: CommandModule = {
       }
       case 'search': {
         const query = requiredString(input, 'query');
-        const reports = asReports(await app.reports.search(query, { limit: SEARCH_RESULTS }));
+        const reports = await app.reports.search(query, { limit: SEARCH_RESULTS });
         if (reports.length === 0) return { content: `No reports match “${query}”. Try fewer or different words.`, ephemeral: true };
         return {
           content: `${plural(reports.length, 'report')} matching “${query}”, best first:`,
@@ -87,9 +80,7 @@ const command: CommandModule = {
   async autocomplete(input, { app }) {
     if (input.focused.name === 'report') return reportChoices(app, input.focused.value);
     if (input.focused.name === 'source') {
-      const sources = (await app.reports.sources()) as unknown[];
-      const names = sources.map((s) => (typeof s === 'string' ? s : String((s as { name?: string }).name)));
-      return filterChoices(names, input.focused.value);
+      return filterChoices(await app.reports.sources(), input.focused.value);
     }
     return [];
   },

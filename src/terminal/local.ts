@@ -99,7 +99,17 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
   }
 
   const transport = new TerminalTransport(printAsync);
-  app.briefings.start(transport);
+  // The scheduler delivers every subscription in the store. When this store also serves a Discord
+  // deployment, running it here would "deliver" those guilds' briefings to this terminal and mark them
+  // sent, so their channels would never get them: then scheduled briefings stay with the bot.
+  const foreign = (await app.subscriptions.list()).filter((s) => s.guildId !== LOCAL_GUILD_ID);
+  if (foreign.length === 0) app.briefings.start(transport);
+  else {
+    print(
+      `\nScheduled briefings are not run here: this store holds ${plural(foreign.length, 'Discord subscription')}, which the bot delivers. ` +
+        '/briefing preview and /briefing send-now still work.',
+    );
+  }
   app.feeds.start();
 
   print('');
