@@ -29,7 +29,7 @@ const data = new SlashCommandBuilder()
   .addSubcommand((sub) =>
     sub
       .setName('add')
-      .setDescription('Follow an RSS, Atom or JSON feed (or a single article URL)')
+      .setDescription('Follow an RSS, Atom or JSON feed')
       .addStringOption((o) => o.setName('url').setDescription('https://… address of the feed').setRequired(true).setMaxLength(2000)),
   )
   .addSubcommand((sub) => sub.setName('list').setDescription('The feeds this server follows'))

@@ -45,7 +45,6 @@ export function reportCard(report: Report, options: { lead?: boolean } = {}): Ca
   if (series) fields.push({ name: 'Series', value: series, inline: true });
   const topics = [...new Set([...report.regions, ...report.tags])];
   if (topics.length > 0) fields.push({ name: 'Topics', value: topics.slice(0, 12).join(', ') });
-  if (report.url) fields.push({ name: 'Link', value: report.url });
   const lead = options.lead === false ? undefined : reportLead(report);
   return {
     title: report.title,
@@ -118,23 +117,34 @@ export interface ActorPresence {
   reports: Report[];
 }
 
-export function actorPresenceCard(presence: ActorPresence[], context: { days: number; reportCount: number; analysed: number }): Card {
+export function actorPresenceCard(
+  presence: ActorPresence[],
+  context: { days: number; reportCount: number; analysed: number; fallback?: boolean },
+): Card {
+  const scope = context.fallback
+    ? `No reports from the last ${context.days} days; showing the ${plural(context.analysed, 'most recent report')} instead`
+    : `${plural(context.analysed, 'report')} from the last ${context.days} days${
+        context.analysed < context.reportCount ? ` (the ${context.analysed} most recent of ${context.reportCount})` : ''
+      }`;
+  const only = context.analysed === 1 ? presence[0]?.reports[0] : undefined;
   const description =
     presence.length === 0
-      ? `No actors found in the ${plural(context.reportCount, 'report')} of the last ${context.days} days.`
-      : `Most present actors in ${plural(context.analysed, 'report')} from the last ${context.days} days${
-          context.analysed < context.reportCount ? ` (the ${context.analysed} most recent of ${context.reportCount})` : ''
-        }, by number of reports, then mentions.`;
+      ? `${scope}. No actors were found in ${context.analysed === 1 ? 'it' : 'them'}.`
+      : only
+        ? `${scope}: “${only.title}”. Ranked by mentions.`
+        : `${scope}. Ranked by number of reports, then mentions.`;
   return {
-    title: `Key actors of the last ${context.days} days`,
+    title: context.fallback ? 'Key actors of the latest reports' : `Key actors of the last ${context.days} days`,
     description,
     fields: presence.map((actor) => {
-      const titles = actor.reports.slice(0, 3).map((r) => `– ${r.title}`);
-      const rest = actor.reports.length - titles.length;
-      if (rest > 0) titles.push(`…and ${plural(rest, 'more report')}`);
       const head = [ACTOR_TYPE_LABEL[actor.type] ?? actor.type, actor.role, `${plural(actor.reports.length, 'report')}, ${plural(actor.mentions, 'mention')}`]
         .filter(Boolean)
         .join(' · ');
+      // With a single report every actor appears in it: the description names it once instead.
+      if (context.analysed === 1) return { name: actor.name, value: head };
+      const titles = actor.reports.slice(0, 3).map((r) => `– ${r.title}`);
+      const rest = actor.reports.length - titles.length;
+      if (rest > 0) titles.push(`…and ${plural(rest, 'more report')}`);
       return { name: actor.name, value: `${head}\n${titles.join('\n')}` };
     }),
     footer: 'Use /actors report:<title> for one report.',

@@ -1,7 +1,7 @@
 import type { App } from '../app.ts';
 import type { Choice } from '../core/reply.ts';
 import { UserError } from '../core/errors.ts';
-import type { Report } from '../reports/types.ts';
+import { reportDate, type Report } from '../reports/types.ts';
 import { trimText } from './format.ts';
 
 /** The most choices Discord accepts in one autocomplete answer. */
@@ -35,18 +35,25 @@ export function filterChoices(values: readonly string[], typed: string): Choice[
 }
 
 /**
- * Reports published or added in the last `days` days, newest first. Both dates count: a feed's
- * article from this week and a report added to the library this week are both "recent" to readers.
+ * Reports of the last `days` days by their date (published, else added), newest first. When there are
+ * none, the most recent reports instead, flagged `fallback`, so the overview is never empty for a
+ * library that is simply quiet this week.
  */
-export async function recentReports(app: App, days: number, limit: number): Promise<{ reports: Report[]; total: number }> {
-  const since = new Date(app.clock.now().getTime() - days * 86_400_000);
-  const candidates = await app.reports.list({ limit: 10_000, since: since.toISOString() });
-  const sinceIso = since.toISOString();
-  const recent = candidates.filter((r) => r.ingestedAt >= sinceIso || (r.publishedAt !== undefined && r.publishedAt >= sinceIso));
-  recent.sort((a, b) => latestOf(b).localeCompare(latestOf(a)));
-  return { reports: recent.slice(0, limit), total: recent.length };
+export async function recentReports(
+  app: App,
+  days: number,
+  limit: number,
+): Promise<{ reports: Report[]; total: number; fallback: boolean }> {
+  const since = new Date(app.clock.now().getTime() - days * 86_400_000).toISOString();
+  const recent: Report[] = [];
+  // list() is newest first by reportDate, so the window is a prefix of it.
+  for (const report of await app.reports.list({})) {
+    if (reportDate(report) < since) break;
+    recent.push(report);
+  }
+  if (recent.length > 0) return { reports: recent.slice(0, limit), total: recent.length, fallback: false };
+  const latest = await app.reports.list({ limit: Math.min(limit, FALLBACK_REPORTS) });
+  return { reports: latest, total: latest.length, fallback: true };
 }
 
-function latestOf(report: Report): string {
-  return report.publishedAt && report.publishedAt > report.ingestedAt ? report.publishedAt : report.ingestedAt;
-}
+const FALLBACK_REPORTS = 10;

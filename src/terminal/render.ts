@@ -17,7 +17,8 @@ export function flattenMarkdown(text: string): string {
     .replace(/\[([^\]\n]+)\]\(<?(https?:\/\/[^)\s>]+)>?\)/g, '$1 <$2>')
     .replace(/\*\*([^*\n]+)\*\*/g, '$1')
     .replace(/__([^_\n]+)__/g, '$1')
-    .replace(/(^|[^\w*])\*([^*\n]+)\*(?=[^\w*]|$)/g, '$1$2')
+    // Emphasis only when the asterisks hug the text, so "0 7 * * 1-5" and "a * b" survive.
+    .replace(/(^|[^\w*])\*(\S(?:[^*\n]*\S)?)\*(?=[^\w*]|$)/g, '$1$2')
     .replace(/<#(\w+)>/g, '#$1')
     .replace(/<t:(\d+)(?::\w)?>/g, (_m, seconds: string) => `${new Date(Number(seconds) * 1000).toISOString().replace('T', ' ').slice(0, 16)} UTC`)
     .replace(/^>\s?/gm, '  ')

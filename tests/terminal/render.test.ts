@@ -53,4 +53,8 @@ describe('flattenMarkdown', () => {
   it('turns links, bold and channel mentions into plain text', () => {
     expect(flattenMarkdown('**Bold** [Title](https://x.example/a) in <#terminal> \\*literal\\*')).toBe('Bold Title <https://x.example/a> in #terminal *literal*');
   });
+
+  it('leaves asterisks that are not emphasis alone', () => {
+    expect(flattenMarkdown('Cron "0 7 * * 1-5" and 2 * 3 * 4, but *this* is emphasis')).toBe('Cron "0 7 * * 1-5" and 2 * 3 * 4, but this is emphasis');
+  });
 });
