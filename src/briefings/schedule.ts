@@ -54,7 +54,10 @@ export function localDate(at: Date, timezone: string): string {
 
 /** "Friday 27 November 2026" for `at` in `timezone`. */
 export function longLocalDate(at: Date, timezone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: timezone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(at);
+  // Assembled from parts: ICU versions differ on the comma after the weekday.
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: timezone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).formatToParts(at);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('weekday')} ${part('day')} ${part('month')} ${part('year')}`;
 }
 
 /** "07:30" for `at` in `timezone`. */

@@ -88,7 +88,7 @@ const subscribeSchema = z.object({
   regions: termList('regions'),
   sources: termList('sources'),
   format: z.enum(['compact', 'full'], { error: 'Format must be "compact" or "full"' }).default('full'),
-  emptyPolicy: z.enum(['skip', 'notice'], { error: 'Empty-day policy must be "skip" or "notice"' }).default('notice'),
+  emptyPolicy: z.enum(['skip', 'notice'], { error: 'Empty-day policy must be "skip" or "notice"' }).default('skip'),
   createdBy: z.string({ error: 'createdBy is required' }).trim().min(1, 'createdBy is required'),
 });
 

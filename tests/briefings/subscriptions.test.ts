@@ -22,7 +22,7 @@ describe('SubscriptionService', () => {
     expect(sub.filters.topics).toEqual(['Taiwan', 'sanctions']);
     expect(sub.filters.actors).toEqual(['China']);
     expect(sub.format).toBe('compact');
-    expect(sub.emptyPolicy).toBe('notice');
+    expect(sub.emptyPolicy).toBe('skip');
     expect(sub.cursor).toBe('2026-11-27T10:00:00.000Z');
     expect(await subs.get(base.guildId, base.channelId)).toEqual(sub);
   });
