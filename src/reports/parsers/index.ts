@@ -16,6 +16,8 @@ export interface ParseOptions {
   format?: ReportFormat;
   origin: ReportOrigin;
   now: Date;
+  /** Metadata known from elsewhere (a feed item, the CLI); defined values win over what the document says. */
+  meta?: Partial<ParsedMeta>;
 }
 
 export const REPORT_FILE_EXTENSIONS = ['.md', '.markdown', '.txt', '.html', '.htm'];
@@ -46,6 +48,10 @@ export function parseReport(content: string | Buffer, opts: ParseOptions): Repor
   else if (format === 'markdown') ({ meta, blocks } = parseMarkdown(text));
   else ({ meta, blocks } = parsePlainText(text));
 
+  for (const [key, value] of Object.entries(opts.meta ?? {})) {
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+    (meta as Record<string, unknown>)[key] = value;
+  }
   const cleaned = cleanupBlocks(blocks, { authors: meta.authors });
   meta.captions = [...(meta.captions ?? []), ...cleaned.captions];
   meta.url ??= opts.url;
@@ -77,4 +83,4 @@ function decodeUtf8(buffer: Buffer): string {
 }
 
 export { cleanupBlocks } from './cleanup.ts';
-export { contentHash, slugify, parseDate } from './blocks.ts';
+export { contentHash, slugify, parseDate, type ParsedMeta } from './blocks.ts';

@@ -1,0 +1,418 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../app.ts';
+import type { Config } from '../config.ts';
+import { UserError } from '../core/errors.ts';
+import type { Logger } from '../logger.ts';
+import type { FetchResponse, SafeFetcher } from '../net/safe-fetch.ts';
+import type { Store } from '../store/index.ts';
+import { discoverFeedLinks, parseFeedDocument, type FeedItem, type ParsedFeed } from './feed-items.ts';
+import type { Ingestor } from './ingest.ts';
+import type { ReportLibrary } from './library.ts';
+import { contentHash, slugify } from './parsers/blocks.ts';
+import { parseReport } from './parsers/index.ts';
+import type { Report } from './types.ts';
+import { normaliseUrl, stripTracking } from './urls.ts';
+
+export interface Feed {
+  id: string;
+  url: string;
+  title?: string;
+  guildId?: string;
+  addedBy?: string;
+  addedAt: string;
+  lastPolledAt?: string;
+  lastError?: string;
+  failures: number;
+  nextPollAt?: string;
+  etag?: string;
+  lastModified?: string;
+  itemCount: number;
+}
+
+export interface PollResult {
+  feedId: string;
+  url: string;
+  status: 'ok' | 'not-modified' | 'error' | 'skipped';
+  /** Reports created by this poll (never backlog: a first poll's items are marked `backfill`). */
+  created: Report[];
+  updated: number;
+  /** Items already known (by guid, link or content). */
+  duplicates: number;
+  error?: string;
+}
+
+/** Dedup keys seen per feed → report id. Bounded so a long-lived feed cannot grow without limit. */
+interface SeenKeys {
+  keys: Record<string, string>;
+}
+
+const MAX_SEEN_KEYS = 6_000;
+/** Items handled per poll; the rest are picked up by the next poll (they are not marked seen). */
+const MAX_ITEMS_PER_POLL = 200;
+/** An item description shorter than this (as text) is treated as an excerpt and the page is fetched. */
+const EXCERPT_CHARS = 600;
+const ARTICLE_FETCH_CONCURRENCY = 4;
+const MAX_BACKOFF_MS = 24 * 60 * 60 * 1000;
+
+const feedKey = (id: string) => `feed:${id}`;
+const seenKey = (id: string) => `seen:${id}`;
+
+function plainLength(html: string): number {
+  return html.replace(/<[^>]+>/g, ' ').replace(/&[a-z#0-9]+;/gi, ' ').replace(/\s+/g, ' ').trim().length;
+}
+
+function looksTruncated(html: string): boolean {
+  return /(\[(…|\.\.\.|&#8230;|&hellip;)\]|…|\.\.\.|continue reading|read more|the post .* appeared first on)\W*(<\/[a-z]+>\s*)*$/i.test(html.trim());
+}
+
+/**
+ * Followed RSS/Atom/RDF/JSON feeds: conditional polling, dedup (guid → link → content hash), excerpt
+ * expansion by fetching the article page, per-feed error recording with exponential backoff.
+ */
+export class FeedService {
+  private readonly config: Config;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly store: Store;
+  private readonly reports: ReportLibrary;
+  private readonly ingest: Ingestor;
+  private timer: NodeJS.Timeout | undefined;
+  private kickoff: NodeJS.Timeout | undefined;
+  private running: Promise<PollResult[]> | undefined;
+
+  constructor(deps: { config: Config; logger: Logger; clock: Clock; store: Store; reports: ReportLibrary; ingest: Ingestor }) {
+    this.config = deps.config;
+    this.logger = deps.logger;
+    this.clock = deps.clock;
+    this.store = deps.store;
+    this.reports = deps.reports;
+    this.ingest = deps.ingest;
+  }
+
+  private get fetcher(): SafeFetcher {
+    return this.ingest.fetcher;
+  }
+
+  private get kv() {
+    return this.store.kv<unknown>('feeds');
+  }
+
+  private feedId(url: string, guildId?: string): string {
+    const host = (() => {
+      try {
+        return new URL(url).hostname.replace(/^www\./, '');
+      } catch {
+        return 'feed';
+      }
+    })();
+    const digest = createHash('sha256').update(`${guildId ?? ''}|${normaliseUrl(url)}`).digest('hex').slice(0, 6);
+    return `${slugify(host, 40)}-${digest}`;
+  }
+
+  /**
+   * Follows a feed: validates the URL, fetches and parses it (an HTML page's advertised feed is used), then
+   * records its current items as backlog (`backfill: true`) so they are searchable but never announced.
+   */
+  async add(url: string, opts: { guildId?: string; addedBy?: string } = {}): Promise<Feed> {
+    const trimmed = url.trim();
+    if (!/^https?:\/\//i.test(trimmed)) {
+      throw new UserError(`"${trimmed}" is not a feed URL: it must start with http:// or https://`, 'bad_url');
+    }
+    const { response, parsed } = await this.fetchFeed(trimmed);
+    const finalUrl = response.url;
+    const existing = (await this.list(opts.guildId)).find((f) => normaliseUrl(f.url) === normaliseUrl(finalUrl) || normaliseUrl(f.url) === normaliseUrl(trimmed));
+    if (existing) throw new UserError(`That feed is already followed here as "${existing.title ?? existing.url}" (id ${existing.id})`, 'duplicate_feed');
+
+    const now = this.clock.now().toISOString();
+    const feed: Feed = {
+      id: this.feedId(finalUrl, opts.guildId),
+      url: finalUrl,
+      addedAt: now,
+      failures: 0,
+      itemCount: 0,
+      ...(parsed.title ? { title: parsed.title } : {}),
+      ...(opts.guildId ? { guildId: opts.guildId } : {}),
+      ...(opts.addedBy ? { addedBy: opts.addedBy } : {}),
+    };
+    await this.kv.set(feedKey(feed.id), feed);
+    await this.absorb(feed, response, parsed, true);
+    this.logger.info({ feed: feed.id, url: feed.url, items: feed.itemCount }, 'feed added');
+    return (await this.get(feed.id)) ?? feed;
+  }
+
+  /** Fetches a feed URL; when it is an HTML page that advertises a feed, follows that link once. */
+  private async fetchFeed(url: string, conditional: { etag?: string; lastModified?: string } = {}): Promise<{ response: FetchResponse; parsed: ParsedFeed }> {
+    const response = await this.fetcher.fetch(url, { kind: 'feed', ...conditional });
+    if (response.notModified) return { response, parsed: { format: 'rss', items: [] } };
+    const looksHtml = /html/.test(response.contentType ?? '') || /^\s*(<!doctype html|<html)/i.test(response.text.slice(0, 300));
+    if (looksHtml) {
+      const [discovered] = discoverFeedLinks(response.text, response.url);
+      if (!discovered) throw new UserError(`${url} is a web page, not a feed, and it does not link to one (no RSS/Atom <link rel="alternate">)`, 'not_a_feed');
+      const feedResponse = await this.fetcher.fetch(discovered, { kind: 'feed' });
+      return { response: feedResponse, parsed: parseFeedDocument(feedResponse.text, feedResponse.url) };
+    }
+    return { response, parsed: parseFeedDocument(response.text, response.url) };
+  }
+
+  async get(id: string): Promise<Feed | undefined> {
+    return (await this.kv.get(feedKey(id))) as Feed | undefined;
+  }
+
+  async remove(guildId: string | undefined, idOrUrl: string): Promise<Feed | undefined> {
+    const needle = idOrUrl.trim();
+    const feed = (await this.list(guildId)).find((f) => f.id === needle || normaliseUrl(f.url) === normaliseUrl(needle));
+    if (!feed) return undefined;
+    await this.kv.delete(feedKey(feed.id));
+    await this.kv.delete(seenKey(feed.id));
+    this.logger.info({ feed: feed.id }, 'feed removed');
+    return feed;
+  }
+
+  /** Feeds of one guild, or every feed when `guildId` is undefined. Sorted by title. */
+  async list(guildId?: string): Promise<Feed[]> {
+    const feeds: Feed[] = [];
+    const iterator = this.kv.iterator as unknown as (() => AsyncGenerator<[string, unknown]>) | undefined;
+    if (!iterator) return feeds;
+    for await (const [key, value] of iterator()) {
+      if (!String(key).startsWith('feed:') || !value) continue;
+      const feed = value as Feed;
+      if (guildId === undefined || feed.guildId === guildId) feeds.push(feed);
+    }
+    return feeds.sort((a, b) => (a.title ?? a.url).localeCompare(b.title ?? b.url));
+  }
+
+  /** Polls one feed now. Never throws for feed problems: they are recorded on the feed and returned. */
+  async poll(feedId: string): Promise<PollResult> {
+    const feed = await this.get(feedId);
+    if (!feed) throw new UserError(`No feed with id "${feedId}"`, 'not_found');
+    const result: PollResult = { feedId, url: feed.url, status: 'ok', created: [], updated: 0, duplicates: 0 };
+    try {
+      const { response, parsed } = await this.fetchFeed(feed.url, { etag: feed.etag, lastModified: feed.lastModified });
+      if (response.notModified) {
+        result.status = 'not-modified';
+        await this.save(feed, { lastPolledAt: this.clock.now().toISOString(), failures: 0, lastError: undefined, nextPollAt: undefined });
+        return result;
+      }
+      const absorbed = await this.absorb(feed, response, parsed, false);
+      Object.assign(result, absorbed);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const failures = feed.failures + 1;
+      const delay = Math.min(MAX_BACKOFF_MS, this.config.FEED_POLL_MINUTES * 60_000 * 2 ** (failures - 1));
+      await this.save(feed, {
+        lastPolledAt: this.clock.now().toISOString(),
+        failures,
+        lastError: message,
+        nextPollAt: new Date(this.clock.now().getTime() + delay).toISOString(),
+      });
+      this.logger.warn({ feed: feed.id, failures, err: message }, 'feed poll failed');
+      result.status = 'error';
+      result.error = message;
+    }
+    return result;
+  }
+
+  /** Polls every feed that is due (backoff respected). One failing feed never stops the others. */
+  async pollAll(): Promise<PollResult[]> {
+    if (this.running) return this.running;
+    this.running = (async () => {
+      const now = this.clock.now().toISOString();
+      const feeds = await this.list();
+      const results: PollResult[] = [];
+      const queue = [...feeds];
+      const worker = async () => {
+        for (let feed = queue.shift(); feed; feed = queue.shift()) {
+          if (feed.nextPollAt && feed.nextPollAt > now) {
+            results.push({ feedId: feed.id, url: feed.url, status: 'skipped', created: [], updated: 0, duplicates: 0 });
+            continue;
+          }
+          try {
+            results.push(await this.poll(feed.id));
+          } catch (error) {
+            results.push({ feedId: feed.id, url: feed.url, status: 'error', created: [], updated: 0, duplicates: 0, error: (error as Error).message });
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(4, feeds.length) }, worker));
+      return results;
+    })();
+    try {
+      return await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  start(): void {
+    if (this.timer) return;
+    const run = () =>
+      void this.pollAll().catch((error: unknown) => this.logger.error({ err: error }, 'feed polling failed'));
+    this.kickoff = setTimeout(run, 2_000);
+    this.kickoff.unref();
+    this.timer = setInterval(run, this.config.FEED_POLL_MINUTES * 60_000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.kickoff) clearTimeout(this.kickoff);
+    this.timer = undefined;
+    this.kickoff = undefined;
+  }
+
+  private async save(feed: Feed, patch: Partial<Feed>): Promise<void> {
+    // Re-read so a feed removed during a poll is not resurrected.
+    const current = await this.get(feed.id);
+    if (!current) return;
+    const next = { ...current, ...patch } as Feed;
+    for (const key of Object.keys(patch) as Array<keyof Feed>) if (patch[key] === undefined) delete next[key];
+    await this.kv.set(feedKey(feed.id), next);
+    Object.assign(feed, next);
+  }
+
+  /** Ingests the new items of a fetched feed document and updates the feed record. */
+  private async absorb(feed: Feed, response: FetchResponse, parsed: ParsedFeed, firstPoll: boolean): Promise<Omit<PollResult, 'feedId' | 'url' | 'status'>> {
+    const seen = ((await this.kv.get(seenKey(feed.id))) as SeenKeys | undefined) ?? { keys: {} };
+    const source = parsed.title ?? feed.title ?? (parsed.siteUrl ? new URL(parsed.siteUrl).hostname.replace(/^www\./, '') : new URL(feed.url).hostname);
+    const created: Report[] = [];
+    let updated = 0;
+    let duplicates = 0;
+
+    // Oldest first, so that when a burst exceeds the per-poll cap the newest are picked up next time in order.
+    const items = [...parsed.items].sort((a, b) => (a.publishedAt ?? '').localeCompare(b.publishedAt ?? ''));
+    const fresh: FeedItem[] = [];
+    for (const item of items) {
+      if (this.knownKey(seen, item)) duplicates++;
+      else if (fresh.length < MAX_ITEMS_PER_POLL) fresh.push(item);
+    }
+
+    const built = await mapLimit(fresh, ARTICLE_FETCH_CONCURRENCY, (item) => this.buildReport(feed, source, item));
+    const toStore: Array<{ item: FeedItem; report: Report }> = [];
+    const hashesThisPoll = new Map<string, string>();
+    for (let i = 0; i < fresh.length; i++) {
+      const report = built[i];
+      const item = fresh[i]!;
+      if (!report) continue;
+      const hashKey = `h:${report.contentHash}`;
+      const knownId = seen.keys[hashKey] ?? hashesThisPoll.get(hashKey);
+      if (knownId) {
+        // Same content under a new guid/link (a feed that rewrites them): remember the alias, store nothing.
+        this.remember(seen, item, report.contentHash, knownId);
+        duplicates++;
+        continue;
+      }
+      const existing = report.url ? this.reports.findByUrl(report.url) : undefined;
+      if (existing) report.id = existing.id;
+      if (firstPoll) report.backfill = true;
+      hashesThisPoll.set(hashKey, report.id);
+      toStore.push({ item, report });
+    }
+    const results = await this.reports.upsertMany(toStore.map((t) => t.report));
+    results.forEach((r, i) => {
+      const { item } = toStore[i]!;
+      this.remember(seen, item, r.report.contentHash, r.report.id);
+      if (r.status === 'created' && !firstPoll) created.push(r.report);
+      else if (r.status === 'created') created.push(r.report);
+      else if (r.status === 'updated') updated++;
+      else duplicates++;
+    });
+    trimSeen(seen);
+    await this.kv.set(seenKey(feed.id), seen);
+    await this.save(feed, {
+      title: feed.title ?? parsed.title,
+      lastPolledAt: this.clock.now().toISOString(),
+      failures: 0,
+      lastError: undefined,
+      nextPollAt: undefined,
+      etag: response.etag,
+      lastModified: response.lastModified,
+      itemCount: feed.itemCount + results.filter((r) => r.status === 'created').length,
+    });
+    if (created.length) this.logger.info({ feed: feed.id, created: created.length, backfill: firstPoll }, 'feed items ingested');
+    return { created: firstPoll ? [] : created, updated, duplicates };
+  }
+
+  private itemKeys(item: FeedItem): string[] {
+    const keys: string[] = [];
+    if (item.guid) keys.push(`g:${item.guid}`);
+    if (item.link) keys.push(`l:${normaliseUrl(item.link)}`);
+    return keys;
+  }
+
+  private knownKey(seen: SeenKeys, item: FeedItem): boolean {
+    return this.itemKeys(item).some((k) => k in seen.keys);
+  }
+
+  private remember(seen: SeenKeys, item: FeedItem, hash: string, reportId: string): void {
+    for (const key of [...this.itemKeys(item), `h:${hash}`]) {
+      delete seen.keys[key]; // re-insert so the most recent keys survive trimming
+      seen.keys[key] = reportId;
+    }
+  }
+
+  /** One item → report: full content from the feed, else the fetched article page, else the excerpt. */
+  private async buildReport(feed: Feed, source: string, item: FeedItem): Promise<Report | undefined> {
+    const origin = { kind: 'feed' as const, feedId: feed.id, feedUrl: feed.url, ...(item.guid ? { guid: item.guid } : {}) };
+    const link = item.link ? stripTracking(item.link) : undefined;
+    const meta = {
+      title: item.title,
+      source,
+      url: link,
+      authors: item.authors,
+      publishedAt: item.publishedAt,
+      tags: item.tags,
+    };
+    const full = item.content && plainLength(item.content) >= EXCERPT_CHARS ? item.content : undefined;
+    const excerpt = [item.content, item.summary].filter((v): v is string => Boolean(v)).sort((a, b) => plainLength(b) - plainLength(a))[0];
+    const body = full ?? (excerpt && plainLength(excerpt) >= EXCERPT_CHARS && !looksTruncated(excerpt) ? excerpt : undefined);
+    const now = this.clock.now();
+    if (!body && link) {
+      try {
+        return await this.ingest.fetchArticle(link, origin, meta);
+      } catch (error) {
+        this.logger.debug({ feed: feed.id, link, err: (error as Error).message }, 'article fetch failed; using the feed excerpt');
+      }
+    }
+    const html = body ?? excerpt;
+    if (!html && !item.title) return undefined;
+    const wrapped = `<!doctype html><html><head><title>${escapeHtml(item.title ?? '')}</title></head><body><article>${/<[a-z][\s\S]*>/i.test(html ?? '') ? html : toParagraphs(html ?? '')}</article></body></html>`;
+    const report = parseReport(wrapped, { format: 'html', url: link, origin, now, meta });
+    if (!report.text) return { ...report, text: report.title, contentHash: contentHash(report.title, report.title) };
+    return report;
+  }
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function toParagraphs(text: string): string {
+  return text
+    .split(/\n\s*\n/)
+    .map((p) => `<p>${escapeHtml(p.trim())}</p>`)
+    .join('');
+}
+
+function trimSeen(seen: SeenKeys): void {
+  const keys = Object.keys(seen.keys);
+  if (keys.length <= MAX_SEEN_KEYS) return;
+  for (const key of keys.slice(0, keys.length - MAX_SEEN_KEYS)) delete seen.keys[key];
+}
+
+/** Maps with at most `limit` concurrent calls; failures become undefined (logged by the caller's function). */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<Array<R | undefined>> {
+  const out: Array<R | undefined> = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        out[i] = await fn(items[i]!);
+      } catch {
+        out[i] = undefined;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

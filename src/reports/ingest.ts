@@ -1,0 +1,155 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import type { Clock } from '../app.ts';
+import type { Config } from '../config.ts';
+import { UserError } from '../core/errors.ts';
+import type { Logger } from '../logger.ts';
+import { fetcherFromConfig, type SafeFetcher } from '../net/safe-fetch.ts';
+import type { ReportLibrary, UpsertStatus } from './library.ts';
+import { parseReport, REPORT_FILE_EXTENSIONS, type ParsedMeta } from './parsers/index.ts';
+import type { Report, ReportOrigin } from './types.ts';
+import { stripTracking } from './urls.ts';
+
+export interface IngestResult {
+  report: Report;
+  status: UpsertStatus;
+}
+
+export interface IngestPathOptions {
+  onProgress?(done: number, total: number): void;
+  /** A file that cannot be read or parsed is skipped (and reported here) so one bad file never stops a folder. */
+  onError?(path: string, error: Error): void;
+}
+
+const BATCH = 250;
+
+/** Turns files, folders and article URLs into stored reports. Feeds build on it (see feeds.ts). */
+export class Ingestor {
+  private readonly config: Config;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly reports: ReportLibrary;
+  readonly fetcher: SafeFetcher;
+
+  constructor(deps: { config: Config; logger: Logger; clock: Clock; reports: ReportLibrary; fetcher?: SafeFetcher }) {
+    this.config = deps.config;
+    this.logger = deps.logger;
+    this.clock = deps.clock;
+    this.reports = deps.reports;
+    this.fetcher = deps.fetcher ?? fetcherFromConfig(deps.config);
+  }
+
+  /** Parses one file into a report without storing it. */
+  async parseFile(path: string): Promise<Report> {
+    const absolute = resolve(path);
+    let buffer: Buffer;
+    try {
+      buffer = await readFile(absolute);
+    } catch (error) {
+      throw new UserError(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, 'not_found');
+    }
+    const report = parseReport(buffer, { filename: absolute, origin: { kind: 'file', path: absolute }, now: this.clock.now() });
+    if (!report.text.trim()) throw new UserError(`${path} has no report text after clean-up`, 'empty_report');
+    return report;
+  }
+
+  /** Ingests a file, or every report file under a directory (recursively): .md .markdown .txt .html .htm. */
+  async ingestPath(path: string, opts: IngestPathOptions = {}): Promise<IngestResult[]> {
+    const absolute = resolve(path);
+    const info = await stat(absolute).catch(() => undefined);
+    if (!info) throw new UserError(`No such file or directory: ${path}`, 'not_found');
+    if (info.isFile()) {
+      const report = await this.parseFile(absolute);
+      const [result] = await this.reports.upsertMany([report]);
+      opts.onProgress?.(1, 1);
+      this.logResult(result!);
+      return [result!];
+    }
+    const files = await listReportFiles(absolute);
+    const results: IngestResult[] = [];
+    let done = 0;
+    for (let i = 0; i < files.length; i += BATCH) {
+      const batch: Report[] = [];
+      for (const file of files.slice(i, i + BATCH)) {
+        try {
+          batch.push(await this.parseFile(file));
+        } catch (error) {
+          this.logger.warn({ file, err: (error as Error).message }, 'skipped report file');
+          opts.onError?.(file, error as Error);
+        }
+        done++;
+      }
+      for (const result of await this.reports.upsertMany(batch)) {
+        results.push(result);
+        this.logResult(result);
+      }
+      opts.onProgress?.(done, files.length);
+    }
+    return results;
+  }
+
+  /** Fetches one article page (safely) and parses it, without storing it. */
+  async fetchArticle(url: string, origin?: ReportOrigin, meta: Partial<ParsedMeta> = {}): Promise<Report> {
+    const response = await this.fetcher.fetch(url, { kind: 'article' });
+    if (/(rss|atom|rdf|feed\+json)/.test(response.contentType ?? '') || /^\s*(<\?xml[^>]*>\s*)?<(rss|feed|rdf:RDF)[\s>]/i.test(response.text.slice(0, 500))) {
+      throw new UserError(`${url} is a feed, not an article: add it with --feed (CLI) or /feed add`, 'is_feed');
+    }
+    const report = parseReport(response.text, {
+      url: response.url,
+      contentType: response.contentType,
+      origin: origin ?? { kind: 'url', url: response.url },
+      now: this.clock.now(),
+      meta,
+    });
+    if (!report.text.trim() || report.text.length < 80) throw new UserError(`No article text could be extracted from ${url}`, 'empty_report');
+    if (report.url) report.url = stripTracking(report.url);
+    return report;
+  }
+
+  /** Fetches one article and stores it. Re-ingesting the same URL updates the same report. */
+  async ingestUrl(url: string): Promise<IngestResult> {
+    const report = await this.fetchArticle(url);
+    const existing = this.reports.findByUrl(url) ?? (report.url ? this.reports.findByUrl(report.url) : undefined);
+    if (existing) report.id = existing.id;
+    const [result] = await this.reports.upsertMany([report]);
+    this.logResult(result!);
+    return result!;
+  }
+
+  private logResult(result: IngestResult): void {
+    if (result.status !== 'unchanged') this.logger.info({ id: result.report.id, status: result.status }, `report ${result.status}`);
+  }
+}
+
+/** Every report file under `dir`, sorted, skipping hidden folders and node_modules. */
+export async function listReportFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (current: string) => {
+    const entries = await readdir(current, { withFileTypes: true });
+    for (const entry of entries) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const full = join(current, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile() && REPORT_FILE_EXTENSIONS.includes(extname(entry.name).toLowerCase()) && !/^readme\./i.test(entry.name)) out.push(full);
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
+
+/**
+ * Loads the bundled library (`BRIEFS_DIR`, default ./briefs) at start-up. A missing folder is not an error:
+ * the bot simply starts with what the store already holds.
+ */
+export async function ingestBriefs(ingest: Ingestor, dir: string, logger: Logger): Promise<IngestResult[]> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    logger.info({ dir }, 'no briefs folder; skipping bundled library');
+    return [];
+  }
+  const results = await ingest.ingestPath(dir);
+  const counts = { created: 0, updated: 0, unchanged: 0 };
+  for (const r of results) counts[r.status]++;
+  logger.info({ dir, ...counts }, 'bundled library ingested');
+  return results;
+}

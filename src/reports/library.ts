@@ -1,0 +1,285 @@
+import MiniSearch from 'minisearch';
+import type { Clock } from '../app.ts';
+import type { Logger } from '../logger.ts';
+import type { Store } from '../store/index.ts';
+import { reportDate, type Report } from './types.ts';
+import { normaliseUrl } from './urls.ts';
+
+export type UpsertStatus = 'created' | 'updated' | 'unchanged';
+
+export interface ListOptions {
+  limit?: number;
+  source?: string;
+  /** Only reports first ingested at or after this instant. */
+  since?: Date;
+}
+
+interface IndexedReport {
+  id: string;
+  title: string;
+  names: string;
+  source: string;
+  text: string;
+}
+
+const NAMESPACE = 'reports';
+
+/**
+ * Proper-noun phrases ("Li Shangfu", "Moscow Conference on International Security") pulled from the text
+ * so that searching for an actor ranks reports that name it above ones that merely use the word.
+ */
+function properNouns(text: string): string {
+  const seen = new Set<string>();
+  for (const m of text.matchAll(/\b\p{Lu}[\p{L}’'-]+(?:\s+(?:of|on|for|the|and|de|al|bin)?\s*\p{Lu}[\p{L}’'-]+)*/gu)) {
+    const phrase = m[0];
+    if (phrase.length > 2 && seen.size < 400) seen.add(phrase);
+  }
+  return [...seen].join(' ; ');
+}
+
+function toIndexed(report: Report): IndexedReport {
+  return {
+    id: report.id,
+    title: report.title,
+    names: [...report.authors, ...report.tags, ...report.regions, properNouns(report.text)].join(' ; '),
+    source: report.source,
+    text: [report.standfirst ?? '', report.text].join('\n'),
+  };
+}
+
+/** Metadata that counts as a change even when the body (and so the content hash) is the same. */
+function metadataKey(r: Report): string {
+  return JSON.stringify([r.title, r.source, r.url, r.authors, r.publishedAt, r.series, r.tags, r.regions, r.standfirst, r.captions]);
+}
+
+function originKey(r: Report): string {
+  switch (r.origin.kind) {
+    case 'file':
+      return `file:${r.origin.path}`;
+    case 'url':
+      return `url:${normaliseUrl(r.origin.url)}`;
+    case 'feed':
+      return `feed:${r.url ? normaliseUrl(r.url) : `${r.origin.feedId}:${r.origin.guid ?? ''}`}`;
+  }
+}
+
+/** Two reports with the same id are the same document when they come from the same place, URL or content. */
+function sameDocument(a: Report, b: Report): boolean {
+  if (originKey(a) === originKey(b)) return true;
+  if (a.url && b.url && normaliseUrl(a.url) === normaliseUrl(b.url)) return true;
+  return a.contentHash === b.contentHash;
+}
+
+/**
+ * Every report, in memory with a MiniSearch index over it, persisted in the store's `reports` namespace.
+ * Reads are synchronous and fast (Discord autocomplete has 3 s); writes go through to the store.
+ */
+export class ReportLibrary {
+  private readonly store: Store;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly reports = new Map<string, Report>();
+  private readonly byUrl = new Map<string, string>();
+  private sorted: Report[] | undefined;
+  private index = ReportLibrary.newIndex();
+
+  constructor(deps: { store: Store; logger: Logger; clock: Clock }) {
+    this.store = deps.store;
+    this.logger = deps.logger;
+    this.clock = deps.clock;
+  }
+
+  private static newIndex(): MiniSearch<IndexedReport> {
+    return new MiniSearch<IndexedReport>({
+      fields: ['title', 'names', 'source', 'text'],
+      storeFields: [],
+      searchOptions: { boost: { title: 4, names: 2.5, source: 1.5, text: 1 }, prefix: true, fuzzy: 0.2, combineWith: 'AND' },
+    });
+  }
+
+  private get kv() {
+    return this.store.kv<Report>(NAMESPACE);
+  }
+
+  /** (Re)loads every stored report into memory and rebuilds the index. Safe to call again to pick up writes by other processes. */
+  async load(): Promise<void> {
+    const started = Date.now();
+    const loaded: Report[] = [];
+    const iterator = this.kv.iterator;
+    if (!iterator) throw new Error(`The ${this.store.kind} store cannot list reports (no iterator)`);
+    // keyv binds the generated iterator to its namespace; it takes no arguments.
+    for await (const entry of (iterator as unknown as () => AsyncGenerator<[string, unknown]>)()) {
+      const value = entry[1] as Report | undefined;
+      if (value && typeof value === 'object' && typeof value.id === 'string') loaded.push(value);
+    }
+    this.reports.clear();
+    this.byUrl.clear();
+    this.index = ReportLibrary.newIndex();
+    for (const report of loaded) this.remember(report);
+    this.index.addAll(loaded.map(toIndexed));
+    this.sorted = undefined;
+    this.logger.debug({ count: loaded.length, ms: Date.now() - started }, 'report library loaded');
+  }
+
+  private remember(report: Report): void {
+    this.reports.set(report.id, report);
+    if (report.url) this.byUrl.set(normaliseUrl(report.url), report.id);
+  }
+
+  /**
+   * Adds or updates one report. Same id and same content+metadata: `unchanged`, nothing written.
+   * Same id, different document (another file/URL that slugs the same): stored under `id-2`, `id-3`…
+   */
+  async upsert(report: Report): Promise<UpsertStatus> {
+    const [result] = await this.upsertMany([report]);
+    return result!.status;
+  }
+
+  /** Batch form of upsert: one store round of writes, used by directory and feed ingestion. */
+  async upsertMany(incoming: Report[]): Promise<Array<{ report: Report; status: UpsertStatus }>> {
+    const results: Array<{ report: Report; status: UpsertStatus }> = [];
+    const toWrite: Report[] = [];
+    for (const candidate of incoming) {
+      const { report, status } = this.merge(candidate);
+      results.push({ report, status });
+      if (status === 'unchanged') continue;
+      const wasIndexed = this.index.has(report.id);
+      this.remember(report);
+      if (wasIndexed) this.index.replace(toIndexed(report));
+      else this.index.add(toIndexed(report));
+      toWrite.push(report);
+    }
+    if (toWrite.length) {
+      this.sorted = undefined;
+      const written = await this.kv.setMany(toWrite.map((r) => ({ key: r.id, value: r })));
+      const failed = written.filter((ok) => !ok).length;
+      if (failed) throw new Error(`Could not save ${failed} of ${toWrite.length} reports to the ${this.store.kind} store`);
+    }
+    return results;
+  }
+
+  private merge(candidate: Report): { report: Report; status: UpsertStatus } {
+    let id = candidate.id;
+    let existing = this.reports.get(id);
+    for (let n = 2; existing && !sameDocument(existing, candidate); n++) {
+      id = `${candidate.id}-${n}`;
+      existing = this.reports.get(id);
+    }
+    if (!existing) {
+      return { report: { ...candidate, id }, status: 'created' };
+    }
+    const contentChanged = existing.contentHash !== candidate.contentHash;
+    if (!contentChanged && metadataKey(existing) === metadataKey(candidate)) return { report: existing, status: 'unchanged' };
+    const report: Report = {
+      ...candidate,
+      id,
+      ingestedAt: existing.ingestedAt,
+      updatedAt: contentChanged ? this.clock.now().toISOString() : existing.updatedAt,
+    };
+    // Whether a report was backlog is decided when it is first seen.
+    if (existing.backfill) report.backfill = true;
+    else delete report.backfill;
+    return { report, status: 'updated' };
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const report = this.reports.get(id);
+    if (!report) return false;
+    this.reports.delete(id);
+    if (report.url && this.byUrl.get(normaliseUrl(report.url)) === id) this.byUrl.delete(normaliseUrl(report.url));
+    this.index.discard(id);
+    this.sorted = undefined;
+    await this.kv.delete(id);
+    return true;
+  }
+
+  get(id: string): Report | undefined {
+    return this.reports.get(id);
+  }
+
+  findByUrl(url: string): Report | undefined {
+    const id = this.byUrl.get(normaliseUrl(url));
+    return id ? this.reports.get(id) : undefined;
+  }
+
+  private newestFirst(): Report[] {
+    this.sorted ??= [...this.reports.values()].sort((a, b) => {
+      const d = reportDate(b).localeCompare(reportDate(a));
+      return d !== 0 ? d : b.ingestedAt.localeCompare(a.ingestedAt) || a.id.localeCompare(b.id);
+    });
+    return this.sorted;
+  }
+
+  /** Newest first by published date (ingestion time when unknown). */
+  list(opts: ListOptions = {}): Report[] {
+    const source = opts.source?.toLowerCase();
+    const since = opts.since?.toISOString();
+    const out: Report[] = [];
+    const limit = opts.limit ?? Infinity;
+    for (const report of this.newestFirst()) {
+      if (out.length >= limit) break;
+      if (source && report.source.toLowerCase() !== source) continue;
+      if (since && report.ingestedAt < since) continue;
+      out.push(report);
+    }
+    return out;
+  }
+
+  /** Ranked full-text search: title, names (authors, tags, regions, proper nouns), source, text. */
+  search(query: string, opts: { limit?: number } = {}): Report[] {
+    const q = query.trim();
+    if (!q) return [];
+    const limit = opts.limit ?? 20;
+    let hits = this.index.search(q);
+    // All-terms first; if nothing matches every term, fall back to any term so a typo'd word does not empty the list.
+    if (hits.length === 0) hits = this.index.search(q, { combineWith: 'OR' });
+    const out: Report[] = [];
+    for (const hit of hits) {
+      const report = this.reports.get(hit.id as string);
+      if (report) out.push(report);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** Fast autocomplete: title/id prefix matches first, then index hits; empty prefix lists the latest. */
+  suggest(prefix: string, limit = 25): Array<{ id: string; title: string }> {
+    const p = prefix.trim().toLowerCase();
+    const pick = (r: Report) => ({ id: r.id, title: r.title });
+    if (!p) return this.list({ limit }).map(pick);
+    const out = new Map<string, { id: string; title: string }>();
+    for (const r of this.newestFirst()) {
+      if (out.size >= limit) break;
+      if (r.id.startsWith(p) || r.title.toLowerCase().startsWith(p)) out.set(r.id, pick(r));
+    }
+    if (out.size < limit) {
+      for (const hit of this.index.search(p, { prefix: true, fuzzy: p.length > 3 ? 0.2 : false })) {
+        if (out.size >= limit) break;
+        const r = this.reports.get(hit.id as string);
+        if (r && !out.has(r.id)) out.set(r.id, pick(r));
+      }
+    }
+    return [...out.values()];
+  }
+
+  /** Exact id, then exact title (case-insensitive), then the best search hit. */
+  resolve(idOrTitle: string): Report | undefined {
+    const value = idOrTitle.trim();
+    if (!value) return undefined;
+    const byId = this.reports.get(value) ?? this.reports.get(value.toLowerCase());
+    if (byId) return byId;
+    const lower = value.toLowerCase();
+    for (const r of this.newestFirst()) if (r.title.toLowerCase() === lower) return r;
+    const byUrl = /^https?:\/\//i.test(value) ? this.findByUrl(value) : undefined;
+    return byUrl ?? this.search(value, { limit: 1 })[0];
+  }
+
+  count(): number {
+    return this.reports.size;
+  }
+
+  /** Distinct source names, alphabetical. */
+  sources(): string[] {
+    return [...new Set([...this.reports.values()].map((r) => r.source))].sort((a, b) => a.localeCompare(b));
+  }
+}
