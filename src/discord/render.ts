@@ -1,0 +1,303 @@
+import { MessageFlags, type APIEmbed, type APIEmbedField, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
+import type { Card, Reply } from '../core/reply.ts';
+
+/**
+ * The one renderer from transport-neutral `Reply` to Discord messages. Every message it returns fits
+ * Discord's limits, so Discord never rejects what the bot sends: long text is split into more embeds or
+ * messages, and only truncated (at a word boundary, with "…") past a sane number of messages.
+ *
+ * Reply text is plain text (see src/commands-support/cards.ts): here it is escaped so that report text
+ * can neither form mentions nor Markdown that breaks the layout. Bare URLs are left intact so they
+ * stay clickable.
+ */
+export const LIMITS = {
+  content: 2000,
+  embedsPerMessage: 10,
+  embedTotal: 6000,
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  footer: 2048,
+  author: 256,
+  url: 2048,
+} as const;
+
+/** A long description or content is split into at most this many parts before being truncated. */
+const MAX_DESCRIPTION_PARTS = 3;
+const MAX_CONTENT_PARTS = 3;
+const ZWSP = '\u200b';
+const ELLIPSIS = '…';
+
+export interface DiscordMessage {
+  content?: string;
+  embeds: APIEmbed[];
+  ephemeral: boolean;
+}
+
+export interface RenderOptions {
+  /**
+   * Channel mentions (<#id>) never ping; commands use them to link channels of the guild. Those for
+   * which this returns true are kept, every other one is neutralised like any mention.
+   */
+  isKnownChannel?: (channelId: string) => boolean;
+}
+
+// ───────────────────────────── escaping ─────────────────────────────
+
+const URL_PATTERN = /\bhttps?:\/\/[^\s<>]+[^\s<>.,;:!?'")\]]/gi;
+
+/** Neutralises everything that could notify someone: @everyone, @here, <@user>, <@!user>, <@&role>. */
+export function neutraliseMentions(text: string, options: RenderOptions = {}): string {
+  return text
+    .replace(/@(everyone|here)/gi, `@${ZWSP}$1`)
+    .replace(/<@/g, `<${ZWSP}@`)
+    .replace(/<#(\d+)>/g, (whole, id: string) => (options.isKnownChannel?.(id) ? whole : `<${ZWSP}#${id}>`));
+}
+
+/** Escapes Markdown (bold, code, spoilers, headings, lists, block quotes, masked links) outside URLs. */
+export function escapeText(text: string, options: RenderOptions = {}): string {
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(URL_PATTERN)) {
+    out += escapeMarkdownFully(text.slice(last, match.index));
+    out += match[0];
+    last = match.index + match[0].length;
+  }
+  out += escapeMarkdownFully(text.slice(last));
+  return neutraliseMentions(out, options);
+}
+
+/**
+ * Hand-written rather than discord.js's escapeMarkdown: that one costs ~30 ms on a 14 kB report (it
+ * re-scans per rule and per code block) and leaves block quotes and subtext alone. Discord honours a
+ * backslash before any punctuation, so escaping every Markdown character is safe and linear.
+ */
+function escapeMarkdownFully(text: string): string {
+  if (!text) return text;
+  return text
+    .replace(/[\\*_~|`[\]]/g, '\\$&')
+    .replace(/^([ \t]*)(#{1,3} |-# |>|[-+] |\d+\. )/gm, (_whole, indent: string, marker: string) =>
+      /^\d/.test(marker) ? `${indent}${marker.replace('.', '\\.')}` : `${indent}\\${marker}`,
+    )
+    .replace(/<(t:-?\d+(?::[tTdDfFR])?)>/g, `<${ZWSP}$1>`)
+    .replace(/<(a?:\w+:\d+)>/g, `<${ZWSP}$1>`)
+    .replace(/<\/([\w -]+:\d+)>/g, `<${ZWSP}/$1>`);
+}
+
+/** For places Discord renders without Markdown (author, footer): only normalise whitespace. */
+function plain(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+// ───────────────────────────── cutting ─────────────────────────────
+
+/** Cuts `text` to at most `max` code units at a word boundary, ending in "…". */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = cutPoint(text, max - ELLIPSIS.length);
+  return `${stripDanglingEscape(text.slice(0, cut).trimEnd())}${ELLIPSIS}`;
+}
+
+/** Ends `text` (already cut from something longer) with "…", within `max`. */
+function withEllipsis(text: string, max: number): string {
+  const cut = text.length <= max - ELLIPSIS.length ? text.length : cutPoint(text, max - ELLIPSIS.length);
+  return `${stripDanglingEscape(text.slice(0, cut).trimEnd())}${ELLIPSIS}`;
+}
+
+/** Splits `text` into parts of at most `max` at paragraph, line, sentence or word boundaries. */
+export function splitText(text: string, max: number): string[] {
+  const parts: string[] = [];
+  let rest = text.trim();
+  while (rest.length > max) {
+    const cut = cutPoint(rest, max, true);
+    const head = stripDanglingEscape(rest.slice(0, cut).trimEnd());
+    parts.push(head || rest.slice(0, cut));
+    rest = rest.slice(cut).trimStart();
+  }
+  if (rest) parts.push(rest);
+  return parts;
+}
+
+function cutPoint(text: string, max: number, preferParagraphs = false): number {
+  const window = text.slice(0, max + 1);
+  const floor = Math.floor(max * 0.6);
+  if (preferParagraphs) {
+    for (const separator of ['\n\n', '\n', '. ']) {
+      const at = window.lastIndexOf(separator);
+      if (at >= floor && at + separator.length <= max) return at + separator.length;
+    }
+  }
+  for (let i = Math.min(max, window.length - 1); i >= floor; i--) {
+    if (/\s/.test(window[i]!)) return i;
+  }
+  let hard = max;
+  // Never split a surrogate pair (an emoji would turn into a replacement character).
+  const code = text.charCodeAt(hard - 1);
+  if (code >= 0xd800 && code <= 0xdbff) hard -= 1;
+  return Math.max(1, hard);
+}
+
+/** A cut right after a backslash would escape the next character (or the ellipsis): drop it. */
+function stripDanglingEscape(text: string): string {
+  const trailing = /\\+$/.exec(text)?.[0].length ?? 0;
+  return trailing % 2 === 1 ? text.slice(0, -1) : text;
+}
+
+/**
+ * Escapes then truncates. Escaping only lengthens text, so raw text is cut first (one character over the
+ * limit, so that truncation still marks the cut): a 1 MB report costs no more than a short one.
+ */
+function escapedWithin(raw: string, max: number, options: RenderOptions): string {
+  return truncate(escapeText(raw.length > max ? raw.slice(0, max + 1) : raw, options), max);
+}
+
+function escapedParts(raw: string, max: number, parts: number, options: RenderOptions): string[] {
+  const budget = max * parts;
+  return splitText(escapeText(raw.length > budget ? raw.slice(0, budget + max) : raw, options), max);
+}
+
+function nonEmpty(text: string | undefined): string | undefined {
+  const t = text?.trim();
+  return t ? t : undefined;
+}
+
+// ───────────────────────────── cards → embeds ─────────────────────────────
+
+export function embedSize(embed: APIEmbed): number {
+  return (
+    (embed.title?.length ?? 0) +
+    (embed.description?.length ?? 0) +
+    (embed.footer?.text.length ?? 0) +
+    (embed.author?.name.length ?? 0) +
+    (embed.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0)
+  );
+}
+
+function validUrl(url: string | undefined): string | undefined {
+  if (!url || url.length > LIMITS.url) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function validTimestamp(timestamp: string | undefined): string | undefined {
+  if (!timestamp) return undefined;
+  const date = new Date(timestamp);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+function validColor(color: number | undefined): number | undefined {
+  return color !== undefined && Number.isInteger(color) && color >= 0 && color <= 0xffffff ? color : undefined;
+}
+
+/** One card becomes one embed, or several when its text is longer than one embed can hold. */
+export function cardToEmbeds(card: Card, options: RenderOptions = {}): APIEmbed[] {
+  const color = validColor(card.color);
+  const title = nonEmpty(card.title) ? escapedWithin(plain(card.title!), LIMITS.title, options) : undefined;
+  const author = nonEmpty(card.author) ? truncate(plain(card.author!.slice(0, 4 * LIMITS.author)), LIMITS.author) : undefined;
+  const footer = nonEmpty(card.footer) ? truncate(card.footer!.trim().slice(0, LIMITS.footer + 1), LIMITS.footer) : undefined;
+  const url = title ? validUrl(card.url) : undefined;
+  const timestamp = validTimestamp(card.timestamp);
+
+  const descriptionParts = nonEmpty(card.description) ? escapedParts(card.description!.trim(), LIMITS.description, MAX_DESCRIPTION_PARTS, options) : [];
+  if (descriptionParts.length > MAX_DESCRIPTION_PARTS) {
+    descriptionParts.length = MAX_DESCRIPTION_PARTS;
+    const note = url ? `\n\nFull text: ${url}` : '';
+    descriptionParts[MAX_DESCRIPTION_PARTS - 1] = withEllipsis(descriptionParts[MAX_DESCRIPTION_PARTS - 1]!, LIMITS.description - note.length) + note;
+  }
+  const fields: APIEmbedField[] = (card.fields ?? [])
+    .filter((f) => nonEmpty(f.name) || nonEmpty(f.value))
+    .map((f) => ({
+      name: nonEmpty(f.name) ? escapedWithin(plain(f.name.slice(0, 4 * LIMITS.fieldName)), LIMITS.fieldName, options) : ZWSP,
+      value: nonEmpty(f.value) ? escapedWithin(f.value.trim(), LIMITS.fieldValue, options) : ZWSP,
+      ...(f.inline ? { inline: true } : {}),
+    }));
+
+  const embeds: APIEmbed[] = [];
+  const base = (): APIEmbed => (color !== undefined ? { color } : {});
+  let current: APIEmbed = base();
+  if (title) current.title = title;
+  if (url) current.url = url;
+  if (author) current.author = { name: author };
+  const startNew = () => {
+    embeds.push(current);
+    current = base();
+  };
+  for (const part of descriptionParts) {
+    if (current.description !== undefined || embedSize(current) + part.length > LIMITS.embedTotal) startNew();
+    current.description = part;
+  }
+  for (const field of fields) {
+    const size = field.name.length + field.value.length;
+    if ((current.fields?.length ?? 0) >= LIMITS.fields || embedSize(current) + size > LIMITS.embedTotal) startNew();
+    (current.fields ??= []).push(field);
+  }
+  // The footer closes the card: on its last embed, or on one of its own when that one is full.
+  if (footer) {
+    if (embedSize(current) + footer.length > LIMITS.embedTotal) startNew();
+    current.footer = { text: footer };
+  }
+  if (timestamp) current.timestamp = timestamp;
+  embeds.push(current);
+  return embeds.filter((e) => embedSize(e) > 0);
+}
+
+
+// ───────────────────────────── messages ─────────────────────────────
+
+/** Renders a reply into as many messages as Discord's limits need (normally one). */
+export function renderReply(reply: Reply, options: RenderOptions = {}): DiscordMessage[] {
+  const ephemeral = Boolean(reply.ephemeral);
+  const contentParts = nonEmpty(reply.content) ? escapedParts(reply.content!.trim(), LIMITS.content, MAX_CONTENT_PARTS, options) : [];
+  if (contentParts.length > MAX_CONTENT_PARTS) {
+    contentParts.length = MAX_CONTENT_PARTS;
+    contentParts[MAX_CONTENT_PARTS - 1] = withEllipsis(contentParts[MAX_CONTENT_PARTS - 1]!, LIMITS.content);
+  }
+  const embeds = (reply.cards ?? []).flatMap((card) => cardToEmbeds(card, options));
+
+  const messages: DiscordMessage[] = contentParts.map((content) => ({ content, embeds: [], ephemeral }));
+  let current: DiscordMessage = messages.pop() ?? { embeds: [], ephemeral };
+  let size = 0;
+  for (const embed of embeds) {
+    const s = embedSize(embed);
+    if (current.embeds.length >= LIMITS.embedsPerMessage || (current.embeds.length > 0 && size + s > LIMITS.embedTotal)) {
+      messages.push(current);
+      current = { embeds: [], ephemeral };
+      size = 0;
+    }
+    current.embeds.push(embed);
+    size += s;
+  }
+  if (current.content !== undefined || current.embeds.length > 0) messages.push(current);
+  if (messages.length === 0) messages.push({ content: 'Nothing to show.', embeds: [], ephemeral });
+  return messages;
+}
+
+/** Briefings are posted to channels: never ephemeral. */
+export function renderBriefingMessages(reply: Reply, options: RenderOptions = {}): DiscordMessage[] {
+  return renderReply({ ...reply, ephemeral: false }, options);
+}
+
+/** Options for interaction.reply / editReply / followUp. */
+export function toInteractionOptions(message: DiscordMessage) {
+  return {
+    content: message.content ?? '',
+    embeds: message.embeds,
+    allowedMentions: { parse: [] as [] },
+    ...(message.ephemeral ? { flags: MessageFlags.Ephemeral as const } : {}),
+  };
+}
+
+/** Body for POST /channels/:id/messages. */
+export function toRestBody(message: DiscordMessage): RESTPostAPIChannelMessageJSONBody {
+  return {
+    ...(message.content ? { content: message.content } : {}),
+    embeds: message.embeds,
+    allowed_mentions: { parse: [] },
+  };
+}
