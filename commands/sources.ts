@@ -65,7 +65,7 @@ const command: CommandModule = {
     switch (input.subcommand) {
       case 'add': {
         const url = requiredString(input, 'url');
-        const feed = (await app.feeds.add(url, { guildId, addedBy: input.invoker.id })) as FeedView;
+        const feed: FeedView = await app.feeds.add(url, { guildId, addedBy: input.invoker.id });
         return {
           cards: [
             {
@@ -78,7 +78,7 @@ const command: CommandModule = {
         };
       }
       case 'list': {
-        const feeds = (await app.feeds.list(guildId)) as FeedView[];
+        const feeds: FeedView[] = await app.feeds.list(guildId);
         if (feeds.length === 0) return { content: 'This server follows no feeds yet. Add one with /sources add.', ephemeral: true };
         return {
           ephemeral: true,
@@ -87,9 +87,13 @@ const command: CommandModule = {
       }
       case 'remove': {
         const source = requiredString(input, 'source');
-        const removed = (await app.feeds.remove(guildId, source)) as FeedView | boolean | undefined;
+        // Autocomplete sends the feed id; a typed value may also be the URL or the feed's title.
+        const wanted = source.toLowerCase();
+        const feeds = await app.feeds.list(guildId);
+        const match = feeds.find((f) => f.id === source) ?? feeds.find((f) => f.url.toLowerCase() === wanted || f.title?.trim().toLowerCase() === wanted);
+        const removed = await app.feeds.remove(guildId, match?.id ?? source);
         if (!removed) throw new UserError(`This server follows no feed matching “${trimText(source, 100)}”. See /sources list.`, 'unknown_feed');
-        return { content: `Stopped following ${typeof removed === 'object' ? feedName(removed) : source}. Reports already added stay in the library.` };
+        return { content: `Stopped following ${feedName(removed)}. Reports already added stay in the library.` };
       }
       default:
         throw new UserError('Use /sources add, /sources list or /sources remove.');
@@ -99,7 +103,7 @@ const command: CommandModule = {
   async autocomplete(input, { app }) {
     if (input.focused.name !== 'source' || !input.guildId) return [];
     const query = input.focused.value.trim().toLowerCase();
-    const feeds = (await app.feeds.list(input.guildId)) as FeedView[];
+    const feeds: FeedView[] = await app.feeds.list(input.guildId);
     return feeds
       .filter((feed) => !query || feedName(feed).toLowerCase().includes(query) || feed.url.toLowerCase().includes(query))
       .slice(0, MAX_CHOICES)

@@ -22,6 +22,17 @@ export async function startFeedServer(): Promise<{ url: string; close(): Promise
 </channel></rss>`);
       return;
     }
+    if (req.url === '/arctic') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html><head><title>Arctic shipping routes and Russia's northern fleet</title>
+<meta property="article:published_time" content="2026-11-25T08:00:00Z"></head><body><article>
+<h1>Arctic shipping routes and Russia's northern fleet</h1>
+<p>Russia has expanded its Northern Fleet patrols along the Northern Sea Route as Arctic ice retreats. Norway and NATO are watching closely, while China seeks a role as a near-Arctic state.</p>
+<p>The route could cut shipping times between Asia and Europe by a third, and Moscow treats it as internal waters. Analysts in Oslo expect more incidents as traffic grows, and insurers have begun to price the risk of detentions.</p>
+<p>Beijing has financed Russian liquefied natural gas projects on the Yamal peninsula, and Chinese shipping companies have run trial voyages every summer since 2013. Washington calls the Russian rules a breach of freedom of navigation.</p>
+</article></body></html>`);
+      return;
+    }
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found');
   });
