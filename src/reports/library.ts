@@ -63,11 +63,15 @@ function originKey(r: Report): string {
   }
 }
 
-/** Two reports with the same id are the same document when they come from the same place, URL or content. */
-function sameDocument(a: Report, b: Report): boolean {
-  if (originKey(a) === originKey(b)) return true;
-  if (a.url && b.url && normaliseUrl(a.url) === normaliseUrl(b.url)) return true;
-  return a.contentHash === b.contentHash;
+/**
+ * How an incoming report relates to a stored one with the same id: the same document (same origin or
+ * same URL: an update), a copy of it from elsewhere (same content: keep the first), or a different
+ * document whose title merely slugs the same (stored under a suffixed id).
+ */
+function relation(existing: Report, incoming: Report): 'same' | 'copy' | 'different' {
+  if (originKey(existing) === originKey(incoming)) return 'same';
+  if (existing.url && incoming.url && normaliseUrl(existing.url) === normaliseUrl(incoming.url)) return 'same';
+  return existing.contentHash === incoming.contentHash ? 'copy' : 'different';
 }
 
 /**
@@ -161,7 +165,10 @@ export class ReportLibrary {
   private merge(candidate: Report): { report: Report; status: UpsertStatus } {
     let id = candidate.id;
     let existing = this.reports.get(id);
-    for (let n = 2; existing && !sameDocument(existing, candidate); n++) {
+    for (let n = 2; existing; n++) {
+      const rel = relation(existing, candidate);
+      if (rel === 'copy') return { report: existing, status: 'unchanged' };
+      if (rel === 'same') break;
       id = `${candidate.id}-${n}`;
       existing = this.reports.get(id);
     }
