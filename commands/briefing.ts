@@ -8,7 +8,7 @@ import { scheduleText, subscriptionDetails } from '../src/commands-support/cards
 import { channelLabel, channelOption, optionalChoice, optionalList, requireGuild, requireModerator, requiredString } from '../src/commands-support/options.ts';
 import { filterChoices } from '../src/commands-support/reports.ts';
 import { timeZoneChoices } from '../src/commands-support/timezones.ts';
-import { joinList, plural } from '../src/commands-support/format.ts';
+import { formatDate, joinList, plural } from '../src/commands-support/format.ts';
 
 const FORMATS: readonly BriefingFormat[] = ['compact', 'full'];
 const EMPTY_POLICIES: readonly EmptyPolicy[] = ['skip', 'notice'];
@@ -64,6 +64,8 @@ const data = new SlashCommandBuilder()
       .addChannelOption((o) => o.setName('channel').setDescription('The subscribed channel').setRequired(true).addChannelTypes(...TEXT_CHANNELS)),
   );
 
+const REMOVALS_SHOWN = 5;
+const REMOVALS_SHOWN_DAYS = 30;
 const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
 
 const CRON_FIELDS = /^\S+(\s+\S+){4}$/;
@@ -132,14 +134,26 @@ const command: CommandModule = {
       }
       case 'list': {
         const subscriptions = await app.subscriptions.list(guildId);
-        if (subscriptions.length === 0) return { content: 'No briefings in this server yet. A moderator can add one with /briefing subscribe.', ephemeral: true };
         const label = (channelId: string) => (ctx.platform.name === 'discord' ? `<#${channelId}>` : `#${channelId}`);
+        // Subscriptions the bot removed itself (channel deleted, access lost) are shown so moderators learn why.
+        const since = new Date(app.clock.now().getTime() - REMOVALS_SHOWN_DAYS * 86_400_000).toISOString();
+        const removals = (await app.subscriptions.removalLog(guildId))
+          .filter((r) => r.at >= since && r.reason !== 'unsubscribed' && !subscriptions.some((s) => s.id === r.subscription.id))
+          .slice(-REMOVALS_SHOWN);
+        const removedField =
+          removals.length > 0
+            ? [{ name: 'Recently removed', value: removals.map((r) => `${label(r.subscription.channelId)} on ${formatDate(r.at)}: ${r.reason}`).join('\n') }]
+            : [];
+        if (subscriptions.length === 0) {
+          const content = 'No briefings in this server yet. A moderator can add one with /briefing subscribe.';
+          return removedField.length > 0 ? { content, ephemeral: true, cards: [{ fields: removedField }] } : { content, ephemeral: true };
+        }
         return {
           ephemeral: true,
           cards: [
             {
               title: `Briefings in this server (${subscriptions.length})`,
-              fields: subscriptions.map((s) => ({ name: `${s.paused ? '⏸ ' : ''}${label(s.channelId)}`, value: subscriptionDetails(s) })),
+              fields: [...subscriptions.map((s) => ({ name: `${s.paused ? '⏸ ' : ''}${label(s.channelId)}`, value: subscriptionDetails(s) })), ...removedField],
             },
           ],
         };

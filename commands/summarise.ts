@@ -7,9 +7,9 @@ import { reportChoices, resolveReportOption } from '../src/commands-support/repo
 import { llmConfigured } from '../src/config.ts';
 
 const LENGTH_LABELS: Record<SummaryLength, string> = {
-  brief: 'Brief (2-3 sentences)',
-  standard: 'Standard (a paragraph)',
-  detailed: 'Detailed (key points)',
+  brief: 'Brief',
+  standard: 'Standard',
+  detailed: 'Detailed',
 };
 
 const data = new SlashCommandBuilder()

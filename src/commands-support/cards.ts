@@ -60,9 +60,10 @@ export function reportCard(report: Report, options: { lead?: boolean } = {}): Ca
 /** "Offline engine v1" / "LLM gpt-4o-mini (prompt v2)" / "… — fell back from LLM: timeout". */
 export function engineFooter(engine: EngineInfo, configuredModel?: string): string {
   const base = engine.engine === 'llm' ? `Engine: LLM · model ${engine.model ?? configuredModel ?? 'unknown'} · ${engine.version}` : `Engine: offline (extractive) · ${engine.version}`;
-  if (!engine.fallback) return base;
+  const dropped = engine.unsupported ? ` · ${plural(engine.unsupported, 'unsupported point')} dropped` : '';
+  if (!engine.fallback) return base + dropped;
   const from = engine.fallback.from === 'llm' ? `LLM${configuredModel ? ` (${configuredModel})` : ''}` : engine.fallback.from;
-  return `${base} · fell back from ${from}: ${engine.fallback.reason}`;
+  return `${base} · fell back from ${from}: ${engine.fallback.reason}${dropped}`;
 }
 
 export function summaryCard(report: Report, summary: Summary, configuredModel?: string): Card {

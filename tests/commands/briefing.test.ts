@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 afterEach(async () => {
-  for (const s of await t.app.subscriptions.list()) await t.app.subscriptions.remove(s.id, 'test cleanup');
+  for (const s of await t.app.subscriptions.list()) await t.app.subscriptions.remove(s.id, 'unsubscribed');
 });
 
 const platform = () =>
@@ -180,5 +180,16 @@ describe('/briefing definition and autocomplete', () => {
     const any = await briefing.autocomplete!({ subcommand: 'subscribe', focused: { name: 'timezone', value: '' }, options: {} }, ctx);
     expect(any).toHaveLength(25);
     expect(any[0]!.value).toBe('UTC');
+  });
+});
+
+describe('/briefing list after the bot removed a subscription', () => {
+  it('tells moderators which channel lost its briefing and why', async () => {
+    await run(briefing, t.app, subscribe({}), platform());
+    const sub = (await t.app.subscriptions.get(GUILD, CHANNEL.id))!;
+    await t.app.subscriptions.remove(sub.id, 'the channel was deleted (Unknown Channel, 10003)');
+    const reply = await run(briefing, t.app, input('list'), platform());
+    expect(reply.content).toContain('No briefings in this server yet');
+    expect(reply.cards![0]!.fields).toEqual([{ name: 'Recently removed', value: `<#${CHANNEL.id}> on 27 Nov 2026: the channel was deleted (Unknown Channel, 10003)` }]);
   });
 });

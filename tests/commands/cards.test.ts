@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { engineFooter, reportLead } from '../../src/commands-support/cards.ts';
+import { trimText } from '../../src/commands-support/format.ts';
+import type { Report } from '../../src/reports/types.ts';
+
+describe('engineFooter', () => {
+  it('names the engine, the model and a fallback with its reason', () => {
+    expect(engineFooter({ engine: 'offline', version: 's1' })).toBe('Engine: offline (extractive) · s1');
+    expect(engineFooter({ engine: 'llm', model: 'qwen2.5:7b', version: 'p3' })).toBe('Engine: LLM · model qwen2.5:7b · p3');
+    expect(engineFooter({ engine: 'offline', version: 's1', fallback: { from: 'llm', reason: 'timed out after 60 s' } }, 'gpt-4o-mini')).toBe(
+      'Engine: offline (extractive) · s1 · fell back from LLM (gpt-4o-mini): timed out after 60 s',
+    );
+    expect(engineFooter({ engine: 'llm', model: 'm', version: 'p3', unsupported: 2 })).toBe('Engine: LLM · model m · p3 · 2 unsupported points dropped');
+  });
+});
+
+describe('reportLead', () => {
+  const base = { sections: [], text: '' } as unknown as Report;
+  it('prefers the standfirst, else the first paragraph', () => {
+    expect(reportLead({ ...base, standfirst: 'Dek.', sections: [{ heading: null, paragraphs: ['First.'] }] })).toBe('Dek.');
+    expect(reportLead({ ...base, sections: [{ heading: null, paragraphs: ['', 'First para.'] }, { heading: 'B', paragraphs: ['Second.'] }] })).toBe('First para.');
+    expect(reportLead({ ...base, text: '\n\nOnly text here.\n\nMore.' })).toBe('Only text here.');
+    expect(reportLead(base)).toBeUndefined();
+  });
+});
+
+describe('trimText', () => {
+  it('cuts at a sentence end when one is near, else at a word with an ellipsis', () => {
+    expect(trimText('One two three. Four five six seven eight.', 20)).toBe('One two three.');
+    expect(trimText('Alpha beta gamma delta epsilon zeta', 20)).toBe('Alpha beta gamma…');
+    expect(trimText('short', 20)).toBe('short');
+  });
+});
