@@ -200,7 +200,7 @@ function capLength(sentence: string): string[] {
 }
 
 const BOILERPLATE: RegExp[] = [
-  /^\s*(?:by|authors?|written by|words by|editor|edited by|reviewed by)\s*[:|]/i,
+  /^\s*(?:by|authors?|written by|words by|editor|edited by|reviewed by|prepared by|compiled by)\s*[:|]/i,
   /\bISSN\b|\bISBN\b|\bDOI\s*:|\bdoi\.org\//i,
   /\b(?:credits?|photo|image|picture|source|caption)\s*:/i,
   /\bCC[- ]BY\b|\bCC0\b|Wikimedia Commons|Creative Commons|All rights reserved|©|\(c\)\s*\d{4}/i,

@@ -28,6 +28,13 @@ export const STOP_WORDS = new Set(
 
 const WORD = /[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu;
 
+/** Word count that also works for scripts written without spaces (about two characters per word). */
+export function wordCount(text: string): number {
+  const spaced = text.split(/\s+/).filter(Boolean).length;
+  const han = (text.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/gu) ?? []).length;
+  return Math.max(spaced, Math.round(han / 2));
+}
+
 /** Lower-cased word tokens, as they appear. */
 export function words(text: string): string[] {
   return (text.toLowerCase().match(WORD) ?? []).map((w) => w.replace(/['’]s$/, '').replace(/['’-]+$/, ''));
@@ -49,32 +56,20 @@ export function stem(word: string): string {
   return w;
 }
 
-/** Content terms of a text: stemmed, stop words and one-letter tokens removed. */
+const HAN_OR_KANA = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+
+/** Content terms of a text: stemmed, stop words and one-letter tokens removed; Chinese/Japanese runs as character bigrams. */
 export function terms(text: string): string[] {
   const out: string[] = [];
   for (const w of words(text)) {
+    if (HAN_OR_KANA.test(w)) {
+      const chars = [...w];
+      for (let i = 0; i + 1 < chars.length; i++) out.push(chars[i]! + chars[i + 1]!);
+      continue;
+    }
     if (w.length < 2 || STOP_WORDS.has(w) || /^\d+$/.test(w)) continue;
     out.push(stem(w));
   }
   return out;
 }
 
-/** Damerau variant (adjacent transposition counts as one edit): "Minks" → "Minsk" is distance 1. */
-export function damerauDistance(a: string, b: string, max = Infinity): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  const d: number[][] = [];
-  for (let i = 0; i <= a.length; i++) d.push([i]);
-  for (let j = 0; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    let rowMin = Infinity;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-      if (v < rowMin) rowMin = v;
-    }
-    if (rowMin > max) return max + 1;
-  }
-  return d[a.length]![b.length]!;
-}

@@ -1,7 +1,7 @@
 import type { Report } from '../../reports/types.ts';
 import type { SummaryLength, SummarySentence } from '../types.ts';
 import { reportSentences, type ReportSentence } from '../sentences.ts';
-import { terms } from '../text.ts';
+import { terms, wordCount } from '../text.ts';
 
 /**
  * Extractive summariser for analysis writing: biased LexRank (idf-modified cosine, damping, power
@@ -18,6 +18,8 @@ const TOLERANCE = 1e-7;
 /** Beyond this many sentences the O(n²) graph gives way to centroid similarity (bounded time/memory). */
 const MAX_GRAPH_SENTENCES = 1500;
 const MMR_LAMBDA = 0.72;
+/** Above this similarity to a chosen sentence a candidate is a near-duplicate and is skipped. */
+const DUPLICATE_SIMILARITY = 0.65;
 
 const SUMMARY_HEADING =
   /\b(?:summary|conclusions?|concluding remarks|key (?:judge?ments?|findings|takeaways|points)|bottom line|executive summary|overview|assessment|outlook|at a glance|tl;?dr)\b/i;
@@ -71,15 +73,15 @@ function buildCandidates(report: Report, all: ReportSentence[]): Candidate[] {
     lastSection = s.section;
     if (s.boilerplate) continue;
     const t = terms(s.text);
-    const wordCount = s.text.split(/\s+/).length;
-    if (t.length < 2 || wordCount < 4) continue;
+    const words = wordCount(s.text);
+    if (t.length < 2 || words < 4) continue;
     const tf = new Map<string, number>();
     for (const w of t) tf.set(w, (tf.get(w) ?? 0) + 1);
     const heading = s.heading ?? '';
     out.push({
       ...s,
       terms: tf,
-      words: wordCount,
+      words,
       globalParagraph: paragraphOrdinal,
       firstInParagraph,
       firstInSection,
@@ -271,6 +273,7 @@ function mmr({ scores, similarity }: Scored, pool: number[], k: number, already:
     for (const i of remaining) {
       let redundancy = 0;
       for (const j of [...already, ...chosen]) redundancy = Math.max(redundancy, similarity(i, j));
+      if (redundancy > DUPLICATE_SIMILARITY) continue;
       const value = MMR_LAMBDA * (scores[i]! / maxScore) - (1 - MMR_LAMBDA) * redundancy;
       // Ties resolve to the earlier sentence, keeping output deterministic.
       if (value > bestValue + 1e-12 || (Math.abs(value - bestValue) <= 1e-12 && i < best)) {
@@ -278,6 +281,7 @@ function mmr({ scores, similarity }: Scored, pool: number[], k: number, already:
         best = i;
       }
     }
+    if (best === -1) break; // only near-duplicates left
     chosen.push(best);
     remaining.delete(best);
   }
