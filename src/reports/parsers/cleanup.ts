@@ -10,6 +10,8 @@ export interface CleanupResult {
   blocks: Block[];
   /** Image captions and credit lines pulled out of the body. */
   captions: string[];
+  /** Publisher name read from removed chrome ("appeared first on X", "© 2025 X"), if any. */
+  sourceHint?: string;
   /** Human-readable list of what was removed and why (debug logging, tests). */
   removed: Array<{ rule: string; text: string }>;
 }
@@ -35,8 +37,9 @@ const APPEAL_CUES: RegExp[] = [
 const STRONG_APPEAL = /\b(donate now|subscribe now|subscribe today|sign up (now|today|for (free|our|the))|support us|become a (member|patron|subscriber)|subscribe to (our|the) newsletter|make a donation|give now)\b/i;
 
 function isAppeal(text: string): boolean {
+  // An imperative call to action needs no pronoun ("Become a member…"), but only when short.
+  if (STRONG_APPEAL.test(text) && (text.length < 300 || ADDRESSES_READER.test(text))) return true;
   if (!ADDRESSES_READER.test(text)) return false;
-  if (STRONG_APPEAL.test(text)) return true;
   const hits = APPEAL_CUES.filter((re) => re.test(text)).length;
   // Analysis can mention donations or subscriptions; an appeal talks to the reader AND stacks cues.
   return hits >= 2 && (text.length < 900 || /!|\bnow\b/i.test(text));
@@ -54,7 +57,7 @@ function isSharePrompt(text: string): boolean {
   return socials >= 2 && socials >= words * 0.6;
 }
 
-const SYNDICATION = /^(the post|this (post|article) was originally published|this article (first )?appeared|originally published (at|on|by|in))\b.*\b(appeared first on|published|appeared)\b/i;
+const SYNDICATION = /^(the post .+ appeared first on .+|this (post|article|piece|analysis|report|story) (was )?(originally |first )+(published|appeared|posted)\b.*|originally (published|posted) (at|on|by|in)\b.*)$/i;
 
 const COOKIE = /\b(we use cookies|uses cookies|use of cookies|cookie (policy|settings|preferences|consent)|accept (all )?cookies|manage cookies)\b/i;
 
@@ -74,6 +77,14 @@ const ABOUT_AUTHOR = /^(about the authors?|about (him|her|them)|author bio(graph
 
 const INLINE_READ_MORE = /^(read more|read also|see also|also read|related|read|watch|listen)\s*[:|»›>-]\s*\S.{0,200}$/i;
 
+/** A byline left in the body ("By Jane Doe and John Roe", "Written by …"): metadata, not content. */
+const BYLINE = /^([Bb]y|[Ww]ritten by|[Ww]ords by|[Tt]ext by|[Aa]nalysis by)\s+\p{Lu}[\p{L}.'’-]+(\s+\p{Lu}?[\p{L}.'’-]+){0,4}((\s*,\s*|\s+and\s+|\s*&\s*)\p{Lu}[\p{L}.'’-]+(\s+\p{Lu}?[\p{L}.'’-]+){0,4})*\s*([|•·,–—-].{0,60})?$/u;
+
+/** Lines that are chrome wherever they appear (used by the text parser to skip a leading banner). */
+export function isBoilerplateLine(text: string): boolean {
+  return (COOKIE.test(text) && text.length < 600) || isSharePrompt(text) || ADVERT.test(text);
+}
+
 export function cleanupBlocks(input: Block[], opts: { authors?: string[] } = {}): CleanupResult {
   const removed: CleanupResult['removed'] = [];
   const captions: string[] = [];
@@ -85,10 +96,12 @@ export function cleanupBlocks(input: Block[], opts: { authors?: string[] } = {})
     if (!text) continue;
     if (block.kind === 'paragraph' && isAppeal(text)) drop('appeal', text);
     else if (isSharePrompt(text)) drop('share', text);
-    else if (SYNDICATION.test(text) || /\bappeared first on\b/i.test(text) && text.length < 400) drop('syndication', text);
+    else if (text.length < 400 && (SYNDICATION.test(text) || /\bappeared first on\b/i.test(text))) drop('syndication', text);
     else if (COOKIE.test(text) && text.length < 600) drop('cookie', text);
     else if (ADVERT.test(text)) drop('advert', text);
     else if (block.kind === 'paragraph' && INLINE_READ_MORE.test(text) && text.length < 220) drop('read-more', text);
+    else if (COPYRIGHT.test(text) && text.length < 200) drop('copyright', text);
+    else if (block.kind === 'paragraph' && text.length < 160 && !/[.!?]$/.test(text) && BYLINE.test(text)) drop('byline', text);
     else if (isCredit(text)) {
       captions.push(text);
       drop('caption', text);
@@ -96,7 +109,20 @@ export function cleanupBlocks(input: Block[], opts: { authors?: string[] } = {})
   }
 
   cutTrailingChrome(blocks, drop, opts.authors ?? []);
-  return { blocks, captions, removed };
+  return { blocks, captions, removed, sourceHint: sourceHint(removed) };
+}
+
+function sourceHint(removed: CleanupResult['removed']): string | undefined {
+  for (const { rule, text } of removed) {
+    const m =
+      rule === 'syndication'
+        ? /appeared first on\s+(.{2,60}?)\.?\s*$/i.exec(text)
+        : rule === 'copyright'
+          ? /^(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*,?\s*([^.|]{2,60}?)\.?\s*(?:all rights reserved\.?)?$/i.exec(text)
+          : null;
+    if (m?.[1] && !/^(the )?author/i.test(m[1])) return m[1].trim();
+  }
+  return undefined;
 }
 
 /** Removes trailing "Related Posts"/"Read more"/bio/copyright material that follows the article. */
@@ -108,7 +134,7 @@ function cutTrailingChrome(blocks: Block[], drop: (rule: string, text: string) =
     const isBio = ABOUT_AUTHOR.test(b.text) && b.text.length < 40;
     if (!isTrail && !isBio) continue;
     const rest = blocks.slice(i + 1);
-    const substantial = rest.filter((r) => r.kind === 'paragraph' && r.text.length > 300).length;
+    const substantial = rest.filter((r) => r.kind === 'paragraph' && r.text.length > 200).length;
     if (isBio ? rest.filter((r) => r.kind === 'heading').length === 0 : substantial === 0) {
       for (const r of blocks.splice(i)) drop(isBio ? 'bio' : 'trail', r.text);
       break;

@@ -1,5 +1,6 @@
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
+import { stripTracking } from '../urls.ts';
 import { cleanInline, parseDate, splitNames, type Block, type ParsedMeta } from './blocks.ts';
 
 type Doc = ReturnType<typeof parseHTML>['document'];
@@ -137,7 +138,8 @@ function htmlMeta(document: Doc, pageUrl?: string): ParsedMeta {
     parseDate(metaContent(document, 'time[datetime]', '[itemprop="datePublished"]'));
 
   const canonical = metaContent(document, 'link[rel="canonical"]', 'meta[property="og:url"]');
-  meta.url = absolute(canonical, pageUrl) ?? pageUrl;
+  const canonicalUrl = absolute(canonical, pageUrl);
+  meta.url = canonicalUrl ? stripTracking(canonicalUrl) : pageUrl;
 
   const tags = [...document.querySelectorAll('meta[property="article:tag"]')].map((el) => cleanInline(el.getAttribute('content') ?? '')).filter(Boolean);
   const keywords = metaContent(document, 'meta[name="news_keywords"]', 'meta[name="keywords"]');

@@ -55,6 +55,7 @@ export function parseReport(content: string | Buffer, opts: ParseOptions): Repor
   const cleaned = cleanupBlocks(blocks, { authors: meta.authors });
   meta.captions = [...(meta.captions ?? []), ...cleaned.captions];
   meta.url ??= opts.url;
+  meta.source ??= cleaned.sourceHint;
   if (!meta.title && opts.filename) meta.title = titleFromFilename(opts.filename);
 
   const fallbackId = opts.origin.kind === 'file' && opts.filename ? slugify(basename(opts.filename, extname(opts.filename))) || undefined : undefined;

@@ -1,4 +1,5 @@
 import { cleanInline, parseDate, splitNames, type Block, type ParsedMeta } from './blocks.ts';
+import { isBoilerplateLine } from './cleanup.ts';
 
 /**
  * Plain text as publishers paste it: the first line is the title; a header zone of short lines before
@@ -9,7 +10,8 @@ export function parsePlainText(content: string): { meta: ParsedMeta; blocks: Blo
   const lines = unwrap(content);
   const meta: ParsedMeta = { captions: [] };
   let i = 0;
-  while (i < lines.length && !lines[i]) i++;
+  // Pasted pages sometimes start with a cookie banner or share bar: it is never the title.
+  while (i < lines.length && (!lines[i] || isBoilerplateLine(lines[i]!))) i++;
   meta.title = stripMarkdownHeading(lines[i] ?? '');
   i++;
 
@@ -54,8 +56,10 @@ export function parsePlainText(content: string): { meta: ParsedMeta; blocks: Blo
 /** Recognises metadata lines; returns true when `line` was consumed into `meta`. */
 function readMetaLine(line: string, meta: ParsedMeta): boolean {
   const authors = /^(?:authors?|by|written by|words by|analysis by|author\(s\))\s*[:\-–—]?\s+(.{2,200})$/i.exec(line);
-  if (authors && (/[:\-–—]/.test(line.slice(0, 12)) || /^by\s+[A-Z]/.test(line) || /^written by/i.test(line))) {
-    const names = authors[1]!.replace(/\s*[|•·]\s*.*$/, '');
+  if (authors && (/[:\-–—]/.test(line.slice(0, 12)) || /^by\s+\p{Lu}/iu.test(line) || /^written by/i.test(line))) {
+    const [namesPart, ...rest] = authors[1]!.split(/\s*[|•·]\s*/);
+    for (const part of rest) meta.publishedAt ??= parseDate(part.replace(/^(published|posted|updated)\s*(on)?\s*:?\s*/i, ''));
+    const names = namesPart!;
     const dateTail = /\s*[,|–—-]\s*((?:\d{1,2}\s+)?[A-Z][a-z]+\.?\s+\d{1,2}?,?\s*\d{4})$/.exec(names);
     if (dateTail) meta.publishedAt ??= parseDate(dateTail[1]);
     meta.authors = splitNames(dateTail ? names.slice(0, dateTail.index) : names);
