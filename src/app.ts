@@ -67,6 +67,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       closed = true;
       briefings.stop();
       feeds.stop();
+      await analysis.flush(); // cache and usage writes still in flight
       await store.close();
     },
   };
