@@ -31,6 +31,7 @@ export interface CacheOutcome<T> {
 export class AnalysisCache<V> {
   private readonly kv;
   private readonly inflight = new Map<string, Promise<V>>();
+  private readonly pendingWrites = new Set<Promise<unknown>>();
 
   constructor(store: Store, private readonly logger?: Logger, namespace = 'analysis') {
     this.kv = store.kv<V>(namespace);
@@ -44,6 +45,7 @@ export class AnalysisCache<V> {
     const running = this.inflight.get(key);
     if (running) return { value: await running, source: 'shared' };
     let source: CacheOutcome<V>['source'] = 'computed';
+    let written: Promise<unknown> = Promise.resolve();
     const work = (async () => {
       const cached = await this.kv.get(key).catch((error: unknown) => {
         this.logger?.warn({ err: error }, 'analysis cache read failed; computing');
@@ -56,15 +58,24 @@ export class AnalysisCache<V> {
       const value = await compute();
       const ttl = ttlMs(value);
       if (ttl !== 0) {
-        await this.kv.set(key, value, ttl).catch((error: unknown) => this.logger?.warn({ err: error }, 'analysis cache write failed'));
+        // The caller need not wait for the write; identical requests keep sharing this promise until it lands.
+        written = this.kv.set(key, value, ttl).catch((error: unknown) => this.logger?.warn({ err: error }, 'analysis cache write failed'));
+        this.pendingWrites.add(written);
+        void written.finally(() => this.pendingWrites.delete(written));
       }
       return value;
     })();
     this.inflight.set(key, work);
+    const release = () => void written.finally(() => this.inflight.get(key) === work && this.inflight.delete(key));
     try {
       return { value: await work, source };
     } finally {
-      this.inflight.delete(key);
+      release();
     }
+  }
+
+  /** Waits for cache writes still in progress (before closing the store). */
+  async flush(): Promise<void> {
+    while (this.pendingWrites.size > 0) await Promise.all([...this.pendingWrites]);
   }
 }

@@ -76,9 +76,9 @@ export class AnalysisService {
     return this.ledger.totals();
   }
 
-  /** Waits for pending usage writes (before closing the store). */
-  flush(): Promise<void> {
-    return this.ledger.flush();
+  /** Waits for pending cache and usage writes (before closing the store). */
+  async flush(): Promise<void> {
+    await Promise.all([this.cache.flush(), this.ledger.flush()]);
   }
 
   private pick(forced?: EngineName): Analyzer {

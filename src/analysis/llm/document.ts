@@ -1,6 +1,5 @@
 import type { Report } from '../../reports/types.ts';
 import { reportSentences, type ReportSentence } from '../sentences.ts';
-import { terms } from '../text.ts';
 import { QuoteIndex } from './quotes.ts';
 
 /**
@@ -15,7 +14,6 @@ export class ReportDocument {
   readonly content: ReportSentence[];
   readonly quotes: QuoteIndex;
   private readonly starts: number[] = [];
-  private vocabulary?: Set<string>;
 
   constructor(readonly report: Report) {
     this.sentences = reportSentences(report);
@@ -48,12 +46,6 @@ export class ReportDocument {
       else hi = mid - 1;
     }
     return this.sentences[lo];
-  }
-
-  /** Stemmed content terms of the whole report, for checking that a paraphrase stays on the report's ground. */
-  terms(): Set<string> {
-    this.vocabulary ??= new Set(terms(this.quotes.source));
-    return this.vocabulary;
   }
 
   /** Renders sentences as paragraphs under their headings (Markdown-ish), for the prompt. */

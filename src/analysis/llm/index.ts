@@ -9,6 +9,7 @@ import type { Actor, ActorsResult, Analyzer, EngineInfo, SummariseOptions, Summa
 import type { ReportSentence } from '../sentences.ts';
 import { terms } from '../text.ts';
 import { ReportDocument } from './document.ts';
+import { normalise } from './quotes.ts';
 import { classify, LlmFailure, modelAnswered, type FailureKind } from './errors.ts';
 import { actorsSchema, summarySchema, type ActorsOutput, type SummaryOutput } from './schemas.ts';
 import {
@@ -98,6 +99,8 @@ export class LlmAnalyzer implements Analyzer {
   private readonly client: OpenAI;
   private readonly maxOutputTokens: number;
   private consecutiveTransientFailures = 0;
+  private readonly fixedPromptTokens = new Map<string, number>();
+  private readonly documents = new Map<string, ReportDocument>();
   private circuitOpenUntil = 0;
 
   constructor(private readonly options: LlmAnalyzerOptions) {
@@ -150,8 +153,18 @@ export class LlmAnalyzer implements Analyzer {
     if (Date.now() < this.circuitOpenUntil) {
       throw new LlmFailure('circuit_open', `model skipped for ${Math.ceil((this.circuitOpenUntil - Date.now()) / 1000)} s after repeated failures`);
     }
-    const doc = new ReportDocument(report);
+    const doc = this.document(report);
     if (doc.content.length === 0) throw new LlmFailure('ungrounded', 'the report has no body text to analyse');
+    return doc;
+  }
+
+  /** Recent documents by content hash: a briefing asks for the summary and the actors of the same report. */
+  private document(report: Report): ReportDocument {
+    const cached = this.documents.get(report.contentHash);
+    if (cached && cached.report.text === report.text) return cached;
+    const doc = new ReportDocument(report);
+    this.documents.set(report.contentHash, doc);
+    if (this.documents.size > 16) this.documents.delete(this.documents.keys().next().value!);
     return doc;
   }
 
@@ -166,12 +179,13 @@ export class LlmAnalyzer implements Analyzer {
 
   private async summaryPoints(doc: ReportDocument, wanted: number): Promise<{ points: VerifiedPoint[]; dropped: number }> {
     const title = doc.report.title;
-    const budget = this.inputBudget(summaryPrompt({ title, body: '', points: wanted, delimiters: makeDelimiters() }));
-    const chunks = chunkSentences(doc.content, budget);
-    if (chunks.length === 1) {
-      const out = await this.request('summary', summaryPrompt({ title, body: doc.render(), points: wanted, delimiters: makeDelimiters() }), summarySchema, 'summary');
+    const budget = this.inputBudget(title, (t) => summaryPrompt({ title: t, body: '', points: wanted, delimiters: PLACEHOLDER_DELIMITERS }));
+    const body = doc.render();
+    if (fits(body, budget)) {
+      const out = await this.request('summary', summaryPrompt({ title, body, points: wanted, delimiters: makeDelimiters() }), summarySchema, 'summary');
       return this.verifyPoints(doc, out.points, wanted, 'summary');
     }
+    const chunks = chunkSentences(doc.content, budget);
     // Map: points per chunk, each checked against the full report. Reduce: one call over what survived.
     const perChunk = Math.max(2, Math.min(wanted, Math.ceil((wanted * 2) / chunks.length)));
     const mapped = await mapLimit(chunks, this.options.mapConcurrency ?? 3, async (chunk) => {
@@ -181,7 +195,7 @@ export class LlmAnalyzer implements Analyzer {
     const candidates = mapped.flatMap((m) => m.points);
     const droppedInMap = mapped.reduce((n, m) => n + m.dropped, 0);
     if (candidates.length <= wanted) return { points: candidates, dropped: droppedInMap };
-    const reduceBudget = this.inputBudget(reducePrompt({ title, candidates: [], points: wanted, delimiters: makeDelimiters() }));
+    const reduceBudget = this.inputBudget(title, (t) => reducePrompt({ title: t, candidates: [], points: wanted, delimiters: PLACEHOLDER_DELIMITERS }));
     const fitting = fitCandidates(candidates, reduceBudget);
     const out = await this.request('summary-reduce', reducePrompt({ title, candidates: fitting, points: wanted, delimiters: makeDelimiters() }), summarySchema, 'summary');
     const reduced = this.verifyPoints(doc, out.points, wanted, 'summary');
@@ -194,15 +208,15 @@ export class LlmAnalyzer implements Analyzer {
     let dropped = 0;
     for (const point of raw) {
       const text = cleanText(point.text, MAX_POINT_CHARS);
-      const sentence = text ? doc.locate(point.quote) : undefined;
-      if (!text || !sentence || !grounded(text, doc)) {
+      const match = text ? doc.quotes.find(point.quote) : undefined;
+      const sentence = match ? doc.sentenceAt(match.start) : undefined;
+      if (!text || !match || !sentence || !grounded(text, doc)) {
         dropped++;
         continue;
       }
       const key = text.toLowerCase();
       if (seen.has(key)) continue;
       seen.add(key);
-      const match = doc.quotes.find(point.quote)!;
       kept.push({ text: ensureSentence(text), quote: doc.quotes.source.slice(match.start, match.end), sentence, rank: kept.length });
     }
     assertEnoughSurvived(kept.length, raw.length, what);
@@ -213,13 +227,14 @@ export class LlmAnalyzer implements Analyzer {
 
   private async actorList(doc: ReportDocument): Promise<{ actors: Actor[]; dropped: number }> {
     const title = doc.report.title;
-    const budget = this.inputBudget(actorsPrompt({ title, body: '', delimiters: makeDelimiters() }));
-    const chunks = chunkSentences(doc.content, budget);
-    if (chunks.length === 1) {
-      const out = await this.request('actors', actorsPrompt({ title, body: doc.render(), delimiters: makeDelimiters() }), actorsSchema, 'actors');
+    const budget = this.inputBudget(title, (t) => actorsPrompt({ title: t, body: '', delimiters: PLACEHOLDER_DELIMITERS }));
+    const body = doc.render();
+    if (fits(body, budget)) {
+      const out = await this.request('actors', actorsPrompt({ title, body, delimiters: makeDelimiters() }), actorsSchema, 'actors');
       const verified = this.verifyActors(doc, out.actors);
       return { actors: rankActors(doc, verified.actors), dropped: verified.dropped };
     }
+    const chunks = chunkSentences(doc.content, budget);
     // Map per chunk; the merge is deterministic (same canonical name or alias → one actor), no reduce call.
     const mapped = await mapLimit(chunks, this.options.mapConcurrency ?? 3, async (chunk) => {
       const out = await this.request('actors-map', actorsPrompt({ title, body: doc.render(chunk), delimiters: makeDelimiters() }), actorsSchema, 'actors');
@@ -264,8 +279,16 @@ export class LlmAnalyzer implements Analyzer {
 
   // ---- the model call ------------------------------------------------------------------------------------
 
-  private inputBudget(emptyPrompt: PromptMessages): number {
-    const overhead = countTokens(emptyPrompt.system) + countTokens(emptyPrompt.user) + MESSAGE_OVERHEAD_TOKENS * 3;
+  /** Tokens left for report text once the prompt's fixed text (counted once per prompt kind), title and answer are reserved. */
+  private inputBudget(title: string, emptyPrompt: (title: string) => PromptMessages): number {
+    const kind = emptyPrompt('');
+    const fixedKey = kind.system + kind.user;
+    let fixed = this.fixedPromptTokens.get(fixedKey);
+    if (fixed === undefined) {
+      fixed = countTokens(kind.system) + countTokens(kind.user) + MESSAGE_OVERHEAD_TOKENS * 3;
+      this.fixedPromptTokens.set(fixedKey, fixed);
+    }
+    const overhead = fixed + countTokens(title);
     const context = this.options.config.LLM_CONTEXT_TOKENS;
     // The answer shares the context window; small local windows (Ollama's 4096) reserve a third for it.
     const budget = context - Math.min(this.maxOutputTokens, Math.floor(context / 3)) - overhead;
@@ -275,7 +298,8 @@ export class LlmAnalyzer implements Analyzer {
 
   private async request<S extends z.ZodType>(task: LlmTask, prompt: PromptMessages, schema: S, name: string): Promise<z.infer<S>> {
     const started = performance.now();
-    const promptEstimate = countTokens(prompt.system) + countTokens(prompt.user) + MESSAGE_OVERHEAD_TOKENS * 3;
+    // Counted only when the server does not report usage (counting costs ~1 ms per 8 kB).
+    const promptEstimate = () => countTokens(prompt.system) + countTokens(prompt.user) + MESSAGE_OVERHEAD_TOKENS * 3;
     const record = (call: Omit<LlmCall, 'task' | 'model' | 'durationMs'>) =>
       this.options.onCall?.({ task, model: this.model, durationMs: performance.now() - started, ...call });
     try {
@@ -285,12 +309,12 @@ export class LlmAnalyzer implements Analyzer {
           { role: 'system', content: prompt.system },
           { role: 'user', content: prompt.user },
         ],
-        response_format: zodResponseFormat(schema, name),
+        response_format: responseFormat(schema, name),
         max_completion_tokens: this.maxOutputTokens,
       });
       const usage = completion.usage;
       record({
-        promptTokens: usage?.prompt_tokens ?? promptEstimate,
+        promptTokens: usage?.prompt_tokens ?? promptEstimate(),
         completionTokens: usage?.completion_tokens ?? countTokens(completion.choices[0]?.message.content ?? ''),
         estimated: !usage,
         ok: true,
@@ -307,7 +331,7 @@ export class LlmAnalyzer implements Analyzer {
         // The SDK threw before handing back the completion: its usage is lost, so estimate what was spent.
         const answered = modelAnswered(failure);
         record({
-          promptTokens: answered ? promptEstimate : 0,
+          promptTokens: answered ? promptEstimate() : 0,
           completionTokens: failure.kind === 'length' ? this.maxOutputTokens : 0,
           estimated: true,
           ok: false,
@@ -341,6 +365,23 @@ export function createOpenAIClient(config: Pick<Config, 'OPENAI_API_KEY' | 'OPEN
 
 // ---- helpers ---------------------------------------------------------------------------------------------
 
+/** Same length as real delimiters; used only to measure the prompt's fixed size. */
+const PLACEHOLDER_DELIMITERS = { open: `<<<DATA_${'0'.repeat(24)}>>>`, close: `<<<END_DATA_${'0'.repeat(24)}>>>` };
+
+const formats = new WeakMap<z.ZodType, ReturnType<typeof zodResponseFormat>>();
+/** The JSON schema conversion costs ~1 ms; schemas are module constants, so convert each once. */
+function responseFormat<S extends z.ZodType>(schema: S, name: string) {
+  let format = formats.get(schema);
+  if (!format) formats.set(schema, (format = zodResponseFormat(schema, name)));
+  return format as ReturnType<typeof zodResponseFormat<S>>;
+}
+
+/** Whether text fits the token budget; UTF-8 bytes bound the token count, so short texts skip the tokenizer. */
+function fits(text: string, budgetTokens: number): boolean {
+  if (Buffer.byteLength(text) <= budgetTokens) return true;
+  return countTokens(text) <= budgetTokens;
+}
+
 function assertEnoughSurvived(kept: number, returned: number, what: string): void {
   if (returned === 0) throw new LlmFailure('ungrounded', `model returned no ${what === 'actors' ? 'actors' : 'points'}`);
   if (kept === 0 || kept < returned * MIN_SURVIVING_SHARE) {
@@ -350,15 +391,23 @@ function assertEnoughSurvived(kept: number, returned: number, what: string): voi
 
 /** A paraphrase is accepted when most of its content words, and all of its numbers, occur in the report. */
 function grounded(text: string, doc: ReportDocument): boolean {
-  const vocabulary = doc.terms();
+  const source = doc.quotes.normalisedText;
   const pointTerms = terms(text);
   if (pointTerms.length > 0) {
-    const known = pointTerms.filter((t) => vocabulary.has(t)).length;
+    const known = pointTerms.filter((t) => startsWord(source, t)).length;
     if (known / pointTerms.length < MIN_TERM_OVERLAP) return false;
   }
   const numbers = text.match(/\d+(?:[.,]\d+)*/g) ?? [];
-  const source = doc.quotes.normalisedText;
   return numbers.every((n) => source.includes(n) || source.includes(n.replace(/,/g, '')));
+}
+
+/** Whether some word of the (normalised) text starts with the stem `term`. */
+function startsWord(text: string, term: string): boolean {
+  const needle = normalise(term).text;
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
+    if (at === 0 || !/[\p{L}\p{N}]/u.test(text[at - 1]!)) return true;
+  }
+  return false;
 }
 
 /** Model strings are untrusted too: single line, no control characters, bounded length. */

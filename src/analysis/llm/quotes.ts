@@ -10,7 +10,7 @@ export interface NormalisedText {
   /** Lower-cased text with typography folded and whitespace collapsed. */
   text: string;
   /** `offsets[i]` is the index in the original string of normalised character `i`. */
-  offsets: number[];
+  offsets: Uint32Array;
 }
 
 const FOLD: Record<string, string> = {
@@ -24,30 +24,49 @@ const FOLD: Record<string, string> = {
 const INVISIBLE = /[\u00AD\u200B-\u200D\u2060\uFEFF]/;
 const SPACE = /\s/;
 
+// Linear, one pass, char codes for ASCII (this runs over every report on every model call).
 export function normalise(input: string): NormalisedText {
-  let text = '';
-  const offsets: number[] = [];
+  const out: string[] = [];
+  // Folding never yields more than 3 characters per input character ("…" → "...").
+  let offsets = new Uint32Array(input.length + 8);
+  let n = 0;
+  const push = (c: string, i: number) => {
+    if (n === offsets.length) {
+      const grown = new Uint32Array(offsets.length * 2);
+      grown.set(offsets);
+      offsets = grown;
+    }
+    out.push(c);
+    offsets[n++] = i;
+  };
   let pendingSpace = false;
+  let last = '';
   for (let i = 0; i < input.length; i++) {
-    const ch = input[i]!;
-    if (INVISIBLE.test(ch)) continue;
-    if (SPACE.test(ch)) {
-      pendingSpace = text.length > 0;
-      continue;
+    const code = input.charCodeAt(i);
+    let folded: string;
+    if (code < 128) {
+      if (code === 32 || (code >= 9 && code <= 13)) {
+        pendingSpace = out.length > 0;
+        continue;
+      }
+      folded = code >= 65 && code <= 90 ? String.fromCharCode(code + 32) : code === 96 ? "'" : input[i]!;
+    } else {
+      const ch = input[i]!;
+      if (INVISIBLE.test(ch)) continue;
+      if (SPACE.test(ch)) {
+        pendingSpace = out.length > 0;
+        continue;
+      }
+      folded = FOLD[ch] ?? ch.normalize('NFKC').toLowerCase();
     }
-    const folded = FOLD[ch] ?? ch.normalize('NFKC').toLowerCase();
     // Spaces around dashes are dropped, so "14 – 19" matches "14-19".
-    if (pendingSpace && folded !== '-' && !text.endsWith('-')) {
-      text += ' ';
-      offsets.push(i);
-    }
+    if (pendingSpace && folded !== '-' && last !== '-') push(' ', i);
     pendingSpace = false;
-    for (const c of folded) {
-      text += c;
-      offsets.push(i);
-    }
+    if (folded.length === 1) push(folded, i);
+    else for (const c of folded) push(c, i);
+    last = folded[folded.length - 1]!;
   }
-  return { text, offsets };
+  return { text: out.join(''), offsets: offsets.subarray(0, n) };
 }
 
 /** Trims what models wrap quotes in: surrounding quote marks, spaces and trailing/leading ellipses. */
