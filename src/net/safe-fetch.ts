@@ -185,7 +185,7 @@ export class SafeFetcher {
           return Array.isArray(v) ? v[0] : v;
         };
         if (res.statusCode >= 300 && res.statusCode < 400 && res.statusCode !== 304) {
-          res.body.destroy();
+          discard(res);
           const location = header('location');
           if (!location) throw new FetchError(`${current.host} answered ${res.statusCode} without a Location header`, 'fetch_http', res.statusCode);
           if (hop >= this.opts.maxRedirects) throw new FetchError(`Too many redirects (more than ${this.opts.maxRedirects}) fetching ${rawUrl}`, 'fetch_redirects');
@@ -195,20 +195,20 @@ export class SafeFetcher {
         const type = parseContentType(header('content-type'));
         const base = { url: current.toString(), etag: header('etag'), lastModified: header('last-modified'), contentType: type.mime };
         if (res.statusCode === 304) {
-          res.body.destroy();
+          discard(res);
           return { ...base, status: 304, notModified: true, body: Buffer.alloc(0), text: '' };
         }
         if (res.statusCode >= 400) {
-          res.body.destroy();
+          discard(res);
           throw new FetchError(`${current.toString()} answered HTTP ${res.statusCode}${statusText(res.statusCode)}`, 'fetch_http', res.statusCode);
         }
         if (!typeAllowed(kind, type.mime)) {
-          res.body.destroy();
+          discard(res);
           throw new FetchError(`${current.toString()} is ${type.mime}, not ${kind === 'feed' ? 'a feed (RSS, Atom or JSON Feed)' : 'an article page'}`, 'fetch_type');
         }
         const declared = Number(header('content-length'));
         if (Number.isFinite(declared) && declared > maxBytes) {
-          res.body.destroy();
+          discard(res);
           throw tooLarge(current, maxBytes);
         }
         const body = await this.readCapped(res, current, maxBytes, controller.signal);
@@ -228,7 +228,7 @@ export class SafeFetcher {
       for await (const chunk of res.body) {
         size += (chunk as Buffer).length;
         if (size > maxBytes) {
-          res.body.destroy();
+          discard(res);
           throw tooLarge(url, maxBytes);
         }
         chunks.push(chunk as Buffer);
@@ -259,6 +259,12 @@ export class SafeFetcher {
   async close(): Promise<void> {
     await this.agent.close().catch(() => undefined);
   }
+}
+
+/** Drops a response body we will not read; the listener keeps undici's abort error from going unhandled. */
+function discard(res: Dispatcher.ResponseData): void {
+  res.body.on('error', () => undefined);
+  res.body.destroy();
 }
 
 function rethrowRefusal(error: unknown): never {
