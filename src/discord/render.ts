@@ -86,7 +86,7 @@ function escapeMarkdownFully(text: string): string {
     .replace(/<\/([\w -]+:\d+)>/g, `<${ZWSP}/$1>`);
 }
 
-/** For places Discord renders without Markdown (author, footer): only normalise whitespace. */
+/** For places Discord renders without Markdown (author, footer): normalise whitespace (mentions are still neutralised). */
 function plain(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
@@ -199,8 +199,8 @@ function validColor(color: number | undefined): number | undefined {
 export function cardToEmbeds(card: Card, options: RenderOptions = {}): APIEmbed[] {
   const color = validColor(card.color);
   const title = nonEmpty(card.title) ? escapedWithin(plain(card.title!), LIMITS.title, options) : undefined;
-  const author = nonEmpty(card.author) ? truncate(plain(card.author!.slice(0, 4 * LIMITS.author)), LIMITS.author) : undefined;
-  const footer = nonEmpty(card.footer) ? truncate(card.footer!.trim().slice(0, LIMITS.footer + 1), LIMITS.footer) : undefined;
+  const author = nonEmpty(card.author) ? truncate(neutraliseMentions(plain(card.author!.slice(0, 4 * LIMITS.author))), LIMITS.author) : undefined;
+  const footer = nonEmpty(card.footer) ? truncate(neutraliseMentions(card.footer!.trim().slice(0, LIMITS.footer + 1)), LIMITS.footer) : undefined;
   const url = title ? validUrl(card.url) : undefined;
   const timestamp = validTimestamp(card.timestamp);
 

@@ -21,7 +21,7 @@
  *   fake.failNext({ method?, path: RegExp|string, status, code?, message?, times?, retryAfter?, global? })
  *       scripted failures: 403 + 50013/50001, 404 + 10003, 429 with real rate-limit headers, 5xx
  *   fake.rateLimitPerSecond = N: global limit enforcement (429 global with headers when exceeded)
- *   fake.waitFor(predicate, timeoutMs): resolves once predicate() is truthy (checked on each request)
+ *   fake.waitFor(predicate, timeoutMs): resolves once predicate() is truthy (checked on each request and every 20 ms)
  *   fake.close()
  *
  * Like Discord it validates what it receives: message payloads over the limits get 400 / 50035, a second
@@ -366,8 +366,11 @@ export class FakeDiscord {
         cleanup();
         reject(new Error(`fake discord: condition not met within ${timeoutMs} ms`));
       }, timeoutMs);
+      // Also polled: conditions on the bot's side (logs, store) change between requests.
+      const poll = setInterval(check, 20);
       const cleanup = () => {
         clearTimeout(timer);
+        clearInterval(poll);
         this.events.off('request', check);
       };
       this.events.on('request', check);
@@ -572,7 +575,7 @@ export class FakeDiscord {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const path = url.pathname.replace(/^\/api(?:\/v\d+)?/, '');
+    const path = decodeURIComponent(url.pathname).replace(/^\/api(?:\/v\d+)?/, '');
     let body: any;
     const raw = Buffer.concat(chunks).toString('utf8');
     if (raw) {
