@@ -39,10 +39,13 @@ export async function actorPresence(app: App, reports: Report[]): Promise<ActorP
   for (const { report, result } of results) {
     for (const actor of result.actors) {
       const key = actor.name.toLowerCase();
-      const entry = byName.get(key) ?? { name: actor.name, type: actor.type, role: actor.role, mentions: 0, reports: [], score: 0 };
+      const entry = byName.get(key) ?? { name: actor.name, type: actor.type, role: actor.role, affiliation: actor.affiliation, mentions: 0, reports: [], score: 0 };
       entry.mentions += actor.mentions;
       entry.score += actor.score;
-      entry.role ??= actor.role;
+      if (!entry.role && actor.role) {
+        entry.role = actor.role;
+        entry.affiliation = actor.affiliation;
+      }
       if (!entry.reports.includes(report)) entry.reports.push(report);
       byName.set(key, entry);
     }

@@ -114,6 +114,7 @@ export interface ActorPresence {
   name: string;
   type: Actor['type'];
   role?: string;
+  affiliation?: string;
   mentions: number;
   reports: Report[];
 }
@@ -123,7 +124,7 @@ export function actorPresenceCard(
   context: { days: number; reportCount: number; analysed: number; fallback?: boolean },
 ): Card {
   const scope = context.fallback
-    ? `No reports from the last ${context.days} days; showing the ${plural(context.analysed, 'most recent report')} instead`
+    ? `No reports from the last ${context.days} days; showing ${context.analysed === 1 ? 'the most recent report' : `the ${context.analysed} most recent reports`} instead`
     : `${plural(context.analysed, 'report')} from the last ${context.days} days${
         context.analysed < context.reportCount ? ` (the ${context.analysed} most recent of ${context.reportCount})` : ''
       }`;
@@ -138,7 +139,8 @@ export function actorPresenceCard(
     title: context.fallback ? 'Key actors of the latest reports' : `Key actors of the last ${context.days} days`,
     description,
     fields: presence.map((actor) => {
-      const head = [ACTOR_TYPE_LABEL[actor.type] ?? actor.type, actor.role, `${plural(actor.reports.length, 'report')}, ${plural(actor.mentions, 'mention')}`]
+      const role = [actor.role, actor.affiliation].filter(Boolean).join(', ');
+      const head = [ACTOR_TYPE_LABEL[actor.type] ?? actor.type, role || undefined, `${plural(actor.reports.length, 'report')}, ${plural(actor.mentions, 'mention')}`]
         .filter(Boolean)
         .join(' · ');
       // With a single report every actor appears in it: the description names it once instead.

@@ -12,7 +12,7 @@ export function completeLine(line: string, commands: readonly CommandModule[]): 
   if (done.length === 0) {
     const typed = line.trimStart();
     const names = ['help', 'exit', ...commands.map((c) => `/${c.data.name}`)];
-    return [names.filter((n) => n.startsWith(typed) || n.startsWith(`/${typed}`)), typed];
+    return [names.filter((n) => n.startsWith(typed) || n.startsWith(`/${typed}`)).map((n) => `${n} `), typed];
   }
   const command = commands.find((c) => c.data.name === done[0]!.toLowerCase());
   if (!command) return [[], current];
@@ -22,12 +22,12 @@ export function completeLine(line: string, commands: readonly CommandModule[]): 
     if (!sub) break;
     options = ('options' in sub ? sub.options ?? [] : []) as Option[];
   }
-  if (options.some(isSub)) return [options.filter((o) => isSub(o) && o.name.startsWith(current)).map((o) => o.name), current];
+  if (options.some(isSub)) return [options.filter((o) => isSub(o) && o.name.startsWith(current)).map((o) => `${o.name} `), current];
   const colon = current.indexOf(':');
   if (colon > 0) {
     const option = options.find((o) => o.name === current.slice(0, colon));
     const choices = option && 'choices' in option && option.choices ? option.choices.map((c) => `${option.name}:${c.value}`) : [];
-    return [choices.filter((c) => c.startsWith(current)), current];
+    return [choices.filter((c) => c.startsWith(current)).map((c) => `${c} `), current];
   }
   const used = new Set(done.map((w) => w.split(':')[0]));
   return [options.filter((o) => !used.has(o.name) && o.name.startsWith(current)).map((o) => `${o.name}:`), current];

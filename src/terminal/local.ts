@@ -80,6 +80,9 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
     if (interactive && rl) rl.prompt(true);
   };
 
+  // At a prompt, info logs (JSON on stderr) would land in the middle of replies; warnings still show.
+  if (interactive && app.logger.level === 'info') app.logger.level = 'warn';
+
   try {
     await ingestBriefs(app.ingest, app.config.BRIEFS_DIR, app.logger);
   } catch (error) {
@@ -89,6 +92,7 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
   print('');
   print((await latestLines(app)).join('\n'));
 
+  if (llmConfigured(app.config)) print(`\nPreparing today's briefing with ${app.config.OPENAI_MODEL}…`);
   try {
     const briefing = await app.briefings.composeLatest({ timezone: localTimeZone() });
     print('');
@@ -151,7 +155,7 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
         if (finished) return;
         const command = line.trim();
         if (/^\/?(exit|quit)$/i.test(command)) return finish();
-        if (command) print(await runTerminalCommand(app, command, { transport }));
+        if (command) print(`${await runTerminalCommand(app, command, { transport })}\n`);
         if (interactive && !finished) rl?.prompt();
       });
     });

@@ -135,9 +135,11 @@ describe('helpText', () => {
 
 describe('completeLine', () => {
   it('completes commands, subcommands, options and choices', () => {
-    expect(completeLine('/rep', sample)[0]).toEqual(['/report']);
-    expect(completeLine('/report l', sample)[0]).toEqual(['latest']);
+    expect(completeLine('/rep', sample)[0]).toEqual(['/report ']);
+    expect(completeLine('rep', sample)[0]).toEqual(['/report ']);
+    expect(completeLine('/report l', sample)[0]).toEqual(['latest ']);
     expect(completeLine('/report latest co', sample)[0]).toEqual(['count:']);
-    expect(completeLine('/summarise report:x length:b', sample)[0]).toEqual(['length:brief']);
+    expect(completeLine('/report latest count:1 co', sample)[0]).toEqual([]);
+    expect(completeLine('/summarise report:x length:b', sample)[0]).toEqual(['length:brief ']);
   });
 });
