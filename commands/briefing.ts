@@ -4,6 +4,7 @@ import type { Reply } from '../src/core/reply.ts';
 import { UserError } from '../src/core/errors.ts';
 import type { BriefingFormat, EmptyPolicy, Subscription } from '../src/briefings/types.ts';
 import { presentBriefing } from '../src/briefings/present.ts';
+import { parseSubscribeInput, type SubscribeInput } from '../src/briefings/subscriptions.ts';
 import { scheduleText, subscriptionDetails } from '../src/commands-support/cards.ts';
 import { channelLabel, channelOption, optionalChoice, optionalList, requireGuild, requireModerator, requiredString } from '../src/commands-support/options.ts';
 import { filterChoices } from '../src/commands-support/reports.ts';
@@ -68,8 +69,6 @@ const REMOVALS_SHOWN = 5;
 const REMOVALS_SHOWN_DAYS = 30;
 const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
 
-const CRON_FIELDS = /^\S+(\s+\S+){4}$/;
-
 async function requireAccess(ctx: CommandContext, guildId: string, channel: ChannelRef): Promise<void> {
   const access = await ctx.platform.channelAccess(guildId, channel.id);
   if (access.ok) return;
@@ -100,12 +99,11 @@ const command: CommandModule = {
         const timezone = requiredString(input, 'timezone');
         const format = optionalChoice(input, 'format', FORMATS);
         const emptyPolicy = optionalChoice(input, 'empty', EMPTY_POLICIES);
-        await requireAccess(ctx, guildId, channel);
-        const existing = await app.subscriptions.get(guildId, channel.id);
-        const subscription = await app.subscriptions.subscribe({
+        const request: SubscribeInput = {
           guildId,
           channelId: channel.id,
-          ...(CRON_FIELDS.test(when) ? { cron: when } : { time: when }),
+          // One option takes either form: "08:00", or a cron expression (it has spaces or asterisks).
+          ...(/[\s*]/.test(when) ? { cron: when } : { time: when }),
           timezone,
           topics: optionalList(input, 'topics'),
           actors: optionalList(input, 'actors'),
@@ -114,7 +112,12 @@ const command: CommandModule = {
           format,
           emptyPolicy,
           createdBy: input.invoker.id,
-        });
+        };
+        // Input mistakes are reported before asking Discord about the channel, and nothing is written.
+        parseSubscribeInput(request);
+        await requireAccess(ctx, guildId, channel);
+        const existing = await app.subscriptions.get(guildId, channel.id);
+        const subscription = await app.subscriptions.subscribe(request);
         return {
           cards: [
             {

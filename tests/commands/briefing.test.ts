@@ -68,6 +68,7 @@ describe('/briefing subscribe', () => {
     ['an invalid time', subscribe({ time: '25:00' }), /HH:MM/],
     ['an unknown timezone', subscribe({ timezone: 'Mars/Base' }), /Unknown timezone "Mars\/Base"/],
     ['an invalid cron expression', subscribe({ time: '61 8 * * *' }), /cron/i],
+    ['a cron expression with 6 fields', subscribe({ time: '0 0 8 * * *' }), /Cron must have 5 fields/],
     ['a channel of another server', subscribe({ channel: OTHER_GUILD_CHANNEL }), /#elsewhere belongs to another server/],
     ['a member without Manage Server/Channels', subscribe({}, { invoker: member }), /You need Manage Server or Manage Channels/],
     ['a channel where the bot lacks permissions', subscribe({ channel: CHANNEL_NO_PERMS }), "I can't post in #locked: missing Send Messages and Embed Links. Give me these permissions there and try again."],
@@ -83,9 +84,10 @@ describe('/briefing subscribe', () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it('does not check permissions before the invoker is known to be a moderator', async () => {
+  it('does not check permissions before the invoker is a moderator and the input is valid', async () => {
     const p = platform();
     await expect(run(briefing, t.app, subscribe({}, { invoker: member }), p)).rejects.toThrow(UserError);
+    await expect(run(briefing, t.app, subscribe({ channel: CHANNEL_NO_PERMS, time: '7pm' }), p)).rejects.toThrow(/HH:MM/);
     expect(p.checked).toEqual([]);
   });
 });
