@@ -1,5 +1,6 @@
 import type { Report } from '../../reports/types.ts';
 import { reportSentences, type ReportSentence } from '../sentences.ts';
+import { STOP_WORDS } from '../text.ts';
 import { QuoteIndex } from './quotes.ts';
 
 /**
@@ -14,6 +15,7 @@ export class ReportDocument {
   readonly content: ReportSentence[];
   readonly quotes: QuoteIndex;
   private readonly starts: number[] = [];
+  private isEnglish?: boolean;
 
   constructor(readonly report: Report) {
     this.sentences = reportSentences(report);
@@ -46,6 +48,16 @@ export class ReportDocument {
       else hi = mid - 1;
     }
     return this.sentences[lo];
+  }
+
+  /** Whether the report is (mostly) English prose: a fifth or more of its words are English stop words. */
+  get english(): boolean {
+    if (this.isEnglish === undefined) {
+      const sample = this.quotes.normalisedText.slice(0, 20_000).match(/[\p{L}']+/gu) ?? [];
+      const stop = sample.filter((w) => STOP_WORDS.has(w)).length;
+      this.isEnglish = sample.length > 0 && stop / sample.length >= 0.2;
+    }
+    return this.isEnglish;
   }
 
   /** Renders sentences as paragraphs under their headings (Markdown-ish), for the prompt. */

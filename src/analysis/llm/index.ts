@@ -190,8 +190,9 @@ export class LlmAnalyzer implements Analyzer {
     const perChunk = Math.max(2, Math.min(wanted, Math.ceil((wanted * 2) / chunks.length)));
     const mapped = await mapLimit(chunks, this.options.mapConcurrency ?? 3, async (chunk) => {
       const out = await this.request('summary-map', summaryPrompt({ title, body: doc.render(chunk), points: perChunk, delimiters: makeDelimiters() }), summarySchema, 'summary');
-      return this.verifyPoints(doc, out.points, perChunk, 'summary');
+      return tolerateUngrounded(() => this.verifyPoints(doc, out.points, perChunk, 'summary'), { points: [], dropped: out.points.length });
     });
+    if (mapped.every((m) => m.points.length === 0)) throw new LlmFailure('ungrounded', 'no part of the report yielded points grounded in it');
     const candidates = mapped.flatMap((m) => m.points);
     const droppedInMap = mapped.reduce((n, m) => n + m.dropped, 0);
     if (candidates.length <= wanted) return { points: candidates, dropped: droppedInMap };
@@ -238,8 +239,9 @@ export class LlmAnalyzer implements Analyzer {
     // Map per chunk; the merge is deterministic (same canonical name or alias → one actor), no reduce call.
     const mapped = await mapLimit(chunks, this.options.mapConcurrency ?? 3, async (chunk) => {
       const out = await this.request('actors-map', actorsPrompt({ title, body: doc.render(chunk), delimiters: makeDelimiters() }), actorsSchema, 'actors');
-      return this.verifyActors(doc, out.actors);
+      return tolerateUngrounded(() => this.verifyActors(doc, out.actors), { actors: [], dropped: out.actors.length });
     });
+    if (mapped.every((m) => m.actors.length === 0)) throw new LlmFailure('ungrounded', 'no part of the report yielded actors grounded in it');
     const all = mapped.flatMap((m) => m.actors.map((a) => ({ ...a, rank: a.rank / Math.max(1, m.actors.length) })));
     return { actors: rankActors(doc, all), dropped: mapped.reduce((n, m) => n + m.dropped, 0) };
   }
@@ -389,10 +391,27 @@ function assertEnoughSurvived(kept: number, returned: number, what: string): voi
   }
 }
 
-/** A paraphrase is accepted when most of its content words, and all of its numbers, occur in the report. */
+/**
+ * In map-reduce, one chunk of mostly ungrounded output (say, a chunk of tables or boilerplate) costs that
+ * chunk's items, not the whole answer; the whole falls back only when no chunk yields anything.
+ */
+function tolerateUngrounded<T>(verify: () => T, empty: T): T {
+  try {
+    return verify();
+  } catch (error) {
+    if (error instanceof LlmFailure && error.kind === 'ungrounded') return empty;
+    throw error;
+  }
+}
+
+/**
+ * A paraphrase is accepted when all of its numbers and, for English reports, most of its content words
+ * occur in the report. Points are written in English, so for reports in other languages only the numbers
+ * (and the verbatim quote) can be checked.
+ */
 function grounded(text: string, doc: ReportDocument): boolean {
   const source = doc.quotes.normalisedText;
-  const pointTerms = terms(text);
+  const pointTerms = doc.english ? terms(text) : [];
   if (pointTerms.length > 0) {
     const known = pointTerms.filter((t) => startsWord(source, t)).length;
     if (known / pointTerms.length < MIN_TERM_OVERLAP) return false;

@@ -284,6 +284,42 @@ describe('LlmAnalyzer over the real openai SDK', () => {
     for (const s of summary.sentences) expect(inSentence(report, s.quote!, s.index)).toBe(true);
   });
 
+  it('keeps the rest of a long report when one chunk answers ungrounded', async () => {
+    const report = longReport();
+    server.script('fabricated');
+    const summary = await engine({ LLM_CONTEXT_TOKENS: '2400', LLM_MAX_OUTPUT_TOKENS: '400' }).summarise(report, { length: 'standard' });
+    expect(summary.engine.engine).toBe('llm');
+    expect(summary.engine.unsupported).toBeGreaterThan(0);
+    expect(summary.sentences.length).toBeGreaterThan(0);
+    for (const s of summary.sentences) expect(inSentence(report, s.quote!, s.index)).toBe(true);
+  });
+
+  it('accepts English points about a report in another language, checking quotes and numbers', async () => {
+    const report = makeReport('fr', 'La Moldavie et l’Union européenne', [
+      {
+        heading: null,
+        paragraphs: [
+          'Le parlement de la Moldavie a approuvé jeudi la feuille de route vers l’adhésion à l’Union européenne avec 61 voix.',
+          'L’opposition a boycotté le vote et appelé à manifester devant le siège du gouvernement à Chisinau.',
+          'Selon les analystes, Moscou cherchera à peser sur les élections législatives de l’année prochaine.',
+        ],
+      },
+    ]);
+    server.script({
+      content: JSON.stringify({
+        points: [
+          { text: "Moldova's parliament approved the EU accession roadmap with 61 votes.", quote: 'Le parlement de la Moldavie a approuvé jeudi la feuille de route vers l’adhésion' },
+          { text: 'The opposition boycotted the vote and called for protests in Chisinau.', quote: 'L’opposition a boycotté le vote et appelé à manifester' },
+          { text: 'Analysts expect 400 Russian agents to interfere in next year’s elections.', quote: 'Moscou cherchera à peser sur les élections législatives' },
+        ],
+      }),
+    });
+    const summary = await engine().summarise(report, { length: 'brief' });
+    expect(summary.engine).toMatchObject({ engine: 'llm', unsupported: 1 });
+    expect(summary.sentences.map((s) => s.index)).toEqual([0, 1]);
+    expect(summary.text).toMatch(/^Moldova's parliament approved/);
+  });
+
   it('map-reduces actors and merges them across chunks', async () => {
     const report = longReport();
     const result = await engine({ LLM_CONTEXT_TOKENS: '2400', LLM_MAX_OUTPUT_TOKENS: '400' }).actors(report);

@@ -122,6 +122,15 @@ describe('AnalysisService with a model configured', () => {
     }
     expect(found?.expires).toBeGreaterThan(Date.now());
     expect(found!.expires!).toBeLessThanOrEqual(Date.now() + 10 * 60_000);
+    // A successful LLM result, by contrast, does not expire.
+    await svc.summarise(seed, { length: 'standard' });
+    await svc.flush();
+    let success: { value: unknown; expires?: number } | undefined;
+    for await (const [key] of stores[0]!.kv('analysis').iterator!(undefined)) {
+      if (String(key).includes(':summary:standard:llm:')) success = (await stores[0]!.kv('analysis').get(String(key), { raw: true })) as never;
+    }
+    expect(success).toBeDefined();
+    expect(success!.expires).toBeUndefined();
   });
 
   it('records usage per call, cache hits and fallbacks, persisted in the store', async () => {
