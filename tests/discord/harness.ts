@@ -10,7 +10,8 @@ import { createDiscordBot, type DiscordBot } from '../../src/discord/bot.ts';
 import { startFakeDiscord, type FakeDiscord, type FakeGuild, type InteractionHandle, type CommandInvocation } from '../support/discord/server.ts';
 import { messageProblems, pingingFragments } from '../support/discord/limits.ts';
 
-export const SEED_REPORT = 'tests/fixtures/reports/specialeurasia-china-russia-belarus-defence-2023.txt';
+/** The bundled Markdown version of the seed report (front matter gives source, authors, date). */
+export const SEED_REPORT = 'briefs/specialeurasia-china-russia-belarus-defence-2023.md';
 export const SEED_ID = 'specialeurasia-china-russia-belarus-defence-2023';
 
 export interface Harness {
@@ -56,8 +57,8 @@ export async function startHarness(opts: { commands?: CommandModule[]; env?: Rec
     bot,
     guild,
     channelId: news.id,
-    moderator,
-    member,
+    moderator: { id: String(moderator.id) },
+    member: { id: String(member.id) },
     logs,
     run: (inv) => fake.command({ guildId: guild.id, channelId: news.id, userId: member.id, ...inv }),
     async close() {
