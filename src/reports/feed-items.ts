@@ -1,3 +1,4 @@
+import { XMLValidator } from 'fast-xml-parser';
 import { parseFeed } from 'feedsmith';
 import { UserError } from '../core/errors.ts';
 import { parseDate } from './parsers/blocks.ts';
@@ -60,6 +61,16 @@ function atomLink(links: unknown): string | undefined {
  */
 export function parseFeedDocument(body: string, feedUrl: string): ParsedFeed {
   let parsed: { format: string; feed: unknown };
+  const trimmed = body.replace(/^\ufeff/, '').trimStart();
+  if (trimmed.startsWith('<')) {
+    // feedsmith parses leniently, so a truncated or broken document would yield partial items that dedup
+    // would then keep forever. Structural errors are refused (the poll is retried with backoff); stray
+    // characters such as an unescaped "&", common in real feeds, are tolerated.
+    const check = XMLValidator.validate(trimmed);
+    if (check !== true && !['InvalidChar', 'InvalidAttr', 'InvalidEntity'].includes(check.err.code)) {
+      throw new UserError(`${feedUrl} is not a valid RSS, Atom, RDF or JSON feed: malformed XML at line ${check.err.line} (${check.err.msg.replace(/\s+/g, ' ')})`, 'not_a_feed');
+    }
+  }
   try {
     parsed = parseFeed(body.replace(/^\ufeff/, '')) as { format: string; feed: unknown };
   } catch (error) {

@@ -49,8 +49,10 @@ interface SeenKeys {
 const MAX_SEEN_KEYS = 6_000;
 /** Items handled per poll; the rest are picked up by the next poll (they are not marked seen). */
 const MAX_ITEMS_PER_POLL = 200;
-/** An item description shorter than this (as text) is treated as an excerpt and the page is fetched. */
-const EXCERPT_CHARS = 600;
+/** A description (no content field) shorter than this, as text, is an excerpt: the page is fetched. */
+const EXCERPT_CHARS = 1000;
+/** A content field shorter than this is treated as a teaser too. */
+const FULL_CONTENT_CHARS = 300;
 const ARTICLE_FETCH_CONCURRENCY = 4;
 const MAX_BACKOFF_MS = 24 * 60 * 60 * 1000;
 
@@ -311,8 +313,7 @@ export class FeedService {
     results.forEach((r, i) => {
       const { item } = toStore[i]!;
       this.remember(seen, item, r.report.contentHash, r.report.id);
-      if (r.status === 'created' && !firstPoll) created.push(r.report);
-      else if (r.status === 'created') created.push(r.report);
+      if (r.status === 'created') created.push(r.report);
       else if (r.status === 'updated') updated++;
       else duplicates++;
     });
@@ -362,9 +363,16 @@ export class FeedService {
       publishedAt: item.publishedAt,
       tags: item.tags,
     };
-    const full = item.content && plainLength(item.content) >= EXCERPT_CHARS ? item.content : undefined;
+    // A dedicated content field (content:encoded, Atom content, content_html) is the full text unless it is
+    // tiny or visibly cut off; a description alone is trusted only when it is long and not cut off.
+    const full =
+      item.content && plainLength(item.content) >= FULL_CONTENT_CHARS && !looksTruncated(item.content)
+        ? item.content
+        : item.summary && plainLength(item.summary) >= EXCERPT_CHARS && !looksTruncated(item.summary)
+          ? item.summary
+          : undefined;
     const excerpt = [item.content, item.summary].filter((v): v is string => Boolean(v)).sort((a, b) => plainLength(b) - plainLength(a))[0];
-    const body = full ?? (excerpt && plainLength(excerpt) >= EXCERPT_CHARS && !looksTruncated(excerpt) ? excerpt : undefined);
+    const body = full;
     const now = this.clock.now();
     if (!body && link) {
       try {
