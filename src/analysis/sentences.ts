@@ -187,6 +187,7 @@ function isBoundary(text: string, sentenceStart: number, i: number, ch: string, 
 
 /** Split run-on text (no punctuation at all, scraped tables) so no unit grows without bound. */
 function capLength(sentence: string): string[] {
+  if (sentence.length < MAX_SENTENCE_WORDS * 2) return [sentence];
   const words = sentence.split(' ');
   if (words.length <= MAX_SENTENCE_WORDS) return [sentence];
   const parts = sentence.split(/(?<=;)\s+/);
@@ -216,8 +217,18 @@ export function isBoilerplate(sentence: string): boolean {
   return BOILERPLATE.some((re) => re.test(sentence));
 }
 
-/** Every sentence of the report body in reading order, headings excluded. Deterministic. */
+const cache = new WeakMap<object, ReportSentence[]>();
+
+/** Every sentence of the report body in reading order, headings excluded. Deterministic; memoised per sections array. */
 export function reportSentences(report: Pick<Report, 'sections'>): ReportSentence[] {
+  const cached = cache.get(report.sections);
+  if (cached) return cached;
+  const out = computeSentences(report);
+  cache.set(report.sections, out);
+  return out;
+}
+
+function computeSentences(report: Pick<Report, 'sections'>): ReportSentence[] {
   const out: ReportSentence[] = [];
   report.sections.forEach((section, s) => {
     section.paragraphs.forEach((paragraph, p) => {

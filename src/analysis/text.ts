@@ -26,18 +26,40 @@ export const STOP_WORDS = new Set(
   ).split(' '),
 );
 
-const WORD = /[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu;
+const WORD = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu;
 
 /** Word count that also works for scripts written without spaces (about two characters per word). */
 export function wordCount(text: string): number {
-  const spaced = text.split(/\s+/).filter(Boolean).length;
-  const han = (text.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/gu) ?? []).length;
+  let spaced = 0;
+  let han = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const space = c === 32 || c === 9 || c === 10 || c === 13;
+    if (!space && !inWord) spaced++;
+    inWord = !space;
+    if (c >= 0x3040 && c <= 0x9fff) han++;
+  }
   return Math.max(spaced, Math.round(han / 2));
 }
 
 /** Lower-cased word tokens, as they appear. */
 export function words(text: string): string[] {
-  return (text.toLowerCase().match(WORD) ?? []).map((w) => w.replace(/['’]s$/, '').replace(/['’-]+$/, ''));
+  const out = text.toLowerCase().match(WORD) ?? [];
+  for (let i = 0; i < out.length; i++) {
+    const w = out[i]!;
+    if (w.length > 2 && (w.endsWith("'s") || w.endsWith('’s'))) out[i] = w.slice(0, -2);
+  }
+  return out;
+}
+
+/** True when the word contains Chinese or Japanese characters (written without spaces). */
+function hasHanOrKana(word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c >= 0x3040 && c <= 0x9fff) return HAN_OR_KANA.test(word);
+  }
+  return false;
 }
 
 /** Light English stemmer: folds plurals, -ing, -ed, -ly, -ies, -ation. Non-Latin words pass through. */
@@ -62,7 +84,7 @@ const HAN_OR_KANA = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 export function terms(text: string): string[] {
   const out: string[] = [];
   for (const w of words(text)) {
-    if (HAN_OR_KANA.test(w)) {
+    if (hasHanOrKana(w)) {
       const chars = [...w];
       for (let i = 0; i + 1 < chars.length; i++) out.push(chars[i]! + chars[i + 1]!);
       continue;

@@ -11,7 +11,8 @@ import { terms } from '../text.ts';
 import { ReportDocument } from './document.ts';
 import { normalise } from './quotes.ts';
 import { classify, LlmFailure, modelAnswered, type FailureKind } from './errors.ts';
-import { actorsSchema, summarySchema, type ActorsOutput, type SummaryOutput } from './schemas.ts';
+import { actorsAnswer, actorsSchema, extractJson, summaryAnswer, summarySchema, type ActorsOutput, type SummaryOutput } from './schemas.ts';
+import { makeParseableResponseFormat, type AutoParseableResponseFormat } from 'openai/lib/parser';
 import {
   actorsPrompt,
   makeDelimiters,
@@ -370,12 +371,24 @@ export function createOpenAIClient(config: Pick<Config, 'OPENAI_API_KEY' | 'OPEN
 /** Same length as real delimiters; used only to measure the prompt's fixed size. */
 const PLACEHOLDER_DELIMITERS = { open: `<<<DATA_${'0'.repeat(24)}>>>`, close: `<<<END_DATA_${'0'.repeat(24)}>>>` };
 
-const formats = new WeakMap<z.ZodType, ReturnType<typeof zodResponseFormat>>();
-/** The JSON schema conversion costs ~1 ms; schemas are module constants, so convert each once. */
-function responseFormat<S extends z.ZodType>(schema: S, name: string) {
-  let format = formats.get(schema);
-  if (!format) formats.set(schema, (format = zodResponseFormat(schema, name)));
-  return format as ReturnType<typeof zodResponseFormat<S>>;
+const formats = new WeakMap<z.ZodType, unknown>();
+const LENIENT = new Map<z.ZodType, z.ZodType>([
+  [summarySchema, summaryAnswer],
+  [actorsSchema, actorsAnswer],
+]);
+/**
+ * The strict JSON schema from `zodResponseFormat` (what the model is asked for), read back with the lenient
+ * twin and fence-tolerant JSON extraction (what is accepted). Built once per schema: conversion costs ~1 ms.
+ */
+function responseFormat<S extends z.ZodType>(schema: S, name: string): AutoParseableResponseFormat<z.infer<S>> {
+  let format = formats.get(schema) as AutoParseableResponseFormat<z.infer<S>> | undefined;
+  if (!format) {
+    const strict = zodResponseFormat(schema, name);
+    const reader = LENIENT.get(schema) ?? schema;
+    format = makeParseableResponseFormat({ type: 'json_schema', json_schema: strict.json_schema }, (content) => reader.parse(JSON.parse(extractJson(content))) as z.infer<S>);
+    formats.set(schema, format);
+  }
+  return format;
 }
 
 /** Whether text fits the token budget; UTF-8 bytes bound the token count, so short texts skip the tokenizer. */

@@ -32,3 +32,53 @@ export const actorsSchema = z.object({
   ),
 });
 export type ActorsOutput = z.infer<typeof actorsSchema>;
+
+/*
+ * What is accepted back. The strict schemas above are what the model is asked for; answers are read with
+ * these lenient twins so that one malformed item (a missing quote, "organization" for "organisation",
+ * aliases left out) becomes one unsupported item for the quote check to drop, rather than failing the
+ * whole answer. Answers that are not the requested shape at all still fail.
+ */
+const text = z.string().catch('');
+const optionalText = z.string().nullish().catch(null).transform((v) => v ?? null);
+
+const TYPE_SYNONYMS: Record<string, (typeof ACTOR_TYPES)[number]> = {
+  person: 'person', individual: 'person', people: 'person', leader: 'person', official: 'person',
+  state: 'state', country: 'state', nation: 'state', government: 'state',
+  organisation: 'organisation', organization: 'organisation', org: 'organisation', institution: 'organisation', company: 'organisation', ministry: 'organisation',
+  group: 'group', movement: 'group', militia: 'group', party: 'organisation',
+};
+
+export const summaryAnswer = z.preprocess(
+  (v) => (Array.isArray(v) ? { points: v } : v),
+  z.object({ points: z.array(z.object({ text, quote: optionalText }).catch({ text: '', quote: null })) }),
+);
+
+export const actorsAnswer = z.preprocess(
+  (v) => (Array.isArray(v) ? { actors: v } : v),
+  z.object({
+    actors: z.array(
+      z
+        .object({
+          name: text,
+          type: z.preprocess((v) => (typeof v === 'string' ? (TYPE_SYNONYMS[v.trim().toLowerCase()] ?? 'organisation') : 'organisation'), z.enum(ACTOR_TYPES)),
+          role: optionalText,
+          affiliation: optionalText,
+          aliases: z.array(z.string()).catch([]).default([]),
+          quote: optionalText,
+        })
+        .catch({ name: '', type: 'organisation', role: null, affiliation: null, aliases: [], quote: null }),
+    ),
+  }),
+);
+
+/** The JSON text of an answer: tolerates Markdown code fences and prose around the object. */
+export function extractJson(content: string): string {
+  const trimmed = content.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return trimmed;
+  const fenced = /```(?:json)?\s*([\s\S]*?)```/i.exec(trimmed);
+  if (fenced) return fenced[1]!.trim();
+  const start = trimmed.indexOf('{');
+  const end = trimmed.lastIndexOf('}');
+  return start >= 0 && end > start ? trimmed.slice(start, end + 1) : trimmed;
+}

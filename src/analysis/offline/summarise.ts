@@ -14,7 +14,7 @@ export const SUMMARY_ALGORITHM_VERSION = '1';
 const DAMPING = 0.85;
 const EDGE_THRESHOLD = 0.08;
 const MAX_ITERATIONS = 100;
-const TOLERANCE = 1e-7;
+const TOLERANCE = 1e-6;
 /** Beyond this many sentences the O(n²) graph gives way to centroid similarity (bounded time/memory). */
 const MAX_GRAPH_SENTENCES = 1500;
 const MMR_LAMBDA = 0.72;
@@ -60,6 +60,8 @@ export function summarise(report: Report, length: SummaryLength): SummarySentenc
 
 function buildCandidates(report: Report, all: ReportSentence[]): Candidate[] {
   const conclusionParagraphs = findConclusion(report);
+  const summaryHeading = report.sections.map((sec) => !!sec.heading && SUMMARY_HEADING.test(sec.heading));
+  const executiveHeading = report.sections.map((sec) => !!sec.heading && EXECUTIVE_HEADING.test(sec.heading));
   const out: Candidate[] = [];
   let lastKey = '';
   let lastSection = -1;
@@ -77,7 +79,6 @@ function buildCandidates(report: Report, all: ReportSentence[]): Candidate[] {
     if (t.length < 2 || words < 4) continue;
     const tf = new Map<string, number>();
     for (const w of t) tf.set(w, (tf.get(w) ?? 0) + 1);
-    const heading = s.heading ?? '';
     out.push({
       ...s,
       terms: tf,
@@ -85,8 +86,8 @@ function buildCandidates(report: Report, all: ReportSentence[]): Candidate[] {
       globalParagraph: paragraphOrdinal,
       firstInParagraph,
       firstInSection,
-      conclusion: conclusionParagraphs.has(key) || SUMMARY_HEADING.test(heading),
-      executive: EXECUTIVE_HEADING.test(heading),
+      conclusion: conclusionParagraphs.has(key) || summaryHeading[s.section]!,
+      executive: executiveHeading[s.section]!,
     });
   }
   return out;
@@ -152,7 +153,8 @@ function scoreCandidates(report: Report, candidates: Candidate[]): Scored {
   const norms = vectors.map(norm);
 
   const prior = positionPrior(candidates);
-  const centrality = n <= MAX_GRAPH_SENTENCES ? lexRank(vectors, norms, prior) : centroidScores(vectors, norms);
+  const matrix = n <= MAX_GRAPH_SENTENCES ? similarityMatrix(vectors, norms) : undefined;
+  const centrality = matrix ? lexRank(matrix, n, prior) : centroidScores(vectors, norms);
   const maxC = Math.max(...centrality, 1e-12);
 
   const titleVec = vectorOf(report.title, idf, maxIdf);
@@ -172,7 +174,10 @@ function scoreCandidates(report: Report, candidates: Candidate[]): Scored {
     if (/\?$/.test(c.text)) score *= 0.6;
     return score;
   });
-  return { scores, similarity: (i, j) => cosine(vectors[i]!, norms[i]!, vectors[j]!, norms[j]!) };
+  const similarity = matrix
+    ? (i: number, j: number) => matrix[i * n + j]!
+    : (i: number, j: number) => cosine(vectors[i]!, norms[i]!, vectors[j]!, norms[j]!);
+  return { scores, similarity };
 }
 
 function vectorOf(text: string, idf: Map<string, number>, fallbackIdf: number): { v: Vector; n: number } {
@@ -200,56 +205,81 @@ function positionPrior(candidates: Candidate[]): number[] {
   });
 }
 
-/** Biased LexRank: PageRank over the idf-cosine graph with the position prior as teleport distribution. */
-function lexRank(vectors: Vector[], norms: number[], prior: number[]): number[] {
+/**
+ * Pairwise idf-modified cosine as a dense matrix, accumulated through term postings so only pairs that
+ * share a term cost anything (n ≤ MAX_GRAPH_SENTENCES keeps it ≤ 9 MB).
+ */
+function similarityMatrix(vectors: Vector[], norms: number[]): Float32Array {
   const n = vectors.length;
-  // Inverted index so only sentence pairs that share a term are compared.
-  const postings = new Map<string, number[]>();
+  const postings = new Map<string, Array<[number, number]>>();
   vectors.forEach((v, i) => {
-    for (const t of v.keys()) {
+    if (norms[i] === 0) return;
+    for (const [t, x] of v) {
       let list = postings.get(t);
       if (!list) postings.set(t, (list = []));
-      list.push(i);
+      list.push([i, x / norms[i]!]);
     }
   });
-  const edges: Array<Map<number, number>> = vectors.map(() => new Map());
-  for (let i = 0; i < n; i++) {
-    const seen = new Set<number>();
-    for (const t of vectors[i]!.keys()) for (const j of postings.get(t)!) if (j > i) seen.add(j);
-    for (const j of seen) {
-      const sim = cosine(vectors[i]!, norms[i]!, vectors[j]!, norms[j]!);
-      if (sim >= EDGE_THRESHOLD) {
-        edges[i]!.set(j, sim);
-        edges[j]!.set(i, sim);
+  const matrix = new Float32Array(n * n);
+  for (const list of postings.values()) {
+    for (let a = 0; a < list.length; a++) {
+      const [i, x] = list[a]!;
+      for (let b = a + 1; b < list.length; b++) {
+        const [j, y] = list[b]!;
+        matrix[i * n + j]! += x * y;
       }
     }
   }
-  const rowSum = edges.map((e) => {
-    let s = 0;
-    for (const w of e.values()) s += w;
-    return s;
-  });
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) matrix[j * n + i] = matrix[i * n + j]!;
+  return matrix;
+}
+
+/** Biased LexRank: PageRank over the idf-cosine graph with the position prior as teleport distribution. */
+function lexRank(matrix: Float32Array, n: number, prior: number[]): number[] {
+  // Sparse rows: neighbour indices and transition weights (row-normalised edge weights).
+  const neighbours: Int32Array[] = [];
+  const weights: Float64Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const idx: number[] = [];
+    const w: number[] = [];
+    let sum = 0;
+    for (let j = 0; j < n; j++) {
+      const x = matrix[i * n + j]!;
+      if (x >= EDGE_THRESHOLD) {
+        idx.push(j);
+        w.push(x);
+        sum += x;
+      }
+    }
+    neighbours.push(Int32Array.from(idx));
+    weights.push(Float64Array.from(w, (x) => x / (sum || 1)));
+  }
   const priorSum = prior.reduce((a, b) => a + b, 0) || 1;
   const teleport = prior.map((p) => p / priorSum);
-  let rank = new Array<number>(n).fill(1 / n);
+  let rank = new Float64Array(n).fill(1 / n);
+  let next = new Float64Array(n);
   for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
-    const next = teleport.map((t) => (1 - DAMPING) * t);
+    next.fill(0);
     let dangling = 0;
     for (let i = 0; i < n; i++) {
-      if (rowSum[i] === 0) {
+      const idx = neighbours[i]!;
+      if (idx.length === 0) {
         dangling += rank[i]!;
         continue;
       }
-      const share = (DAMPING * rank[i]!) / rowSum[i]!;
-      for (const [j, w] of edges[i]!) next[j]! += share * w;
+      const w = weights[i]!;
+      const r = DAMPING * rank[i]!;
+      for (let k = 0; k < idx.length; k++) next[idx[k]!]! += r * w[k]!;
     }
-    for (let j = 0; j < n; j++) next[j]! += DAMPING * dangling * teleport[j]!;
     let delta = 0;
-    for (let j = 0; j < n; j++) delta += Math.abs(next[j]! - rank[j]!);
-    rank = next;
+    for (let j = 0; j < n; j++) {
+      next[j]! += (1 - DAMPING + DAMPING * dangling) * teleport[j]!;
+      delta += Math.abs(next[j]! - rank[j]!);
+    }
+    [rank, next] = [next, rank];
     if (delta < TOLERANCE) break;
   }
-  return rank;
+  return [...rank];
 }
 
 function centroidScores(vectors: Vector[], norms: number[]): number[] {
