@@ -155,8 +155,9 @@ export class ReportLibrary {
     }
     if (toWrite.length) {
       this.sorted = undefined;
-      const written = await this.kv.setMany(toWrite.map((r) => ({ key: r.id, value: r })));
-      const failed = written.filter((ok) => !ok).length;
+      const written: unknown = await this.kv.setMany(toWrite.map((r) => ({ key: r.id, value: r })));
+      // Some adapters (Redis) resolve to nothing on success; a boolean array reports per-entry failures.
+      const failed = Array.isArray(written) ? written.filter((ok) => !ok).length : 0;
       if (failed) throw new Error(`Could not save ${failed} of ${toWrite.length} reports to the ${this.store.kind} store`);
     }
     return results;
