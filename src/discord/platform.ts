@@ -1,4 +1,4 @@
-import { DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes, type Client, type Guild, type GuildBasedChannel } from 'discord.js';
+import { ChannelType, DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes, type Client, type Guild, type GuildBasedChannel } from 'discord.js';
 import type { ChannelAccess, Platform } from '../core/command.ts';
 import type { BriefingTransport } from '../briefings/transport.ts';
 
@@ -8,6 +8,15 @@ export const REQUIRED_CHANNEL_PERMISSIONS = [
   { flag: PermissionFlagsBits.SendMessages, name: 'Send Messages' },
   { flag: PermissionFlagsBits.EmbedLinks, name: 'Embed Links' },
 ] as const;
+
+/** Where a briefing can live: text and announcement channels and their threads (not voice, stage, forum). */
+const POSTABLE_CHANNEL_TYPES = new Set<ChannelType>([
+  ChannelType.GuildText,
+  ChannelType.GuildAnnouncement,
+  ChannelType.PublicThread,
+  ChannelType.PrivateThread,
+  ChannelType.AnnouncementThread,
+]);
 
 const THREAD_SEND = { flag: PermissionFlagsBits.SendMessagesInThreads, name: 'Send Messages in Threads' } as const;
 
@@ -34,7 +43,7 @@ export async function discordChannelAccess(client: Client, guildId: string, chan
     return { ok: false, missing: [], reason: 'that channel does not exist or belongs to another server' };
   }
   if (channel.guildId !== guildId) return { ok: false, missing: [], reason: 'that channel belongs to another server' };
-  if (!channel.isTextBased() || channel.isVoiceBased()) return { ok: false, missing: [], reason: 'that is not a text or announcement channel' };
+  if (!POSTABLE_CHANNEL_TYPES.has(channel.type)) return { ok: false, missing: [], reason: 'that is not a text or announcement channel' };
   const me = guild.members.me ?? (await guild.members.fetchMe().catch(() => null));
   if (!me) return { ok: false, missing: [], reason: "I couldn't look up my own permissions in that server" };
   const permissions = channel.permissionsFor(me);

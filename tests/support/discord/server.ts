@@ -293,6 +293,7 @@ export class FakeDiscord {
       last_message_id: null,
       rate_limit_per_user: 0,
       flags: 0,
+      ...(init.type === 2 || init.type === 13 ? { bitrate: 64_000, user_limit: 0, rtc_region: null } : {}),
     };
     guild.channels.push(channel);
     this.broadcast('CHANNEL_CREATE', channel);
