@@ -15,7 +15,6 @@ export const summarySchema = z.object({
     }),
   ),
 });
-export type SummaryOutput = z.infer<typeof summarySchema>;
 
 export const ACTOR_TYPES = ['person', 'state', 'organisation', 'group'] as const;
 
@@ -31,7 +30,6 @@ export const actorsSchema = z.object({
     }),
   ),
 });
-export type ActorsOutput = z.infer<typeof actorsSchema>;
 
 /*
  * What is accepted back. The strict schemas above are what the model is asked for; answers are read with
@@ -71,6 +69,9 @@ export const actorsAnswer = z.preprocess(
     ),
   }),
 );
+
+export type SummaryOutput = z.infer<typeof summaryAnswer>;
+export type ActorsOutput = z.infer<typeof actorsAnswer>;
 
 /** The JSON text of an answer: tolerates Markdown code fences and prose around the object. */
 export function extractJson(content: string): string {

@@ -115,6 +115,36 @@ describe('LlmAnalyzer over the real openai SDK', () => {
     expect(summary.text).not.toMatch(/lunar|45000/);
   });
 
+  it('reads answers from weaker models leniently: code fences, a missing quote, synonyms and missing fields', async () => {
+    server.script({
+      content: (req) => {
+        const real = dataSentences(req.data).slice(0, 3);
+        const points = [...real.map((s) => ({ text: s, quote: s })), { text: 'A point without any quote.' }];
+        return `Here is the summary:\n\`\`\`json\n${JSON.stringify({ points })}\n\`\`\``;
+      },
+    });
+    const summary = await engine().summarise(seed, { length: 'standard' });
+    expect(summary.engine).toMatchObject({ engine: 'llm', unsupported: 1 });
+    expect(summary.sentences).toHaveLength(3);
+
+    server.script({
+      content: JSON.stringify({
+        actors: [
+          { name: 'Moscow Conference on International Security', type: 'Organization', quote: 'The Moscow Conference on International Security has evolved into a platform' },
+          { name: 'Li Shangfu', type: 'individual', role: 'Minister of Defence', quote: 'Li Shangfu is scheduled to deliver a speech' },
+        ],
+      }),
+    });
+    const actors = await engine().actors(seed);
+    expect(actors.engine.engine).toBe('llm');
+    expect(actors.actors.map((a) => [a.name, a.type])).toEqual(
+      expect.arrayContaining([
+        ['Moscow Conference on International Security', 'organisation'],
+        ['Li Shangfu', 'person'],
+      ]),
+    );
+  });
+
   it('falls back to offline when too few quotes are grounded, saying why', async () => {
     server.script('fabricated');
     const summary = await engine().summarise(seed, { length: 'standard' });
