@@ -42,7 +42,7 @@ export class AnalysisService {
         config: deps.config,
         fallback: this.offline,
         logger: deps.logger,
-        onCall: ({ durationMs: _, ...call }) => this.ledger.record({ kind: 'call', at: new Date().toISOString(), ...call }),
+        onCall: ({ durationMs: _, ...call }) => this.ledger.record({ kind: 'call', ...call }),
       });
     }
   }
@@ -96,11 +96,10 @@ export class AnalysisService {
 
   private async run(key: string, task: 'summary' | 'actors', engine: Analyzer, compute: () => Promise<Summary | ActorsResult>) {
     const { value, source } = await this.cache.getOrCompute(key, compute, (result) => (result.engine.fallback ? FALLBACK_TTL_MS : undefined));
-    const at = new Date().toISOString();
     if (source !== 'computed') {
-      this.ledger.record({ kind: 'cache_hit', at, task, engine: engine.name, ...(this.llm && engine === this.llm ? { model: this.llm.model } : {}) });
+      this.ledger.record({ kind: 'cache_hit', task, engine: engine.name, ...(this.llm && engine === this.llm ? { model: this.llm.model } : {}) });
     } else if (value.engine.fallback && this.llm && engine === this.llm) {
-      this.ledger.record({ kind: 'fallback', at, task, model: this.llm.model, reason: value.engine.fallback.reason });
+      this.ledger.record({ kind: 'fallback', task, model: this.llm.model, reason: value.engine.fallback.reason });
     }
     return value;
   }

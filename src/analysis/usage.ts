@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/index.ts';
 import type { LlmCall } from './llm/index.ts';
 
-/** One event in the usage ledger. */
+/** One thing worth counting. */
 export type UsageEvent =
-  | ({ kind: 'call'; at: string } & Omit<LlmCall, 'durationMs'>)
-  | { kind: 'cache_hit'; at: string; task: string; engine: string; model?: string }
-  | { kind: 'fallback'; at: string; task: string; model: string; reason: string };
+  | ({ kind: 'call' } & Omit<LlmCall, 'durationMs'>)
+  | { kind: 'cache_hit'; task: string; engine: string; model?: string }
+  | { kind: 'fallback'; task: string; model: string; reason: string };
 
 export interface ModelUsage {
   model: string;
@@ -21,7 +21,7 @@ export interface ModelUsage {
 }
 
 export interface UsageTotals {
-  /** Time of the first recorded event (ISO 8601), if any. */
+  /** First day with recorded usage (YYYY-MM-DD), if any. */
   since?: string;
   calls: number;
   promptTokens: number;
@@ -31,68 +31,123 @@ export interface UsageTotals {
   cacheHits: number;
   /** Requests where the LLM was asked for but the offline engine answered. */
   fallbacks: number;
-  /** Fallback counts by reason (the reason text without numbers, e.g. "model timed out after N ms"). */
+  /** Fallback counts by reason (numbers replaced by N, e.g. "model timed out after N ms"). */
   fallbackReasons: Record<string, number>;
   models: ModelUsage[];
 }
 
+/** What one process recorded on one day: the unit stored. */
+interface DayRecord {
+  day: string;
+  cacheHits: number;
+  fallbacks: number;
+  fallbackReasons: Record<string, number>;
+  models: Record<string, ModelUsage>;
+}
+
+const emptyDay = (day: string): DayRecord => ({ day, cacheHits: 0, fallbacks: 0, fallbackReasons: {}, models: {} });
+
 /**
- * Append-only usage ledger in the store: one record per event under a unique key, so concurrent processes
- * (shards sharing Redis/Postgres) never lose an update the way a read-modify-write counter would.
- * Totals are summed on demand (`sitrep usage`), which is a scan, not a hot path.
+ * Usage ledger in the store. Each process keeps its own running totals per day and writes them under a key
+ * only it uses (`<day>:<process id>`), so processes sharing a store (shards on Redis/Postgres) never lose an
+ * update to a read-modify-write race, and the ledger grows by one row per process per day, not per request.
+ * Writes are coalesced and never delay an answer; `flush()` waits for them.
  */
 export class UsageLedger {
   private readonly kv;
-  private pending = new Set<Promise<unknown>>();
+  private readonly writer = randomUUID();
+  private current?: DayRecord;
+  private writing?: Promise<void>;
+  private readonly dirty = new Map<string, DayRecord>();
 
-  constructor(store: Store) {
-    this.kv = store.kv<UsageEvent>('usage');
+  constructor(store: Store, private readonly today: () => string = () => new Date().toISOString().slice(0, 10)) {
+    this.kv = store.kv<DayRecord>('usage');
   }
 
-  /** Fire-and-forget: usage accounting never delays or fails an answer. `flush()` awaits pending writes. */
   record(event: UsageEvent): void {
-    const write = this.kv
-      .set(`${event.at}:${randomUUID()}`, event)
-      .catch(() => undefined)
-      .finally(() => this.pending.delete(write));
-    this.pending.add(write);
+    const day = this.today();
+    if (this.current?.day !== day) this.current = emptyDay(day);
+    add(this.current, event);
+    this.scheduleWrite();
   }
 
   async flush(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    while (this.writing) await this.writing;
   }
 
   async totals(): Promise<UsageTotals> {
     await this.flush();
-    const totals: UsageTotals = { calls: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, cacheHits: 0, fallbacks: 0, fallbackReasons: {}, models: [] };
-    const models = new Map<string, ModelUsage>();
+    const sum = emptyDay('');
+    let since: string | undefined;
     if (!this.kv.iterator) throw new Error('this store cannot list usage records');
-    for await (const [, event] of this.kv.iterator(this.kv.namespace) as AsyncGenerator<[string, UsageEvent]>) {
-      if (!event) continue;
-      if (!totals.since || event.at < totals.since) totals.since = event.at;
-      if (event.kind === 'cache_hit') totals.cacheHits++;
-      else if (event.kind === 'fallback') {
-        totals.fallbacks++;
-        const reason = event.reason.replace(/\d+/g, 'N');
-        totals.fallbackReasons[reason] = (totals.fallbackReasons[reason] ?? 0) + 1;
-      } else {
-        let m = models.get(event.model);
-        if (!m) models.set(event.model, (m = { model: event.model, calls: 0, failedCalls: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, estimatedCalls: 0 }));
-        m.calls++;
-        if (!event.ok) m.failedCalls++;
-        if (event.estimated) m.estimatedCalls++;
-        m.promptTokens += event.promptTokens;
-        m.completionTokens += event.completionTokens;
-        m.totalTokens += event.promptTokens + event.completionTokens;
+    for await (const [, record] of this.kv.iterator(this.kv.namespace) as AsyncGenerator<[string, DayRecord | undefined]>) {
+      if (!record?.day) continue;
+      if (!since || record.day < since) since = record.day;
+      merge(sum, record);
+    }
+    const models = Object.values(sum.models).sort((a, b) => b.totalTokens - a.totalTokens || a.model.localeCompare(b.model));
+    const total = (f: (m: ModelUsage) => number) => models.reduce((n, m) => n + f(m), 0);
+    return {
+      ...(since ? { since } : {}),
+      calls: total((m) => m.calls),
+      promptTokens: total((m) => m.promptTokens),
+      completionTokens: total((m) => m.completionTokens),
+      totalTokens: total((m) => m.totalTokens),
+      cacheHits: sum.cacheHits,
+      fallbacks: sum.fallbacks,
+      fallbackReasons: sum.fallbackReasons,
+      models,
+    };
+  }
+
+  private scheduleWrite(): void {
+    const record = this.current!;
+    this.dirty.set(`${record.day}:${this.writer}`, record);
+    if (this.writing) return;
+    this.writing = (async () => {
+      while (this.dirty.size > 0) {
+        const batch = [...this.dirty];
+        this.dirty.clear();
+        // Snapshots are taken now; records made while these writes run mark the day dirty again.
+        await Promise.all(batch.map(([key, day]) => this.kv.set(key, structuredClone(day)).catch(() => undefined)));
       }
-    }
-    totals.models = [...models.values()].sort((a, b) => b.totalTokens - a.totalTokens || a.model.localeCompare(b.model));
-    for (const m of totals.models) {
-      totals.calls += m.calls;
-      totals.promptTokens += m.promptTokens;
-      totals.completionTokens += m.completionTokens;
-      totals.totalTokens += m.totalTokens;
-    }
-    return totals;
+      this.writing = undefined;
+    })();
+  }
+}
+
+function modelRow(day: DayRecord, model: string): ModelUsage {
+  return (day.models[model] ??= { model, calls: 0, failedCalls: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, estimatedCalls: 0 });
+}
+
+function add(day: DayRecord, event: UsageEvent): void {
+  if (event.kind === 'cache_hit') day.cacheHits++;
+  else if (event.kind === 'fallback') {
+    day.fallbacks++;
+    const reason = event.reason.replace(/\d+/g, 'N');
+    day.fallbackReasons[reason] = (day.fallbackReasons[reason] ?? 0) + 1;
+  } else {
+    const m = modelRow(day, event.model);
+    m.calls++;
+    if (!event.ok) m.failedCalls++;
+    if (event.estimated) m.estimatedCalls++;
+    m.promptTokens += event.promptTokens;
+    m.completionTokens += event.completionTokens;
+    m.totalTokens += event.promptTokens + event.completionTokens;
+  }
+}
+
+function merge(into: DayRecord, from: DayRecord): void {
+  into.cacheHits += from.cacheHits ?? 0;
+  into.fallbacks += from.fallbacks ?? 0;
+  for (const [reason, n] of Object.entries(from.fallbackReasons ?? {})) into.fallbackReasons[reason] = (into.fallbackReasons[reason] ?? 0) + n;
+  for (const m of Object.values(from.models ?? {})) {
+    const row = modelRow(into, m.model);
+    row.calls += m.calls;
+    row.failedCalls += m.failedCalls;
+    row.promptTokens += m.promptTokens;
+    row.completionTokens += m.completionTokens;
+    row.totalTokens += m.totalTokens;
+    row.estimatedCalls += m.estimatedCalls;
   }
 }
