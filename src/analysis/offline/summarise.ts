@@ -27,6 +27,8 @@ const SUMMARY_CUE =
   /^(?:in (?:summary|sum|conclusion|short|brief)|to (?:conclude|sum up|summari[sz]e)|summing up|overall|all in all|bottom line|key (?:judge?ments?|takeaways?|findings)|our assessment|we assess|in the final analysis)\b/i;
 const EXECUTIVE_HEADING = /\b(?:executive summary|key (?:judge?ments?|findings|takeaways|points)|bottom line|summary|at a glance|tl;?dr)\b/i;
 /** Openers that lean on the previous sentence: weaker as stand-alone summary sentences. */
+/** Background and chronology sections set the scene; the analysis lives elsewhere. */
+const BACKGROUND_HEADING = /\b(?:background|context|history|historical|chronology|timeline|methodology|methods)\b/i;
 const DANGLING_OPENER =
   /^(?:however|additionally|moreover|furthermore|also|thus|therefore|hence|still|yet|but|and|instead|likewise|similarly|meanwhile|nevertheless|nonetheless|consequently|accordingly|on the (?:one|other) hand|in addition|as a result|for (?:example|instance))\b/i;
 const PRONOUN_OPENER = /^(?:this|these|that|those|it|its|he|she|they|his|her|their|such|the latter|the former)\b/i;
@@ -142,6 +144,10 @@ function cosine(a: Vector, na: number, b: Vector, nb: number): number {
 
 interface Scored {
   scores: number[];
+  /** Multiplier applied for leaning on the previous sentence (1 when self-contained). */
+  anaphora: number[];
+  /** Candidate position of the previous sentence in the same paragraph, or -1. */
+  previous: number[];
   similarity(i: number, j: number): number;
 }
 
@@ -160,24 +166,32 @@ function scoreCandidates(report: Report, candidates: Candidate[]): Scored {
   const titleVec = vectorOf(report.title, idf, maxIdf);
   const standfirstVec = report.standfirst ? vectorOf(report.standfirst, idf, maxIdf) : undefined;
   const hasExecutive = candidates.some((c) => c.executive);
+  // A short untitled opening before the first heading works as the report's abstract (think-tank house style).
+  const leadBlock = candidates.filter((c) => c.section === 0 && c.heading === null);
+  const abstractLead = report.sections.length > 1 && leadBlock.length > 0 && leadBlock.length <= 4 && !report.standfirst;
+  const anaphora = candidates.map((c) => (DANGLING_OPENER.test(c.text) ? 0.8 : PRONOUN_OPENER.test(c.text) ? 0.85 : 1));
+  const previous = candidates.map((c, i) => {
+    const p = candidates[i - 1];
+    return p && p.section === c.section && p.paragraph === c.paragraph && p.index === c.index - 1 ? i - 1 : -1;
+  });
 
   const scores = candidates.map((c, i) => {
     let score = 0.55 * (centrality[i]! / maxC) + 0.45 * prior[i]!;
     score += 0.25 * cosine(vectors[i]!, norms[i]!, titleVec.v, titleVec.n);
     if (standfirstVec) score += 0.3 * cosine(vectors[i]!, norms[i]!, standfirstVec.v, standfirstVec.n);
+    if (abstractLead && c.section === 0 && c.heading === null) score += 0.25;
     if (c.executive) score += 0.6;
     else if (c.conclusion && !hasExecutive) score += c.firstInParagraph ? 0.5 : 0.35;
     score *= lengthFactor(c.words);
     if (c.item) score *= 0.85;
-    if (DANGLING_OPENER.test(c.text)) score *= 0.8;
-    else if (PRONOUN_OPENER.test(c.text)) score *= 0.85;
     if (/\?$/.test(c.text)) score *= 0.6;
-    return score;
+    if (c.heading && BACKGROUND_HEADING.test(c.heading)) score *= 0.85;
+    return score * anaphora[i]!;
   });
   const similarity = matrix
     ? (i: number, j: number) => matrix[i * n + j]!
     : (i: number, j: number) => cosine(vectors[i]!, norms[i]!, vectors[j]!, norms[j]!);
-  return { scores, similarity };
+  return { scores, anaphora, previous, similarity };
 }
 
 function vectorOf(text: string, idf: Map<string, number>, fallbackIdf: number): { v: Vector; n: number } {
@@ -293,7 +307,7 @@ function centroidScores(vectors: Vector[], norms: number[]): number[] {
 }
 
 /** Maximal marginal relevance over `pool` (candidate positions): relevant but not redundant. */
-function mmr({ scores, similarity }: Scored, pool: number[], k: number, already: number[] = []): number[] {
+function mmr({ scores, anaphora, previous, similarity }: Scored, pool: number[], k: number, already: number[] = []): number[] {
   const chosen: number[] = [];
   const remaining = new Set(pool);
   const maxScore = Math.max(...pool.map((i) => scores[i]!), 1e-12);
@@ -304,7 +318,10 @@ function mmr({ scores, similarity }: Scored, pool: number[], k: number, already:
       let redundancy = 0;
       for (const j of [...already, ...chosen]) redundancy = Math.max(redundancy, similarity(i, j));
       if (redundancy > DUPLICATE_SIMILARITY) continue;
-      const value = MMR_LAMBDA * (scores[i]! / maxScore) - (1 - MMR_LAMBDA) * redundancy;
+      // "This visit …" reads fine right after the sentence it refers to: no anaphora penalty then.
+      const prev = previous[i]!;
+      const relevance = prev >= 0 && (chosen.includes(prev) || already.includes(prev)) ? scores[i]! / anaphora[i]! : scores[i]!;
+      const value = MMR_LAMBDA * (relevance / maxScore) - (1 - MMR_LAMBDA) * redundancy;
       // Ties resolve to the earlier sentence, keeping output deterministic.
       if (value > bestValue + 1e-12 || (Math.abs(value - bestValue) <= 1e-12 && i < best)) {
         bestValue = value;
