@@ -1,14 +1,11 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { App } from '../app.ts';
-import { commands } from '../../commands/index.ts';
 import { llmConfigured } from '../config.ts';
 import { ingestBriefs } from '../reports/ingest.ts';
 import { reportDate } from '../reports/types.ts';
 import { formatDate, plural } from '../commands-support/format.ts';
-import { completeLine } from './complete.ts';
 import { LOCAL_GUILD_ID } from './platform.ts';
 import { renderBriefingText } from './render.ts';
-import { runTerminalCommand } from './run.ts';
 import { TerminalTransport } from './transport.ts';
 
 export interface LocalModeIo {
@@ -115,6 +112,13 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
     );
   }
   app.feeds.start();
+
+  // Commands (and discord.js, for their builders) load only now, after the reports are on screen.
+  const [{ runTerminalCommand }, { completeLine }, { commands }] = await Promise.all([
+    import('./run.ts'),
+    import('./complete.ts'),
+    import('../../commands/index.ts'),
+  ]);
 
   print('');
   print('Type a command such as /report latest, /summarise report:<id> length:brief, or help. exit quits.');
