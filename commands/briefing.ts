@@ -162,15 +162,19 @@ const command: CommandModule = {
         };
       }
       case 'preview': {
-        const channel = channelOption(input, 'channel') ?? (input.channelId ? { id: input.channelId, guildId } : undefined);
-        const subscription = channel ? await app.subscriptions.get(guildId, channel.id) : undefined;
-        if (!subscription && input.options.channel) {
-          await requireSubscription(ctx, guildId, channel!);
-        }
+        const named = channelOption(input, 'channel');
+        // A named channel must have a briefing; without one, this channel's briefing or else all new reports.
+        const subscription = named
+          ? await requireSubscription(ctx, guildId, named)
+          : input.channelId
+            ? await app.subscriptions.get(guildId, input.channelId)
+            : undefined;
         const briefing = subscription ? await app.briefings.composeFor(subscription) : await app.briefings.composeLatest({});
         const reply = presentBriefing(briefing);
-        const note = subscription ? undefined : 'Preview of all new reports (this channel has no briefing subscription).';
-        return { ...reply, content: [note, reply.content].filter(Boolean).join('\n') || undefined, ephemeral: true };
+        const note = subscription
+          ? `Preview of the next briefing for ${named ? channelLabel(named) : 'this channel'} (only you see it).`
+          : 'Preview of all new reports: this channel has no briefing subscription.';
+        return { ...reply, content: [note, reply.content].filter(Boolean).join('\n'), ephemeral: true };
       }
       case 'send-now': {
         requireModerator(input);

@@ -141,7 +141,7 @@ describe('/briefing preview and send-now', () => {
     await run(briefing, t.app, subscribe({ empty: 'notice' }), platform());
     const reply = await run(briefing, t.app, input('preview', { channel: CHANNEL }), platform());
     expect(reply.ephemeral).toBe(true);
-    expect(reply.content ?? '').not.toContain('no briefing subscription');
+    expect(reply.content).toMatch(/^Preview of the next briefing for #briefings \(only you see it\)\./);
     expect(reply.cards!.length).toBeGreaterThan(0);
   });
 
