@@ -45,13 +45,16 @@ interface DayRecord {
   models: Record<string, ModelUsage>;
 }
 
+/** Usage is written at most this often per process (and on flush / app close). */
+const WRITE_INTERVAL_MS = 1_000;
+
 const emptyDay = (day: string): DayRecord => ({ day, cacheHits: 0, fallbacks: 0, fallbackReasons: {}, models: {} });
 
 /**
  * Usage ledger in the store. Each process keeps its own running totals per day and writes them under a key
  * only it uses (`<day>:<process id>`), so processes sharing a store (shards on Redis/Postgres) never lose an
  * update to a read-modify-write race, and the ledger grows by one row per process per day, not per request.
- * Writes are coalesced and never delay an answer; `flush()` waits for them.
+ * Writes are coalesced (at most one per second) and never delay an answer; `flush()` writes what is pending.
  */
 export class UsageLedger {
   private readonly kv;
@@ -59,6 +62,7 @@ export class UsageLedger {
   private current?: DayRecord;
   private writing?: Promise<void>;
   private readonly dirty = new Map<string, DayRecord>();
+  private timer?: NodeJS.Timeout;
 
   constructor(store: Store, private readonly today: () => string = () => new Date().toISOString().slice(0, 10)) {
     this.kv = store.kv<DayRecord>('usage');
@@ -71,8 +75,13 @@ export class UsageLedger {
     this.scheduleWrite();
   }
 
+  /** Writes what is pending now (before closing the store, or before reading totals). */
   async flush(): Promise<void> {
-    while (this.writing) await this.writing;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    while (this.writing || this.dirty.size > 0) await (this.writing ?? this.writeDirty());
   }
 
   async totals(): Promise<UsageTotals> {
@@ -103,8 +112,17 @@ export class UsageLedger {
   private scheduleWrite(): void {
     const record = this.current!;
     this.dirty.set(`${record.day}:${this.writer}`, record);
-    if (this.writing) return;
-    this.writing = (async () => {
+    // Coalesce bursts into one write per interval; the timer never keeps the process alive.
+    if (this.timer || this.writing) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.writeDirty();
+    }, WRITE_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  private writeDirty(): Promise<void> {
+    this.writing ??= (async () => {
       while (this.dirty.size > 0) {
         const batch = [...this.dirty];
         this.dirty.clear();
@@ -113,6 +131,7 @@ export class UsageLedger {
       }
       this.writing = undefined;
     })();
+    return this.writing;
   }
 }
 
