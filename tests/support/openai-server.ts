@@ -250,7 +250,7 @@ export function dataSentences(data: string): string[] {
 
 /** Candidate points of a reduce call: one JSON object per line. */
 function candidateLines(data: string): Array<{ text: string; quote: string }> | undefined {
-  const lines = data.split('\n').filter(Boolean);
+  const lines = data.split('\n').filter((l) => l && !l.startsWith('Title: '));
   if (lines.length === 0 || !lines.every((l) => l.startsWith('{'))) return undefined;
   try {
     return lines.map((l) => JSON.parse(l) as { text: string; quote: string });

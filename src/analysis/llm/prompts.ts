@@ -83,10 +83,10 @@ export function reducePrompt(input: { title: string; candidates: Array<{ text: s
       `Task: the report was too long to read at once, so key points were drafted part by part. Choose and merge them into exactly ${points} key points for the whole report, most important first.`,
     ),
     user: [
-      `Below are candidate points drafted from successive parts of the report "${input.title.replace(/["\n]/g, ' ')}", one JSON object per line.`,
+      'Below are the report title and the candidate points drafted from successive parts of the report, one JSON object per line.',
       `Produce exactly ${points} points (fewer only if there are fewer candidates) that together cover the report’s main line without repetition. You may merge or tighten the wording of candidates (one sentence, at most 35 words each), but each point's "quote" must be copied exactly from the "quote" of a candidate it is based on.`,
       '',
-      wrapData(lines, delimiters),
+      wrapData(`Title: ${input.title}\n\n${lines}`, delimiters),
     ].join('\n'),
   };
 }

@@ -312,6 +312,13 @@ describe('LlmAnalyzer over the real openai SDK', () => {
     const mapData = server.requests.slice(0, maps.length).map((r) => dataSentences(r.data));
     expect(mapData.flat().filter((s) => sentences.includes(s))).toHaveLength(sentences.length);
     for (const s of summary.sentences) expect(inSentence(report, s.quote!, s.index)).toBe(true);
+    // The reduce call sees only candidates whose quotes were verified, inside the data block with the title.
+    const reduce = server.requests.at(-1)!;
+    expect(reduce.data.startsWith(`Title: ${report.title}`)).toBe(true);
+    const candidates = reduce.data.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { quote: string });
+    expect(candidates.length).toBeGreaterThan(5);
+    const body = new QuoteIndex(sentences.join(' '));
+    for (const c of candidates) expect(body.find(c.quote)).toBeDefined();
   });
 
   it('keeps the rest of a long report when one chunk answers ungrounded', async () => {
