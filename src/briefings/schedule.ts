@@ -34,6 +34,20 @@ export function latestOccurrence(schedule: Schedule, atOrBefore: Date): Date | u
   return prev.getTime() <= atOrBefore.getTime() ? prev : undefined;
 }
 
+/**
+ * The latest occurrence in (now - windowMs, now], if any, and the first one after `now`: what the scheduler
+ * needs for each subscription, from forward iteration only (cron-parser's prev() costs about twice next()).
+ */
+export function occurrencesAround(schedule: Schedule, now: Date, windowMs: number): { latest?: Date; next: Date } {
+  const expression = parse(schedule, new Date(now.getTime() - windowMs));
+  let latest: Date | undefined;
+  for (;;) {
+    const occurrence = expression.next().toDate();
+    if (occurrence.getTime() > now.getTime()) return { latest, next: occurrence };
+    latest = occurrence;
+  }
+}
+
 /** Occurrences in (from, to], oldest first, at most `limit`. */
 export function occurrencesBetween(schedule: Schedule, from: Date, to: Date, limit = 1000): Date[] {
   const out: Date[] = [];

@@ -19,7 +19,7 @@ import {
   type Analyse,
   type ItemAnalysis,
 } from './compose.ts';
-import { latestOccurrence, nextOccurrence } from './schedule.ts';
+import { latestOccurrence, nextOccurrence, occurrencesAround, scheduleCron } from './schedule.ts';
 import type { SubscriptionChange, SubscriptionService } from './subscriptions.ts';
 import { DeliveryError, type BriefingTransport } from './transport.ts';
 import type { Briefing, BriefingItem, Subscription, SubscriptionFilters } from './types.ts';
@@ -145,6 +145,10 @@ export class BriefingService {
   /** due instant (ms) → subscription id → occurrence (ms) to deliver. */
   private readonly index = new Map<number, Map<string, number>>();
   private readonly dueOf = new Map<string, number>();
+  /** What each indexed subscription's entry was computed from: unchanged subscriptions are not recomputed. */
+  private readonly signatures = new Map<string, string>();
+  /** Subscriptions taken off the index by a running tick (re-placed when their delivery ends). */
+  private readonly delivering = new Set<string>();
   private indexedAt: number | undefined;
   private indexing: Promise<void> | undefined;
   private readonly inFlight = new Set<string>();
@@ -324,16 +328,32 @@ export class BriefingService {
     return min === undefined ? undefined : new Date(min);
   }
 
+  /**
+   * Builds the index on first use, then refreshes it every `reindexMs` from the store (to see changes made
+   * by other processes, e.g. the CLI). A refresh recomputes only subscriptions whose schedule, pause or
+   * last delivery changed, and occurrences are computed once per distinct (cron, timezone).
+   */
   private async ensureIndex(now: Date): Promise<void> {
     if (this.indexedAt !== undefined && now.getTime() - this.indexedAt < this.options.reindexMs) return;
     this.indexing ??= (async () => {
       try {
         const subscriptions = await this.deps.subscriptions.list();
-        this.index.clear();
-        this.dueOf.clear();
-        for (const sub of subscriptions) this.indexSubscription(sub, now);
+        const seen = new Set<string>();
+        const memo = new Map<string, { latest?: Date; next: Date }>();
+        for (const sub of subscriptions) {
+          seen.add(sub.id);
+          if (this.delivering.has(sub.id)) continue;
+          if (this.signatures.get(sub.id) === signature(sub) && (this.dueOf.has(sub.id) || sub.paused)) continue;
+          this.indexSubscription(sub, now, memo);
+        }
+        for (const id of [...this.signatures.keys()]) {
+          if (!seen.has(id)) {
+            this.unindex(id);
+            this.signatures.delete(id);
+          }
+        }
         this.indexedAt = now.getTime();
-        this.deps.logger.debug({ subscriptions: subscriptions.length }, 'briefing schedule index built');
+        this.deps.logger.debug({ subscriptions: subscriptions.length, schedules: memo.size }, 'briefing schedule index refreshed');
       } finally {
         this.indexing = undefined;
       }
@@ -343,25 +363,32 @@ export class BriefingService {
 
   private onSubscriptionChange(change: SubscriptionChange): void {
     if (this.indexedAt === undefined) return; // built on first use
-    if (change.kind === 'remove') this.unindex(change.subscription.id);
-    else this.indexSubscription(change.subscription, this.deps.clock.now());
+    if (change.kind === 'remove') {
+      this.unindex(change.subscription.id);
+      this.signatures.delete(change.subscription.id);
+    } else if (!this.delivering.has(change.subscription.id)) {
+      this.indexSubscription(change.subscription, this.deps.clock.now());
+    }
   }
 
   /**
    * Places a subscription in the index: at its latest occurrence when that one is within the grace window,
    * after the subscription was created and not yet delivered (a catch-up), else at its next occurrence.
    */
-  private indexSubscription(sub: Subscription, now: Date): void {
+  private indexSubscription(sub: Subscription, now: Date, memo?: Map<string, { latest?: Date; next: Date }>): void {
     this.unindex(sub.id);
+    this.signatures.set(sub.id, signature(sub));
     if (sub.paused) return;
     try {
-      const latest = latestOccurrence(sub.schedule, now);
-      const catchUp =
-        latest !== undefined &&
-        now.getTime() - latest.getTime() <= this.graceMs &&
-        latest.getTime() > Date.parse(sub.createdAt) &&
-        sub.lastDelivery?.occurrence !== latest.toISOString();
-      const occurrence = catchUp ? latest : nextOccurrence(sub.schedule, now);
+      const key = `${scheduleCron(sub.schedule)}|${sub.schedule.timezone}`;
+      let around = memo?.get(key);
+      if (!around) {
+        around = occurrencesAround(sub.schedule, now, this.graceMs);
+        memo?.set(key, around);
+      }
+      const { latest, next } = around;
+      const catchUp = latest !== undefined && latest.getTime() > Date.parse(sub.createdAt) && sub.lastDelivery?.occurrence !== latest.toISOString();
+      const occurrence = catchUp ? latest : next;
       this.place(sub.id, occurrence.getTime(), occurrence.getTime());
     } catch (error) {
       this.deps.logger.warn({ err: error, subscription: sub.id }, 'subscription has an unusable schedule; not scheduled');
@@ -392,6 +419,7 @@ export class BriefingService {
       for (const [subscriptionId, occurrence] of bucket) {
         due.push({ subscriptionId, occurrence });
         this.dueOf.delete(subscriptionId);
+        this.delivering.add(subscriptionId);
       }
       this.index.delete(at);
     }
@@ -416,6 +444,14 @@ export class BriefingService {
   }
 
   private async deliverDue(due: Due, now: Date, transport: BriefingTransport, ctx: TickContext): Promise<DeliveryOutcome | undefined> {
+    try {
+      return await this.deliverDueInner(due, now, transport, ctx);
+    } finally {
+      this.delivering.delete(due.subscriptionId);
+    }
+  }
+
+  private async deliverDueInner(due: Due, now: Date, transport: BriefingTransport, ctx: TickContext): Promise<DeliveryOutcome | undefined> {
     const sub = await this.deps.subscriptions.getById(due.subscriptionId);
     if (!sub || sub.paused) return undefined; // removed or paused since it was indexed; re-indexed on change
     // A slow tick or a sleeping process may find a later occurrence already due: deliver only the latest.
@@ -447,7 +483,10 @@ export class BriefingService {
       return;
     }
     const sub = await this.deps.subscriptions.getById(subscriptionId);
-    if (sub && !sub.paused) this.place(subscriptionId, nextOccurrence(sub.schedule, now).getTime(), nextOccurrence(sub.schedule, now).getTime());
+    if (!sub || sub.paused) return;
+    this.signatures.set(sub.id, signature(sub));
+    const next = nextOccurrence(sub.schedule, now).getTime();
+    this.place(subscriptionId, next, next);
   }
 
   /** Posts a subscription's briefing now (moderator's /briefing send-now), advancing its cursor. */
@@ -637,6 +676,11 @@ export class BriefingService {
   private nowIso(): string {
     return this.deps.clock.now().toISOString();
   }
+}
+
+/** What a subscription's index entry depends on. */
+function signature(sub: Subscription): string {
+  return JSON.stringify([sub.schedule, sub.createdAt, sub.paused ? 1 : 0, sub.lastDelivery?.occurrence]);
 }
 
 /** Discord nonces are at most 25 characters; the same (claim, part) always gives the same nonce. */

@@ -17,6 +17,7 @@ import { startRecorder } from './support/recorder.ts';
 import { startFakeDiscord } from '../support/discord/server.ts';
 import { createDiscordClient } from '../../src/discord/client.ts';
 import { DiscordBriefingTransport } from '../../src/discord/transport.ts';
+import type { BriefingTransport } from '../../src/briefings/transport.ts';
 
 const CHILD = resolve(import.meta.dirname, 'support/bot-child.ts');
 const OCCURRENCE = '2026-11-27T07:30:00.000Z';
@@ -179,7 +180,8 @@ describe('exactly once across kill -9 and restart (bot as a child process, loopb
     const probeChannel = fake.addChannel(probeGuild.id).id as string;
     const client = createDiscordClient({ DISCORD_API_URL: fake.apiUrl });
     client.rest.setToken(fake.token);
-    const transport = new DiscordBriefingTransport(client);
+    // Typed as the interface: the options argument is part of the BriefingTransport contract.
+    const transport: BriefingTransport = new DiscordBriefingTransport(client);
     const [message] = transport.renderBriefing({ title: 'probe', date: '2026-11-27', timezone: 'UTC', format: 'compact', topActors: [], items: [] });
     await transport.send(probeChannel, message!, { nonce: 'probe-nonce' });
     await transport.send(probeChannel, message!, { nonce: 'probe-nonce' });
