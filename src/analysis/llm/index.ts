@@ -328,9 +328,11 @@ export class LlmAnalyzer implements Analyzer {
       if (message.refusal) throw new LlmFailure('refusal', `model refused: ${cleanText(message.refusal, 160)}`);
       if (!message.parsed) throw new LlmFailure('invalid_output', 'model returned no content');
       return message.parsed as z.infer<S>;
-    } catch (error) {
+    } catch (caught) {
+      // A 200 whose body is not a chat completion (a proxy's HTML page, another API) breaks the SDK's parsing.
+      const error = caught instanceof TypeError ? new LlmFailure('invalid_output', 'model server sent something other than a chat completion', { cause: caught }) : caught;
       const failure = classify(error, { timeoutMs: this.options.config.LLM_TIMEOUT_MS, retries: this.options.config.LLM_MAX_RETRIES });
-      if (!(error instanceof LlmFailure)) {
+      if (!(caught instanceof LlmFailure)) {
         // The SDK threw before handing back the completion: its usage is lost, so estimate what was spent.
         const answered = modelAnswered(failure);
         record({

@@ -161,6 +161,8 @@ describe('LlmAnalyzer over the real openai SDK', () => {
     ['a length cut-off', 'length', /cut off/],
     ['a 400 (e.g. structured output unsupported)', { status: 400, body: { error: { message: 'response_format json_schema is not supported', type: 'invalid_request_error' } } }, /HTTP 400.*not supported/],
     ['a 401', { status: 401 }, /credentials/],
+    ['a 200 that is not a chat completion', { status: 200, headers: { 'content-type': 'text/html' }, body: '<html>Gateway login</html>' }, /something other than a chat completion/],
+    ['a 404 (wrong model or base URL)', { status: 404, body: { error: { message: 'model "x" not found', type: 'not_found' } } }, /not found.*OPENAI_MODEL/],
   ];
   for (const [what, behaviour, reason] of failures) {
     it(`falls back on ${what}`, async () => {
@@ -174,6 +176,16 @@ describe('LlmAnalyzer over the real openai SDK', () => {
       expect(calls).toHaveLength(1);
     });
   }
+
+  it('falls back when the model server is unreachable', async () => {
+    const gone = await startOpenAIServer();
+    const url = gone.baseURL;
+    await gone.close();
+    const analyzer = new LlmAnalyzer({ config: llmConfig(url), fallback: new OfflineAnalyzer(), logger: silentLogger });
+    const summary = await analyzer.summarise(seed, { length: 'brief' });
+    expect(summary.engine).toMatchObject({ engine: 'offline', fallback: { from: 'llm' } });
+    expect(summary.engine.fallback!.reason).toMatch(/could not reach the model server/);
+  });
 
   it('records estimated tokens for an answer it could not use', async () => {
     server.script('length');
