@@ -387,7 +387,12 @@ export class BriefingService {
         memo?.set(key, around);
       }
       const { latest, next } = around;
-      const catchUp = latest !== undefined && latest.getTime() > Date.parse(sub.createdAt) && sub.lastDelivery?.occurrence !== latest.toISOString();
+      // Catch up only an occurrence of the current schedule, set before it fell due (moving today's time
+      // to a time already past does not post a second briefing), and not delivered yet.
+      const catchUp =
+        latest !== undefined &&
+        latest.getTime() > Date.parse(sub.scheduledAt ?? sub.createdAt) &&
+        sub.lastDelivery?.occurrence !== latest.toISOString();
       const occurrence = catchUp ? latest : next;
       this.place(sub.id, occurrence.getTime(), occurrence.getTime());
     } catch (error) {
@@ -680,7 +685,7 @@ export class BriefingService {
 
 /** What a subscription's index entry depends on. */
 function signature(sub: Subscription): string {
-  return JSON.stringify([sub.schedule, sub.createdAt, sub.paused ? 1 : 0, sub.lastDelivery?.occurrence]);
+  return JSON.stringify([sub.schedule, sub.scheduledAt ?? sub.createdAt, sub.paused ? 1 : 0, sub.lastDelivery?.occurrence]);
 }
 
 /** Discord nonces are at most 25 characters; the same (claim, part) always gives the same nonce. */

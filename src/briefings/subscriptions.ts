@@ -242,6 +242,7 @@ export class SubscriptionService {
         { ...existing, ...parts, id, paused: undefined }
       : { id, ...parts, createdAt: now, cursor: now };
     if (!subscription.paused) delete subscription.paused;
+    if (existing && JSON.stringify(existing.schedule) !== JSON.stringify(subscription.schedule)) subscription.scheduledAt = now;
     await this.kv.set(id, subscription);
     this.emit({ kind: 'upsert', subscription });
     return subscription;

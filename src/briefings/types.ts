@@ -28,6 +28,9 @@ export interface Subscription {
   emptyPolicy: EmptyPolicy;
   createdBy: string;
   createdAt: string;
+  /** When the current schedule was set (creation, or the last change of time/cron/timezone). Missed
+   *  occurrences are caught up only from then on. Absent on subscriptions that never changed schedule. */
+  scheduledAt?: string;
   paused?: { reason: string; at: string };
   /** Reports ingested after this instant are new for the subscription (advanced after each delivery). */
   cursor: string;

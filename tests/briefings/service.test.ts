@@ -326,3 +326,27 @@ describe('sendNow and composeLatest', () => {
     expect((await service.composeLatest({ since: new Date('2026-11-27T11:00:00Z') })).items).toEqual([]);
   });
 });
+
+describe('rescheduling', () => {
+  it('moving the time later after today\'s briefing does not post a second one today', async () => {
+    const s = await setup('2026-11-26T12:00:00Z');
+    await s.subscribe('move', { time: '07:30', timezone: 'UTC', emptyPolicy: 'notice' });
+    const service = s.makeService();
+    s.clock.set('2026-11-27T07:30:00Z');
+    expect((await service.runDue(new Date('2026-11-27T07:30:00Z'), s.transport)).map((o) => o.status)).toEqual(['delivered']);
+    s.clock.set('2026-11-27T10:00:00Z');
+    await s.subscribe('move', { time: '09:00', timezone: 'UTC', emptyPolicy: 'notice' });
+    expect(await service.runDue(new Date('2026-11-27T10:00:00Z'), s.transport)).toEqual([]);
+    expect(await s.makeService().runDue(new Date('2026-11-27T10:01:00Z'), s.transport)).toEqual([]);
+    expect((await service.runDue(new Date('2026-11-28T09:00:00Z'), s.transport)).map((o) => o.status)).toEqual(['delivered']);
+    expect(s.transport.to('move')).toHaveLength(2);
+  });
+
+  it('a new subscription starts with the next occurrence, not one that already passed today', async () => {
+    const s = await setup('2026-11-27T08:00:00Z');
+    await s.subscribe('new', { time: '07:30', timezone: 'UTC', emptyPolicy: 'notice' });
+    const service = s.makeService();
+    expect(await service.runDue(new Date('2026-11-27T08:00:00Z'), s.transport)).toEqual([]);
+    expect(service.nextDueAt?.toISOString()).toBe('2026-11-28T07:30:00.000Z');
+  });
+});
