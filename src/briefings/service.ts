@@ -659,11 +659,11 @@ export class BriefingService {
     await this.deps.store.updateClaim(key, record);
     const log = { subscription: sub.id, channel: sub.channelId, kind, err: error };
     if (kind === 'forbidden') {
-      const reason = `The bot cannot post in this channel (${message}). Give it View Channel, Send Messages and Embed Links there, then subscribe again.`;
+      const reason = `${message.replace(/\.?\s*$/, '.')} Subscribe the channel again once that is fixed to resume the briefing.`;
       this.deps.logger.warn(log, 'briefing forbidden; subscription paused');
       await this.deps.subscriptions.pause(sub.id, reason);
       try {
-        await transport.notifyModerators?.(sub.guildId, `The briefing for channel ${sub.channelId} is paused: ${reason}`);
+        await transport.notifyModerators?.(sub.guildId, `Sitrep paused the daily briefing for channel ${sub.channelId}: ${reason}`);
       } catch (notifyError) {
         this.deps.logger.warn({ err: notifyError, guild: sub.guildId }, 'could not notify moderators');
       }
