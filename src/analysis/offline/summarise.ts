@@ -12,7 +12,7 @@ import { terms, wordCount } from '../text.ts';
 export const SUMMARY_ALGORITHM_VERSION = '1';
 
 const DAMPING = 0.85;
-const EDGE_THRESHOLD = 0.08;
+const EDGE_THRESHOLD = 0.03;
 const MAX_ITERATIONS = 100;
 const TOLERANCE = 1e-6;
 /** Beyond this many sentences the O(n²) graph gives way to centroid similarity (bounded time/memory). */
@@ -22,7 +22,9 @@ const MMR_LAMBDA = 0.72;
 const DUPLICATE_SIMILARITY = 0.65;
 
 const SUMMARY_HEADING =
-  /\b(?:summary|conclusions?|concluding remarks|key (?:judge?ments?|findings|takeaways|points)|bottom line|executive summary|overview|assessment|outlook|at a glance|tl;?dr)\b/i;
+  /\b(?:summary|conclusions?|concluding remarks|key (?:judge?ments?|findings|takeaways|points)|bottom line|executive summary|assessment|at a glance|tl;?dr)\b/i;
+/** What comes next: useful, but a forecast rather than the author's summary. */
+const OUTLOOK_HEADING = /\b(?:outlook|implications|what next|looking ahead|forecast)\b/i;
 const SUMMARY_CUE =
   /^(?:in (?:summary|sum|conclusion|short|brief)|to (?:conclude|sum up|summari[sz]e)|summing up|overall|all in all|bottom line|key (?:judge?ments?|takeaways?|findings)|our assessment|we assess|in the final analysis)\b/i;
 const EXECUTIVE_HEADING = /\b(?:executive summary|key (?:judge?ments?|findings|takeaways|points)|bottom line|summary|at a glance|tl;?dr)\b/i;
@@ -186,6 +188,7 @@ function scoreCandidates(report: Report, candidates: Candidate[]): Scored {
     if (c.item) score *= 0.85;
     if (/\?$/.test(c.text)) score *= 0.6;
     if (c.heading && BACKGROUND_HEADING.test(c.heading)) score *= 0.85;
+    else if (c.heading && OUTLOOK_HEADING.test(c.heading) && c.firstInSection) score += 0.1;
     return score * anaphora[i]!;
   });
   const similarity = matrix
@@ -204,6 +207,7 @@ function vectorOf(text: string, idf: Map<string, number>, fallbackIdf: number): 
 function lengthFactor(words: number): number {
   if (words < 6) return 0.4;
   if (words < 10) return 0.75;
+  if (words < 15) return 0.9;
   if (words > 70) return 0.75;
   if (words > 50) return 0.9;
   return 1;
@@ -268,8 +272,9 @@ function lexRank(matrix: Float32Array, n: number, prior: number[]): number[] {
     neighbours.push(Int32Array.from(idx));
     weights.push(Float64Array.from(w, (x) => x / (sum || 1)));
   }
+  // Half uniform, half position prior: late sentences that the text keeps returning to can still rank.
   const priorSum = prior.reduce((a, b) => a + b, 0) || 1;
-  const teleport = prior.map((p) => p / priorSum);
+  const teleport = prior.map((p) => 0.5 / n + (0.5 * p) / priorSum);
   let rank = new Float64Array(n).fill(1 / n);
   let next = new Float64Array(n);
   for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
