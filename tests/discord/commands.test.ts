@@ -260,6 +260,18 @@ describe('/sources', () => {
   });
 });
 
+describe('direct messages', () => {
+  it('answers /report in a DM and explains that server commands need a server', async () => {
+    const dm = { channelId: '333333333333333333', userId: h.member.id };
+    const latest = await h.fake.command({ ...dm, name: 'report', subcommand: 'latest' }).reply();
+    expect(latest.embeds.length).toBeGreaterThan(0);
+    const list = await h.fake.command({ ...dm, name: 'briefing', subcommand: 'list' }).reply();
+    expect(list.ephemeral).toBe(true);
+    expect(list.content).toMatch(/server/);
+    expect(list.content).not.toMatch(/error id/);
+  });
+});
+
 describe('every payload', () => {
   it('disabled mentions and fitted Discord limits', () => {
     expect(h.fake.allPayloads().length).toBeGreaterThan(15);

@@ -56,3 +56,17 @@ describe('fake Discord gateway', () => {
     await expect(client.login('wrong-token-' + 'y'.repeat(30))).rejects.toThrow(/token/i);
   });
 });
+
+describe('gateway resilience', () => {
+  it('resumes after Discord drops the connection and keeps receiving interactions', async () => {
+    fake = await startFakeDiscord();
+    const guild = fake.addGuild();
+    client = await login(fake);
+    const before = fake.identifies;
+    fake.disconnectAll(4000);
+    await fake.waitFor(() => fake!.identifies > before && fake!.connectedShards === 1, 10_000);
+    const got = new Promise<string>((resolve) => client!.once(Events.InteractionCreate, (i) => resolve(i.isChatInputCommand() ? i.commandName : '')));
+    fake.command({ guildId: guild.id, channelId: guild.systemChannelId!, userId: guild.ownerId, name: 'after-resume' });
+    expect(await got).toBe('after-resume');
+  });
+});

@@ -21,6 +21,7 @@
  *   fake.failNext({ method?, path: RegExp|string, status, code?, message?, times?, retryAfter?, global? })
  *       scripted failures: 403 + 50013/50001, 404 + 10003, 429 with real rate-limit headers, 5xx
  *   fake.rateLimitPerSecond = N: global limit enforcement (429 global with headers when exceeded)
+ *   fake.disconnectAll(code = 4000) / fake.connectedShards: drop gateway connections (discord.js resumes)
  *   fake.waitFor(predicate, timeoutMs): resolves once predicate() is truthy (checked on each request and every 20 ms)
  *   fake.close()
  *
@@ -377,6 +378,16 @@ export class FakeDiscord {
       this.events.on('request', check);
       check();
     });
+  }
+
+  /** Closes every gateway connection with `code` (4000 = unknown error, resumable), as Discord does on restarts. */
+  disconnectAll(code = 4000): void {
+    for (const conn of this.sockets) conn.ws.close(code, 'fake discord: reconnect please');
+  }
+
+  /** Number of gateway connections that have identified or resumed. */
+  get connectedShards(): number {
+    return [...this.sockets].filter((c) => c.ready).length;
   }
 
   // ───────────────────────────── interactions ─────────────────────────────
