@@ -32,6 +32,8 @@ export const configSchema = z.object({
   LLM_CONTEXT_TOKENS: z.preprocess(emptyAsUndefined, positiveInt.default(12_000)),
   /** Upper bound on the model's answer per request (cost guard); part of LLM_CONTEXT_TOKENS. */
   LLM_MAX_OUTPUT_TOKENS: z.preprocess(emptyAsUndefined, positiveInt.default(4_096)),
+  /** Model requests in flight at once (per process); local servers often serve one at a time. */
+  LLM_CONCURRENCY: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(64).default(4)),
 
   FETCH_TIMEOUT_MS: z.preprocess(emptyAsUndefined, positiveInt.default(15_000)),
   FETCH_MAX_BYTES: z.preprocess(emptyAsUndefined, positiveInt.default(5 * 1024 * 1024)),

@@ -52,6 +52,8 @@ export interface OpenAIServer {
   latencyMs: number;
   /** Total time spent inside handlers (parsing, building the answer, latency), for benchmarks. */
   serverTimeMs: number;
+  /** Most chat requests that were open at the same time. */
+  readonly maxInFlight: number;
   reset(): void;
   close(): Promise<void>;
 }
@@ -64,6 +66,8 @@ export async function startOpenAIServer(options: { defaultBehaviour?: Behaviour 
     defaultBehaviour: options.defaultBehaviour ?? ('valid' as Behaviour),
     latencyMs: 0,
     serverTimeMs: 0,
+    inFlight: 0,
+    maxInFlight: 0,
   };
 
   const server: Server = createServer((req, res) => {
@@ -90,6 +94,9 @@ export async function startOpenAIServer(options: { defaultBehaviour?: Behaviour 
         schema: body.response_format?.json_schema?.name ?? '',
       };
       state.requests.push(recorded);
+      state.inFlight++;
+      state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+      res.on('close', () => state.inFlight--);
       let behaviour = queue.shift() ?? state.defaultBehaviour;
       while (typeof behaviour === 'function') behaviour = behaviour(recorded);
       const answer = () => {
@@ -128,10 +135,14 @@ export async function startOpenAIServer(options: { defaultBehaviour?: Behaviour 
     set serverTimeMs(ms) {
       state.serverTimeMs = ms;
     },
+    get maxInFlight() {
+      return state.maxInFlight;
+    },
     reset() {
       queue.length = 0;
       state.requests.length = 0;
       state.serverTimeMs = 0;
+      state.maxInFlight = state.inFlight;
     },
     async close() {
       for (const res of hanging) res.destroy();

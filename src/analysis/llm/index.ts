@@ -44,7 +44,7 @@ export interface LlmCall {
 
 export interface LlmAnalyzerOptions {
   config: Pick<Config, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'OPENAI_MODEL' | 'LLM_TIMEOUT_MS' | 'LLM_MAX_RETRIES' | 'LLM_CONTEXT_TOKENS'> &
-    Partial<Pick<Config, 'LLM_MAX_OUTPUT_TOKENS'>>;
+    Partial<Pick<Config, 'LLM_MAX_OUTPUT_TOKENS' | 'LLM_CONCURRENCY'>>;
   /** Answers when the model cannot: its result is returned with `engine.fallback` set. */
   fallback: Analyzer;
   logger?: Logger;
@@ -103,12 +103,14 @@ export class LlmAnalyzer implements Analyzer {
   private readonly fixedPromptTokens = new Map<string, number>();
   private readonly documents = new Map<string, ReportDocument>();
   private circuitOpenUntil = 0;
+  private readonly slots: Semaphore;
 
   constructor(private readonly options: LlmAnalyzerOptions) {
     const { config } = options;
     this.model = config.OPENAI_MODEL;
     this.maxOutputTokens = config.LLM_MAX_OUTPUT_TOKENS ?? 4096;
     this.client = options.client ?? createOpenAIClient(config);
+    this.slots = new Semaphore(config.LLM_CONCURRENCY ?? 4);
   }
 
   private get info(): EngineInfo {
@@ -300,6 +302,16 @@ export class LlmAnalyzer implements Analyzer {
   }
 
   private async request<S extends z.ZodType>(task: LlmTask, prompt: PromptMessages, schema: S, name: string): Promise<z.infer<S>> {
+    // Waiting for a slot happens before the SDK's timeout starts: a queue here is not a slow model.
+    const release = await this.slots.acquire();
+    try {
+      return await this.send(task, prompt, schema, name);
+    } finally {
+      release();
+    }
+  }
+
+  private async send<S extends z.ZodType>(task: LlmTask, prompt: PromptMessages, schema: S, name: string): Promise<z.infer<S>> {
     const started = performance.now();
     // Counted only when the server does not report usage (counting costs ~1 ms per 8 kB).
     const promptEstimate = () => countTokens(prompt.system) + countTokens(prompt.user) + MESSAGE_OVERHEAD_TOKENS * 3;
@@ -542,6 +554,27 @@ function countMentions(doc: ReportDocument, forms: string[]): number {
     } else end = Math.max(end, e);
   }
   return count;
+}
+
+/** Counting semaphore: at most `size` holders; others wait in arrival order. */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly size: number) {}
+
+  async acquire(): Promise<() => void> {
+    if (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    };
+  }
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
