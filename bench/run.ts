@@ -9,6 +9,7 @@ const suites: Record<string, string> = {
   discord: './discord.ts',
   fanout: './fanout.ts',
   idle: './idle.ts',
+  'local-start': './local-start.ts',
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
