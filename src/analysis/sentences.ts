@@ -136,6 +136,9 @@ export function splitSentences(text: string): string[] {
     let end = i + 1;
     while (end < n && /[.!?…]/.test(clean[end]!)) end++;
     while (end < n && CLOSERS.includes(clean[end]!)) end++;
+    // Footnote markers stay with the sentence they annotate: "… in 2023.[12] Next", "… 2023.¹² Next".
+    const footnote = /^(?:\[\d{1,3}\]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+)+/.exec(clean.slice(end, end + 12));
+    if (footnote) end += footnote[0].length;
     if (end >= n) break;
     if (clean[end] !== ' ') {
       i = end - 1;

@@ -22,6 +22,9 @@ const PARTICLES = new Set(peopleData.particles);
 const SUFFIXES = new Set(peopleData.suffixes);
 const NOT_NAMES = new Set(peopleData.notNames.map((w) => w.toLowerCase()));
 const TOPIC_NOUNS = /^(?:conflict|war|crisis|invasion|file|issue|question|dossier|front|theatre|theater|campaign)$/i;
+const TEMPORAL = new Set(
+  'january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow now'.split(' '),
+);
 const SPEECH_VERBS =
   /^(?:said|says|told|stated|announced|warned|argued|added|noted|claimed|declared|insisted|stressed|urged|called|wrote|tweeted|vowed|pledged|denied|accused|met|visited|signed|ordered)$/i;
 
@@ -65,6 +68,8 @@ interface NameSpan {
   speech: boolean;
   /** A single capitalised word opening the sentence. */
   initial?: boolean;
+  /** Next to a capitalised non-name word ("Operation Prosperity Guardian"): part of another proper name. */
+  embedded?: boolean;
 }
 
 export interface ActorOptions {
@@ -111,8 +116,11 @@ export function extractActors(report: Report, options: ActorOptions = {}): Actor
     const tokens = name.split(' ');
     const keys = referenceKeys(tokens);
     const singles = spans.filter((sp) => sp.tokens.length === 1 && keys.includes(sp.tokens[0]!)).length;
+    const untitled = list.filter((sp) => !sp.embedded);
     const evidence =
-      list.some((sp) => sp.titled || sp.speech) || list.length + singles >= 2 || (extra?.has(name) ?? false);
+      list.some((sp) => sp.titled || sp.speech) ||
+      (untitled.length > 0 && untitled.length + singles >= 2) ||
+      (extra?.has(name) ?? false);
     if (!evidence) continue;
     people.set(name, { spans: [...list], keys });
     for (const k of keys) surnameOwners.set(k, [...(surnameOwners.get(k) ?? []), name]);
@@ -232,7 +240,16 @@ function partOfLargerName(tokens: Token[], m: EntityMatch): boolean {
     !NOT_NAMES.has(t.text.toLowerCase()) &&
     !gaz.matchAt(tokens, k);
   if (m.start >= 1 && nameLike(before, m.start - 1) && !PARTICLES.has(before!.text.toLowerCase())) return true;
-  return m.ref.via !== 'name' ? nameLike(after, m.end) : false;
+  // "Moscow Conference", "Washington Institute": a seat followed by a capitalised noun names something else.
+  const nounAfter =
+    !!after &&
+    after.cap &&
+    after.word &&
+    !/^\p{Lu}+$/u.test(after.text) &&
+    !ROLE_WORDS.has(after.text.toLowerCase()) &&
+    !STOP_WORDS.has(after.text.toLowerCase()) &&
+    !gaz.matchAt(tokens, m.end);
+  return m.ref.via !== 'name' ? nounAfter : false;
 }
 
 function mentionWeight(seg: Segment, ref?: EntityRef): number {
@@ -346,6 +363,7 @@ function nameSpans(seg: Segment, s: number, lowercaseWords: Set<string>): NameSp
     // A capitalised sentence opener ("During", "Looking", but also "Goïta will …") counts only as a
     // reference to a person already known by full name.
     if (i === firstWord && joined.length === 1 && !titledBefore(tokens, i)) span.initial = true;
+    span.embedded = isNameHead(tokens[i - 1]) || isNameHead(tokens[j]);
     readRoleBefore(seg, span);
     const before = { role: span.role, affiliation: span.affiliation };
     readRoleAfter(seg, span);
@@ -361,6 +379,13 @@ function nameSpans(seg: Segment, s: number, lowercaseWords: Set<string>): NameSp
     i = j - 1;
   }
   return out;
+}
+
+/** A capitalised word that heads or ends a non-person proper name: "Operation", "Institute", "Doctrine". */
+function isNameHead(t: Token | undefined): boolean {
+  if (!t || !t.cap || !t.word) return false;
+  const lower = t.text.toLowerCase();
+  return NOT_NAMES.has(lower) && !ROLE_WORDS.has(lower) && !HONORIFICS.has(lower) && !TEMPORAL.has(lower);
 }
 
 function titledBefore(tokens: Token[], i: number): boolean {

@@ -142,6 +142,24 @@ describe('gazetteer resolution and person patterns', () => {
     expect([...a.values()].filter((x) => x.type === 'person')).toEqual([]);
   });
 
+  it('keeps names of events, institutes, media and operations from becoming states or people', () => {
+    const a = actorsOf(
+      'The Moscow Conference on International Security opened. The Washington Institute published a study. ' +
+        'Al Jazeera reported the strike. Al Jazeera later corrected it. Belfast is in Northern Ireland. ' +
+        'Operation Prosperity Guardian began. Operation Prosperity Guardian was led by the U.S.',
+    );
+    expect([...a.keys()]).toEqual(['United States']);
+    expect(a.get('United States')!.aliases).toEqual(['U.S.']);
+  });
+
+  it('counts a state named as a theatre ("the Ukraine conflict") for less than a state acting', () => {
+    const a = extractActors(
+      reportFromText('t', 'T\n\nThe Ukraine conflict dragged on. The Ukraine war worsened. The Ukraine crisis deepened. Poland sent tanks.'),
+    );
+    const score = (n: string) => a.find((x) => x.name === n)!.score;
+    expect(score('Ukraine') / 3).toBeLessThan(score('Poland'));
+  });
+
   it('tolerates a one-letter misspelling only when the real name is present', () => {
     expect(actorsOf('Talks in Minsk resumed. Beijing values ties with Minks.').get('Belarus')!.mentions).toBe(2);
     expect(actorsOf('Beijing values ties with Minks.').has('Belarus')).toBe(false);

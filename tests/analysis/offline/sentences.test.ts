@@ -39,6 +39,14 @@ describe('splitSentences', () => {
     expect(splitSentences('The slogan was “Unified World – Shared Security.” Delegates agreed.')).toHaveLength(2);
   });
 
+  it('keeps footnote markers with their sentence', () => {
+    expect(splitSentences('Exports fell by 12%.[3] Imports rose.¹² Prices were flat.')).toEqual([
+      'Exports fell by 12%.[3]',
+      'Imports rose.¹²',
+      'Prices were flat.',
+    ]);
+  });
+
   it('does not split before a lower-case word', () => {
     expect(splitSentences('The deal was signed at 3 p.m. on Friday.')).toHaveLength(1);
   });
