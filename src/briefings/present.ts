@@ -43,7 +43,7 @@ function headerCard(briefing: Briefing): Card {
     description:
       count === 0
         ? (briefing.emptyNotice ?? 'No new reports.')
-        : `${plural(count, 'new report')}${count > 1 ? ', most relevant first' : ''}.`,
+        : (briefing.subtitle ?? `${plural(count, 'new report')}${count > 1 ? ', most relevant first' : ''}.`),
     footer: `Times in ${briefing.timezone}`,
   };
   if (briefing.topActors.length > 0) {

@@ -198,6 +198,7 @@ export class BriefingService {
     const all = await this.allReports(ctx);
     const analyse = this.analyser(ctx);
     let items = await selectItems(newReports(all, since), opts.filters ?? {}, analyse, at);
+    let subtitle: string | undefined;
     if (items.length === 0 && !opts.since) {
       const latest = [...all].filter((r) => !r.backfill).sort((a, b) => b.ingestedAt.localeCompare(a.ingestedAt));
       const recent: BriefingItem[] = [];
@@ -206,8 +207,11 @@ export class BriefingService {
         recent.push(item);
       }
       items = recent;
+      if (items.length > 0) subtitle = `Nothing new in the last 24 hours; the latest ${items.length === 1 ? 'report' : `${items.length} reports`}.`;
     }
-    return buildBriefing(items, { at, timezone, format: 'full', emptyNotice: emptyNoticeText(since, timezone, opts.filters) });
+    const briefing = buildBriefing(items, { at, timezone, format: 'full', emptyNotice: emptyNoticeText(since, timezone, opts.filters) });
+    if (subtitle) briefing.subtitle = subtitle;
+    return briefing;
   }
 
   private newTick(at: Date): TickContext {

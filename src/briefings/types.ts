@@ -55,4 +55,6 @@ export interface Briefing {
   items: BriefingItem[];
   /** Set when there was nothing new and the policy is `notice`. */
   emptyNotice?: string;
+  /** Replaces the header's "N new reports" line when the items are not new ones (e.g. "the latest 5"). */
+  subtitle?: string;
 }

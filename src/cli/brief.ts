@@ -4,6 +4,7 @@ import { UserError } from '../core/errors.ts';
 import { parseTimezone } from '../briefings/subscriptions.ts';
 import type { Briefing, SubscriptionFilters } from '../briefings/types.ts';
 import { renderBriefingText } from '../terminal/render.ts';
+import { ingestBriefs } from '../reports/ingest.ts';
 
 interface BriefOptions {
   since?: string;
@@ -70,6 +71,9 @@ export function registerBrief(program: Command, deps: CliDeps): void {
       const since = options.since ? parseSince(options.since) : undefined;
       const timezone = options.timezone ? parseTimezone(options.timezone) : undefined;
       const app = await deps.openApp();
+      // Like `sitrep start`: the bundled library is part of what a briefing draws on (a no-op when unchanged).
+      const quiet = app.logger.child({}, { level: 'warn' });
+      await ingestBriefs(app.ingest, app.config.BRIEFS_DIR, quiet).catch((error: unknown) => quiet.warn({ err: error }, 'could not load the bundled briefs'));
       let briefing: Briefing;
       if (options.subscription) {
         const [guildId, channelId, extra] = options.subscription.split(':');

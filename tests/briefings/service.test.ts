@@ -321,8 +321,11 @@ describe('sendNow and composeLatest', () => {
     const service = s.makeService();
     const fallback = await service.composeLatest({ timezone: 'Europe/Rome' });
     expect(fallback.items.map((i) => i.report.id).sort()).toEqual(['old3', 'old4', 'old5', 'old6', 'old7']);
+    expect(fallback.subtitle).toBe('Nothing new in the last 24 hours; the latest 5 reports.');
     s.reports.add(makeReport('fresh', { ingestedAt: '2026-11-27T10:00:00Z' }));
-    expect((await service.composeLatest()).items.map((i) => i.report.id)).toEqual(['fresh']);
+    const fresh = await service.composeLatest();
+    expect(fresh.items.map((i) => i.report.id)).toEqual(['fresh']);
+    expect(fresh.subtitle).toBeUndefined();
     expect((await service.composeLatest({ since: new Date('2026-11-27T11:00:00Z') })).items).toEqual([]);
   });
 });
