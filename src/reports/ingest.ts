@@ -70,15 +70,18 @@ export class Ingestor {
     let done = 0;
     for (let i = 0; i < files.length; i += BATCH) {
       const batch: Report[] = [];
-      for (const file of files.slice(i, i + BATCH)) {
-        try {
-          batch.push(await this.parseFile(file));
-        } catch (error) {
-          this.logger.warn({ file, err: (error as Error).message }, 'skipped report file');
-          opts.onError?.(file, error as Error);
+      const slice = files.slice(i, i + BATCH);
+      // Reads overlap (the disk is the slow part); parsing is synchronous and runs as each file arrives.
+      const parsed = await Promise.allSettled(slice.map((file) => this.parseFile(file)));
+      parsed.forEach((outcome, j) => {
+        if (outcome.status === 'fulfilled') batch.push(outcome.value);
+        else {
+          const file = slice[j]!;
+          this.logger.warn({ file, err: (outcome.reason as Error).message }, 'skipped report file');
+          opts.onError?.(file, outcome.reason as Error);
         }
         done++;
-      }
+      });
       for (const result of await this.reports.upsertMany(batch)) {
         results.push(result);
         this.logResult(result);

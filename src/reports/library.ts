@@ -25,23 +25,24 @@ interface IndexedReport {
 const NAMESPACE = 'reports';
 
 /**
- * Proper-noun phrases ("Li Shangfu", "Moscow Conference on International Security") pulled from the text
- * so that searching for an actor ranks reports that name it above ones that merely use the word.
+ * English function words are left out of the index: they occur in every report, so they cost the most
+ * memory and time while ranking nothing. (A fixed list: a stop-word package would add a dependency for
+ * a hundred words.)
  */
-function properNouns(text: string): string {
-  const seen = new Set<string>();
-  for (const m of text.matchAll(/\b\p{Lu}[\p{L}’'-]+(?:\s+(?:of|on|for|the|and|de|al|bin)?\s*\p{Lu}[\p{L}’'-]+)*/gu)) {
-    const phrase = m[0];
-    if (phrase.length > 2 && seen.size < 400) seen.add(phrase);
-  }
-  return [...seen].join(' ; ');
+const STOP_WORDS = new Set(
+  'a an and are as at be been but by for from had has have he her his i if in into is it its of on or our she so such than that the their them then there these they this those to was we were which while who will with would you your also not no can could may might should about after before between over under during through against among within without upon'.split(' '),
+);
+
+function processTerm(term: string): string | null {
+  const t = term.toLowerCase();
+  return t.length < 2 || STOP_WORDS.has(t) ? null : t;
 }
 
 function toIndexed(report: Report): IndexedReport {
   return {
     id: report.id,
     title: report.title,
-    names: [...report.authors, ...report.tags, ...report.regions, properNouns(report.text)].join(' ; '),
+    names: [...report.authors, ...report.tags, ...report.regions].join(' ; '),
     source: report.source,
     text: [report.standfirst ?? '', report.text].join('\n'),
   };
@@ -86,6 +87,7 @@ export class ReportLibrary {
   private readonly byUrl = new Map<string, string>();
   private sorted: Report[] | undefined;
   private index = ReportLibrary.newIndex();
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(deps: { store: Store; logger: Logger; clock: Clock }) {
     this.store = deps.store;
@@ -97,7 +99,8 @@ export class ReportLibrary {
     return new MiniSearch<IndexedReport>({
       fields: ['title', 'names', 'source', 'text'],
       storeFields: [],
-      searchOptions: { boost: { title: 4, names: 2.5, source: 1.5, text: 1 }, prefix: true, fuzzy: 0.2, combineWith: 'AND' },
+      processTerm,
+      searchOptions: { boost: { title: 4, names: 3, source: 1.5, text: 1 }, combineWith: 'AND', processTerm },
     });
   }
 
@@ -155,12 +158,34 @@ export class ReportLibrary {
     }
     if (toWrite.length) {
       this.sorted = undefined;
-      const written: unknown = await this.kv.setMany(toWrite.map((r) => ({ key: r.id, value: r })));
-      // Some adapters (Redis) resolve to nothing on success; a boolean array reports per-entry failures.
-      const failed = Array.isArray(written) ? written.filter((ok) => !ok).length : 0;
-      if (failed) throw new Error(`Could not save ${failed} of ${toWrite.length} reports to the ${this.store.kind} store`);
+      await this.write(toWrite);
     }
     return results;
+  }
+
+  /**
+   * Persists a batch. Writes are serialised; on SQLite a batch is one transaction, because keyv's SQLite
+   * adapter has no setMany and one implicit transaction per row caps ingestion far below 2,000 reports/s.
+   */
+  private write(batch: Report[]): Promise<void> {
+    const run = async () => {
+      const adapter = this.kv.store as { query?: (sql: string) => Promise<unknown> };
+      const transactional = this.store.kind === 'sqlite' && batch.length > 1 && typeof adapter.query === 'function';
+      if (transactional) await adapter.query!('BEGIN IMMEDIATE');
+      try {
+        const written: unknown = await this.kv.setMany(batch.map((r) => ({ key: r.id, value: r })));
+        // Some adapters (Redis) resolve to nothing on success; a boolean array reports per-entry failures.
+        const failed = Array.isArray(written) ? written.filter((ok) => !ok).length : 0;
+        if (failed) throw new Error(`Could not save ${failed} of ${batch.length} reports to the ${this.store.kind} store`);
+        if (transactional) await adapter.query!('COMMIT');
+      } catch (error) {
+        if (transactional) await adapter.query!('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    };
+    const next = this.writing.then(run, run);
+    this.writing = next.catch(() => undefined);
+    return next;
   }
 
   private merge(candidate: Report): { report: Report; status: UpsertStatus } {
@@ -233,20 +258,32 @@ export class ReportLibrary {
     return out;
   }
 
-  /** Ranked full-text search: title, names (authors, tags, regions, proper nouns), source, text. */
+  /**
+   * Ranked full-text search: title, names (authors, tags, regions), source, text. Exact terms first (cheap,
+   * and what people type most); only when that finds too little does it widen to prefixes and typos, and
+   * finally to reports matching any of the terms.
+   */
   search(query: string, opts: { limit?: number } = {}): Report[] {
     const q = query.trim();
     if (!q) return [];
     const limit = opts.limit ?? 20;
-    let hits = this.index.search(q);
-    // All-terms first; if nothing matches every term, fall back to any term so a typo'd word does not empty the list.
-    if (hits.length === 0) hits = this.index.search(q, { combineWith: 'OR' });
+    const seen = new Set<string>();
     const out: Report[] = [];
-    for (const hit of hits) {
-      const report = this.reports.get(hit.id as string);
-      if (report) out.push(report);
-      if (out.length >= limit) break;
-    }
+    const take = (hits: Array<{ id: unknown }>) => {
+      for (const hit of hits) {
+        if (out.length >= limit) return;
+        const id = hit.id as string;
+        if (seen.has(id)) continue;
+        const report = this.reports.get(id);
+        if (report) {
+          seen.add(id);
+          out.push(report);
+        }
+      }
+    };
+    take(this.index.search(q));
+    if (out.length < limit) take(this.index.search(q, { prefix: (term) => term.length >= 3, fuzzy: (term) => (term.length >= 5 ? 0.2 : false), maxFuzzy: 2 }));
+    if (out.length === 0) take(this.index.search(q, { combineWith: 'OR', prefix: (term) => term.length >= 3, fuzzy: (term) => (term.length >= 5 ? 0.2 : false), maxFuzzy: 2 }));
     return out;
   }
 
@@ -261,7 +298,7 @@ export class ReportLibrary {
       if (r.id.startsWith(p) || r.title.toLowerCase().startsWith(p)) out.set(r.id, pick(r));
     }
     if (out.size < limit) {
-      for (const hit of this.index.search(p, { prefix: true, fuzzy: p.length > 3 ? 0.2 : false })) {
+      for (const hit of this.index.search(p, { prefix: true, fuzzy: (term) => (term.length > 4 ? 0.2 : false), maxFuzzy: 2 })) {
         if (out.size >= limit) break;
         const r = this.reports.get(hit.id as string);
         if (r && !out.has(r.id)) out.set(r.id, pick(r));

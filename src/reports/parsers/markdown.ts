@@ -7,8 +7,9 @@ import { cleanInline, parseDate, splitNames, type Block, type ParsedMeta } from 
  * only, and a full CommonMark renderer would produce HTML we would then have to strip again.
  */
 export function parseMarkdown(content: string): { meta: ParsedMeta; blocks: Block[]; hasFrontMatter: boolean } {
-  // gray-matter caches by input string; pass a copy-free string and disable the cache for big bodies.
-  const parsed = matter(content.replace(/^\ufeff/, ''));
+  // Passing options (even empty) turns off gray-matter's module-level cache, which would otherwise keep
+  // every document ever parsed in memory for the life of the process.
+  const parsed = matter(content.replace(/^\ufeff/, ''), {});
   const data = (parsed.data ?? {}) as Record<string, unknown>;
   const meta = metaFromFrontMatter(data);
   const { blocks, images } = markdownBlocks(parsed.content);
