@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { PassThrough } from 'node:stream';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
 import { BriefingService } from '../../src/briefings/service.ts';
@@ -29,7 +30,8 @@ async function run(args: string[]) {
   let text = '';
   out.on('data', (d) => (text += d));
   const program = new Command().exitOverride();
-  registerBrief(program, { openApp: async () => ({ subscriptions, briefings }) as unknown as App, out, err: new PassThrough() });
+  const config = testConfig({ BRIEFS_DIR: join(env.dir, 'no-briefs') });
+  registerBrief(program, { openApp: async () => ({ config, logger: silentLogger, ingest: {}, subscriptions, briefings }) as unknown as App, out, err: new PassThrough() });
   await program.parseAsync(['node', 'sitrep', 'brief', ...args]);
   return text;
 }
