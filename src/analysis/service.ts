@@ -33,7 +33,7 @@ export class AnalysisService {
   private readonly cache: AnalysisCache<Summary | ActorsResult>;
   private readonly ledger: UsageLedger;
 
-  constructor(private readonly deps: { config: Config; logger: Logger; store: Store }) {
+  constructor(deps: { config: Config; logger: Logger; store: Store }) {
     this.offline = new OfflineAnalyzer();
     this.cache = new AnalysisCache(deps.store, deps.logger);
     this.ledger = new UsageLedger(deps.store);
@@ -96,10 +96,10 @@ export class AnalysisService {
 
   private async run(key: string, task: 'summary' | 'actors', engine: Analyzer, compute: () => Promise<Summary | ActorsResult>) {
     const { value, source } = await this.cache.getOrCompute(key, compute, (result) => (result.engine.fallback ? FALLBACK_TTL_MS : undefined));
-    if (source !== 'computed') {
-      this.ledger.record({ kind: 'cache_hit', task, engine: engine.name, ...(this.llm && engine === this.llm ? { model: this.llm.model } : {}) });
-    } else if (value.engine.fallback && this.llm && engine === this.llm) {
-      this.ledger.record({ kind: 'fallback', task, model: this.llm.model, reason: value.engine.fallback.reason });
+    // Usage is about the model: offline requests are not counted.
+    if (this.llm && engine === this.llm) {
+      if (source !== 'computed') this.ledger.record({ kind: 'cache_hit', task, engine: 'llm', model: this.llm.model });
+      else if (value.engine.fallback) this.ledger.record({ kind: 'fallback', task, model: this.llm.model, reason: value.engine.fallback.reason });
     }
     return value;
   }

@@ -145,6 +145,9 @@ describe('AnalysisService with a model configured', () => {
     await svc.summarise(seed, { length: 'standard' });
     await svc.actors(seed);
     await svc.summarise(seed, { length: 'brief' });
+    // Offline requests are not model usage: neither computing nor hitting the cache counts.
+    await svc.actors(seed, { engine: 'offline' });
+    await svc.actors(seed, { engine: 'offline' });
     await svc.flush();
     await stores[0]!.close();
     stores.length = 0;
