@@ -69,23 +69,28 @@ export async function createDiscordBot(app: App, opts: { commands?: CommandModul
  * `sitrep start` with DISCORD_TOKEN: loads the bundled briefs, logs in, starts scheduled briefings and
  * feed polling, and returns after a clean shutdown on SIGINT / SIGTERM.
  */
-export async function runDiscordBot(app: App): Promise<void> {
+export async function runDiscordBot(app: App, opts: { signal?: AbortSignal; commands?: CommandModule[] } = {}): Promise<void> {
   const logger = app.logger.child({ component: 'discord' });
   const guards = installProcessGuards(app);
   try {
     await ingestBriefs(app.ingest, app.config.BRIEFS_DIR, logger).catch((error: unknown) => logger.warn({ err: error }, 'could not load the bundled briefs'));
-    const bot = await createDiscordBot(app);
+    const bot = await createDiscordBot(app, { commands: opts.commands });
     app.briefings.start(bot.transport);
     app.feeds.start();
+    logger.info('running; stop with Ctrl-C or SIGTERM');
     await new Promise<void>((resolve) => {
-      const stop = (signal: NodeJS.Signals) => {
+      const stop = (signal: string) => {
         logger.info({ signal }, 'shutting down');
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        opts.signal?.removeEventListener('abort', onAbort);
         resolve();
       };
+      const onAbort = () => stop('abort');
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      if (opts.signal?.aborted) stop('abort');
+      else opts.signal?.addEventListener('abort', onAbort, { once: true });
     });
     app.briefings.stop();
     app.feeds.stop();
