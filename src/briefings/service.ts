@@ -21,7 +21,7 @@ import {
 } from './compose.ts';
 import { latestOccurrence, nextOccurrence, occurrencesAround, scheduleCron } from './schedule.ts';
 import type { SubscriptionChange, SubscriptionService } from './subscriptions.ts';
-import { DeliveryError, type BriefingTransport } from './transport.ts';
+import { DeliveryError, type BriefingTransport, type DeliveryFailureKind } from './transport.ts';
 import type { Briefing, BriefingItem, Subscription, SubscriptionFilters } from './types.ts';
 
 /** What briefings need from the report library. */
@@ -59,6 +59,8 @@ export interface DeliveryOutcome {
   /** Ids of the messages this call sent. */
   messageIds: string[];
   error?: string;
+  /** For failed deliveries: the transport's failure kind ('unexpected' for an error outside the transport). */
+  failure?: DeliveryFailureKind | 'unexpected';
 }
 
 /** The claim value of `delivery:<subscriptionId>:<occurrenceISO>`; updated after every message. */
@@ -476,7 +478,7 @@ export class BriefingService {
         outcome = await this.deliverOccurrence(sub, occurrence, transport, ctx);
       } catch (error) {
         this.deps.logger.error({ err: error, subscription: sub.id }, 'briefing delivery failed unexpectedly');
-        outcome = { ...base, status: 'failed', error: error instanceof Error ? error.message : String(error) };
+        outcome = { ...base, status: 'failed', failure: 'unexpected', error: error instanceof Error ? error.message : String(error) };
       }
     }
     await this.reschedule(sub.id, occurrence, now, outcome);
@@ -486,7 +488,10 @@ export class BriefingService {
   private async reschedule(subscriptionId: string, occurrence: Date, now: Date, outcome: DeliveryOutcome): Promise<void> {
     if (outcome.status === 'paused' || outcome.status === 'removed') return;
     const retryAt = now.getTime() + this.options.retryLaterMs;
-    const retryable = outcome.status === 'failed' || outcome.status === 'in_progress_elsewhere';
+    // A server error or an outage may be over in a few minutes; a refused message ('other') would be refused again.
+    const retryable =
+      outcome.status === 'in_progress_elsewhere' ||
+      (outcome.status === 'failed' && (outcome.failure === 'transient' || outcome.failure === 'rate_limited' || outcome.failure === 'unexpected'));
     if (retryable && retryAt - occurrence.getTime() <= this.graceMs) {
       this.place(subscriptionId, retryAt, occurrence.getTime());
       return;
@@ -679,7 +684,7 @@ export class BriefingService {
       return { ...base, status: 'removed', messageIds: sentNow, error: message };
     }
     this.deps.logger.error(log, 'briefing delivery failed');
-    return { ...base, status: 'failed', messageIds: sentNow, error: message };
+    return { ...base, status: 'failed', failure: kind, messageIds: sentNow, error: message };
   }
 
   private nowIso(): string {

@@ -353,3 +353,16 @@ describe('rescheduling', () => {
     expect(service.nextDueAt?.toISOString()).toBe('2026-11-28T07:30:00.000Z');
   });
 });
+
+describe('failures that would repeat', () => {
+  it('a refused message (other) is not retried later; the next day is tried again', async () => {
+    const s = await setup('2026-11-26T12:00:00Z');
+    await s.subscribe('refused', { emptyPolicy: 'notice' });
+    s.transport.failNext('refused', new DeliveryError('Invalid Form Body', 'other', 50035, 400));
+    const service = s.makeService();
+    const [first] = await service.runDue(new Date('2026-11-27T06:30:00Z'), s.transport);
+    expect(first).toMatchObject({ status: 'failed', failure: 'other' });
+    expect(await service.runDue(new Date('2026-11-27T06:40:00Z'), s.transport)).toEqual([]);
+    expect(service.nextDueAt?.toISOString()).toBe('2026-11-28T06:30:00.000Z');
+  });
+});
