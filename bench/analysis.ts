@@ -17,7 +17,7 @@ import type { Report, ReportSection } from '../src/reports/types.ts';
 const require = createRequire(import.meta.url);
 const root = fileURLToPath(new URL('../', import.meta.url));
 const SEED = 'tests/fixtures/reports/specialeurasia-china-russia-belarus-defence-2023.txt';
-const FIXTURES = ['sahel-juntas-wagner', 'indo-pacific-aukus-quad', 'red-sea-houthis'];
+const FIXTURES = ['sahel-juntas-wagner', 'indo-pacific-aukus-quad', 'red-sea-houthis', 'gaza-ceasefire-diplomacy', 'ukraine-peace-talks'];
 const SUMMARY_CUE = /^(?:in (?:summary|conclusion|sum)|to (?:conclude|sum up))\b/i;
 const SUMMARY_HEADING = /^(?:key judge?ments?|summary|executive summary|bottom line|key findings)$/i;
 

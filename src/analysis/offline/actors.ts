@@ -36,6 +36,8 @@ interface Segment {
   entities: EntityMatch[];
   /** Token index → entity covering it. */
   entityAt: Array<EntityMatch | undefined>;
+  /** A headline in title case (or capitals): no new people are found in it, only known ones. */
+  titleCase: boolean;
 }
 
 interface Mention {
@@ -179,7 +181,7 @@ export function extractActors(report: Report, options: ActorOptions = {}): Actor
     if (acc.type === 'person' && authorNames.has(acc.name.toLowerCase())) continue;
     const distinct = new Set(acc.mentions.filter((m) => !m.topic).map((m) => m.seg)).size;
     let score = acc.mentions.reduce((sum, m) => sum + m.weight, 0) + 0.3 * distinct;
-    if (acc.type === 'person' && acc.role) score += 1 + 0.5 * acc.roleRank;
+    if (acc.type === 'person' && acc.role) score += 0.5 + 0.25 * acc.roleRank;
     // Mentioned only as an adjective ("Chinese sources") is weaker evidence of an actor than a name.
     const named = acc.mentions.some((m) => !isDemonymMention(m.surface, acc));
     if (!named) score *= 0.6;
@@ -197,6 +199,17 @@ export function extractActors(report: Report, options: ActorOptions = {}): Actor
     if (acc.affiliation && acc.affiliation !== acc.name) actor.affiliation = acc.affiliation;
     result.push(actor);
   }
+  // A state or organisation also acts through the officials the text names for it.
+  const byName = new Map(result.map((a) => [a.name, a]));
+  const boost = new Map<string, number>();
+  for (const a of result) {
+    if (a.type !== 'person' || !a.affiliation) continue;
+    if (byName.has(a.affiliation)) boost.set(a.affiliation, (boost.get(a.affiliation) ?? 0) + 0.3 * a.score);
+  }
+  for (const [name, extra] of boost) {
+    const a = byName.get(name)!;
+    a.score = Math.round((a.score + extra) * 1000) / 1000;
+  }
   result.sort((a, b) => b.score - a.score || b.mentions - a.mentions || a.name.localeCompare(b.name));
   return result.slice(0, MAX_ACTORS);
 }
@@ -208,11 +221,18 @@ function buildSegments(report: Report): Segment[] {
   for (const s of reportSentences(report)) if (!s.boilerplate) raw.push({ text: s.text, index: s.index });
   return raw.map(({ text, index }) => {
     const tokens = tokenize(text);
-    const entities = gaz.matchAll(tokens).filter((m) => !partOfLargerName(tokens, m));
+    const titleCase = index === -1 && isTitleCase(tokens);
+    const entities = gaz.matchAll(tokens).filter((m) => titleCase || !partOfLargerName(tokens, m));
     const entityAt: Array<EntityMatch | undefined> = new Array(tokens.length);
     for (const m of entities) for (let k = m.start; k < m.end; k++) entityAt[k] = m;
-    return { text, index, tokens, entities, entityAt };
+    return { text, index, tokens, entities, entityAt, titleCase };
   });
+}
+
+/** "Ukraine Peace Talks Stall as Kremlin Hardens Terms": capitals there say nothing about names. */
+function isTitleCase(tokens: Token[]): boolean {
+  const words = tokens.filter((t) => t.word && t.text.length > 3);
+  return words.length >= 3 && words.filter((t) => t.cap).length / words.length >= 0.7;
 }
 
 /**
@@ -363,7 +383,7 @@ function nameSpans(seg: Segment, s: number, lowercaseWords: Set<string>): NameSp
     // A capitalised sentence opener ("During", "Looking", but also "Goïta will …") counts only as a
     // reference to a person already known by full name.
     if (i === firstWord && joined.length === 1 && !titledBefore(tokens, i)) span.initial = true;
-    span.embedded = isNameHead(tokens[i - 1]) || isNameHead(tokens[j]);
+    span.embedded = seg.titleCase || isNameHead(tokens[i - 1]) || isNameHead(tokens[j]);
     readRoleBefore(seg, span);
     const before = { role: span.role, affiliation: span.affiliation };
     readRoleAfter(seg, span);
@@ -374,7 +394,7 @@ function nameSpans(seg: Segment, s: number, lowercaseWords: Set<string>): NameSp
     }
     const next = tokens[j];
     span.speech = (!!next && SPEECH_VERBS.test(next.text)) || /^according to$/i.test(`${tokens[i - 2]?.text} ${tokens[i - 1]?.text}`);
-    if (span.tokens.length > 4) span.tokens = span.tokens.slice(0, 4);
+    if (span.tokens.length > 6) span.tokens = span.tokens.slice(0, 6);
     out.push(span);
     i = j - 1;
   }
@@ -412,7 +432,8 @@ function readRoleBefore(seg: Segment, span: NameSpan): void {
     const t = tokens[k]!;
     const lower = t.text.toLowerCase();
     if (seg.entityAt[k]) break;
-    if (t.text === '.' && k > 0 && ROLE_WORDS.has(`${tokens[k - 1]!.text.toLowerCase()}`)) {
+    const prevLower = k > 0 ? tokens[k - 1]!.text.toLowerCase() : '';
+    if (t.text === '.' && (ROLE_WORDS.has(prevLower) || HONORIFICS.has(prevLower))) {
       k--;
       continue;
     }
@@ -510,7 +531,9 @@ function cleanRole(role: string): string {
     .replace(/\b(Gen|Lt|Col|Adm|Capt|Maj|Sen|Rep|Brig|Sgt|Cmdr|Gov|Pres)\.(?=\s|$)/g, (_, abbr: string) => ABBREVIATED_RANKS[abbr.toLowerCase()]!)
     .replace(/\s+/g, ' ')
     .trim();
-  return cleaned.charAt(0).toUpperCase() + cleaned.slice(1);
+  // "Supreme Leader Ayatollah", "Emir Sheikh": a religious or courtesy title after the office adds nothing.
+  const trimmed = cleaned.replace(/\s+(?:Ayatollah|Sheikh|Sheikha|Imam|Mufti|Mullah|Rabbi|Sir|Dame|Mr|Mrs|Ms|Dr)\.?$/i, '');
+  return trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
 }
 
 /** A military rank or bare title that says less than a described office. */

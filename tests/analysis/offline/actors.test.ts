@@ -63,7 +63,7 @@ describe('actors on the seed report', () => {
 });
 
 describe('actors generalise to other publishers', () => {
-  for (const id of ['sahel-juntas-wagner', 'indo-pacific-aukus-quad', 'red-sea-houthis']) {
+  for (const id of ['sahel-juntas-wagner', 'indo-pacific-aukus-quad', 'red-sea-houthis', 'gaza-ceasefire-diplomacy', 'ukraine-peace-talks']) {
     it(`finds the principal actors of ${id}`, () => {
       const labels = loadLabels(id);
       const actors = extractActors(loadReport(`tests/fixtures/analysis/${id}.txt`));
