@@ -12,7 +12,7 @@ import peopleData from './data/people.json' with { type: 'json' };
  * mentions weighted by position, title/lead presence and role.
  */
 
-export const ACTORS_ALGORITHM_VERSION = '1';
+export const ACTORS_ALGORITHM_VERSION = '2';
 
 const MAX_ACTORS = 25;
 const ROLE_HEADS = new Set(peopleData.roleHeads);

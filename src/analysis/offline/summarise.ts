@@ -9,7 +9,7 @@ import { terms, wordCount } from '../text.ts';
  * the author's own conclusion ("In summary", "Key judgements", "Executive summary"), and MMR selection.
  */
 
-export const SUMMARY_ALGORITHM_VERSION = '1';
+export const SUMMARY_ALGORITHM_VERSION = '2';
 
 const DAMPING = 0.85;
 const EDGE_THRESHOLD = 0.03;
@@ -350,7 +350,8 @@ function pickDetailed(candidates: Candidate[], scored: Scored): number[] {
   });
   const picks: number[] = [];
   for (const pool of bySection.values()) {
-    const k = pool.length >= 4 ? 2 : 1;
+    // Long, many-section reports get one sentence per section so a detailed summary stays readable.
+    const k = bySection.size <= 8 && pool.length >= 4 ? 2 : 1;
     picks.push(...mmr(scored, pool, k, picks));
   }
   // Reports with one or two sections would otherwise get a detailed summary shorter than a standard one.
