@@ -35,7 +35,7 @@ function rng(seed: number) {
   };
 }
 
-function generate(count: number, dir: string): number {
+export function generate(count: number, dir: string): number {
   const rand = rng(42);
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)]!;
   let bytes = 0;

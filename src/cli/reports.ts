@@ -14,6 +14,8 @@ export interface ReportSummary {
   source: string;
   authors: string[];
   publishedAt?: string;
+  /** Published date when known, else when Sitrep first ingested it: every entry has a date to sort by. */
+  date: string;
   url?: string;
   tags: string[];
 }
@@ -25,6 +27,7 @@ export function reportSummary(r: Report): ReportSummary {
     source: r.source,
     authors: r.authors,
     ...(r.publishedAt ? { publishedAt: r.publishedAt } : {}),
+    date: reportDate(r),
     ...(r.url ? { url: r.url } : {}),
     tags: r.tags,
   };
