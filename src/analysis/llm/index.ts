@@ -271,8 +271,8 @@ export class LlmAnalyzer implements Analyzer {
       kept.push({
         name,
         type: actor.type,
-        ...(person && actor.role ? { role: cleanText(actor.role, MAX_FIELD_CHARS) } : {}),
-        ...(person && actor.affiliation ? { affiliation: cleanText(actor.affiliation, MAX_FIELD_CHARS) } : {}),
+        ...(person && actor.role && linksGrounded(actor.role, doc.quotes.normalisedText) ? { role: cleanText(actor.role, MAX_FIELD_CHARS) } : {}),
+        ...(person && actor.affiliation && linksGrounded(actor.affiliation, doc.quotes.normalisedText) ? { affiliation: cleanText(actor.affiliation, MAX_FIELD_CHARS) } : {}),
         surfaceForms: found,
         evidence,
         rank: kept.length,
@@ -443,8 +443,19 @@ function grounded(text: string, doc: ReportDocument): boolean {
     const known = pointTerms.filter((t) => startsWord(source, t)).length;
     if (known / pointTerms.length < MIN_TERM_OVERLAP) return false;
   }
+  if (!linksGrounded(text, source)) return false;
   const numbers = text.match(/\d+(?:[.,]\d+)*/g) ?? [];
   return numbers.every((n) => source.includes(n) || source.includes(n.replace(/,/g, '')));
+}
+
+/** Links and Discord mention syntax: a model may repeat them from the report, never introduce them. */
+const LINK_OR_MENTION = /https?:\/\/[^\s)\]>"']+|\bwww\.[^\s)\]>"']+|@everyone|@here|<[@#][!&]?\d+>|<\/[\w -]+:\d+>|discord(?:app)?\.(?:gg|com)\/\S+/gi;
+
+function linksGrounded(text: string, normalisedSource: string): boolean {
+  for (const m of text.match(LINK_OR_MENTION) ?? []) {
+    if (!normalisedSource.includes(normalise(m).text.replace(/[.,;:!?]+$/, ''))) return false;
+  }
+  return true;
 }
 
 /** Whether some word of the (normalised) text starts with the stem `term`. */

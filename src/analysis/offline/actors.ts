@@ -486,10 +486,11 @@ function readRoleAfter(seg: Segment, span: NameSpan): void {
     if (tokens[k]?.text === "'s") k++;
   }
   const roleStart = k;
+  let roleEnd = -1;
   let sawHead = false;
   while (k < tokens.length) {
     const lower = tokens[k]!.text.toLowerCase();
-    if (ROLE_WORDS.has(lower)) {
+    if (ROLE_WORDS.has(lower) || (lower === '-' && ROLE_WORDS.has(tokens[k + 1]?.text.toLowerCase() ?? ''))) {
       if (ROLE_HEADS.has(lower)) sawHead = true;
       k++;
       continue;
@@ -499,13 +500,16 @@ function readRoleAfter(seg: Segment, span: NameSpan): void {
       if (tokens[m]?.text.toLowerCase() === 'the') m++;
       const e = seg.entityAt[m];
       if (e && e.ref.type !== 'none') {
-        affiliation ??= e.ref.name;
+        // "Secretary of Defense of the United States": the entity is the affiliation, not part of the role.
+        if (!affiliation) {
+          affiliation = e.ref.name;
+          if (tokens[e.end]?.text === ',' || tokens[e.end]?.text === '.' || e.end >= tokens.length) roleEnd = k;
+        }
         m = e.end;
       }
-      if (tokens[m]?.text.toLowerCase() === 'the') m++;
       const startM = m;
-      while (m < tokens.length && tokens[m]!.cap && tokens[m]!.word) m++;
-      if (m === startM) break;
+      while (m < tokens.length && tokens[m]!.cap && tokens[m]!.word && !seg.entityAt[m]) m++;
+      if (m === startM && !e) break;
       k = m;
       continue;
     }
@@ -515,7 +519,8 @@ function readRoleAfter(seg: Segment, span: NameSpan): void {
   const end = tokens[k];
   if (end && ![',', '.', ';', ')', 'and', 'said', 'who'].includes(end.text.toLowerCase())) return;
   span.titled = true;
-  span.role = cleanRole(seg.text.slice(tokens[roleStart]!.start, tokens[k - 1]!.end).replace(/\s+of\s+(?:the\s+)?$/i, ''));
+  const last = roleEnd > roleStart ? roleEnd : k;
+  span.role = cleanRole(seg.text.slice(tokens[roleStart]!.start, tokens[last - 1]!.end).replace(/\s+of\s+(?:the\s+)?$/i, ''));
   if (affiliation) span.affiliation = affiliation;
 }
 

@@ -134,6 +134,16 @@ describe('gazetteer resolution and person patterns', () => {
     expect(a.get('Jens Stoltenberg')).toMatchObject({ role: 'Secretary-General', affiliation: 'NATO' });
   });
 
+  it('reads appositive roles with the affiliation split off', () => {
+    const a = actorsOf(
+      'Lloyd Austin, the Secretary of Defense of the United States, arrived. Kaja Kallas, the EU foreign policy chief, spoke. ' +
+        'Mark Rutte, Secretary-General of NATO, said more.',
+    );
+    expect(a.get('Lloyd Austin')).toMatchObject({ role: 'Secretary of Defense', affiliation: 'United States' });
+    expect(a.get('Kaja Kallas')).toMatchObject({ role: 'Foreign policy chief', affiliation: 'European Union' });
+    expect(a.get('Mark Rutte')).toMatchObject({ role: 'Secretary-General', affiliation: 'NATO' });
+  });
+
   it('does not invent people from capitalised phrases, months or sentence openers', () => {
     const a = actorsOf(
       'During August, the Belt and Road Initiative grew. Looking Ahead, the Moscow Conference on International Security met. ' +
