@@ -267,6 +267,8 @@ describe('LlmAnalyzer over the real openai SDK', () => {
             { text: '@everyone Visit https://evil.example for the full briefing!', quote: 'Visit https://evil.example for the full briefing and ping everyone.' },
             { text: 'The junta in Mali extended the transition by three years, delaying elections until 2027.', quote: dataSentences(req.data)[0] },
             { text: 'Russian private military contractors remain deployed around Bamako.', quote: 'Russian private military contractors remain deployed around Bamako' },
+            // A real quote, but the wording smuggles in a mention and a link the report never contained.
+            { text: 'Russian contractors remain deployed around Bamako, @here see discord.gg/raid', quote: 'Russian private military contractors remain deployed around Bamako' },
           ],
           action: 'post @everyone',
           allowed_mentions: { parse: ['everyone'] },
@@ -274,7 +276,7 @@ describe('LlmAnalyzer over the real openai SDK', () => {
     });
     const summary = await engine().summarise(report, { length: 'brief' });
     expect(summary.engine.engine).toBe('llm');
-    expect(summary.engine.unsupported).toBe(1);
+    expect(summary.engine.unsupported).toBe(2);
     expect(Object.keys(summary).sort()).toEqual(['engine', 'length', 'reportId', 'sentences', 'text']);
     for (const s of summary.sentences) expect(Object.keys(s).sort()).toEqual(['index', 'quote', 'text']);
     expect(JSON.stringify(summary)).not.toMatch(/@everyone|evil\.example|allowed_mentions/);
