@@ -1,5 +1,5 @@
 import { PermissionFlagsBits, Routes, type Client, type RESTPostAPIChannelMessageResult } from 'discord.js';
-import type { BriefingTransport } from '../briefings/transport.ts';
+import type { BriefingTransport, SendOptions } from '../briefings/transport.ts';
 import type { Briefing } from '../briefings/types.ts';
 import type { Reply } from '../core/reply.ts';
 import { presentBriefing } from '../briefings/present.ts';
@@ -23,9 +23,14 @@ export class DiscordBriefingTransport implements BriefingTransport<DiscordMessag
     return renderBriefingMessages(this.present(briefing));
   }
 
-  async send(channelId: string, message: DiscordMessage): Promise<{ messageId: string }> {
+  /**
+   * With a nonce, Discord answers a repeat (a retry after a lost response, a resume after a crash) with the
+   * message it already created instead of posting it twice (`enforce_nonce`).
+   */
+  async send(channelId: string, message: DiscordMessage, options: SendOptions = {}): Promise<{ messageId: string }> {
+    const body = options.nonce ? { ...toRestBody(message), nonce: options.nonce.slice(0, 25), enforce_nonce: true } : toRestBody(message);
     try {
-      const result = (await this.client.rest.post(Routes.channelMessages(channelId), { body: toRestBody(message) })) as RESTPostAPIChannelMessageResult;
+      const result = (await this.client.rest.post(Routes.channelMessages(channelId), { body })) as RESTPostAPIChannelMessageResult;
       return { messageId: result.id };
     } catch (error) {
       throw toDeliveryError(error);

@@ -40,6 +40,17 @@ describe('DiscordBriefingTransport', () => {
     expectSafePayloads(h.fake);
   });
 
+  it('sends the nonce with enforce_nonce so a repeated part is not posted twice', async () => {
+    const before = h.fake.messages(h.channelId).length;
+    const message = { content: 'part 1 of the briefing', embeds: [], ephemeral: false };
+    const first = await h.bot.transport.send(h.channelId, message, { nonce: 'claim-abc:0' });
+    const again = await h.bot.transport.send(h.channelId, message, { nonce: 'claim-abc:0' });
+    expect(again.messageId).toBe(first.messageId);
+    expect(h.fake.messages(h.channelId).length).toBe(before + 1);
+    const sent = h.fake.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${h.channelId}/messages`).at(-1);
+    expect(sent?.body).toMatchObject({ nonce: 'claim-abc:0', enforce_nonce: true, allowed_mentions: { parse: [] } });
+  });
+
   it('maps 50013 Missing Permissions to forbidden', async () => {
     const denied = h.fake.addChannel(h.guild.id, { name: 'read-only', botDeny: ['SendMessages'] });
     const error = await deliveryError(h.bot.transport.send(denied.id, { content: 'hi', embeds: [], ephemeral: false }));

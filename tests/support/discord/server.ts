@@ -818,9 +818,14 @@ export class FakeDiscord {
     if (body?.embeds?.length && !(perms & PermissionFlagsBits.EmbedLinks)) return { status: 403, body: { message: 'Missing Permissions', code: 50013 } };
     const invalid = this.invalidMessage(body ?? {});
     if (invalid) return invalid;
-    this.payloads.push(body);
-    const message = this.messageObject(channelId, body, false);
     const list = this.channelMessages.get(channelId) ?? [];
+    // Like Discord: with enforce_nonce, a repeat of a recent nonce returns the message already created.
+    if (body?.enforce_nonce && body.nonce !== undefined) {
+      const existing = list.find((m) => m.nonce === String(body.nonce) && Date.now() - Date.parse(m.timestamp) < 5 * 60_000);
+      if (existing) return { status: 200, body: existing };
+    }
+    this.payloads.push(body);
+    const message: Json = { ...this.messageObject(channelId, body, false), ...(body?.nonce !== undefined ? { nonce: String(body.nonce) } : {}) };
     list.push(message);
     this.channelMessages.set(channelId, list);
     channel.last_message_id = message.id;
