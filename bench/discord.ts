@@ -157,6 +157,24 @@ export async function run(): Promise<void> {
         `${r.label.padEnd(28)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${r.mean.toFixed(1).padStart(8)}  ${(r.p99 / TARGET_P99_MS).toFixed(2)}×${r.p99 <= TARGET_P99_MS ? '  ✔' : '  ✘ over target'}`,
       );
     }
+    // The same commands called directly (no gateway, no REST): what the transport adds on top.
+    const modules = new Map((await loadCommands()).map((m) => [m.data.name, m]));
+    const ctx = { app, platform: bot.platform };
+    const invoker = { id: String(user.id), name: 'reader', isModerator: false };
+    const direct: Array<{ label: string; run: () => Promise<unknown> }> = [
+      { label: '/report show', run: () => modules.get('report')!.execute({ subcommand: 'show', options: { report: randomId() }, invoker, guildId: guild.id }, ctx) },
+      { label: '/actors (7-day overview)', run: () => modules.get('actors')!.execute({ options: {}, invoker, guildId: guild.id }, ctx) },
+    ];
+    for (const d of direct) {
+      const times: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const started = performance.now();
+        await d.run();
+        times.push(performance.now() - started);
+      }
+      times.sort((a, b) => a - b);
+      console.log(`${(d.label + ' (execute only)').padEnd(40)} p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms`);
+    }
     const base = rows[0]!;
     for (const r of rows.slice(1)) console.log(`${r.label}: p50 ${(r.p50 / base.p50).toFixed(1)}× the no-work baseline`);
     await bot.stop();
