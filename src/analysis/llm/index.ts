@@ -181,7 +181,7 @@ export class LlmAnalyzer implements Analyzer {
   // ---- summary -------------------------------------------------------------------------------------------
 
   private async summaryPoints(doc: ReportDocument, wanted: number): Promise<{ points: VerifiedPoint[]; dropped: number }> {
-    const title = doc.report.title;
+    const title = promptTitle(doc.report.title);
     const budget = this.inputBudget(title, (t) => summaryPrompt({ title: t, body: '', points: wanted, delimiters: PLACEHOLDER_DELIMITERS }));
     const body = doc.render();
     if (fits(body, budget)) {
@@ -230,7 +230,7 @@ export class LlmAnalyzer implements Analyzer {
   // ---- actors --------------------------------------------------------------------------------------------
 
   private async actorList(doc: ReportDocument): Promise<{ actors: Actor[]; dropped: number }> {
-    const title = doc.report.title;
+    const title = promptTitle(doc.report.title);
     const budget = this.inputBudget(title, (t) => actorsPrompt({ title: t, body: '', delimiters: PLACEHOLDER_DELIMITERS }));
     const body = doc.render();
     if (fits(body, budget)) {
@@ -465,6 +465,12 @@ function startsWord(text: string, term: string): boolean {
     if (at === 0 || !/[\p{L}\p{N}]/u.test(text[at - 1]!)) return true;
   }
   return false;
+}
+
+/** Titles go into every prompt; a runaway one (a scraped page's whole lead) must not eat the budget. */
+function promptTitle(title: string): string {
+  const t = title.replace(/\s+/g, ' ').trim();
+  return t.length > 300 ? `${t.slice(0, 299)}…` : t;
 }
 
 /** Model strings are untrusted too: single line, no control characters, bounded length. */
