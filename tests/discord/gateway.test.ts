@@ -70,3 +70,17 @@ describe('gateway resilience', () => {
     expect(await got).toBe('after-resume');
   });
 });
+
+describe('fake server rate limits', () => {
+  it('enforces a global limit with real headers, and discord.js waits it out', async () => {
+    fake = await startFakeDiscord({ rateLimitPerSecond: 5 });
+    const guild = fake.addGuild();
+    client = await login(fake);
+    const channelId = guild.systemChannelId!;
+    fake.requests.length = 0;
+    await Promise.all(Array.from({ length: 8 }, (_, i) => client!.rest.post(`/channels/${channelId}/messages`, { body: { content: `m${i}`, allowed_mentions: { parse: [] } } })));
+    expect(fake.messages(channelId).length).toBe(8);
+    // Some requests were refused with 429 and retried after the window reset.
+    expect(fake.requests.length).toBeGreaterThan(8);
+  });
+});

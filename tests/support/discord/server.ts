@@ -633,10 +633,10 @@ export class FakeDiscord {
   private route(method: string, path: string, query: URLSearchParams, body: any, headers: Json): { status: number; body?: unknown; headers?: Record<string, string> } {
     const scripted = this.scriptedFailure(method, path);
     if (scripted) return scripted;
-    const limited = this.globalLimit();
-    if (limited) return limited;
-
     const needsAuth = !path.startsWith('/interactions/') && !path.startsWith('/webhooks/');
+    // Like Discord, interaction callbacks and webhooks are not bound by the bot's global limit.
+    const limited = needsAuth ? this.globalLimit() : undefined;
+    if (limited) return limited;
     if (needsAuth && headers.authorization !== `Bot ${this.token}`) return { status: 401, body: { message: '401: Unauthorized', code: 0 } };
 
     let m: RegExpExecArray | null;
