@@ -19,7 +19,7 @@ import {
   type Analyse,
   type ItemAnalysis,
 } from './compose.ts';
-import { latestOccurrence, nextOccurrence, occurrencesAround, scheduleCron } from './schedule.ts';
+import { occurrencesAround, scheduleCron } from './schedule.ts';
 import type { SubscriptionChange, SubscriptionService } from './subscriptions.ts';
 import { DeliveryError, type BriefingTransport, type DeliveryFailureKind } from './transport.ts';
 import type { Briefing, BriefingItem, Subscription, SubscriptionFilters } from './types.ts';
@@ -126,6 +126,8 @@ interface TickContext {
   analyses: Map<string, Promise<ItemAnalysis>>;
   briefings: Map<string, Promise<{ briefing: Briefing; reportIds: string[] }>>;
   rendered: WeakMap<Briefing, unknown[]>;
+  /** Occurrences around `at` per distinct (cron, timezone). */
+  schedules: Map<string, { latest?: Date; next: Date }>;
 }
 
 /**
@@ -172,8 +174,12 @@ export class BriefingService {
     },
   ) {
     this.options = { ...DEFAULTS, ...deps.options };
+    this.listen();
+  }
+
+  private listen(): void {
     liveInstances.add(this.instance);
-    this.unlisten = deps.subscriptions.onChange((change) => this.onSubscriptionChange(change));
+    this.unlisten ??= this.deps.subscriptions.onChange((change) => this.onSubscriptionChange(change));
   }
 
   private get graceMs(): number {
@@ -217,7 +223,7 @@ export class BriefingService {
   }
 
   private newTick(at: Date): TickContext {
-    return { at, analyses: new Map(), briefings: new Map(), rendered: new WeakMap() };
+    return { at, analyses: new Map(), briefings: new Map(), rendered: new WeakMap(), schedules: new Map() };
   }
 
   private allReports(ctx: TickContext): Promise<Report[]> {
@@ -301,7 +307,9 @@ export class BriefingService {
   start(transport: BriefingTransport): void {
     this.transport = transport;
     if (this.task) return;
-    this.task = cron.schedule('* * * * *', () => this.tick(), { name: 'sitrep-briefings', noOverlap: true });
+    this.listen();
+    // A tick skipped while the event loop was busy needs no warning: the next one delivers whatever is due.
+    this.task = cron.schedule('* * * * *', () => this.tick(), { name: 'sitrep-briefings', noOverlap: true, suppressMissedWarning: true });
     this.tick();
   }
 
@@ -386,13 +394,7 @@ export class BriefingService {
     this.signatures.set(sub.id, signature(sub));
     if (sub.paused) return;
     try {
-      const key = `${scheduleCron(sub.schedule)}|${sub.schedule.timezone}`;
-      let around = memo?.get(key);
-      if (!around) {
-        around = occurrencesAround(sub.schedule, now, this.graceMs);
-        memo?.set(key, around);
-      }
-      const { latest, next } = around;
+      const { latest, next } = this.around(sub, now, memo);
       // Catch up only an occurrence of the current schedule, set before it fell due (moving today's time
       // to a time already past does not post a second briefing), and not delivered yet.
       const catchUp =
@@ -404,6 +406,16 @@ export class BriefingService {
     } catch (error) {
       this.deps.logger.warn({ err: error, subscription: sub.id }, 'subscription has an unusable schedule; not scheduled');
     }
+  }
+
+  private around(sub: Subscription, now: Date, memo?: Map<string, { latest?: Date; next: Date }>): { latest?: Date; next: Date } {
+    const key = `${scheduleCron(sub.schedule)}|${sub.schedule.timezone}`;
+    let around = memo?.get(key);
+    if (!around) {
+      around = occurrencesAround(sub.schedule, now, this.graceMs);
+      memo?.set(key, around);
+    }
+    return around;
   }
 
   private place(subscriptionId: string, dueAt: number, occurrence: number): void {
@@ -466,7 +478,7 @@ export class BriefingService {
     const sub = await this.deps.subscriptions.getById(due.subscriptionId);
     if (!sub || sub.paused) return undefined; // removed or paused since it was indexed; re-indexed on change
     // A slow tick or a sleeping process may find a later occurrence already due: deliver only the latest.
-    const latest = latestOccurrence(sub.schedule, now);
+    const { latest } = this.around(sub, now, ctx.schedules);
     const occurrence = latest && latest.getTime() > due.occurrence ? latest : new Date(due.occurrence);
     const base = { subscriptionId: sub.id, guildId: sub.guildId, channelId: sub.channelId, occurrence: occurrence.toISOString(), messageIds: [] };
     let outcome: DeliveryOutcome;
@@ -481,11 +493,11 @@ export class BriefingService {
         outcome = { ...base, status: 'failed', failure: 'unexpected', error: error instanceof Error ? error.message : String(error) };
       }
     }
-    await this.reschedule(sub.id, occurrence, now, outcome);
+    await this.reschedule(sub.id, occurrence, now, outcome, ctx);
     return outcome;
   }
 
-  private async reschedule(subscriptionId: string, occurrence: Date, now: Date, outcome: DeliveryOutcome): Promise<void> {
+  private async reschedule(subscriptionId: string, occurrence: Date, now: Date, outcome: DeliveryOutcome, ctx: TickContext): Promise<void> {
     if (outcome.status === 'paused' || outcome.status === 'removed') return;
     const retryAt = now.getTime() + this.options.retryLaterMs;
     // A server error or an outage may be over in a few minutes; a refused message ('other') would be refused again.
@@ -499,7 +511,7 @@ export class BriefingService {
     const sub = await this.deps.subscriptions.getById(subscriptionId);
     if (!sub || sub.paused) return;
     this.signatures.set(sub.id, signature(sub));
-    const next = nextOccurrence(sub.schedule, now).getTime();
+    const next = this.around(sub, now, ctx.schedules).next.getTime();
     this.place(subscriptionId, next, next);
   }
 
