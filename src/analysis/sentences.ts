@@ -222,11 +222,16 @@ export function isBoilerplate(sentence: string): boolean {
 
 const cache = new WeakMap<object, ReportSentence[]>();
 
-/** Every sentence of the report body in reading order, headings excluded. Deterministic; memoised per sections array. */
+/**
+ * Every sentence of the report body in reading order, headings excluded. Deterministic; memoised per
+ * sections array (reports are immutable once built), so the result is frozen: copy before changing it.
+ */
 export function reportSentences(report: Pick<Report, 'sections'>): ReportSentence[] {
   const cached = cache.get(report.sections);
   if (cached) return cached;
   const out = computeSentences(report);
+  for (const s of out) Object.freeze(s);
+  Object.freeze(out);
   cache.set(report.sections, out);
   return out;
 }
