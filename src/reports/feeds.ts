@@ -384,7 +384,7 @@ export class FeedService {
     const html = body ?? excerpt;
     if (!html && !item.title) return undefined;
     const wrapped = `<!doctype html><html><head><title>${escapeHtml(item.title ?? '')}</title></head><body><article>${/<[a-z][\s\S]*>/i.test(html ?? '') ? html : toParagraphs(html ?? '')}</article></body></html>`;
-    const report = parseReport(wrapped, { format: 'html', url: link, origin, now, meta });
+    const report = parseReport(wrapped, { format: 'html', fragment: true, url: link, origin, now, meta });
     if (!report.text) return { ...report, text: report.title, contentHash: contentHash(report.title, report.title) };
     return report;
   }

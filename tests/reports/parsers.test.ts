@@ -100,6 +100,36 @@ describe('plain text: other publishers’ variants', () => {
   });
 });
 
+describe('plain text: header line variants', () => {
+  const body = 'Moldova’s government has accused Moscow of funding protests in Chisinau ahead of the parliamentary elections, while Transnistria faces an energy crisis after the end of Russian gas transit through Ukraine.';
+  const parse = (header: string) => parseReport(`Moldova Under Pressure\n\n${header}\n\n${body}\n\nThe Energy Front\n\n${body}`, { format: 'text', origin: { kind: 'file', path: '/x.txt' }, now });
+
+  it.each([
+    ['Published on 14 August 2023 by Guido Keller', ['Guido Keller'], '2023-08-14'],
+    ['By Jane Roe and John Doe on March 3, 2024', ['Jane Roe', 'John Doe'], '2024-03-03'],
+    ['14 August 2023 | Guido Keller', ['Guido Keller'], '2023-08-14'],
+    ['ANALYSIS\nPosted: Aug 14, 2023', [], '2023-08-14'],
+    ['Last updated: 2 May 2024\nAuthor: Ion Popescu', ['Ion Popescu'], undefined],
+  ])('%j → authors and date, not body', (header, authors, date) => {
+    const r = parse(header);
+    expect(r.authors).toEqual(authors);
+    expect(r.publishedAt?.slice(0, 10)).toBe(date);
+    expect(r.standfirst).toBeUndefined();
+    expect(r.sections.map((s) => s.heading)).toEqual([null, 'The Energy Front']);
+    expect(r.text.startsWith('Moldova’s government')).toBe(true);
+  });
+
+  it('keeps a subtitle line as the standfirst', () => {
+    expect(parse('Moldova between Brussels and Moscow: a country under pressure before the vote').standfirst).toBe('Moldova between Brussels and Moscow: a country under pressure before the vote');
+  });
+
+  it('reads a .md file without front matter or headings as pasted text', () => {
+    const r = parseReport(`Moldova Under Pressure\n\nAuthors: Ion Popescu\n\n${body}`, { filename: '/x/y.md', origin: { kind: 'file', path: '/x/y.md' }, now });
+    expect(r.title).toBe('Moldova Under Pressure');
+    expect(r.authors).toEqual(['Ion Popescu']);
+  });
+});
+
 describe('HTML articles', () => {
   const html = readFileSync(article('baltic-cables.html'), 'utf8');
   const parse = () => parseReport(html, { url: 'https://nordicsecurity.example/2025/01/baltic-cables', contentType: 'text/html', origin: { kind: 'url', url: 'https://nordicsecurity.example/2025/01/baltic-cables' }, now });

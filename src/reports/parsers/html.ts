@@ -10,13 +10,14 @@ type El = ReturnType<Doc['querySelector']> & object;
  * HTML article pages: metadata from meta tags / JSON-LD / <time>, main content through Mozilla Readability
  * (running on linkedom, which is much lighter than jsdom), then headings and paragraphs from the result.
  */
-export function parseHtml(html: string, pageUrl?: string): { meta: ParsedMeta; blocks: Block[] } {
+export function parseHtml(html: string, pageUrl?: string, opts: { extract?: boolean } = {}): { meta: ParsedMeta; blocks: Block[] } {
   const { document } = parseHTML(html);
   const meta = htmlMeta(document, pageUrl);
 
   // Readability mutates the document, so metadata is read first.
   let article: ReturnType<Readability<string>['parse']> = null;
   try {
+    if (opts.extract === false) throw new Error('extraction not wanted');
     article = new Readability(document as unknown as ConstructorParameters<typeof Readability>[0], { charThreshold: 200, keepClasses: false }).parse();
   } catch {
     article = null;

@@ -16,6 +16,8 @@ export interface ParseOptions {
   format?: ReportFormat;
   origin: ReportOrigin;
   now: Date;
+  /** HTML that is already the article body (feed item content): skip main-content extraction. */
+  fragment?: boolean;
   /** Metadata known from elsewhere (a feed item, the CLI); defined values win over what the document says. */
   meta?: Partial<ParsedMeta>;
 }
@@ -44,9 +46,12 @@ export function parseReport(content: string | Buffer, opts: ParseOptions): Repor
   const format = detectFormat(text, opts);
   let meta: ParsedMeta;
   let blocks: Block[];
-  if (format === 'html') ({ meta, blocks } = parseHtml(text, opts.url));
-  else if (format === 'markdown') ({ meta, blocks } = parseMarkdown(text));
-  else ({ meta, blocks } = parsePlainText(text));
+  if (format === 'html') ({ meta, blocks } = parseHtml(text, opts.url, { extract: !opts.fragment }));
+  else if (format === 'markdown') {
+    const md = parseMarkdown(text);
+    // A .md file that is really pasted text (no front matter, no heading) reads better as plain text.
+    ({ meta, blocks } = !md.hasFrontMatter && !md.meta.title ? parsePlainText(text) : md);
+  } else ({ meta, blocks } = parsePlainText(text));
 
   for (const [key, value] of Object.entries(opts.meta ?? {})) {
     if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;

@@ -33,8 +33,10 @@ export function parsePlainText(content: string): { meta: ParsedMeta; blocks: Blo
     }
     break; // Anything else is body: do not swallow content.
   }
-  // Short unlabelled header lines not attached to a credit: a subtitle becomes the standfirst.
-  if (pendingShort.length) meta.standfirst = pendingShort.join(' ');
+  // Short unlabelled header lines not attached to a credit: a subtitle becomes the standfirst; one- to
+  // three-word labels ("Analysis", "EUROPE") are section kickers and are dropped.
+  const subtitle = pendingShort.filter((l) => l.split(/\s+/).length > 3);
+  if (subtitle.length) meta.standfirst = subtitle.join(' ');
 
   const blocks: Block[] = [];
   for (; i < lines.length; i++) {
@@ -56,13 +58,16 @@ export function parsePlainText(content: string): { meta: ParsedMeta; blocks: Blo
 /** Recognises metadata lines; returns true when `line` was consumed into `meta`. */
 function readMetaLine(line: string, meta: ParsedMeta): boolean {
   const authors = /^(?:authors?|by|written by|words by|analysis by|author\(s\))\s*[:\-–—]?\s+(.{2,200})$/i.exec(line);
-  if (authors && (/[:\-–—]/.test(line.slice(0, 12)) || /^by\s+\p{Lu}/iu.test(line) || /^written by/i.test(line))) {
+  if (authors && (/[:\-–—]/.test(line.slice(0, 12)) || /^[Bb]y\s+\p{Lu}/u.test(line) || /^written by/i.test(line))) {
     const [namesPart, ...rest] = authors[1]!.split(/\s*[|•·]\s*/);
     for (const part of rest) meta.publishedAt ??= parseDate(part.replace(/^(published|posted|updated)\s*(on)?\s*:?\s*/i, ''));
-    const names = namesPart!;
-    const dateTail = /\s*[,|–—-]\s*((?:\d{1,2}\s+)?[A-Z][a-z]+\.?\s+\d{1,2}?,?\s*\d{4})$/.exec(names);
-    if (dateTail) meta.publishedAt ??= parseDate(dateTail[1]);
-    meta.authors = splitNames(dateTail ? names.slice(0, dateTail.index) : names);
+    let names = namesPart!;
+    const date = findDate(names);
+    if (date) {
+      meta.publishedAt ??= date.iso;
+      names = names.slice(0, names.indexOf(date.text)).replace(/[\s,]*(\bon\b|[|•·,–—-])?\s*$/i, '');
+    }
+    meta.authors = splitNames(names);
     return meta.authors.length > 0;
   }
   if (/\bISSN\b|\b(volume|vol\.)\s*\d+.*\b(issue|no\.)\s*\d+/i.test(line) && line.length < 160) {
@@ -73,11 +78,23 @@ function readMetaLine(line: string, meta: ParsedMeta): boolean {
     meta.series = { ...(name ? { name } : {}), ...(issn ? { issn } : {}), ...(volume ? { volume } : {}), ...(issue ? { issue } : {}) };
     return true;
   }
-  const dated = /^(?:published|posted|date|updated|first published)(?: on)?\s*[:\-–—]?\s*(.+)$/i.exec(line);
+  const dated = /^(?:published|posted|date|updated|first published|last updated)(?: on)?\s*[:\-–—]?\s*(.+)$/i.exec(line);
   const date = parseDate(dated ? dated[1]! : line);
   if (date && line.length < 60) {
-    if (!dated || !/^updated/i.test(line)) meta.publishedAt ??= date;
+    if (!dated || !/updated/i.test(line)) meta.publishedAt ??= date;
     return true;
+  }
+  // Combined lines: "Published on 14 August 2023 by Guido Keller", "By Jane Roe on March 3, 2024",
+  // "14 August 2023 | Guido Keller".
+  if (line.length < 160) {
+    const found = findDate(line);
+    const byNames = /\bby\s+(\p{Lu}[^|•·]*?)(?:\s+(?:on|in|[|•·,–—-])\s+.*)?$/u.exec(line.replace(found?.text ?? '\u0000', ' ').replace(/\s+/g, ' ').trim());
+    if (found && (/^(published|posted|updated|by|date)\b/i.test(line) || byNames || /[|•·]/.test(line))) {
+      if (!/^(last )?updated/i.test(line)) meta.publishedAt ??= found.iso;
+      const names = byNames?.[1] ?? (/[|•·]/.test(line) ? line.split(/\s*[|•·]\s*/).find((part) => !findDate(part) && /^\p{Lu}/u.test(part)) : undefined);
+      if (names && !meta.authors?.length) meta.authors = splitNames(names.replace(/\s+(on|in)\s*$/i, ''));
+      return true;
+    }
   }
   const source = /^(?:source|publisher|published by)\s*[:\-–—]\s*(.{2,80})$/i.exec(line);
   if (source) {
@@ -160,4 +177,14 @@ function isHardWrapped(lines: string[]): boolean {
 
 function joinWrapped(lines: string[]): string {
   return lines.reduce((acc, line) => (acc.endsWith('-') && /^[a-z]/.test(line) ? acc.slice(0, -1) + line : `${acc} ${line}`));
+}
+
+const DATE_IN_TEXT =
+  /\b(\d{4}-\d{2}-\d{2}|(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?\d{4})\b/i;
+
+/** Finds a printed date inside a longer line. */
+function findDate(line: string): { text: string; iso: string } | undefined {
+  const m = DATE_IN_TEXT.exec(line);
+  const iso = m ? parseDate(m[1]!) : undefined;
+  return m && iso ? { text: m[1]!, iso } : undefined;
 }
