@@ -176,6 +176,21 @@ describe('gazetteer resolution and person patterns', () => {
   });
 });
 
+describe('actors on adversarial input', () => {
+  it('copes with lists only, no punctuation, non-English text and capitals everywhere', () => {
+    const list = extractActors(reportFromText('l', 'Key points\n\n- Russia masses troops\n- NATO meets Friday\n- Kremlin denies plans'));
+    expect(list.map((a) => a.name).sort()).toEqual(['NATO', 'Russia']);
+    const noPunct = extractActors(reportFromText('n', `T\n\n${'China and Russia held drills near Taiwan while officials in Beijing said nothing '.repeat(40)}`));
+    expect(noPunct.map((a) => a.name)).toEqual(['China', 'Russia', 'Taiwan']);
+    expect(noPunct.every((a) => a.evidence.split(' ').length <= 120)).toBe(true);
+    const chinese = extractActors(reportFromText('zh', '标题\n\n中国国防部长访问俄罗斯和白俄罗斯。'));
+    expect(chinese).toEqual([]);
+    const shouting = extractActors(reportFromText('caps', 'T\n\nBREAKING: NATO AND THE EU CONDEMN THE ATTACK. OFFICIALS IN MOSCOW DENY IT.'));
+    expect(shouting.filter((a) => a.type === 'person')).toEqual([]);
+    expect(shouting.map((a) => a.name)).toEqual(expect.arrayContaining(['NATO', 'European Union']));
+  });
+});
+
 describe('OfflineAnalyzer.actors', () => {
   it('is deterministic and labelled with the engine', async () => {
     const engine = new OfflineAnalyzer();
