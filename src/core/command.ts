@@ -68,6 +68,11 @@ export interface CommandModule {
   autocomplete?(input: AutocompleteInput, ctx: CommandContext): Promise<Choice[]>;
   /** Whether the transport must defer before executing (work that may take over 2 s). */
   defers?(input: CommandInput, ctx: CommandContext): boolean;
+  /**
+   * When the command defers: whether its answer will be private, so the "thinking…" placeholder is shown
+   * only to the invoker too. Optional; without it Discord replaces a public placeholder by a private follow-up.
+   */
+  defersEphemeral?(input: CommandInput, ctx: CommandContext): boolean;
   /** Subcommands that need a moderator (or true for the whole command). Transports check this before execute. */
   moderatorOnly?: boolean | readonly string[];
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   ApplicationCommandOptionType,
+  MessageFlags,
   PermissionFlagsBits,
   type AutocompleteInteraction,
   type ChatInputCommandInteraction,
@@ -69,7 +70,9 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
         });
         return;
       }
-      if (command.defers?.(input, ctx)) await interaction.deferReply();
+      if (command.defers?.(input, ctx)) {
+        await interaction.deferReply(command.defersEphemeral?.(input, ctx) ? { flags: MessageFlags.Ephemeral } : {});
+      }
       const reply = await executeWithAutoDefer(interaction, command.execute(input, ctx));
       await send(interaction, reply);
       logger.debug({ command: interaction.commandName, subcommand: input.subcommand, ms: Date.now() - started }, 'command answered');
@@ -151,8 +154,8 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
 
 /**
  * Sends rendered messages as the interaction's answer: reply (or editReply after a deferral) for the first,
- * followUp for the rest. An ephemeral answer after a public deferral replaces the public "thinking…"
- * message with an ephemeral follow-up, so private output is never shown to the channel.
+ * followUp for the rest. An answer whose visibility differs from the deferral's placeholder replaces it
+ * with a follow-up, so private output is never shown to the channel (and public output not hidden).
  */
 export async function deliver(interaction: ChatInputCommandInteraction, messages: DiscordMessage[]): Promise<void> {
   const [first, ...rest] = messages;
@@ -163,7 +166,8 @@ export async function deliver(interaction: ChatInputCommandInteraction, messages
   }
   if (interaction.deferred) {
     const deferredEphemeral = Boolean(interaction.ephemeral);
-    if (first.ephemeral && !deferredEphemeral) {
+    // The placeholder's visibility cannot change: a reply of the other kind replaces it by a follow-up.
+    if (first.ephemeral !== deferredEphemeral) {
       await interaction.deleteReply().catch(() => undefined);
       for (const m of messages) await interaction.followUp(toInteractionOptions(m));
       return;

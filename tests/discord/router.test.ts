@@ -46,6 +46,14 @@ const testCommands: CommandModule[] = [
     },
   },
   {
+    data: new SlashCommandBuilder().setName('secret').setDescription('deferred privately, answers privately'),
+    defers: () => true,
+    defersEphemeral: () => true,
+    async execute() {
+      return { content: 'private from the start', ephemeral: true };
+    },
+  },
+  {
     data: new SlashCommandBuilder().setName('sluggish').setDescription('slow without declaring it'),
     async execute() {
       await new Promise((r) => setTimeout(r, 2_300));
@@ -148,6 +156,14 @@ describe('interaction router (test commands over the real discord.js client)', (
     expect(handle.deleted).toBe(true);
     expect(reply.content).toBe('only for you');
     expect(reply.ephemeral).toBe(true);
+  });
+
+  it('defers privately when the command says its answer is private', async () => {
+    const handle = h.run({ name: 'secret' });
+    const reply = await handle.reply();
+    expect(handle.callbacks[0]).toMatchObject({ type: 5, data: { flags: 64 } });
+    expect(handle.deleted).toBe(false);
+    expect(reply).toMatchObject({ content: 'private from the start', ephemeral: true });
   });
 
   it('defers on its own when a command runs close to the 3 s limit', async () => {
