@@ -27,7 +27,8 @@
  *
  * Like Discord it validates what it receives: message payloads over the limits get 400 / 50035, a second
  * interaction callback gets 400 / 40060, a callback after `interactionTimeoutMs` (3 s) gets 404 / 10062,
- * channel messages without the needed permissions get 403 / 50001 or 50013.
+ * channel messages without the needed permissions get 403 / 50001 or 50013, a repeated `nonce` with
+ * `enforce_nonce` returns the message already created, and the global limit spares interaction endpoints.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
