@@ -16,6 +16,8 @@ function fallbackField(info: EngineInfo): { fallback?: { from: EngineName; reaso
   return info.fallback ? { fallback: info.fallback } : {};
 }
 
+const ID_SHAPED = /^[a-z0-9]+(?:[-_][a-z0-9]+)+$/;
+
 /** A path to a report file is analysed without ingesting it; anything else is an id or title in the library. */
 async function loadInput(app: App, input: string): Promise<Report> {
   const info = await stat(input).catch(() => undefined);
@@ -23,6 +25,10 @@ async function loadInput(app: App, input: string): Promise<Report> {
   if (info?.isDirectory()) throw new UserError(`${input} is a folder; give report files or ids (or ingest the folder first)`);
   const report = app.reports.resolve(input);
   if (!report) throw new UserError(`no report with id or title "${input}" (and no such file); see \`sitrep reports list\``, 'not_found');
+  // The library also resolves loose search terms; an id-shaped input must match exactly, not a neighbour.
+  if (ID_SHAPED.test(input) && report.id !== input && report.title.toLowerCase() !== input.toLowerCase()) {
+    throw new UserError(`no report with id "${input}" (closest match: ${report.id}); see \`sitrep reports list\``, 'not_found');
+  }
   return report;
 }
 

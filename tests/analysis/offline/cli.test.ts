@@ -97,5 +97,10 @@ describe('sitrep summarise / actors', () => {
     const { out, code } = await run('actors', id!, '--json', '--engine', 'offline');
     expect(code).toBe(0);
     expect(JSON.parse(out).actors.map((a: { name: string }) => a.name)).toContain('ECOWAS');
+    // An id-shaped input that only resembles a stored report is an error, not a silent substitute.
+    const near = await run('summarise', `${id}-2`, '--json', '--engine', 'offline');
+    expect(near.code).toBe(1);
+    expect(near.err).toContain(`${id}-2`);
+    expect(near.out).toBe('');
   });
 });
