@@ -25,8 +25,11 @@ const SUMMARY_HEADING =
   /\b(?:summary|conclusions?|concluding remarks|key (?:judge?ments?|findings|takeaways|points)|bottom line|executive summary|assessment|at a glance|tl;?dr)\b/i;
 /** What comes next: useful, but a forecast rather than the author's summary. */
 const OUTLOOK_HEADING = /\b(?:outlook|implications|what next|looking ahead|forecast)\b/i;
+/** Openers of the author's own summary paragraph. */
 const SUMMARY_CUE =
-  /^(?:in (?:summary|sum|conclusion|short|brief)|to (?:conclude|sum up|summari[sz]e)|summing up|overall|all in all|bottom line|key (?:judge?ments?|takeaways?|findings)|our assessment|we assess|in the final analysis)\b/i;
+  /^(?:in (?:summary|sum|conclusion)|to (?:conclude|sum up|summari[sz]e)|summing up|bottom line|key (?:judge?ments?|takeaways?|findings))\b/i;
+/** Weaker openers that mark a summary only in the second half of a report ("Overall, …" mid-text is not one). */
+const LATE_SUMMARY_CUE = /^(?:overall|all in all|in (?:short|brief)|our assessment|we assess|in the final analysis)\b/i;
 const EXECUTIVE_HEADING = /\b(?:executive summary|key (?:judge?ments?|findings|takeaways|points)|bottom line|summary|at a glance|tl;?dr)\b/i;
 /** Openers that lean on the previous sentence: weaker as stand-alone summary sentences. */
 /** Background and chronology sections set the scene; the analysis lives elsewhere. */
@@ -100,11 +103,15 @@ function buildCandidates(report: Report, all: ReportSentence[]): Candidate[] {
 /** Paragraph keys (`section:paragraph`) of the author's closing summary: from an "In summary" cue to the section's end. */
 function findConclusion(report: Report): Set<string> {
   const keys = new Set<string>();
+  const total = report.sections.reduce((n, sec) => n + sec.paragraphs.length, 0);
+  let ordinal = 0;
   report.sections.forEach((section, s) => {
     let inside = false;
     section.paragraphs.forEach((p, i) => {
-      if (SUMMARY_CUE.test(p.trim())) inside = true;
+      const text = p.trim();
+      if (SUMMARY_CUE.test(text) || (LATE_SUMMARY_CUE.test(text) && ordinal >= total / 2)) inside = true;
       if (inside) keys.add(`${s}:${i}`);
+      ordinal++;
     });
   });
   return keys;
