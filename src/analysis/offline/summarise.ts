@@ -9,7 +9,7 @@ import { terms, wordCount } from '../text.ts';
  * the author's own conclusion ("In summary", "Key judgements", "Executive summary"), and MMR selection.
  */
 
-export const SUMMARY_ALGORITHM_VERSION = '2';
+export const SUMMARY_ALGORITHM_VERSION = '3';
 
 const DAMPING = 0.85;
 const EDGE_THRESHOLD = 0.03;
