@@ -6,7 +6,9 @@
  *
  *   npx tsx bench/ingest.ts [count]
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
@@ -24,6 +26,8 @@ const ACTORS = ['Vladimir Putin', 'Xi Jinping', 'Recep Tayyip Erdoğan', 'Narend
 const PLACES = ['Russia', 'China', 'Turkey', 'India', 'France', 'Germany', 'Ukraine', 'Iran', 'Saudi Arabia', 'North Korea', 'Belarus', 'Azerbaijan', 'Armenia', 'Kazakhstan', 'Uzbekistan', 'Ethiopia', 'Mali', 'Burkina Faso', 'Argentina', 'Brazil', 'Indonesia', 'Philippines', 'Taiwan', 'Japan', 'the Netherlands', 'Serbia', 'Kosovo', 'Georgia', 'Moldova', 'Syria', 'Israel', 'Egypt', 'Pakistan', 'Afghanistan', 'Venezuela', 'Cuba', 'Poland', 'Finland', 'Estonia', 'Greenland'];
 const TOPICS = ['energy security', 'gas pipelines', 'arms transfers', 'sanctions evasion', 'maritime security', 'border disputes', 'election interference', 'nuclear programme', 'critical minerals', 'grain exports', 'drone warfare', 'cyber operations', 'port investments', 'debt diplomacy', 'peacekeeping missions', 'naval exercises', 'refugee flows', 'oil prices', 'rare earths', 'satellite launches'];
 const VERBS = ['signals', 'undermines', 'reinforces', 'complicates', 'accelerates', 'reshapes', 'tests', 'exposes', 'deepens', 'weakens'];
+const ADJECTIVES = ['strategic', 'regional', 'long-running', 'renewed', 'fragile', 'contested', 'economic', 'military', 'diplomatic', 'domestic', 'bilateral', 'multilateral', 'sensitive', 'public', 'quiet', 'uneven'];
+const CLAUSES = ['according to officials in the capital', 'as negotiators prepare for another round of talks', 'while markets react nervously', 'despite warnings from neighbouring governments', 'amid growing pressure from parliament', 'after months of quiet diplomacy', 'which analysts expect to shape the coming year', 'as sanctions bite harder than expected', 'even as both sides deny any change of course', 'with little sign of compromise'];
 const SOURCES = ['SpecialEurasia', 'Strategic Monitor', 'Sahel Watch', 'Nordic Security Review', 'Pacific Strategy Institute', 'Caucasus Monitor', 'Arctic Affairs'];
 
 /** Deterministic pseudo-random numbers so every run ingests the same corpus. */
@@ -40,12 +44,16 @@ export function generate(count: number, dir: string): number {
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)]!;
   let bytes = 0;
   for (let i = 0; i < count; i++) {
+    // Reports have a focus (two countries, two leaders, one theme) that recurs, plus passing mentions of
+    // others, so term frequencies look like a real analysis corpus rather than uniform noise.
     const a = pick(ACTORS);
     const b = pick(ACTORS);
     const p = pick(PLACES);
     const q = pick(PLACES);
     const t = pick(TOPICS);
-    const sentence = () => `${pick(ACTORS)} ${pick(VERBS)} the debate on ${pick(TOPICS)} between ${pick(PLACES)} and ${pick(PLACES)}, according to officials in ${pick(PLACES)}.`;
+    const focus = (xs: string[], main: string[]) => (rand() < 0.75 ? pick(main) : pick(xs));
+    const sentence = () =>
+      `${focus(ACTORS, [a, b])} ${pick(VERBS)} the ${pick(ADJECTIVES)} debate on ${focus(TOPICS, [t])} between ${focus(PLACES, [p, q])} and ${focus(PLACES, [p, q])}, ${pick(CLAUSES)}.`;
     const paragraph = () => Array.from({ length: 4 }, sentence).join(' ');
     const date = new Date(Date.UTC(2020, 0, 1) + Math.floor(rand() * 5 * 365) * 86_400_000).toISOString().slice(0, 10);
     const md = `---
@@ -108,7 +116,10 @@ export async function run(count = Number(process.argv[2]) || 10_000): Promise<vo
   const clock = { now: () => new Date() };
   try {
     const corpus = join(tmp, 'corpus');
-    const avg = generate(count, corpus);
+    // Generated in a child process, so its garbage does not inflate this process's RSS.
+    const avg = Number(
+      execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--generate', corpus, String(count)], { encoding: 'utf8' }).trim(),
+    );
     console.log(`corpus: ${fmt(count)} Markdown reports, ${fmt(avg / 1024, 1)} KB each on average; host: ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)}`);
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
@@ -125,6 +136,7 @@ export async function run(count = Number(process.argv[2]) || 10_000): Promise<vo
     const results = await ingest.ingestPath(corpus);
     const ingestMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
+    const peakAfterIngest = sampler.peek();
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     if (results.length !== count || reports.count() !== count) throw new Error(`ingested ${results.length}, library holds ${reports.count()}, expected ${count}`);
     const rate = count / (ingestMs / 1000);
@@ -210,19 +222,22 @@ export async function run(count = Number(process.argv[2]) || 10_000): Promise<vo
       ['search p99 (MiniSearch)', `${fmt(p99, 2)} ms`, `≤ ${TARGET_P99_MS} ms`, `${fmt(p99 / TARGET_P99_MS, 3)}× limit`],
       ['  baseline: substring scan p50/p99', `${fmt(scanP50, 2)} / ${fmt(scanP99, 2)} ms`, '', `${fmt(scanP99 / p99, 1)}× slower at p99`],
       ['suggest p99 (autocomplete)', `${fmt(percentile(suggestTimes, 99), 2)} ms`, '', ''],
-      ['peak RSS during ingest+search', `${fmt(mb(peakRss))} MB`, `≤ ${TARGET_RSS_MB} MB`, `${fmt(mb(peakRss) / TARGET_RSS_MB, 2)}× limit (process was ${fmt(mb(rssBefore))} MB before)`],
+      ['peak RSS during ingest', `${fmt(mb(peakAfterIngest))} MB`, `≤ ${TARGET_RSS_MB} MB`, `${fmt(mb(peakAfterIngest) / TARGET_RSS_MB, 2)}× limit (process was ${fmt(mb(rssBefore))} MB before)`],
+      ['peak RSS during ingest+search', `${fmt(mb(peakRss))} MB`, `≤ ${TARGET_RSS_MB} MB`, `${fmt(mb(peakRss) / TARGET_RSS_MB, 2)}× limit`],
       ['reload 10k from SQLite (start-up)', `${fmt(loadMs)} ms`, '', ''],
     ];
     const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c]!.length)));
     for (const r of rows) console.log(`${r[0].padEnd(widths[0]!)}  ${r[1].padStart(widths[1]!)}  ${r[2].padEnd(widths[2]!)}  ${r[3]}`);
     console.log(`(${fmt(hits / queries.length, 1)} hits per query on average; ${fmt(ingestMs / 1000, 2)} s to ingest ${fmt(count)} reports)`);
-    const pass = rate >= TARGET_RATE && p99 <= TARGET_P99_MS && mb(peakRss) <= TARGET_RSS_MB;
+    const pass = rate >= TARGET_RATE && p99 <= TARGET_P99_MS && mb(peakRss) <= TARGET_RSS_MB; // wall-clock rate: the strict reading
     console.log(pass ? 'all targets met' : 'TARGET MISSED');
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[2] === '--generate') {
+  process.stdout.write(String(generate(Number(process.argv[4]), process.argv[3]!)));
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   await run();
 }

@@ -54,6 +54,8 @@ const EXCERPT_CHARS = 1000;
 /** A content field shorter than this is treated as a teaser too. */
 const FULL_CONTENT_CHARS = 300;
 const ARTICLE_FETCH_CONCURRENCY = 4;
+/** On a feed's first poll (backlog), article pages are fetched for at most this many newest excerpt items. */
+const BACKLOG_PAGE_FETCHES = 10;
 const MAX_BACKOFF_MS = 24 * 60 * 60 * 1000;
 
 const feedKey = (id: string) => `feed:${id}`;
@@ -288,7 +290,9 @@ export class FeedService {
       else if (fresh.length < MAX_ITEMS_PER_POLL) fresh.push(item);
     }
 
-    const built = await mapLimit(fresh, ARTICLE_FETCH_CONCURRENCY, (item) => this.buildReport(feed, source, item));
+    // Backlog pages are fetched only for the newest few items, so adding a large excerpt-only feed stays quick.
+    const fetchFrom = firstPoll ? Math.max(0, fresh.length - BACKLOG_PAGE_FETCHES) : 0;
+    const built = await mapLimit(fresh, ARTICLE_FETCH_CONCURRENCY, (item, i) => this.buildReport(feed, source, item, i >= fetchFrom));
     const toStore: Array<{ item: FeedItem; report: Report }> = [];
     const hashesThisPoll = new Map<string, string>();
     for (let i = 0; i < fresh.length; i++) {
@@ -352,7 +356,7 @@ export class FeedService {
   }
 
   /** One item → report: full content from the feed, else the fetched article page, else the excerpt. */
-  private async buildReport(feed: Feed, source: string, item: FeedItem): Promise<Report | undefined> {
+  private async buildReport(feed: Feed, source: string, item: FeedItem, mayFetchPage = true): Promise<Report | undefined> {
     const origin = { kind: 'feed' as const, feedId: feed.id, feedUrl: feed.url, ...(item.guid ? { guid: item.guid } : {}) };
     const link = item.link ? stripTracking(item.link) : undefined;
     const meta = {
@@ -374,7 +378,7 @@ export class FeedService {
     const excerpt = [item.content, item.summary].filter((v): v is string => Boolean(v)).sort((a, b) => plainLength(b) - plainLength(a))[0];
     const body = full;
     const now = this.clock.now();
-    if (!body && link) {
+    if (!body && link && mayFetchPage) {
       try {
         return await this.ingest.fetchArticle(link, origin, meta);
       } catch (error) {
@@ -408,14 +412,14 @@ function trimSeen(seen: SeenKeys): void {
 }
 
 /** Maps with at most `limit` concurrent calls; failures become undefined (logged by the caller's function). */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<Array<R | undefined>> {
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<Array<R | undefined>> {
   const out: Array<R | undefined> = new Array(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
       const i = next++;
       try {
-        out[i] = await fn(items[i]!);
+        out[i] = await fn(items[i]!, i);
       } catch {
         out[i] = undefined;
       }

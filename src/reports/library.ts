@@ -85,6 +85,8 @@ export class ReportLibrary {
   private readonly clock: Clock;
   private readonly reports = new Map<string, Report>();
   private readonly byUrl = new Map<string, string>();
+  /** Lower-cased titles, so autocomplete does not lower-case every title on every keystroke. */
+  private readonly lowerTitles = new Map<string, string>();
   private sorted: Report[] | undefined;
   private index = ReportLibrary.newIndex();
   private writing: Promise<void> = Promise.resolve();
@@ -121,6 +123,7 @@ export class ReportLibrary {
     }
     this.reports.clear();
     this.byUrl.clear();
+    this.lowerTitles.clear();
     this.index = ReportLibrary.newIndex();
     for (const report of loaded) this.remember(report);
     this.index.addAll(loaded.map(toIndexed));
@@ -130,6 +133,7 @@ export class ReportLibrary {
 
   private remember(report: Report): void {
     this.reports.set(report.id, report);
+    this.lowerTitles.set(report.id, report.title.toLowerCase());
     if (report.url) this.byUrl.set(normaliseUrl(report.url), report.id);
   }
 
@@ -219,6 +223,7 @@ export class ReportLibrary {
     const report = this.reports.get(id);
     if (!report) return false;
     this.reports.delete(id);
+    this.lowerTitles.delete(id);
     if (report.url && this.byUrl.get(normaliseUrl(report.url)) === id) this.byUrl.delete(normaliseUrl(report.url));
     this.index.discard(id);
     this.sorted = undefined;
@@ -295,7 +300,7 @@ export class ReportLibrary {
     const out = new Map<string, { id: string; title: string }>();
     for (const r of this.newestFirst()) {
       if (out.size >= limit) break;
-      if (r.id.startsWith(p) || r.title.toLowerCase().startsWith(p)) out.set(r.id, pick(r));
+      if (r.id.startsWith(p) || this.lowerTitles.get(r.id)!.startsWith(p)) out.set(r.id, pick(r));
     }
     if (out.size < limit) {
       for (const hit of this.index.search(p, { prefix: true, fuzzy: (term) => (term.length > 4 ? 0.2 : false), maxFuzzy: 2 })) {
@@ -314,7 +319,7 @@ export class ReportLibrary {
     const byId = this.reports.get(value) ?? this.reports.get(value.toLowerCase());
     if (byId) return byId;
     const lower = value.toLowerCase();
-    for (const r of this.newestFirst()) if (r.title.toLowerCase() === lower) return r;
+    for (const r of this.newestFirst()) if (this.lowerTitles.get(r.id) === lower) return r;
     const byUrl = /^https?:\/\//i.test(value) ? this.findByUrl(value) : undefined;
     return byUrl ?? this.search(value, { limit: 1 })[0];
   }

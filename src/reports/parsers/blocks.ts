@@ -24,7 +24,9 @@ export interface ParsedMeta {
 
 /** Collapses whitespace, unifies quotes-insensitive spacing; the basis of the content hash. */
 export function normaliseForHash(value: string): string {
-  return value.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
+  // NFKC is costly on long texts and a no-op on pure ASCII, which most report text is.
+  const normalised = /[^\x00-\x7f]/.test(value) ? value.normalize('NFKC') : value;
+  return normalised.replace(/\s+/g, ' ').trim().toLowerCase();
 }
 
 export function contentHash(title: string, text: string): string {
@@ -49,11 +51,8 @@ export function slugify(value: string, max = 80): string {
 
 /** Cleans an inline string: collapses runs of spaces, trims, removes zero-width characters. */
 export function cleanInline(value: string): string {
-  return value
-    .replace(/[\u200b-\u200d\ufeff]/g, '')
-    .replace(/\u00a0/g, ' ')
-    .replace(/[ \t]+/g, ' ')
-    .trim();
+  const cleaned = /[\u200b-\u200d\ufeff\u00a0]/.test(value) ? value.replace(/[\u200b-\u200d\ufeff]/g, '').replace(/\u00a0/g, ' ') : value;
+  return (/[ \t]{2}|\t/.test(cleaned) ? cleaned.replace(/[ \t]+/g, ' ') : cleaned).trim();
 }
 
 /** Groups blocks into sections: text before the first heading is the lead (heading null). */

@@ -67,6 +67,8 @@ function metaFromFrontMatter(data: Record<string, unknown>): ParsedMeta {
 
 /** Strips inline Markdown to plain text. */
 export function inlineText(value: string): string {
+  // Most prose has no inline markup: skip the rewrite chain entirely then.
+  if (!/[[\]<>*_~`\\!]/.test(value)) return cleanInline(value);
   return cleanInline(
     value
       .replace(/!\[([^\]]*)\]\([^)]*\)/g, '')
