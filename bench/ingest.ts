@@ -100,6 +100,9 @@ function rssSampler() {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 20);
   return {
+    peek() {
+      return Math.max(peak, process.memoryUsage().rss);
+    },
     stop() {
       clearInterval(timer);
       return Math.max(peak, process.memoryUsage().rss);
