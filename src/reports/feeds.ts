@@ -285,9 +285,11 @@ export class FeedService {
     // Oldest first, so that when a burst exceeds the per-poll cap the newest are picked up next time in order.
     const items = [...parsed.items].sort((a, b) => (a.publishedAt ?? '').localeCompare(b.publishedAt ?? ''));
     const fresh: FeedItem[] = [];
+    let deferred = 0;
     for (const item of items) {
       if (this.knownKey(seen, item)) duplicates++;
       else if (fresh.length < MAX_ITEMS_PER_POLL) fresh.push(item);
+      else deferred++;
     }
 
     // Backlog pages are fetched only for the newest few items, so adding a large excerpt-only feed stays quick.
@@ -329,8 +331,9 @@ export class FeedService {
       failures: 0,
       lastError: undefined,
       nextPollAt: undefined,
-      etag: response.etag,
-      lastModified: response.lastModified,
+      // With items left for the next poll, skip the validators so that poll is a full GET, not a 304.
+      etag: deferred ? undefined : response.etag,
+      lastModified: deferred ? undefined : response.lastModified,
       itemCount: feed.itemCount + results.filter((r) => r.status === 'created').length,
     });
     if (created.length) this.logger.info({ feed: feed.id, created: created.length, backfill: firstPoll }, 'feed items ingested');

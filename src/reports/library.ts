@@ -286,9 +286,13 @@ export class ReportLibrary {
         }
       }
     };
+    const prefix = (term: string) => term.length >= 3;
+    const fuzzy = (term: string) => (term.length >= 5 ? 0.2 : false);
     take(this.index.search(q));
-    if (out.length < limit) take(this.index.search(q, { prefix: (term) => term.length >= 3, fuzzy: (term) => (term.length >= 5 ? 0.2 : false), maxFuzzy: 2 }));
-    if (out.length === 0) take(this.index.search(q, { combineWith: 'OR', prefix: (term) => term.length >= 3, fuzzy: (term) => (term.length >= 5 ? 0.2 : false), maxFuzzy: 2 }));
+    if (out.length < limit) take(this.index.search(q, { prefix }));
+    // Typo tolerance expands every term into many candidates, so it is the last resort, not the default.
+    if (out.length === 0) take(this.index.search(q, { prefix, fuzzy, maxFuzzy: 2 }));
+    if (out.length === 0) take(this.index.search(q, { combineWith: 'OR', prefix, fuzzy, maxFuzzy: 2 }));
     return out;
   }
 
@@ -303,11 +307,15 @@ export class ReportLibrary {
       if (r.id.startsWith(p) || this.lowerTitles.get(r.id)!.startsWith(p)) out.set(r.id, pick(r));
     }
     if (out.size < limit) {
-      for (const hit of this.index.search(p, { prefix: true, fuzzy: (term) => (term.length > 4 ? 0.2 : false), maxFuzzy: 2 })) {
-        if (out.size >= limit) break;
-        const r = this.reports.get(hit.id as string);
-        if (r && !out.has(r.id)) out.set(r.id, pick(r));
-      }
+      const add = (hits: Array<{ id: unknown }>) => {
+        for (const hit of hits) {
+          if (out.size >= limit) break;
+          const r = this.reports.get(hit.id as string);
+          if (r && !out.has(r.id)) out.set(r.id, pick(r));
+        }
+      };
+      add(this.index.search(p, { prefix: true }));
+      if (out.size === 0 && p.length > 4) add(this.index.search(p, { prefix: true, fuzzy: 0.2, maxFuzzy: 2 }));
     }
     return [...out.values()];
   }
