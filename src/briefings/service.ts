@@ -239,7 +239,14 @@ export class BriefingService {
         pending = Promise.all([
           this.deps.analysis.summarise(report, { length: 'brief' }),
           this.deps.analysis.actors(report),
-        ]).then(([summary, actors]) => ({ summary, actors: actors.actors }));
+        ]).then(
+          ([summary, actors]) => ({ summary, actors: actors.actors }),
+          (error: unknown) => {
+            // One report the analysis chokes on must not hold back every channel's briefing.
+            this.deps.logger.warn({ err: error, report: report.id }, 'analysis failed; briefing shows the report with its lead only');
+            return { summary: leadSummary(report, error), actors: [] };
+          },
+        );
         ctx.analyses.set(key, pending);
       }
       return pending;
@@ -702,6 +709,18 @@ export class BriefingService {
   private nowIso(): string {
     return this.deps.clock.now().toISOString();
   }
+}
+
+/** The publisher's standfirst, or the first sentence of the text: a stand-in when analysis fails. */
+function leadSummary(report: Report, error: unknown): Summary {
+  const lead = report.standfirst?.trim() || (/^.+?[.!?](?=\s|$)/s.exec(report.text.trim())?.[0] ?? report.text.slice(0, 300)).trim();
+  return {
+    reportId: report.id,
+    length: 'brief',
+    sentences: [{ text: lead, index: 0 }],
+    text: lead,
+    engine: { engine: 'offline', version: 'lead', fallback: { from: 'offline', reason: error instanceof Error ? error.message : String(error) } },
+  };
 }
 
 /** What a subscription's index entry depends on. */

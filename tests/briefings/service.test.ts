@@ -366,3 +366,24 @@ describe('failures that would repeat', () => {
     expect(service.nextDueAt?.toISOString()).toBe('2026-11-28T06:30:00.000Z');
   });
 });
+
+describe('resilience', () => {
+  it('a report the analysis fails on still appears, with its lead, and does not block the briefing', async () => {
+    const s = await setup('2026-11-26T12:00:00Z');
+    await s.subscribe('r');
+    s.reports.add(
+      makeReport('ok', { ingestedAt: '2026-11-26T13:00:00Z' }),
+      makeReport('bad', { ingestedAt: '2026-11-26T14:00:00Z', text: 'First sentence of the bad one. Second.' }),
+    );
+    const summarise = s.analysis.summarise.bind(s.analysis);
+    s.analysis.summarise = async (report) => {
+      if (report.id === 'bad') throw new Error('analysis exploded');
+      return summarise(report);
+    };
+    const [outcome] = await s.makeService().runDue(new Date('2026-11-27T06:30:00Z'), s.transport);
+    expect(outcome!.status).toBe('delivered');
+    const cards = s.transport.to('r').flatMap((m) => m.cards);
+    expect(cards.find((c) => c.title === 'Report bad')?.description).toBe('First sentence of the bad one.');
+    expect(cards.find((c) => c.title === 'Report ok')?.description).toBe('Summary of Report ok.');
+  });
+});
