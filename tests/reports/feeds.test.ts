@@ -147,6 +147,21 @@ describe('polling', () => {
     expect((await feeds.get(feed.id))!.itemCount).toBe(33);
   });
 
+  it('a burst larger than one poll takes is finished by the next poll, even though the feed is unchanged', async () => {
+    let items = 3;
+    const itemXml = (n: number) => `<item><title>Wire item ${n}</title><link>{{BASE}}/wire/${n}</link><guid>wire-${n}</guid><pubDate>${new Date(Date.UTC(2025, 8, 1, 0, 0, n)).toUTCString()}</pubDate><description>${`Item ${n}: port calls, tanker movements and naval deployments in the Gulf of Oman and the Arabian Sea. `.repeat(12)}</description></item>`;
+    server.route('/wire.xml', serveFeed(() => `<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>${Array.from({ length: items }, (_, i) => itemXml(i + 1)).join('')}</channel></rss>`, 'application/rss+xml'));
+    const feed = await feeds.add(`${server.url}/wire.xml`);
+    items = 253;
+    const first = await feeds.poll(feed.id);
+    expect(first.created).toHaveLength(200);
+    const second = await feeds.poll(feed.id);
+    expect(second.status).toBe('ok');
+    expect(second.created).toHaveLength(50);
+    expect(h.reports.count()).toBe(253);
+    expect((await feeds.poll(feed.id)).status).toBe('not-modified');
+  });
+
   it('does not duplicate items whose GUIDs, dates or links are rewritten', async () => {
     let variant = 0;
     const base = feedFixture('rss.xml').toString('utf8');
