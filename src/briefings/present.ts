@@ -50,7 +50,8 @@ function headerCard(briefing: Briefing): Card {
     card.fields = [
       {
         name: 'Most present actors',
-        value: briefing.topActors.map((a) => `${a.name} (${plural(a.reports, 'report')})`).join(' · '),
+        // Counts say something only when reports share actors.
+        value: briefing.topActors.map((a) => (briefing.items.length > 1 ? `${a.name} (${plural(a.reports, 'report')})` : a.name)).join(' · '),
       },
     ];
   }

@@ -59,3 +59,11 @@ describe('presentBriefing', () => {
     expect(cards[0]!.description).toBe('No new reports.');
   });
 });
+
+describe('presentBriefing header', () => {
+  it('a one-report briefing names its actors without counts', () => {
+    const cards = presentBriefing(buildBriefing(items(1), { at, timezone: 'UTC', format: 'full' })).cards!;
+    expect(cards[0]!.fields![0]!.value).toBe('China · Li Shangfu');
+    expect(cards[0]!.description).toBe('1 new report.');
+  });
+});
