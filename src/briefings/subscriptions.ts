@@ -303,12 +303,15 @@ export class SubscriptionService {
     return (await this.removals.get(guildId)) ?? [];
   }
 
-  /** After a delivery: advances the cursor (never backwards) and records the delivery. */
+  /**
+   * After a delivery: advances the cursor (never backwards) and records the delivery. A skipped empty day
+   * (no message ids) only moves the cursor: "last briefing" keeps naming the last one actually posted.
+   */
   async recordDelivery(id: string, delivery: { occurrence: string; at: string; messageIds: string[]; cursor?: string }): Promise<void> {
     await this.update(id, (s) => ({
       ...s,
       cursor: delivery.cursor && delivery.cursor > s.cursor ? delivery.cursor : s.cursor,
-      lastDelivery: { occurrence: delivery.occurrence, at: delivery.at, messageIds: delivery.messageIds },
+      ...(delivery.messageIds.length > 0 ? { lastDelivery: { occurrence: delivery.occurrence, at: delivery.at, messageIds: delivery.messageIds } } : {}),
     }));
   }
 

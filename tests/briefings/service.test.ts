@@ -160,6 +160,9 @@ describe('composition', () => {
     const outcomes = await s.makeService().runDue(new Date('2026-11-27T06:30:00Z'), s.transport);
     expect(outcomes.map((o) => `${o.channelId}:${o.status}`).sort()).toEqual(['notice:delivered', 'skip:skipped_empty']);
     expect(s.transport.to('skip')).toHaveLength(0);
+    const skipped = await s.subscriptions.get(GUILD, 'skip');
+    expect(skipped!.lastDelivery).toBeUndefined(); // nothing was posted
+    expect(skipped!.cursor).toBe('2026-11-27T06:30:00.000Z');
     const notice = s.transport.to('notice');
     expect(notice).toHaveLength(1);
     expect(notice[0]!.cards[0]!.description).toMatch(/No new reports matching topics: Arctic since Thursday 26 November 2026/);
