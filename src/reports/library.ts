@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { Store } from '../store/index.ts';
 import { reportDate, type Report } from './types.ts';
 import { normaliseUrl } from './urls.ts';
+import { shareSectionText } from './parsers/blocks.ts';
 
 export type UpsertStatus = 'created' | 'updated' | 'unchanged';
 
@@ -119,7 +120,7 @@ export class ReportLibrary {
     // keyv binds the generated iterator to its namespace; it takes no arguments.
     for await (const entry of (iterator as unknown as () => AsyncGenerator<[string, unknown]>)()) {
       const value = entry[1] as Report | undefined;
-      if (value && typeof value === 'object' && typeof value.id === 'string') loaded.push(value);
+      if (value && typeof value === 'object' && typeof value.id === 'string' && Array.isArray(value.sections)) loaded.push(shareSectionText(value));
     }
     this.reports.clear();
     this.byUrl.clear();
