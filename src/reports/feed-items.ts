@@ -145,7 +145,7 @@ export function parseFeedDocument(body: string, feedUrl: string): ParsedFeed {
 /** Finds `<link rel="alternate" type="application/rss+xml" href>` feed links in an HTML page. */
 export function discoverFeedLinks(html: string, pageUrl: string): string[] {
   const links: string[] = [];
-  for (const m of html.matchAll(/<link\b[^>]*>/gi)) {
+  for (const m of html.matchAll(/<link\b[^<>]*>/gi)) {
     const tag = m[0];
     if (!/rel\s*=\s*["']?[^"'>]*alternate/i.test(tag)) continue;
     if (!/type\s*=\s*["']?application\/(rss|atom|feed|rdf)\+(xml|json)/i.test(tag)) continue;

@@ -211,3 +211,17 @@ export function splitNames(value: string): string[] {
     .map((n) => cleanInline(n))
     .filter((n) => n.length > 1 && n.length < 80);
 }
+
+/**
+ * The text of an ATX heading line ("## Title ##"), or undefined. Written without a backtracking regex
+ * on the tail because report text is untrusted and a long run of spaces or "#" must not cost O(n²).
+ */
+export function atxHeading(line: string): string | undefined {
+  const m = /^#{1,6}[ \t]/.exec(line);
+  if (!m) return undefined;
+  let text = line.slice(m[0].length).trim();
+  let end = text.length;
+  while (end > 0 && text[end - 1] === '#') end--;
+  if (end < text.length && (end === 0 || text[end - 1] === ' ' || text[end - 1] === '\t')) text = text.slice(0, end).trim();
+  return text;
+}

@@ -1,5 +1,5 @@
 import matter from 'gray-matter';
-import { cleanInline, parseDate, splitNames, type Block, type ParsedMeta } from './blocks.ts';
+import { atxHeading, cleanInline, parseDate, splitNames, type Block, type ParsedMeta } from './blocks.ts';
 
 /**
  * Markdown with YAML front matter (the `briefs/` format). Front matter via gray-matter; the body is
@@ -65,22 +65,25 @@ function metaFromFrontMatter(data: Record<string, unknown>): ParsedMeta {
   return meta;
 }
 
-/** Strips inline Markdown to plain text. */
+/**
+ * Strips inline Markdown to plain text. Bracket patterns exclude nested brackets/parentheses so that
+ * hostile input (thousands of "[" in a feed item) is processed in linear time, not quadratic.
+ */
 export function inlineText(value: string): string {
   // Most prose has no inline markup: skip the rewrite chain entirely then.
   if (!/[[\]<>*_~`\\!]/.test(value)) return cleanInline(value);
   return cleanInline(
     value
-      .replace(/!\[([^\]]*)\]\([^)]*\)/g, '')
-      .replace(/\[\^[^\]]+\]/g, '')
-      .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
-      .replace(/\[([^\]]+)\]\[[^\]]*\]/g, '$1')
+      .replace(/!\[[^\][]*\]\([^()]*\)/g, '')
+      .replace(/\[\^[^\][]+\]/g, '')
+      .replace(/\[([^\][]+)\]\([^()]*\)/g, '$1')
+      .replace(/\[([^\][]+)\]\[[^\][]*\]/g, '$1')
       .replace(/<(https?:\/\/[^>]+)>/g, '$1')
-      .replace(/<\/?[a-zA-Z][^>]*>/g, '')
-      .replace(/(\*\*|__)(?=\S)([\s\S]*?\S)\1/g, '$2')
+      .replace(/<\/?[a-zA-Z][^<>]*>/g, '')
+      .replace(/(\*\*|__)(?=\S)([\s\S]{0,400}?\S)\1/g, '$2')
       .replace(/(^|[^\w*])([*_])(?=\S)([^*_]*?\S)\2(?!\w)/g, '$1$3')
-      .replace(/~~(.*?)~~/g, '$1')
-      .replace(/`([^`]*)`/g, '$1')
+      .replace(/~~([^~]{0,400}?)~~/g, '$1')
+      .replace(/`([^`]{0,400})`/g, '$1')
       .replace(/\\([\\`*_{}[\]()#+\-.!>])/g, '$1'),
   );
 }
@@ -98,7 +101,7 @@ function markdownBlocks(body: string): { blocks: Block[]; images: string[] } {
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
     const line = raw.trim();
-    for (const m of raw.matchAll(/!\[([^\]]*)\]\([^)\s]*(?:\s+"([^"]*)")?\)/g)) {
+    for (const m of raw.matchAll(/!\[([^\][]*)\]\([^()\s]*(?:\s+"([^"]*)")?\)/g)) {
       const caption = cleanInline([m[1], m[2]].filter(Boolean).join(' — '));
       if (caption) images.push(caption);
     }
@@ -114,10 +117,10 @@ function markdownBlocks(body: string): { blocks: Block[]; images: string[] } {
       flush();
       continue;
     }
-    const atx = /^(#{1,6})\s+(.*?)\s*#*$/.exec(line);
-    if (atx) {
+    const atx = atxHeading(line);
+    if (atx !== undefined) {
       flush();
-      const text = inlineText(atx[2]!);
+      const text = inlineText(atx);
       if (text) blocks.push({ kind: 'heading', text });
       continue;
     }

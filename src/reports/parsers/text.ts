@@ -1,4 +1,4 @@
-import { cleanInline, parseDate, splitNames, type Block, type ParsedMeta } from './blocks.ts';
+import { atxHeading, cleanInline, parseDate, splitNames, type Block, type ParsedMeta } from './blocks.ts';
 import { isBoilerplateLine } from './cleanup.ts';
 
 /**
@@ -42,9 +42,9 @@ export function parsePlainText(content: string): { meta: ParsedMeta; blocks: Blo
   for (; i < lines.length; i++) {
     const line = lines[i]!;
     if (!line) continue;
-    const md = /^#{1,6}\s+(.+?)\s*#*$/.exec(line);
+    const md = atxHeading(line);
     if (md) {
-      blocks.push({ kind: 'heading', text: md[1]! });
+      blocks.push({ kind: 'heading', text: md });
       continue;
     }
     const next = nextNonEmpty(lines, i);
@@ -144,7 +144,7 @@ function nextNonEmpty(lines: string[], i: number): string | undefined {
 }
 
 function stripMarkdownHeading(line: string): string {
-  return cleanInline(line.replace(/^#{1,6}\s+/, '').replace(/\s+#+$/, ''));
+  return cleanInline(atxHeading(line) ?? line);
 }
 
 /**
