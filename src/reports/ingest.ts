@@ -1,4 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import type { Clock } from '../app.ts';
 import type { Config } from '../config.ts';
@@ -7,6 +8,8 @@ import type { Logger } from '../logger.ts';
 import { fetcherFromConfig, type SafeFetcher } from '../net/safe-fetch.ts';
 import type { ReportLibrary, UpsertStatus } from './library.ts';
 import { parseReport, REPORT_FILE_EXTENSIONS, type ParsedMeta } from './parsers/index.ts';
+import { shareSectionText } from './parsers/blocks.ts';
+import { ParsePool } from './parse-pool.ts';
 import type { Report, ReportOrigin } from './types.ts';
 import { stripTracking } from './urls.ts';
 
@@ -19,7 +22,11 @@ export interface IngestPathOptions {
   onProgress?(done: number, total: number): void;
   /** A file that cannot be read or parsed is skipped (and reported here) so one bad file never stops a folder. */
   onError?(path: string, error: Error): void;
+  /** Parse on worker threads: `auto` (default) does so for folders of at least 200 files on a multi-core host. */
+  parallel?: boolean | 'auto';
 }
+
+const PARALLEL_THRESHOLD = 200;
 
 const BATCH = 250;
 
@@ -40,15 +47,17 @@ export class Ingestor {
   }
 
   /** Parses one file into a report without storing it. */
-  async parseFile(path: string): Promise<Report> {
+  async parseFile(path: string, pool?: ParsePool): Promise<Report> {
     const absolute = resolve(path);
-    let buffer: Buffer;
+    let report: Report;
     try {
-      buffer = await readFile(absolute);
+      if (pool) report = shareSectionText(await pool.parse(absolute, this.clock.now()));
+      else report = parseReport(await readFile(absolute), { filename: absolute, origin: { kind: 'file', path: absolute }, now: this.clock.now() });
     } catch (error) {
-      throw new UserError(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, 'not_found');
+      const code = (error as NodeJS.ErrnoException).code;
+      if (!code) throw error;
+      throw new UserError(`Cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`, 'not_found');
     }
-    const report = parseReport(buffer, { filename: absolute, origin: { kind: 'file', path: absolute }, now: this.clock.now() });
     if (!report.text.trim()) throw new UserError(`${path} has no report text after clean-up`, 'empty_report');
     return report;
   }
@@ -68,25 +77,36 @@ export class Ingestor {
     const files = await listReportFiles(absolute);
     const results: IngestResult[] = [];
     let done = 0;
-    for (let i = 0; i < files.length; i += BATCH) {
-      const batch: Report[] = [];
-      const slice = files.slice(i, i + BATCH);
-      // Reads overlap (the disk is the slow part); parsing is synchronous and runs as each file arrives.
-      const parsed = await Promise.allSettled(slice.map((file) => this.parseFile(file)));
-      parsed.forEach((outcome, j) => {
-        if (outcome.status === 'fulfilled') batch.push(outcome.value);
-        else {
-          const file = slice[j]!;
-          this.logger.warn({ file, err: (outcome.reason as Error).message }, 'skipped report file');
-          opts.onError?.(file, outcome.reason as Error);
+    const wantPool = opts.parallel === true || ((opts.parallel ?? 'auto') === 'auto' && files.length >= PARALLEL_THRESHOLD && availableParallelism() > 1);
+    const pool = wantPool ? await ParsePool.create() : undefined;
+    // The next batch is parsed (on workers, when there is a pool) while this one is indexed and written.
+    const parseBatch = (from: number) => {
+      const slice = files.slice(from, from + BATCH);
+      return Promise.allSettled(slice.map((file) => this.parseFile(file, pool))).then((outcomes) => ({ slice, outcomes }));
+    };
+    try {
+      let upcoming = parseBatch(0);
+      for (let i = 0; i < files.length; i += BATCH) {
+        const { slice, outcomes } = await upcoming;
+        if (i + BATCH < files.length) upcoming = parseBatch(i + BATCH);
+        const batch: Report[] = [];
+        outcomes.forEach((outcome, j) => {
+          if (outcome.status === 'fulfilled') batch.push(outcome.value);
+          else {
+            const file = slice[j]!;
+            this.logger.warn({ file, err: (outcome.reason as Error).message }, 'skipped report file');
+            opts.onError?.(file, outcome.reason as Error);
+          }
+          done++;
+        });
+        for (const result of await this.reports.upsertMany(batch)) {
+          results.push(result);
+          this.logResult(result);
         }
-        done++;
-      });
-      for (const result of await this.reports.upsertMany(batch)) {
-        results.push(result);
-        this.logResult(result);
+        opts.onProgress?.(done, files.length);
       }
-      opts.onProgress?.(done, files.length);
+    } finally {
+      await pool?.close();
     }
     return results;
   }

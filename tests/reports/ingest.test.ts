@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { ingestBriefs } from '../../src/reports/ingest.ts';
+import { ParsePool } from '../../src/reports/parse-pool.ts';
 import { startHttpServer, type TestHttpServer } from '../support/http-server.ts';
 import { harness, logger, tempDir, testConfig, type Harness } from './helpers.ts';
 
@@ -34,6 +35,25 @@ describe('ingesting files and folders', () => {
     expect(results.map((r) => r.report.id).sort()).toEqual(['baltic', SEED_ID, 'taiwan']);
     expect(progress.at(-1)).toEqual([3, 3]);
     expect(h.reports.get('baltic')?.authors).toEqual(['Mikko Virtanen', 'Anna Lindqvist']);
+  });
+
+  it('parses on worker threads for big folders with the same result as in-thread parsing', async () => {
+    const pool = await ParsePool.create(1);
+    expect(pool).toBeDefined(); // workers start here, so the parallel path below really runs on them
+    const direct = await pool!.parse(join(articles, 'hormuz-pasted.txt'), new Date('2025-01-01T00:00:00Z'));
+    await pool!.close();
+    expect(direct.title).toBe('Iran and the Strait of Hormuz: Tanker Seizures as Coercive Diplomacy');
+    const inThread = await h.ingest.ingestPath(articles, { parallel: false });
+    const other = await harness();
+    try {
+      const onWorkers = await other.ingest.ingestPath(articles, { parallel: true });
+      const key = (rs: typeof inThread) => rs.map((r) => [r.report.id, r.report.contentHash, r.report.authors.join(',')].join(' ')).sort();
+      expect(key(onWorkers)).toEqual(key(inThread));
+      expect(onWorkers.every((r) => r.status === 'created')).toBe(true);
+      expect(other.reports.search('Hormuz')[0]?.id).toBe('hormuz-pasted');
+    } finally {
+      await other.close();
+    }
   });
 
   it('re-ingesting an unchanged file is a no-op; a changed file updates the same id with a new hash', async () => {

@@ -1,0 +1,76 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Report } from './types.ts';
+
+interface Pending {
+  resolve(report: Report): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Parses report files on worker threads so that a large folder uses more than one core: parsing is about
+ * half of ingestion's CPU, and the main thread is left with indexing and store writes. Used only for big
+ * folders; `create` returns undefined when workers cannot start (the caller then parses in-thread).
+ */
+export class ParsePool {
+  private readonly pending = new Map<number, Pending>();
+  private next = 0;
+  private turn = 0;
+
+  private constructor(private readonly workers: Worker[]) {
+    for (const worker of workers) {
+      worker.on('message', (msg: { id: number; report?: Report; error?: { message: string; code?: string } }) => {
+        const job = this.pending.get(msg.id);
+        if (!job) return;
+        this.pending.delete(msg.id);
+        if (msg.report) job.resolve(msg.report);
+        else job.reject(Object.assign(new Error(msg.error?.message ?? 'parse failed'), { code: msg.error?.code }));
+      });
+      worker.on('error', (error) => this.failAll(error));
+    }
+  }
+
+  static async create(size = Math.max(1, Math.min(4, availableParallelism() - 1))): Promise<ParsePool | undefined> {
+    const workers: Worker[] = [];
+    try {
+      for (let i = 0; i < size; i++) {
+        const worker = new Worker(new URL('./parse-worker.mjs', import.meta.url));
+        workers.push(worker);
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('parse worker did not start')), 15_000);
+          worker.once('message', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          worker.once('error', (error) => {
+            clearTimeout(timer);
+            reject(error);
+          });
+        });
+      }
+      return new ParsePool(workers);
+    } catch (error) {
+      process.emitWarning(`report parsing stays on the main thread: ${(error as Error).message}`);
+      await Promise.all(workers.map((w) => w.terminate()));
+      return undefined;
+    }
+  }
+
+  parse(path: string, now: Date): Promise<Report> {
+    const id = this.next++;
+    const worker = this.workers[this.turn++ % this.workers.length]!;
+    return new Promise<Report>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, path, now: now.toISOString() });
+    });
+  }
+
+  private failAll(error: Error): void {
+    for (const job of this.pending.values()) job.reject(error);
+    this.pending.clear();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
