@@ -51,8 +51,10 @@ export class Ingestor {
     const absolute = resolve(path);
     let report: Report;
     try {
-      if (pool) report = shareSectionText(await pool.parse(absolute, this.clock.now()));
-      else report = parseReport(await readFile(absolute), { filename: absolute, origin: { kind: 'file', path: absolute }, now: this.clock.now() });
+      const inThread = async () => parseReport(await readFile(absolute), { filename: absolute, origin: { kind: 'file', path: absolute }, now: this.clock.now() });
+      // A worker that died (e.g. out of memory on a huge file) has its job redone here.
+      if (pool) report = shareSectionText(await pool.parse(absolute, this.clock.now()).catch((e: NodeJS.ErrnoException) => (e.code ? Promise.reject(e) : inThread())));
+      else report = await inThread();
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (!code) throw error;

@@ -15,6 +15,7 @@ interface Pending {
 export class ParsePool {
   private readonly pending = new Map<number, Pending>();
   private next = 0;
+  private readonly dead = new Set<Worker>();
   private turn = 0;
 
   private constructor(private readonly workers: Worker[]) {
@@ -27,6 +28,10 @@ export class ParsePool {
         else job.reject(Object.assign(new Error(msg.error?.message ?? 'parse failed'), { code: msg.error?.code }));
       });
       worker.on('error', (error) => this.failAll(error));
+      worker.on('exit', () => {
+        this.dead.add(worker);
+        this.failAll(new Error('parse worker stopped'));
+      });
     }
   }
 
@@ -34,7 +39,8 @@ export class ParsePool {
     const workers: Worker[] = [];
     try {
       for (let i = 0; i < size; i++) {
-        const worker = new Worker(new URL('./parse-worker.mjs', import.meta.url));
+        // A small old generation keeps each worker's garbage (file text, intermediate strings) collected early.
+        const worker = new Worker(new URL('./parse-worker.mjs', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 256 } });
         workers.push(worker);
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error('parse worker did not start')), 15_000);
@@ -56,9 +62,12 @@ export class ParsePool {
     }
   }
 
+  /** Rejects (without a `code`) when the worker is gone; the caller then parses in-thread. */
   parse(path: string, now: Date): Promise<Report> {
     const id = this.next++;
-    const worker = this.workers[this.turn++ % this.workers.length]!;
+    const live = this.workers.filter((w) => !this.dead.has(w));
+    if (live.length === 0) return Promise.reject(new Error('parse workers stopped'));
+    const worker = live[this.turn++ % live.length]!;
     return new Promise<Report>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ id, path, now: now.toISOString() });
@@ -71,6 +80,7 @@ export class ParsePool {
   }
 
   async close(): Promise<void> {
+    for (const w of this.workers) this.dead.add(w);
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
