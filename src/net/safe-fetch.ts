@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Config } from '../config.ts';
 import { UserError } from '../core/errors.ts';
@@ -171,6 +172,7 @@ export class SafeFetcher {
           'user-agent': this.opts.userAgent ?? USER_AGENT,
           accept: ACCEPT[kind],
           'accept-language': 'en;q=1, *;q=0.5',
+          'accept-encoding': 'gzip, deflate, br',
         };
         if (hop === 0 && req.etag) headers['if-none-match'] = req.etag;
         if (hop === 0 && req.lastModified) headers['if-modified-since'] = req.lastModified;
@@ -221,20 +223,41 @@ export class SafeFetcher {
   }
 
   /** Streams the body, aborting as soon as it passes the cap, so a huge response is never held in memory. */
+  /**
+   * Streams the body, aborting as soon as it passes the cap, so a huge response is never held in memory.
+   * gzip/deflate/brotli bodies are decompressed on the fly and the cap applies to the decompressed bytes
+   * (a small compressed "bomb" cannot expand past FETCH_MAX_BYTES).
+   */
   private async readCapped(res: Dispatcher.ResponseData, url: URL, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let size = 0;
+    const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
+    const decoder =
+      encoding === 'gzip' || encoding === 'x-gzip'
+        ? createGunzip()
+        : encoding === 'deflate'
+          ? createInflate()
+          : encoding === 'br'
+            ? createBrotliDecompress()
+            : undefined;
+    const source: AsyncIterable<Buffer> = decoder ? res.body.pipe(decoder) : res.body;
+    // pipe() does not forward errors: a timeout or reset on the socket must end the decompressed stream too.
+    if (decoder) res.body.once('error', (error) => decoder.destroy(error));
     try {
-      for await (const chunk of res.body) {
-        size += (chunk as Buffer).length;
+      for await (const chunk of source) {
+        size += chunk.length;
         if (size > maxBytes) {
+          decoder?.destroy();
           discard(res);
           throw tooLarge(url, maxBytes);
         }
-        chunks.push(chunk as Buffer);
+        chunks.push(chunk);
       }
     } catch (error) {
       if (error instanceof FetchError) throw error;
+      if (decoder && String((error as NodeJS.ErrnoException).code ?? '').startsWith('Z_')) {
+        throw new FetchError(`${url.toString()} sent a corrupt ${encoding} body`, 'fetch_failed');
+      }
       throw this.translate(error, url, signal.aborted);
     }
     return Buffer.concat(chunks, size);

@@ -1,3 +1,4 @@
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FetchError, SafeFetcher, type Resolver, type SafeFetchOptions } from '../../src/net/safe-fetch.ts';
 import { addressRefusal } from '../../src/net/address-policy.ts';
@@ -57,6 +58,14 @@ beforeAll(async () => {
       res.write('<p>the start of a page that never finishes');
     },
     '/image': { headers: { 'content-type': 'image/png' }, body: 'png' },
+    '/gzip-stall': (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' });
+      res.write(gzipSync('<p>' + 'x'.repeat(5000)).subarray(0, 20));
+    },
+    '/gzip': { headers: { 'content-type': 'text/html; charset=utf-8', 'content-encoding': 'gzip' }, body: gzipSync('<p>Компрессия работает</p>') },
+    '/brotli': { headers: { 'content-type': 'text/html', 'content-encoding': 'br' }, body: brotliCompressSync('<p>brotli body</p>') },
+    '/bomb': { headers: { 'content-type': 'text/html', 'content-encoding': 'gzip' }, body: gzipSync(Buffer.alloc(20 * 1024 * 1024, 0x20)) },
+    '/corrupt-gzip': { headers: { 'content-type': 'text/html', 'content-encoding': 'gzip' }, body: 'definitely not gzip' },
   });
 });
 afterAll(async () => {
@@ -181,6 +190,15 @@ describe('limits, errors and decoding (FETCH_ALLOW_PRIVATE=true for the loopback
     expect(cp.charset).toBe('windows-1251');
     expect((await f.fetch(`${server.url}/xml-latin1`)).text).toContain('München');
     expect((await f.fetch(`${server.url}/meta-charset`)).text).toContain('Привет');
+  });
+
+  it('decompresses gzip and brotli, applying the byte limit to the decompressed size', async () => {
+    expect((await f.fetch(`${server.url}/gzip`)).text).toBe('<p>Компрессия работает</p>');
+    expect((await f.fetch(`${server.url}/brotli`)).text).toBe('<p>brotli body</p>');
+    expect(server.requests.at(-1)!.headers['accept-encoding']).toBe('gzip, deflate, br');
+    expect((await refusal(f.fetch(`${server.url}/bomb`))).message).toMatch(/larger than the 1 MB limit/);
+    expect((await refusal(f.fetch(`${server.url}/corrupt-gzip`))).message).toMatch(/corrupt gzip body/);
+    expect((await refusal(f.fetch(`${server.url}/gzip-stall`))).code).toBe('fetch_timeout');
   });
 
   it('sends conditional headers and reports 304 Not Modified', async () => {
