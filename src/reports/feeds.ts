@@ -101,6 +101,14 @@ export class FeedService {
     return this.store.kv<unknown>('feeds');
   }
 
+  /**
+   * Seen-item keys live in their own namespace: they are large (thousands of keys per feed), and listing
+   * feeds iterates the `feeds` namespace, which must stay cheap.
+   */
+  private get seenKv() {
+    return this.store.kv<unknown>('feed-seen');
+  }
+
   private feedId(url: string, guildId?: string): string {
     const host = (() => {
       try {
@@ -167,7 +175,7 @@ export class FeedService {
     const feed = (await this.list(guildId)).find((f) => f.id === needle || normaliseUrl(f.url) === normaliseUrl(needle));
     if (!feed) return undefined;
     await this.kv.delete(feedKey(feed.id));
-    await this.kv.delete(seenKey(feed.id));
+    await this.seenKv.delete(seenKey(feed.id));
     this.logger.info({ feed: feed.id }, 'feed removed');
     return feed;
   }
@@ -276,7 +284,7 @@ export class FeedService {
 
   /** Ingests the new items of a fetched feed document and updates the feed record. */
   private async absorb(feed: Feed, response: FetchResponse, parsed: ParsedFeed, firstPoll: boolean): Promise<Omit<PollResult, 'feedId' | 'url' | 'status'>> {
-    const seen = ((await this.kv.get(seenKey(feed.id))) as SeenKeys | undefined) ?? { keys: {} };
+    const seen = ((await this.seenKv.get(seenKey(feed.id))) as SeenKeys | undefined) ?? { keys: {} };
     const source = parsed.title ?? feed.title ?? (parsed.siteUrl ? new URL(parsed.siteUrl).hostname.replace(/^www\./, '') : new URL(feed.url).hostname);
     const created: Report[] = [];
     let updated = 0;
@@ -324,7 +332,7 @@ export class FeedService {
       else duplicates++;
     });
     trimSeen(seen);
-    await this.kv.set(seenKey(feed.id), seen);
+    await this.seenKv.set(seenKey(feed.id), seen);
     await this.save(feed, {
       title: feed.title ?? parsed.title,
       lastPolledAt: this.clock.now().toISOString(),
