@@ -179,6 +179,8 @@ describe('boilerplate rules', () => {
     'This website uses cookies. Manage cookie settings.',
     'Advertisement',
     'Read more: Why the Zangezur corridor matters',
+    'Thanks for reading Caucasus Notes! Subscribe for free to receive new posts and support my work.',
+    'Like Loading...',
   ])('removes %j', (text) => {
     const { blocks, removed } = cleanupBlocks([body, para(text), body]);
     expect(blocks.map((b) => b.text)).toEqual([body.text, body.text]);

@@ -34,7 +34,7 @@ const APPEAL_CUES: RegExp[] = [
   /\bpaywall\b|\bpremium (content|access|subscribers?)\b/i,
 ];
 /** A single cue that is unmistakably a call to action. */
-const STRONG_APPEAL = /\b(donate now|subscribe now|subscribe today|sign up (now|today|for (free|our|the))|support us|become a (member|patron|subscriber)|subscribe to (our|the) newsletter|make a donation|give now)\b/i;
+const STRONG_APPEAL = /\b(donate now|subscribe now|subscribe today|subscribe for free|thanks for reading|upgrade to paid|become a paid subscriber|sign up (now|today|for (free|our|the))|support us|become a (member|patron|subscriber)|subscribe to (our|the) newsletter|make a donation|give now)\b/i;
 
 function isAppeal(text: string): boolean {
   // An imperative call to action needs no pronoun ("Become a member…"), but only when short.
@@ -69,7 +69,7 @@ function isCredit(text: string): boolean {
 
 const TRAIL_HEADING = /^(related( posts| articles| stories| content| reading| reports)?|read more|read next|more (from|on|in|like this|stories|articles)\b.*|you (may|might) also (like|be interested in|enjoy)|recommended( for you| reading| articles)?|further reading|popular( posts| articles)?|latest( posts| articles| news)?|most read|trending( now)?|tags?|filed under|categories|comments?|leave a (reply|comment)|\d+ comments?|similar (posts|articles))\s*:?$/i;
 
-const ADVERT = /^(advertisement|advertisements|sponsored( content)?|ad|continue reading( below)?|scroll to continue|story continues below( advertisement)?)$/i;
+const ADVERT = /^(advertisement|advertisements|sponsored( content)?|ad|continue reading( below)?|scroll to continue|story continues below( advertisement)?|loading\.{3}|like loading\.{3}|print this page|print friendly, pdf & email)$/i;
 
 const COPYRIGHT = /^(©|\(c\)|copyright\b).{0,200}$|all rights reserved\.?$/i;
 
