@@ -12,6 +12,16 @@ const briefPath = `${root}briefs/specialeurasia-china-russia-belarus-defence-202
 const article = (name: string) => `${root}tests/fixtures/articles/${name}`;
 const now = new Date('2025-02-01T12:00:00Z');
 
+/** Windows-1251 encoder for the Cyrillic test page (TextEncoder only writes UTF-8). */
+class TextEncoderWin1251 {
+  encode(text: string): Buffer {
+    const decoder = new TextDecoder('windows-1251');
+    const table = new Map<string, number>();
+    for (let byte = 0; byte < 256; byte++) table.set(decoder.decode(Buffer.from([byte])), byte);
+    return Buffer.from([...text].map((ch) => table.get(ch) ?? 0x3f));
+  }
+}
+
 describe('plain text: the SpecialEurasia seed', () => {
   it('turns header lines into metadata and headings into sections', async () => {
     const r = await parseReportFile(seedPath, now);
@@ -151,6 +161,16 @@ describe('HTML articles', () => {
     expect(r.sections[0]!.paragraphs[0]).toMatch(/^On Christmas Day 2024 the Estlink 2 power cable/);
     expect(r.captions).toContain('A cable repair ship off Gotland. Photo: Finnish Border Guard');
     expect(r.text).not.toMatch(/cookies|Share on|Subscribe now|become a member|Related posts|shadow fleet explained|By Mikko/i);
+  });
+
+  it('decodes a saved page in the charset its meta tag declares', () => {
+    const page = Buffer.concat([
+      Buffer.from('<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251"><title>x</title></head><body><article><h1>'),
+      new TextEncoderWin1251().encode('Беларусь и Китай'),
+      Buffer.from(`</h1><p>${'Minsk and Beijing signed agreements on the Great Stone industrial park and on rail freight to Europe. '.repeat(4)}</p></article></body></html>`),
+    ]);
+    const r = parseReport(page, { filename: '/saved/page.html', origin: { kind: 'file', path: '/saved/page.html' }, now });
+    expect(r.title).toBe('Беларусь и Китай');
   });
 
   it('uses <time datetime> and meta author when there is no JSON-LD', () => {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
+import { decodeBody, parseContentType } from '../../net/charset.ts';
 import type { Report, ReportOrigin } from '../types.ts';
 import { buildReport, slugify, type Block, type ParsedMeta } from './blocks.ts';
 import { cleanupBlocks } from './cleanup.ts';
@@ -42,7 +43,7 @@ export function detectFormat(content: string, opts: Pick<ParseOptions, 'filename
 
 /** Parses one document into a Report (no store write). Pure apart from the clock passed in `now`. */
 export function parseReport(content: string | Buffer, opts: ParseOptions): Report {
-  const text = typeof content === 'string' ? content : decodeUtf8(content);
+  const text = typeof content === 'string' ? content : decodeFile(content, opts);
   const format = detectFormat(text, opts);
   let meta: ParsedMeta;
   let blocks: Block[];
@@ -76,6 +77,17 @@ export async function parseReportFile(path: string, now: Date = new Date()): Pro
 
 function titleFromFilename(filename: string): string {
   return basename(filename, extname(filename)).replace(/[-_]+/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
+}
+
+/** HTML declares its own charset (saved pages are often windows-125x); other files are read as UTF-8. */
+function decodeFile(buffer: Buffer, opts: Pick<ParseOptions, 'filename' | 'contentType' | 'format'>): string {
+  const looksHtml =
+    opts.format === 'html' ||
+    /html/.test(opts.contentType ?? '') ||
+    /\.html?$/i.test(opts.filename ?? '') ||
+    (!opts.format && !opts.filename && /^\s*<(!doctype html|html)/i.test(buffer.subarray(0, 200).toString('latin1')));
+  if (looksHtml) return decodeBody(buffer, parseContentType(opts.contentType).charset, 'text/html').text;
+  return decodeUtf8(buffer);
 }
 
 /** Files are UTF-8 by convention; a BOM is dropped, and UTF-16 files with a BOM are honoured too. */
