@@ -89,6 +89,7 @@ describe('adding feeds', () => {
     expect(feed.title).toBe('Евразийский обзор');
     const [report] = h.reports.list();
     expect(report!.title).toBe('Казахстан и Китай: новый транзитный коридор');
+    expect(report!.id).toMatch(/^report-2025-08-11-[0-9a-f]{10}$/);
     expect(report!.text).toContain('Среднего коридора');
   });
 

@@ -130,11 +130,13 @@ export function buildReport({ meta, blocks, origin, now, fallbackId }: BuildInpu
   const sections = toSections(blocks);
   const text = sectionsToText(sections);
   const source = cleanInline(meta.source ?? '') || sourceFromOrigin(origin);
+  // Titles in non-Latin scripts slug to nothing readable: a hash of the title keeps such ids distinct.
+  const readable = (slug: string) => (/[a-z]/.test(slug) ? slug : '');
   const id =
     slugify(meta.id ?? '') ||
     fallbackId ||
-    slugify([source, title, meta.publishedAt?.slice(0, 10)].filter(Boolean).join(' '), 96) ||
-    `report-${contentHash(title, text).slice(0, 12)}`;
+    readable(slugify([source, title, meta.publishedAt?.slice(0, 10)].filter(Boolean).join(' '), 96)) ||
+    slugify(`report ${meta.publishedAt?.slice(0, 10) ?? ''} ${contentHash(title, '').slice(0, 10)}`);
   const iso = now.toISOString();
   const report: Report = {
     id,
