@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { buildProgram } from '../../src/cli.ts';
-import { runDoctor } from '../../src/cli/discord.ts';
+import { runDoctor } from '../../src/discord/admin.ts';
 import { startOpenAIServer } from '../support/openai-server.ts';
 import { startHarness, type Harness } from './harness.ts';
 
