@@ -157,6 +157,7 @@ export class BriefingService {
   private indexing: Promise<void> | undefined;
   private readonly inFlight = new Set<string>();
   private transport: BriefingTransport | undefined;
+  private accepts: (sub: Subscription) => boolean = () => true;
   private task: ScheduledTask | undefined;
   private ticking: Promise<unknown> | undefined;
   private unlisten: (() => void) | undefined;
@@ -310,9 +311,14 @@ export class BriefingService {
 
   // ---------------------------------------------------------------- scheduling
 
-  /** Starts the minute tick (and an immediate catch-up of occurrences missed within the grace window). */
-  start(transport: BriefingTransport): void {
+  /**
+   * Starts the minute tick (and an immediate catch-up of occurrences missed within the grace window).
+   * `accept` limits the subscriptions this process delivers: the Discord bot takes Discord guilds only,
+   * local mode only its own, so the two never post each other's briefings when they share a store.
+   */
+  start(transport: BriefingTransport, options: { accept?: (sub: Subscription) => boolean } = {}): void {
     this.transport = transport;
+    if (options.accept) this.accepts = options.accept;
     if (this.task) return;
     this.listen();
     // A tick skipped while the event loop was busy needs no warning: the next one delivers whatever is due.
@@ -399,7 +405,7 @@ export class BriefingService {
   private indexSubscription(sub: Subscription, now: Date, memo?: Map<string, { latest?: Date; next: Date }>): void {
     this.unindex(sub.id);
     this.signatures.set(sub.id, signature(sub));
-    if (sub.paused) return;
+    if (sub.paused || !this.accepts(sub)) return;
     try {
       const { latest, next } = this.around(sub, now, memo);
       // Catch up only an occurrence of the current schedule, set before it fell due (moving today's time

@@ -76,3 +76,6 @@ export interface CommandModule {
   /** Subcommands that need a moderator (or true for the whole command). Transports check this before execute. */
   moderatorOnly?: boolean | readonly string[];
 }
+
+/** Guild id of the terminal's local mode; never a Discord guild, so the two never deliver each other's briefings. */
+export const LOCAL_GUILD_ID = 'local';

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { Events, type Client } from 'discord.js';
 import type { App } from '../app.ts';
-import type { CommandModule } from '../core/command.ts';
+import { LOCAL_GUILD_ID, type CommandModule } from '../core/command.ts';
 import { ingestBriefs } from '../reports/ingest.ts';
 import { createDiscordClient } from './client.ts';
 import { loadCommands } from './commands.ts';
@@ -75,7 +75,8 @@ export async function runDiscordBot(app: App, opts: { signal?: AbortSignal; comm
   try {
     await ingestBriefs(app.ingest, app.config.BRIEFS_DIR, logger).catch((error: unknown) => logger.warn({ err: error }, 'could not load the bundled briefs'));
     const bot = await createDiscordBot(app, { commands: opts.commands });
-    app.briefings.start(bot.transport);
+    // The terminal's local subscriptions (same store, local mode) are not ours to deliver.
+    app.briefings.start(bot.transport, { accept: (sub) => sub.guildId !== LOCAL_GUILD_ID });
     app.feeds.start();
     logger.info('running; stop with Ctrl-C or SIGTERM');
     await new Promise<void>((resolve) => {

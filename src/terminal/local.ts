@@ -100,17 +100,9 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
   }
 
   const transport = new TerminalTransport(printAsync);
-  // The scheduler delivers every subscription in the store. When this store also serves a Discord
-  // deployment, running it here would "deliver" those guilds' briefings to this terminal and mark them
-  // sent, so their channels would never get them: then scheduled briefings stay with the bot.
-  const foreign = (await app.subscriptions.list()).filter((s) => s.guildId !== LOCAL_GUILD_ID);
-  if (foreign.length === 0) app.briefings.start(transport);
-  else {
-    print(
-      `\nScheduled briefings are not run here: this store holds ${plural(foreign.length, 'Discord subscription')}, which the bot delivers. ` +
-        '/briefing preview and /briefing send-now still work.',
-    );
-  }
+  // Only the terminal's own subscriptions: a store shared with a Discord deployment keeps its guilds'
+  // briefings for the bot.
+  app.briefings.start(transport, { accept: (sub) => sub.guildId === LOCAL_GUILD_ID });
   app.feeds.start();
 
   // Commands (and discord.js, for their builders) load only now, after the reports are on screen.

@@ -1,8 +1,8 @@
-import type { Invoker, Platform } from '../core/command.ts';
+import { LOCAL_GUILD_ID, type Invoker, type Platform } from '../core/command.ts';
 import type { BriefingTransport } from '../briefings/transport.ts';
 
 /** Local mode has one pretend server with one channel; the person at the keyboard is its moderator. */
-export const LOCAL_GUILD_ID = 'local';
+export { LOCAL_GUILD_ID };
 export const LOCAL_CHANNEL_ID = 'terminal';
 
 export function localInvoker(name = process.env.USER ?? process.env.USERNAME ?? 'you'): Invoker {

@@ -390,3 +390,19 @@ describe('resilience', () => {
     expect(cards.find((c) => c.title === 'Report ok')?.description).toBe('Summary of Report ok.');
   });
 });
+
+describe('which subscriptions a process delivers', () => {
+  it('start(…, { accept }) leaves other transports’ subscriptions undelivered and unclaimed', async () => {
+    const s = await setup('2026-11-26T12:00:00Z');
+    await s.subscribe('discord-channel', { emptyPolicy: 'notice' });
+    await s.subscriptions.subscribe({ guildId: 'local', channelId: 'terminal', time: '07:30', timezone: 'Europe/Rome', createdBy: 'me', emptyPolicy: 'notice' });
+    const service = s.makeService();
+    service.start(s.transport, { accept: (sub) => sub.guildId === 'local' });
+    service.stop(); // no minute ticks during the test: runDue below is the tick
+
+    const outcomes = await service.runDue(new Date('2026-11-27T06:30:00Z'));
+    expect(outcomes.map((o) => o.channelId)).toEqual(['terminal']);
+    expect(s.transport.to('discord-channel')).toEqual([]);
+    expect(await s.store.listClaims(`delivery:${GUILD}:`)).toEqual([]);
+  });
+});
