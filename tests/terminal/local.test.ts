@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runLocalMode, redactUrl } from '../../src/terminal/local.ts';
 import { makeApp, type TestApp } from '../commands/helpers.ts';
 
@@ -70,15 +70,16 @@ describe('runLocalMode', () => {
     await running;
   });
 
-  it('leaves scheduled briefings to the Discord bot when the store holds Discord subscriptions', async () => {
+  it('schedules only its own briefings when the store also holds Discord subscriptions', async () => {
     t = await makeApp();
     await t.app.subscriptions.subscribe({ guildId: '100000000000000001', channelId: '200000000000000001', time: '08:00', timezone: 'UTC', createdBy: 'x' });
+    await t.app.subscriptions.subscribe({ guildId: 'local', channelId: 'terminal', time: '09:00', timezone: 'UTC', createdBy: 'me' });
     const io = harness();
     const stop = new AbortController();
     const running = runLocalMode(t.app, { input: io.input, output: io.output, interactive: false, signal: stop.signal });
     await io.waitFor('Type a command');
-    expect(io.text()).toContain('Scheduled briefings are not run here: this store holds 1 Discord subscription');
-    expect(t.app.briefings.indexedCount).toBe(0);
+    await vi.waitFor(() => expect(t.app.briefings.indexedCount).toBe(1));
+    expect(t.app.briefings.nextDueAt?.toISOString()).toMatch(/T09:00:00\.000Z$/);
     stop.abort();
     await running;
   });
