@@ -204,6 +204,8 @@ const command: CommandModule = {
   },
 
   defers: (input) => input.subcommand === 'preview' || input.subcommand === 'send-now',
+  // Both answer privately, so the "thinking…" placeholder must be private too.
+  defersEphemeral: (input) => input.subcommand === 'preview' || input.subcommand === 'send-now',
 };
 
 export default command;

@@ -78,7 +78,7 @@ describe('runLocalMode', () => {
     const stop = new AbortController();
     const running = runLocalMode(t.app, { input: io.input, output: io.output, interactive: false, signal: stop.signal });
     await io.waitFor('Type a command');
-    await vi.waitFor(() => expect(t.app.briefings.indexedCount).toBe(1));
+    await vi.waitFor(() => expect(t!.app.briefings.indexedCount).toBe(1));
     expect(t.app.briefings.nextDueAt?.toISOString()).toMatch(/T09:00:00\.000Z$/);
     stop.abort();
     await running;
