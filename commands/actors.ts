@@ -1,4 +1,5 @@
 import { SlashCommandBuilder } from 'discord.js';
+import pMap from 'p-map';
 import type { App } from '../src/app.ts';
 import type { CommandModule } from '../src/core/command.ts';
 import type { Report } from '../src/reports/types.ts';
@@ -18,23 +19,9 @@ const data = new SlashCommandBuilder()
   .setDescription('Key actors of a report, or the most present actors of the last 7 days')
   .addStringOption((o) => o.setName('report').setDescription('Title or id; leave empty for the last 7 days').setAutocomplete(true));
 
-/** Runs `fn` over `items` with at most `limit` in flight (a handful of lines; no library needed). */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 /** Actors ranked by how many recent reports mention them, then by mentions. */
 export async function actorPresence(app: App, reports: Report[]): Promise<ActorPresence[]> {
-  const results = await mapLimit(reports, ANALYSIS_CONCURRENCY, async (report) => ({ report, result: await app.analysis.actors(report) }));
+  const results = await pMap(reports, async (report) => ({ report, result: await app.analysis.actors(report) }), { concurrency: ANALYSIS_CONCURRENCY });
   const byName = new Map<string, ActorPresence & { score: number }>();
   for (const { report, result } of results) {
     for (const actor of result.actors) {

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/index.ts';
 import type { EngineName, SummaryLength } from './types.ts';
@@ -31,6 +32,8 @@ export interface CacheOutcome<T> {
 export class AnalysisCache<V> {
   private readonly kv;
   private readonly inflight = new Map<string, Promise<V>>();
+  /** Hot results stay in memory too, so commands and briefings that reuse them skip the store round trip. */
+  private readonly memory = new LRUCache<string, { value: V }>({ max: 2_000 });
   private readonly pendingWrites = new Set<Promise<unknown>>();
 
   constructor(store: Store, private readonly logger?: Logger, namespace = 'analysis') {
@@ -42,6 +45,8 @@ export class AnalysisCache<V> {
    * 0 = do not store).
    */
   async getOrCompute(key: string, compute: () => Promise<V>, ttlMs: (value: V) => number | undefined): Promise<CacheOutcome<V>> {
+    const hot = this.memory.get(key);
+    if (hot) return { value: hot.value, source: 'cache' };
     const running = this.inflight.get(key);
     if (running) return { value: await running, source: 'shared' };
     let source: CacheOutcome<V>['source'] = 'computed';
@@ -53,11 +58,14 @@ export class AnalysisCache<V> {
       });
       if (cached !== undefined && cached !== null) {
         source = 'cache';
+        const ttl = ttlMs(cached as V);
+        if (ttl !== 0) this.memory.set(key, { value: cached as V }, { ttl: ttl ?? 0 });
         return cached as V;
       }
       const value = await compute();
       const ttl = ttlMs(value);
       if (ttl !== 0) {
+        this.memory.set(key, { value }, { ttl: ttl ?? 0 });
         // The caller need not wait for the write; identical requests keep sharing this promise until it lands.
         written = this.kv.set(key, value, ttl).catch((error: unknown) => this.logger?.warn({ err: error }, 'analysis cache write failed'));
         this.pendingWrites.add(written);
