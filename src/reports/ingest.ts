@@ -51,10 +51,12 @@ export class Ingestor {
     const absolute = resolve(path);
     let report: Report;
     try {
+      const info = await stat(absolute);
       const inThread = async () => parseReport(await readFile(absolute), { filename: absolute, origin: { kind: 'file', path: absolute }, now: this.clock.now() });
       // A worker that died (e.g. out of memory on a huge file) has its job redone here.
       if (pool) report = shareSectionText(await pool.parse(absolute, this.clock.now()).catch((e: NodeJS.ErrnoException) => (e.code ? Promise.reject(e) : inThread())));
       else report = await inThread();
+      report.origin = { kind: 'file', path: absolute, size: info.size, mtimeMs: info.mtimeMs };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (!code) throw error;
@@ -64,12 +66,25 @@ export class Ingestor {
     return report;
   }
 
+  /** A stored report for this file whose recorded size and mtime still match: no need to parse it again. */
+  private async unchangedFile(path: string): Promise<Report | undefined> {
+    const existing = this.reports.findByPath(path);
+    if (existing?.origin.kind !== 'file' || existing.origin.mtimeMs === undefined) return undefined;
+    const info = await stat(path).catch(() => undefined);
+    return info && info.size === existing.origin.size && info.mtimeMs === existing.origin.mtimeMs ? existing : undefined;
+  }
+
   /** Ingests a file, or every report file under a directory (recursively): .md .markdown .txt .html .htm. */
   async ingestPath(path: string, opts: IngestPathOptions = {}): Promise<IngestResult[]> {
     const absolute = resolve(path);
     const info = await stat(absolute).catch(() => undefined);
     if (!info) throw new UserError(`No such file or directory: ${path}`, 'not_found');
     if (info.isFile()) {
+      const cached = await this.unchangedFile(absolute);
+      if (cached) {
+        opts.onProgress?.(1, 1);
+        return [{ report: cached, status: 'unchanged' }];
+      }
       const report = await this.parseFile(absolute);
       const [result] = await this.reports.upsertMany([report]);
       opts.onProgress?.(1, 1);
@@ -84,7 +99,11 @@ export class Ingestor {
     // The next batch is parsed (on workers, when there is a pool) while this one is indexed and written.
     const parseBatch = (from: number) => {
       const slice = files.slice(from, from + BATCH);
-      return Promise.allSettled(slice.map((file) => this.parseFile(file, pool))).then((outcomes) => ({ slice, outcomes }));
+      const parseUnlessUnchanged = async (file: string): Promise<Report | { unchanged: Report }> => {
+        const cached = await this.unchangedFile(file);
+        return cached ? { unchanged: cached } : this.parseFile(file, pool);
+      };
+      return Promise.allSettled(slice.map(parseUnlessUnchanged)).then((outcomes) => ({ slice, outcomes }));
     };
     try {
       let upcoming = parseBatch(0);
@@ -93,8 +112,10 @@ export class Ingestor {
         if (i + BATCH < files.length) upcoming = parseBatch(i + BATCH);
         const batch: Report[] = [];
         outcomes.forEach((outcome, j) => {
-          if (outcome.status === 'fulfilled') batch.push(outcome.value);
-          else {
+          if (outcome.status === 'fulfilled') {
+            if ('unchanged' in outcome.value) results.push({ report: outcome.value.unchanged, status: 'unchanged' });
+            else batch.push(outcome.value);
+          } else {
             const file = slice[j]!;
             this.logger.warn({ file, err: (outcome.reason as Error).message }, 'skipped report file');
             opts.onError?.(file, outcome.reason as Error);

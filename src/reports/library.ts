@@ -56,6 +56,7 @@ function metadataKey(r: Report): string {
 
 function originKey(r: Report): string {
   switch (r.origin.kind) {
+    // (size/mtimeMs are a parse cache, not identity)
     case 'file':
       return `file:${r.origin.path}`;
     case 'url':
@@ -86,6 +87,8 @@ export class ReportLibrary {
   private readonly clock: Clock;
   private readonly reports = new Map<string, Report>();
   private readonly byUrl = new Map<string, string>();
+  /** File path → id, built on first use. */
+  private byPath: Map<string, string> | undefined;
   /** Lower-cased titles, so autocomplete does not lower-case every title on every keystroke. */
   private readonly lowerTitles = new Map<string, string>();
   private sorted: Report[] | undefined;
@@ -124,6 +127,7 @@ export class ReportLibrary {
     }
     this.reports.clear();
     this.byUrl.clear();
+    this.byPath = undefined;
     this.lowerTitles.clear();
     this.index = ReportLibrary.newIndex();
     for (const report of loaded) this.remember(report);
@@ -134,6 +138,7 @@ export class ReportLibrary {
 
   private remember(report: Report): void {
     this.reports.set(report.id, report);
+    if (report.origin.kind === 'file') this.byPath?.set(report.origin.path, report.id);
     this.lowerTitles.set(report.id, report.title.toLowerCase());
     if (report.url) this.byUrl.set(normaliseUrl(report.url), report.id);
   }
@@ -154,7 +159,14 @@ export class ReportLibrary {
     for (const candidate of incoming) {
       const { report, status } = this.merge(candidate);
       results.push({ report, status });
-      if (status === 'unchanged') continue;
+      if (status === 'unchanged') {
+        // Same content, but the file was touched: remember its new stat so it is skipped next time.
+        if (report.origin.kind === 'file' && candidate.origin.kind === 'file' && report.origin.path === candidate.origin.path && report.origin.mtimeMs !== candidate.origin.mtimeMs) {
+          report.origin = candidate.origin;
+          toWrite.push(report);
+        }
+        continue;
+      }
       const wasIndexed = this.index.has(report.id);
       this.remember(report);
       if (wasIndexed) this.index.replace(toIndexed(report));
@@ -234,6 +246,17 @@ export class ReportLibrary {
 
   get(id: string): Report | undefined {
     return this.reports.get(id);
+  }
+
+  /** The report ingested from this file path, if any (used to skip files that have not changed). */
+  findByPath(path: string): Report | undefined {
+    if (!this.byPath) {
+      this.byPath = new Map();
+      for (const r of this.reports.values()) if (r.origin.kind === 'file') this.byPath.set(r.origin.path, r.id);
+    }
+    const id = this.byPath.get(path);
+    const report = id ? this.reports.get(id) : undefined;
+    return report?.origin.kind === 'file' && report.origin.path === path ? report : undefined;
   }
 
   findByUrl(url: string): Report | undefined {

@@ -12,7 +12,8 @@ export interface SeriesInfo {
 }
 
 export type ReportOrigin =
-  | { kind: 'file'; path: string }
+  /** `size`/`mtimeMs`: the file's stat when parsed, so an untouched file is not parsed again (optional). */
+  | { kind: 'file'; path: string; size?: number; mtimeMs?: number }
   | { kind: 'feed'; feedId: string; feedUrl: string; guid?: string }
   | { kind: 'url'; url: string };
 

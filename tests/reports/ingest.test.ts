@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
@@ -70,6 +70,27 @@ describe('ingesting files and folders', () => {
     expect(changed!.report.contentHash).not.toBe(first!.report.contentHash);
     expect(changed!.report.ingestedAt).toBe(first!.report.ingestedAt);
     expect(h.reports.count()).toBe(1);
+  });
+
+  it('does not parse a file again while its size and mtime are unchanged; a touched file only refreshes the stamp', async () => {
+    const file = join(h.dir, 'stamp.txt');
+    copyFileSync(seed, file);
+    const mtime = new Date('2025-01-01T00:00:00Z'); // whole milliseconds, so utimes can restore it exactly
+    utimesSync(file, mtime, mtime);
+    const [first] = await h.ingest.ingestPath(file);
+    const { size } = statSync(file);
+    expect(first!.report.origin).toMatchObject({ kind: 'file', size, mtimeMs: mtime.getTime() });
+    // Same size, same mtime, different bytes: proof that the stamp, not a parse, decided.
+    writeFileSync(file, readFileSync(seed, 'utf8').replace('Background', 'Backgroune'));
+    utimesSync(file, mtime, mtime);
+    expect((await h.ingest.ingestPath(file))[0]!.report.text).toContain('Background Information');
+    // Touched without a content change: unchanged, and the new mtime is remembered.
+    copyFileSync(seed, file);
+    const later = new Date(mtime.getTime() + 5_000);
+    utimesSync(file, later, later);
+    const [touched] = await h.ingest.ingestPath(file);
+    expect(touched!.status).toBe('unchanged');
+    expect(h.reports.get(first!.report.id)!.origin).toMatchObject({ mtimeMs: later.getTime() });
   });
 
   it('skips an empty or unreadable file in a folder and reports it, without stopping the rest', async () => {
