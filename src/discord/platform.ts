@@ -35,7 +35,8 @@ export class DiscordPlatform implements Platform {
 }
 
 export async function discordChannelAccess(client: Client, guildId: string, channelId: string): Promise<ChannelAccess> {
-  const guild = client.guilds.cache.get(guildId);
+  // The gateway's GUILD_CREATE normally fills the cache; a guild it has not announced yet is asked over REST.
+  const guild = client.guilds.cache.get(guildId) ?? (await client.guilds.fetch(guildId).catch(() => null));
   if (!guild) return { ok: false, missing: [], reason: "I'm not in that server" };
   const channel = await findChannel(client, guild, channelId);
   if (channel === 'no-access') return { ok: false, missing: ['View Channel'], reason: "I can't see that channel" };
