@@ -110,6 +110,10 @@ const DEFAULTS: Required<BriefingServiceOptions> = {
 
 const LATEST_FALLBACK_COUNT = 5;
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Delivery claims are kept this long, then pruned. */
+export const LEDGER_RETENTION_MS = 14 * DAY_MS;
+
 /** Services alive in this process: a claim owned by one of them is not abandoned, whatever its age. */
 const liveInstances = new Set<string>();
 
@@ -158,6 +162,7 @@ export class BriefingService {
   private readonly inFlight = new Set<string>();
   private transport: BriefingTransport | undefined;
   private accepts: (sub: Subscription) => boolean = () => true;
+  private prunedAt: number | undefined;
   private task: ScheduledTask | undefined;
   private ticking: Promise<unknown> | undefined;
   private unlisten: (() => void) | undefined;
@@ -462,12 +467,28 @@ export class BriefingService {
     return due;
   }
 
+  /**
+   * Once a day, forgets delivery claims older than LEDGER_RETENTION_MS: far past any catch-up window (at most
+   * 48 h), so the ledger stays bounded (10,000 daily subscriptions would otherwise add 3.65 M rows a year).
+   */
+  private async pruneLedger(now: Date): Promise<void> {
+    if (this.prunedAt !== undefined && now.getTime() - this.prunedAt < DAY_MS) return;
+    this.prunedAt = now.getTime();
+    try {
+      const pruned = await this.deps.store.pruneClaims('delivery:', new Date(now.getTime() - LEDGER_RETENTION_MS));
+      if (pruned > 0) this.deps.logger.info({ pruned }, 'old delivery claims pruned');
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'could not prune old delivery claims');
+    }
+  }
+
   // ---------------------------------------------------------------- delivery
 
   /** One tick: delivers every due occurrence (and missed ones within the grace window), in parallel. */
   async runDue(now: Date = this.deps.clock.now(), transport: BriefingTransport | undefined = this.transport): Promise<DeliveryOutcome[]> {
     if (!transport) throw new Error('BriefingService.runDue needs a transport: call start(transport) or pass one');
     await this.ensureIndex(now);
+    await this.pruneLedger(now);
     const due = this.takeDue(now);
     if (due.length === 0) return [];
     const ctx = this.newTick(now);

@@ -20,6 +20,8 @@ export interface Store {
   updateClaim(key: string, value: unknown): Promise<void>;
   /** Lists claims whose key starts with `prefix`. */
   listClaims<V = unknown>(prefix: string): Promise<Array<{ key: string; value: V }>>;
+  /** Deletes claims under `prefix` made before `olderThan`; returns how many. Keeps the ledger bounded. */
+  pruneClaims(prefix: string, olderThan: Date): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -30,12 +32,19 @@ interface Backend {
   getClaim(key: string): Promise<string | undefined>;
   updateClaim(key: string, json: string): Promise<void>;
   listClaims(prefix: string): Promise<Array<{ key: string; value: string }>>;
+  pruneClaims(prefix: string, olderThanMs: number): Promise<number>;
   close(): Promise<void>;
 }
 
-export async function createStore(url: string): Promise<Store> {
+export interface StoreOptions {
+  /** Clock for claim timestamps (ms since epoch); the app passes its injectable clock. */
+  now?: () => number;
+}
+
+export async function createStore(url: string, options: StoreOptions = {}): Promise<Store> {
   const kind = storeKind(url);
-  const backend = kind === 'sqlite' ? await sqliteBackend(url) : kind === 'redis' ? await redisBackend(url) : await postgresBackend(url);
+  const now = options.now ?? Date.now;
+  const backend = kind === 'sqlite' ? await sqliteBackend(url, now) : kind === 'redis' ? await redisBackend(url, now) : await postgresBackend(url, now);
   const namespaces = new Map<string, Keyv>();
   const store: Store = {
     kind,
@@ -58,6 +67,7 @@ export async function createStore(url: string): Promise<Store> {
     async listClaims<V>(prefix: string) {
       return (await backend.listClaims(prefix)).map(({ key, value }) => ({ key, value: JSON.parse(value) as V }));
     },
+    pruneClaims: (prefix, olderThan) => backend.pruneClaims(prefix, olderThan.getTime()),
     async ping() {
       const kv = store.kv('health');
       await kv.set('ping', Date.now());
@@ -77,7 +87,7 @@ export function storeKind(url: string): StoreKind {
 
 type Query = (sql: string, ...params: unknown[]) => Promise<Array<Record<string, unknown>>>;
 
-async function sqliteBackend(url: string): Promise<Backend> {
+async function sqliteBackend(url: string, now: () => number): Promise<Backend> {
   const path = url.slice('sqlite://'.length);
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const adapters: KeyvSqlite[] = [];
@@ -93,7 +103,8 @@ async function sqliteBackend(url: string): Promise<Backend> {
   // WAL with synchronous=NORMAL keeps every commit durable against a process kill (-9) while making
   // small writes fast; journal_mode is a property of the file, so setting it once covers every connection.
   await query('PRAGMA journal_mode=WAL');
-  await query('CREATE TABLE IF NOT EXISTS claims(key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  await query('CREATE TABLE IF NOT EXISTS claims(key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at INTEGER NOT NULL DEFAULT 0)');
+  await addCreatedAtColumn(query, 'claims', 'INTEGER');
   return {
     adapter() {
       const adapter = open();
@@ -101,7 +112,7 @@ async function sqliteBackend(url: string): Promise<Backend> {
       return adapter;
     },
     async claim(key, json) {
-      const rows = await query('INSERT INTO claims(key, value) VALUES(?, ?) ON CONFLICT(key) DO NOTHING RETURNING key', key, json);
+      const rows = await query('INSERT INTO claims(key, value, created_at) VALUES(?, ?, ?) ON CONFLICT(key) DO NOTHING RETURNING key', key, json, now());
       return rows.length === 1;
     },
     async getClaim(key) {
@@ -115,18 +126,24 @@ async function sqliteBackend(url: string): Promise<Backend> {
       const rows = await query("SELECT key, value FROM claims WHERE key >= ? AND key < ? ORDER BY key", prefix, `${prefix}\uffff`);
       return rows.map((r) => ({ key: String(r.key), value: String(r.value) }));
     },
+    async pruneClaims(prefix, olderThanMs) {
+      const rows = await query('DELETE FROM claims WHERE key >= ? AND key < ? AND created_at < ? RETURNING key', prefix, `${prefix}\uffff`, olderThanMs);
+      return rows.length;
+    },
     async close() {
       await Promise.all(adapters.map((a) => a.disconnect().catch(() => undefined)));
     },
   };
 }
 
-async function redisBackend(url: string): Promise<Backend> {
+async function redisBackend(url: string, now: () => number): Promise<Backend> {
   const { default: KeyvRedis, createClient } = await import('@keyv/redis');
   const client = createClient({ url });
   client.on('error', () => undefined);
   await client.connect();
   const claimKey = (key: string) => `sitrep:claim:${key}`;
+  /** Sorted set of claim keys by creation time, so old claims can be pruned without a full scan. */
+  const claimTimes = 'sitrep:claim-times';
   const adapters: Array<{ disconnect(): Promise<void> }> = [];
   return {
     adapter(namespace) {
@@ -136,7 +153,9 @@ async function redisBackend(url: string): Promise<Backend> {
       return adapter;
     },
     async claim(key, json) {
-      return (await client.set(claimKey(key), json, { NX: true })) === 'OK';
+      const won = (await client.set(claimKey(key), json, { NX: true })) === 'OK';
+      if (won) await client.zAdd(claimTimes, { score: now(), value: key });
+      return won;
     },
     async getClaim(key) {
       return (await client.get(claimKey(key))) ?? undefined;
@@ -154,6 +173,15 @@ async function redisBackend(url: string): Promise<Backend> {
       }
       return out.sort((a, b) => (a.key < b.key ? -1 : 1));
     },
+    async pruneClaims(prefix, olderThanMs) {
+      const old = (await client.zRangeByScore(claimTimes, '-inf', `(${olderThanMs}`)).filter((key) => key.startsWith(prefix));
+      for (let i = 0; i < old.length; i += 500) {
+        const batch = old.slice(i, i + 500);
+        await client.del(batch.map(claimKey));
+        await client.zRem(claimTimes, batch);
+      }
+      return old.length;
+    },
     async close() {
       await Promise.all(adapters.map((a) => a.disconnect().catch(() => undefined)));
       await client.quit().catch(() => undefined);
@@ -161,7 +189,7 @@ async function redisBackend(url: string): Promise<Backend> {
   };
 }
 
-async function postgresBackend(url: string): Promise<Backend> {
+async function postgresBackend(url: string, now: () => number): Promise<Backend> {
   const { default: KeyvPostgres } = await import('@keyv/postgres');
   const adapters: Array<{ disconnect(): Promise<void> }> = [];
   const open = () => {
@@ -173,11 +201,17 @@ async function postgresBackend(url: string): Promise<Backend> {
   const main = open();
   const pgQuery = main.query as unknown as (sql: string, values?: unknown[]) => Promise<Array<Record<string, unknown>>>;
   const query: Query = (sql, ...params) => pgQuery(sql, params);
-  await query('CREATE TABLE IF NOT EXISTS sitrep_claims(key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  await query('CREATE TABLE IF NOT EXISTS sitrep_claims(key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at BIGINT NOT NULL DEFAULT 0)');
+  await query('ALTER TABLE sitrep_claims ADD COLUMN IF NOT EXISTS created_at BIGINT NOT NULL DEFAULT 0');
   return {
     adapter: () => open(),
     async claim(key, json) {
-      const rows = await query('INSERT INTO sitrep_claims(key, value) VALUES($1, $2) ON CONFLICT(key) DO NOTHING RETURNING key', key, json);
+      const rows = await query(
+        'INSERT INTO sitrep_claims(key, value, created_at) VALUES($1, $2, $3) ON CONFLICT(key) DO NOTHING RETURNING key',
+        key,
+        json,
+        now(),
+      );
       return rows.length === 1;
     },
     async getClaim(key) {
@@ -191,8 +225,18 @@ async function postgresBackend(url: string): Promise<Backend> {
       const rows = await query('SELECT key, value FROM sitrep_claims WHERE starts_with(key, $1) ORDER BY key', prefix);
       return rows.map((r) => ({ key: String(r.key), value: String(r.value) }));
     },
+    async pruneClaims(prefix, olderThanMs) {
+      const rows = await query('DELETE FROM sitrep_claims WHERE starts_with(key, $1) AND created_at < $2 RETURNING key', prefix, olderThanMs);
+      return rows.length;
+    },
     async close() {
       await Promise.all(adapters.map((a) => a.disconnect().catch(() => undefined)));
     },
   };
+}
+
+/** Adds `created_at` to a claims table made before claims were pruned (SQLite has no ADD COLUMN IF NOT EXISTS). */
+async function addCreatedAtColumn(query: Query, table: string, type: string): Promise<void> {
+  const columns = await query(`PRAGMA table_info(${table})`);
+  if (!columns.some((c) => c.name === 'created_at')) await query(`ALTER TABLE ${table} ADD COLUMN created_at ${type} NOT NULL DEFAULT 0`);
 }

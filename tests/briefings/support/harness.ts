@@ -18,11 +18,11 @@ export class ManualClock implements Clock {
   }
 }
 
-/** A real SQLite store in a fresh temp dir. */
-export async function tempStore(): Promise<{ store: Store; dir: string; url: string; cleanup(): Promise<void> }> {
+/** A real SQLite store in a fresh temp dir (claims stamped by `clock` when given, as the app does). */
+export async function tempStore(clock?: Clock): Promise<{ store: Store; dir: string; url: string; cleanup(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'sitrep-briefings-'));
   const url = `sqlite://${join(dir, 'sitrep.sqlite')}`;
-  const store = await createStore(url);
+  const store = await createStore(url, clock ? { now: () => clock.now().getTime() } : {});
   return {
     store,
     dir,
