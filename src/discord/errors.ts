@@ -1,4 +1,4 @@
-import { DiscordAPIError, HTTPError, RESTJSONErrorCodes } from 'discord.js';
+import { DiscordAPIError, HTTPError, RateLimitError, RESTJSONErrorCodes } from 'discord.js';
 import { DeliveryError, type DeliveryFailureKind } from '../briefings/transport.ts';
 
 /**
@@ -23,9 +23,29 @@ const MESSAGES: Partial<Record<number, string>> = {
   [RESTJSONErrorCodes.ThreadLocked]: 'That thread is locked. Unlock it or pick another channel.',
 };
 
+/**
+ * A server may answer 403 / 404 without Discord's JSON body (no `code`), or a proxy in front of it may:
+ * the status alone then says what kind of problem it is.
+ */
+const BY_STATUS: Partial<Record<number, string>> = {
+  403: MESSAGES[RESTJSONErrorCodes.MissingPermissions],
+  404: 'Discord could not find that channel or message any more (it may have been deleted). Pick another channel, or run the command again.',
+};
+const UNAVAILABLE = 'Discord is having trouble right now. Please try again in a few minutes.';
+
+function apiCode(error: DiscordAPIError): number | undefined {
+  return typeof error.code === 'number' && error.code !== 0 ? error.code : undefined;
+}
+
 /** The user-facing explanation for a Discord API error, or undefined when it is not one we map. */
 export function discordErrorMessage(error: unknown): string | undefined {
-  if (error instanceof DiscordAPIError && typeof error.code === 'number') return MESSAGES[error.code];
+  if (error instanceof DiscordAPIError) {
+    const code = apiCode(error);
+    if (code !== undefined) return MESSAGES[code] ?? (error.status === 403 ? BY_STATUS[403] : undefined);
+    return BY_STATUS[error.status];
+  }
+  if (error instanceof HTTPError && error.status >= 500) return UNAVAILABLE;
+  if (error instanceof RateLimitError) return UNAVAILABLE;
   return undefined;
 }
 
@@ -37,8 +57,8 @@ export function isActionableDiscordError(error: unknown): boolean {
 /** Maps any failure of a REST send into the delivery policy's terms (pause, remove, retry). */
 export function toDeliveryError(error: unknown): DeliveryError {
   if (error instanceof DeliveryError) return error;
-  const status = error instanceof DiscordAPIError || error instanceof HTTPError ? error.status : undefined;
-  const code = error instanceof DiscordAPIError && typeof error.code === 'number' ? error.code : undefined;
+  const status = error instanceof DiscordAPIError || error instanceof HTTPError ? error.status : error instanceof RateLimitError ? 429 : undefined;
+  const code = error instanceof DiscordAPIError ? apiCode(error) : undefined;
   const kind = deliveryKind(status, code, error);
   const message = discordErrorMessage(error) ?? (error instanceof Error ? error.message : String(error));
   return new DeliveryError(message, kind, code, status);

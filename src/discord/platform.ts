@@ -34,9 +34,27 @@ export class DiscordPlatform implements Platform {
   }
 }
 
+/**
+ * Whether the bot can post briefings in a channel. The channel itself is always read over REST (one GET):
+ * a cached copy may have come from an interaction's resolved data, which carries no permission overwrites,
+ * or from a gateway that announced the guild without its channels. Guild roles and the bot's own member
+ * come from the cache when complete and are fetched otherwise; a refusal computed from cached data is
+ * checked again against fresh data before it is reported.
+ */
 export async function discordChannelAccess(client: Client, guildId: string, channelId: string): Promise<ChannelAccess> {
-  // The gateway's GUILD_CREATE normally fills the cache; a guild it has not announced yet is asked over REST.
-  const guild = client.guilds.cache.get(guildId) ?? (await client.guilds.fetch(guildId).catch(() => null));
+  const first = await computeAccess(client, guildId, channelId, false);
+  if (first.ok || !first.fromCache) return strip(first);
+  return strip(await computeAccess(client, guildId, channelId, true));
+}
+
+type AccessResult = ChannelAccess & { fromCache?: boolean };
+
+function strip({ fromCache: _fromCache, ...access }: AccessResult): ChannelAccess {
+  return access;
+}
+
+async function computeAccess(client: Client, guildId: string, channelId: string, fresh: boolean): Promise<AccessResult> {
+  const guild = await findGuild(client, guildId, fresh);
   if (!guild) return { ok: false, missing: [], reason: "I'm not in that server" };
   const channel = await findChannel(client, guild, channelId);
   if (channel === 'no-access') return { ok: false, missing: ['View Channel'], reason: "I can't see that channel" };
@@ -45,23 +63,44 @@ export async function discordChannelAccess(client: Client, guildId: string, chan
   }
   if (channel.guildId !== guildId) return { ok: false, missing: [], reason: 'that channel belongs to another server' };
   if (!POSTABLE_CHANNEL_TYPES.has(channel.type)) return { ok: false, missing: [], reason: 'that is not a text or announcement channel' };
-  const me = guild.members.me ?? (await guild.members.fetchMe().catch(() => null));
+  if (channel.isThread() && channel.parentId && !channel.parent) await findChannel(client, guild, channel.parentId);
+  const cachedMe = fresh ? null : guild.members.me;
+  const me = cachedMe ?? (await guild.members.fetchMe({ force: true }).catch(() => null));
   if (!me) return { ok: false, missing: [], reason: "I couldn't look up my own permissions in that server" };
   const permissions = channel.permissionsFor(me);
+  if (!permissions) return { ok: false, missing: [], reason: "I couldn't work out my permissions in that channel", fromCache: !fresh };
   const needed = channel.isThread() ? [REQUIRED_CHANNEL_PERMISSIONS[0], THREAD_SEND, REQUIRED_CHANNEL_PERMISSIONS[2]] : REQUIRED_CHANNEL_PERMISSIONS;
   const missing = needed.filter((p) => !permissions.has(p.flag)).map((p) => p.name);
   if (channel.isThread() && channel.archived) return { ok: false, missing, reason: 'that thread is archived' };
-  return missing.length ? { ok: false, missing } : { ok: true, missing: [] };
+  return missing.length ? { ok: false, missing, fromCache: !fresh } : { ok: true, missing: [] };
+}
+
+/**
+ * The guild with what permission computation needs (roles with @everyone, owner): from the cache when
+ * complete, otherwise GET /guilds/:id (a guild that READY listed as unavailable and GUILD_CREATE never
+ * completed has neither).
+ */
+async function findGuild(client: Client, guildId: string, fresh: boolean): Promise<Guild | null> {
+  const cached = client.guilds.cache.get(guildId);
+  if (!fresh && cached && cached.roles.cache.has(guildId) && cached.ownerId) return cached;
+  try {
+    const guild = await client.guilds.fetch({ guild: guildId, force: true });
+    return guild.roles.cache.has(guildId) ? guild : null;
+  } catch (error) {
+    if (error instanceof DiscordAPIError && (error.status === 403 || error.status === 404)) return null;
+    throw error;
+  }
 }
 
 async function findChannel(client: Client, guild: Guild, channelId: string): Promise<GuildBasedChannel | null | 'no-access'> {
-  const cached = guild.channels.cache.get(channelId);
-  if (cached) return cached;
   try {
-    const fetched = await client.channels.fetch(channelId);
-    return fetched && 'guildId' in fetched ? (fetched as GuildBasedChannel) : null;
+    const fetched = await client.channels.fetch(channelId, { force: true, allowUnknownGuild: true });
+    if (!fetched || !('guildId' in fetched)) return null;
+    const channel = fetched as GuildBasedChannel;
+    // A channel fetched before its guild was cached belongs to no Guild object: look it up again through the guild.
+    return channel.guild ? channel : (guild.channels.cache.get(channelId) ?? channel);
   } catch (error) {
-    if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.MissingAccess) return 'no-access';
+    if (error instanceof DiscordAPIError && (error.code === RESTJSONErrorCodes.MissingAccess || (error.status === 403 && !error.code))) return 'no-access';
     if (error instanceof DiscordAPIError && (error.code === RESTJSONErrorCodes.UnknownChannel || error.status === 404)) return null;
     throw error;
   }

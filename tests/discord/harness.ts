@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createStore } from '../../src/store/index.ts';
 import type { CommandModule } from '../../src/core/command.ts';
 import { createDiscordBot, type DiscordBot } from '../../src/discord/bot.ts';
-import { startFakeDiscord, type FakeDiscord, type FakeGuild, type InteractionHandle, type CommandInvocation } from '../support/discord/server.ts';
+import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions, type FakeGuild, type InteractionHandle, type CommandInvocation } from '../support/discord/server.ts';
 import { messageProblems, pingingFragments } from '../support/discord/limits.ts';
 
 /** The bundled Markdown version of the seed report (front matter gives source, authors, date). */
@@ -29,8 +29,10 @@ export interface Harness {
 }
 
 /** A real App (temp SQLite file), the fake Discord server and a logged-in bot with `commands`. */
-export async function startHarness(opts: { commands?: CommandModule[]; env?: Record<string, string>; seed?: boolean } = {}): Promise<Harness> {
-  const fake = await startFakeDiscord();
+export async function startHarness(
+  opts: { commands?: CommandModule[]; env?: Record<string, string>; seed?: boolean; fake?: FakeDiscordOptions; beforeLogin?: (fake: FakeDiscord, guild: FakeGuild) => void } = {},
+): Promise<Harness> {
+  const fake = await startFakeDiscord(opts.fake);
   const guild = fake.addGuild({ name: 'OSINT Hub' });
   const news = fake.addChannel(guild.id, { name: 'news' });
   const moderator = fake.addMember(guild.id, { username: 'mod', permissions: ['ManageGuild'] }).user;
@@ -50,6 +52,7 @@ export async function startHarness(opts: { commands?: CommandModule[]; env?: Rec
   });
   const app = await createApp(config, { store: await createStore(storeUrl), logger });
   if (opts.seed !== false) await app.ingest.ingestPath(SEED_REPORT);
+  opts.beforeLogin?.(fake, guild);
   const bot = await createDiscordBot(app, { commands: opts.commands });
   return {
     fake,

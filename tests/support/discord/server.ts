@@ -62,6 +62,10 @@ export interface ScriptedFailure {
   /** For 429: seconds. */
   retryAfter?: number;
   global?: boolean;
+  /** For 429: where the wait is given. 'bare' = only the Retry-After header and the JSON body (no X-RateLimit-*). */
+  rateLimitStyle?: 'full' | 'bare' | 'body-only' | 'none';
+  /** 'none': no body at all; 'text': a text/plain body (as a proxy in front of the API might send). */
+  body?: 'json' | 'none' | 'text';
 }
 
 export interface FakeGuild {
@@ -184,7 +188,30 @@ export interface FakeDiscordOptions {
   rateLimitPerSecond?: number;
   /** Delay before every REST answer, to imitate network latency. */
   latencyMs?: number;
+  /**
+   * A bare, still spec-conforming server, as someone else might write from Discord's documentation alone:
+   * turns on every option below (each can also be set on its own).
+   */
+  minimal?: boolean;
+  /** No X-RateLimit-* headers on any answer; a 429 carries only `Retry-After` and the JSON body. */
+  bareRateLimits?: boolean;
+  /** Interaction callbacks always answer 204 No Content, even when asked `with_response=true`. */
+  noCallbackBody?: boolean;
+  /** GUILD_CREATE leaves these out (the bot then has to ask over REST). */
+  guildCreateWithout?: Array<'members' | 'channels' | 'roles'>;
+  /** Resolved channels and the interaction's `channel` carry only what the docs promise: id, name, type, permissions. */
+  partialChannels?: boolean;
+  /** READY without `resume_gateway_url` (discord.js must resume on the gateway URL). */
+  noResumeUrl?: boolean;
 }
+
+const MINIMAL: Required<Pick<FakeDiscordOptions, 'bareRateLimits' | 'noCallbackBody' | 'guildCreateWithout' | 'partialChannels' | 'noResumeUrl'>> = {
+  bareRateLimits: true,
+  noCallbackBody: true,
+  guildCreateWithout: ['members', 'channels'],
+  partialChannels: true,
+  noResumeUrl: true,
+};
 
 export class FakeDiscord {
   readonly token = 'fake-bot-token.' + 'x'.repeat(40);
@@ -213,7 +240,10 @@ export class FakeDiscord {
   private http!: Server;
   private wss!: WebSocketServer;
 
-  constructor(private readonly options: FakeDiscordOptions = {}) {
+  private readonly options: FakeDiscordOptions;
+
+  constructor(options: FakeDiscordOptions = {}) {
+    this.options = options.minimal ? { ...MINIMAL, ...options } : options;
     this.rateLimitPerSecond = options.rateLimitPerSecond;
     this.latencyMs = options.latencyMs ?? 0;
     this.users.set(this.botUser.id, this.botUser);
@@ -267,7 +297,7 @@ export class FakeDiscord {
       const general = this.addChannel(id, { name: 'general' });
       guild.systemChannelId = general.id;
     }
-    this.broadcast('GUILD_CREATE', this.guildCreatePayload(guild));
+    this.broadcast('GUILD_CREATE', this.gatewayGuild(guild));
     return guild;
   }
 
@@ -428,15 +458,17 @@ export class FakeDiscord {
     const options = Object.entries(inv.options ?? {}).map(([name, value]) => {
       if (typeof value === 'object') {
         const channel = this.channel(value.channel) ?? { id: value.channel, name: 'unknown', type: 0, guild_id: undefined };
-        resolvedChannels[channel.id] = {
-          id: channel.id,
-          name: channel.name,
-          type: channel.type,
-          guild_id: channel.guild_id,
-          permissions: this.permissionsIn(channel.id, inv.userId).toString(),
-          parent_id: channel.parent_id ?? null,
-          flags: 0,
-        };
+        resolvedChannels[channel.id] = this.options.partialChannels
+          ? { id: channel.id, name: channel.name, type: channel.type, permissions: this.permissionsIn(channel.id, inv.userId).toString() }
+          : {
+              id: channel.id,
+              name: channel.name,
+              type: channel.type,
+              guild_id: channel.guild_id,
+              permissions: this.permissionsIn(channel.id, inv.userId).toString(),
+              parent_id: channel.parent_id ?? null,
+              flags: 0,
+            };
         return { name, type: 7, value: channel.id };
       }
       const optType = typeof value === 'boolean' ? 5 : typeof value === 'number' ? (Number.isInteger(value) ? 4 : 10) : 3;
@@ -455,7 +487,11 @@ export class FakeDiscord {
       type,
       data,
       channel_id: inv.channelId,
-      channel: channel ? { id: channel.id, name: channel.name, type: channel.type, guild_id: channel.guild_id, permissions: '0', flags: 0 } : { id: inv.channelId, type: 1 },
+      channel: channel
+        ? this.options.partialChannels
+          ? { id: channel.id, name: channel.name, type: channel.type, permissions: this.permissionsIn(channel.id, inv.userId).toString() }
+          : { id: channel.id, name: channel.name, type: channel.type, guild_id: channel.guild_id, permissions: '0', flags: 0 }
+        : { id: inv.channelId, type: 1 },
     };
     if (inv.guildId) {
       const guild = this.mustGuild(inv.guildId);
@@ -507,14 +543,14 @@ export class FakeDiscord {
             user: this.botUser,
             guilds: [...this.guilds.values()].map((g) => ({ id: g.id, unavailable: true })),
             session_id: `session-${snowflake()}`,
-            resume_gateway_url: this.wsUrl,
+            ...(this.options.noResumeUrl ? {} : { resume_gateway_url: this.wsUrl }),
             shard: msg.d.shard ?? [0, 1],
             application: { id: this.applicationId, flags: 0 },
             private_channels: [],
             relationships: [],
             presences: [],
           });
-          for (const g of this.guilds.values()) this.sendDispatch(conn, 'GUILD_CREATE', this.guildCreatePayload(g));
+          for (const g of this.guilds.values()) this.sendDispatch(conn, 'GUILD_CREATE', this.gatewayGuild(g));
           break;
         }
         case 6:
@@ -540,6 +576,20 @@ export class FakeDiscord {
 
   private broadcast(t: string, d: Json): void {
     for (const conn of this.sockets) if (conn.ready) this.sendDispatch(conn, t, d);
+  }
+
+  /** GUILD_CREATE as this server sends it (possibly without members / channels, see `guildCreateWithout`). */
+  private gatewayGuild(g: FakeGuild): Json {
+    const payload = this.guildCreatePayload(g);
+    for (const key of this.options.guildCreateWithout ?? []) delete payload[key];
+    return payload;
+  }
+
+  /** GET /guilds/:id: like Discord, the guild object without the gateway-only members, channels and threads. */
+  private restGuild(g: FakeGuild): Json {
+    const { members: _m, channels: _c, threads: _t, voice_states: _v, presences: _p, stage_instances: _s, guild_scheduled_events: _e, soundboard_sounds: _ss, joined_at: _j, large: _l, unavailable: _u, member_count: _mc, ...rest } =
+      this.guildCreatePayload(g);
+    return { ...rest, approximate_member_count: g.members.length, approximate_presence_count: 0 };
   }
 
   private guildCreatePayload(g: FakeGuild): Json {
@@ -610,16 +660,23 @@ export class FakeDiscord {
     }
     const headers: Record<string, string> = {
       'content-type': 'application/json',
-      'x-ratelimit-limit': '5',
-      'x-ratelimit-remaining': '4',
-      'x-ratelimit-reset': String(Date.now() / 1000 + 1),
-      'x-ratelimit-reset-after': '1',
-      'x-ratelimit-bucket': bucketFor(method, path),
+      ...(this.options.bareRateLimits
+        ? {}
+        : {
+            'x-ratelimit-limit': '5',
+            'x-ratelimit-remaining': '4',
+            'x-ratelimit-reset': String(Date.now() / 1000 + 1),
+            'x-ratelimit-reset-after': '1',
+            'x-ratelimit-bucket': bucketFor(method, path),
+          }),
       ...result.headers,
     };
-    if (result.status === 204) {
+    const text = typeof result.body === 'object' && result.body !== null ? (result.body as Record<symbol, string>)[RAW_TEXT] : undefined;
+    if (result.status === 204 || result.body === RAW_EMPTY) {
       delete headers['content-type'];
-      res.writeHead(204, headers).end();
+      res.writeHead(result.status, headers).end();
+    } else if (text !== undefined) {
+      res.writeHead(result.status, { ...headers, 'content-type': 'text/plain' }).end(text);
     } else {
       res.writeHead(result.status, headers).end(JSON.stringify(result.body ?? {}));
     }
@@ -687,7 +744,7 @@ export class FakeDiscord {
     }
     if ((m = /^\/guilds\/(\d+)$/.exec(path)) && method === 'GET') {
       const g = this.guilds.get(m[1]!);
-      return g ? { status: 200, body: this.guildCreatePayload(g) } : unknown(10004, 'Unknown Guild');
+      return g ? { status: 200, body: this.restGuild(g) } : unknown(10004, 'Unknown Guild');
     }
     if ((m = /^\/guilds\/(\d+)\/channels$/.exec(path)) && method === 'GET') {
       const g = this.guilds.get(m[1]!);
@@ -715,7 +772,12 @@ export class FakeDiscord {
     const f = this.failures[index]!;
     f.times = (f.times ?? 1) - 1;
     if (f.times <= 0) this.failures.splice(index, 1);
-    if (f.status === 429) return rateLimited(f.retryAfter ?? 0.05, Boolean(f.global), bucketFor(method, path));
+    if (f.status === 429) {
+      const style = f.rateLimitStyle ?? (this.options.bareRateLimits ? 'bare' : 'full');
+      return rateLimited(f.retryAfter ?? 0.05, Boolean(f.global), bucketFor(method, path), style);
+    }
+    if (f.body === 'none') return { status: f.status, body: RAW_EMPTY };
+    if (f.body === 'text') return { status: f.status, body: rawText(f.message ?? `${f.status} error`) };
     const defaults: Record<number, string> = { 50013: 'Missing Permissions', 50001: 'Missing Access', 10003: 'Unknown Channel', 10008: 'Unknown Message', 10062: 'Unknown interaction' };
     return {
       status: f.status,
@@ -732,7 +794,7 @@ export class FakeDiscord {
     }
     this.windowCount++;
     if (this.windowCount <= this.rateLimitPerSecond) return undefined;
-    return rateLimited(Math.max(0.001, (1000 - (now - this.windowStart)) / 1000), true, 'global');
+    return rateLimited(Math.max(0.001, (1000 - (now - this.windowStart)) / 1000), true, 'global', this.options.bareRateLimits ? 'bare' : 'full');
   }
 
   private interactionFor(id: string, token: string): InteractionHandle | undefined {
@@ -763,7 +825,7 @@ export class FakeDiscord {
     }
     h.callbacks.push(body);
     if (body.type === 4) h.original = this.messageObject(h.payload.channel_id, body.data, true);
-    if (query.get('with_response') === 'true') {
+    if (query.get('with_response') === 'true' && !this.options.noCallbackBody) {
       return { status: 200, body: { interaction: { id, type: h.payload.type }, resource: { type: body.type, message: h.original } } };
     }
     return { status: 204 };
@@ -882,7 +944,18 @@ function formError(problems: string[]) {
   return { status: 400, body: { message: 'Invalid Form Body', code: 50035, errors: { _errors: problems.map((p) => ({ code: 'BASE_TYPE_INVALID', message: p })) } } };
 }
 
-function rateLimited(retryAfter: number, global: boolean, bucket: string) {
+/** Markers for answers that are not JSON. */
+const RAW_EMPTY = Symbol('empty body');
+function rawText(text: string) {
+  return { [RAW_TEXT]: text };
+}
+const RAW_TEXT = Symbol('text body');
+
+function rateLimited(retryAfter: number, global: boolean, bucket: string, style: 'full' | 'bare' | 'body-only' | 'none' = 'full') {
+  const body = { message: 'You are being rate limited.', retry_after: retryAfter, global };
+  if (style === 'bare') return { status: 429, body, headers: { 'retry-after': String(retryAfter) } };
+  if (style === 'body-only') return { status: 429, body, headers: {} };
+  if (style === 'none') return { status: 429, body: RAW_EMPTY, headers: {} };
   const headers: Record<string, string> = {
     'retry-after': String(retryAfter),
     'x-ratelimit-limit': '5',
@@ -893,7 +966,7 @@ function rateLimited(retryAfter: number, global: boolean, bucket: string) {
     'x-ratelimit-scope': global ? 'global' : 'user',
   };
   if (global) headers['x-ratelimit-global'] = 'true';
-  return { status: 429, body: { message: 'You are being rate limited.', retry_after: retryAfter, global }, headers };
+  return { status: 429, body, headers };
 }
 
 function bucketFor(method: string, path: string): string {
