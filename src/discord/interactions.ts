@@ -123,7 +123,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
   }
 
   async function send(interaction: ChatInputCommandInteraction, reply: Reply): Promise<void> {
-    const options: RenderOptions = { isKnownChannel: (id) => Boolean(interaction.guild?.channels.cache.has(id)) };
+    const options: RenderOptions = { isKnownChannel: (id) => isKnownChannel(interaction, id) };
     const messages = renderReply(reply, options);
     await deliver(interaction, messages);
   }
@@ -178,6 +178,19 @@ export async function deliver(interaction: ChatInputCommandInteraction, messages
     await interaction.reply(toInteractionOptions(first));
   }
   for (const m of rest) await interaction.followUp(toInteractionOptions(m));
+}
+
+/**
+ * Channel links (<#id>, which never ping) are kept for channels of this guild. When the gateway has not
+ * given us the guild's channels (a guild announced without them, or not at all) the cache cannot tell,
+ * so links are kept unless the id is a known channel of another guild.
+ */
+function isKnownChannel(interaction: ChatInputCommandInteraction, channelId: string): boolean {
+  const guild = interaction.guild;
+  if (guild?.channels.cache.has(channelId)) return true;
+  if (!interaction.guildId || (guild && guild.available && guild.channels.cache.size > 0)) return false;
+  const elsewhere = interaction.client.channels.cache.get(channelId);
+  return !elsewhere || ('guildId' in elsewhere && elsewhere.guildId === interaction.guildId);
 }
 
 function needsModerator(command: CommandModule, subcommand: string | undefined): boolean {

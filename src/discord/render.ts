@@ -178,8 +178,10 @@ export function embedSize(embed: APIEmbed): number {
 function validUrl(url: string | undefined): string | undefined {
   if (!url || url.length > LIMITS.url) return undefined;
   try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : undefined;
+    const parsed = new URL(url.trim());
+    // Normalising can lengthen the URL (percent-encoding); Discord checks the length of what it receives.
+    const ok = (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '' && parsed.href.length <= LIMITS.url;
+    return ok ? parsed.href : undefined;
   } catch {
     return undefined;
   }
@@ -286,7 +288,8 @@ export function renderBriefingMessages(reply: Reply, options: RenderOptions = {}
 /** Options for interaction.reply / editReply / followUp. */
 export function toInteractionOptions(message: DiscordMessage) {
   return {
-    content: message.content ?? '',
+    // No `content: ""` beside embeds: Discord allows it, a stricter compatible server may not.
+    ...(message.content ? { content: message.content } : {}),
     embeds: message.embeds,
     allowedMentions: { parse: [] as [] },
     ...(message.ephemeral ? { flags: MessageFlags.Ephemeral as const } : {}),

@@ -1,10 +1,11 @@
-import { PermissionFlagsBits, Routes, type Client, type RESTPostAPIChannelMessageResult } from 'discord.js';
+import { Routes, type Client, type RESTPostAPIChannelMessageResult } from 'discord.js';
 import type { BriefingTransport, SendOptions } from '../briefings/transport.ts';
 import type { Briefing } from '../briefings/types.ts';
 import type { Reply } from '../core/reply.ts';
 import { presentBriefing } from '../briefings/present.ts';
 import { renderBriefingMessages, toRestBody, type DiscordMessage } from './render.ts';
 import { toDeliveryError } from './errors.ts';
+import { discordChannelAccess } from './platform.ts';
 
 /**
  * Posts briefings to Discord channels over REST (no cached channel needed: a channel the gateway has not
@@ -37,17 +38,20 @@ export class DiscordBriefingTransport implements BriefingTransport<DiscordMessag
     }
   }
 
-  /** Best effort: the guild's system channel, when the bot may post there. Never throws. */
+  /**
+   * Best effort: the guild's system channel (or its community updates channel), when the bot may post
+   * there. The guild and channel are asked over REST when the gateway did not give them. Never throws.
+   */
   async notifyModerators(guildId: string, text: string): Promise<void> {
     try {
-      const guild = this.client.guilds.cache.get(guildId);
-      const channel = guild?.systemChannel ?? guild?.publicUpdatesChannel;
-      const me = guild?.members.me;
-      if (!channel || !me) return;
-      const perms = channel.permissionsFor(me);
-      if (!perms.has(PermissionFlagsBits.ViewChannel) || !perms.has(PermissionFlagsBits.SendMessages)) return;
+      const guild = this.client.guilds.cache.get(guildId) ?? (await this.client.guilds.fetch(guildId).catch(() => null));
+      const channelId = guild?.systemChannelId ?? guild?.publicUpdatesChannelId;
+      if (!channelId) return;
+      const access = await discordChannelAccess(this.client, guildId, channelId);
+      // The note is plain text: Embed Links is not needed for it.
+      if (!access.ok && (access.reason !== undefined || access.missing.some((name) => name !== 'Embed Links'))) return;
       const [first] = renderBriefingMessages({ content: text });
-      if (first) await this.send(channel.id, first);
+      if (first) await this.send(channelId, first);
     } catch {
       // A note to moderators must never turn into a second failure.
     }

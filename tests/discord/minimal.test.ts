@@ -105,12 +105,34 @@ describe('against a minimal Discord-compatible server', () => {
     expect((await h.app.subscriptions.list(h.guild.id)).map((s) => s.channelId)).toContain(here.id);
   });
 
+  it('serves a guild the gateway never announced (interaction and channel known only over REST)', async () => {
+    const quiet = h.fake.addGuild({ name: 'Quiet', hidden: true });
+    const room = h.fake.addChannel(quiet.id, { name: 'room' });
+    const mod = h.fake.addMember(quiet.id, { username: 'quietmod', permissions: ['ManageChannels'] }).user;
+    expect(h.bot.client.guilds.cache.has(quiet.id)).toBe(false);
+    const reply = await h.fake
+      .command({ guildId: quiet.id, channelId: room.id, userId: String(mod.id), name: 'briefing', subcommand: 'subscribe', options: { channel: { channel: room.id }, time: '07:30', timezone: 'UTC' } })
+      .reply();
+    expect(textOf(reply)).toMatch(/07:30/);
+    expect((await h.app.subscriptions.list(quiet.id)).map((s) => s.channelId)).toEqual([room.id]);
+    const list = await h.fake.command({ guildId: quiet.id, channelId: room.id, userId: String(mod.id), name: 'briefing', subcommand: 'list' }).reply();
+    expect(textOf(list)).toContain(`<#${room.id}>`);
+  });
+
   it('posts a briefing now', async () => {
     const before = h.fake.messages(h.channelId).length;
     const sent = await h.run({ name: 'briefing', subcommand: 'send-now', ...asModerator(), options: { channel: { channel: h.channelId } } }).reply(20_000);
     expect(sent.content).toMatch(/Posted|Nothing was posted/);
     if (/Posted/.test(sent.content)) expect(h.fake.messages(h.channelId).length).toBeGreaterThan(before);
     expectSafePayloads(h.fake);
+  });
+
+  it('notifies moderators in the system channel it only knows over REST', async () => {
+    const system = h.guild.systemChannelId!;
+    const before = h.fake.messages(system).length;
+    await h.bot.transport.notifyModerators(h.guild.id, 'Briefings for #news are paused: I lost Send Messages there.');
+    const posted = h.fake.messages(system).slice(before);
+    expect(posted.map((m) => m.content)).toEqual(['Briefings for #news are paused: I lost Send Messages there.']);
   });
 
   it('answers in a DM', async () => {

@@ -77,6 +77,8 @@ export interface FakeGuild {
   members: Json[];
   systemChannelId: string | null;
   botRoleId: string;
+  /** Never announced on the gateway (not in READY, no GUILD_CREATE): the bot only knows it over REST. */
+  hidden?: boolean;
 }
 
 const EPOCH = 1420070400000n;
@@ -272,7 +274,9 @@ export class FakeDiscord {
 
   // ───────────────────────────── world building ─────────────────────────────
 
-  addGuild(init: { id?: string; name?: string; ownerId?: string; everyonePermissions?: PermissionName[]; botPermissions?: PermissionName[]; systemChannel?: boolean } = {}): FakeGuild {
+  addGuild(
+    init: { id?: string; name?: string; ownerId?: string; everyonePermissions?: PermissionName[]; botPermissions?: PermissionName[]; systemChannel?: boolean; hidden?: boolean } = {},
+  ): FakeGuild {
     const id = init.id ?? snowflake();
     const ownerId = init.ownerId ?? snowflake();
     if (!this.users.has(ownerId)) this.users.set(ownerId, userObject(ownerId, 'owner'));
@@ -289,6 +293,7 @@ export class FakeDiscord {
       members: [],
       systemChannelId: null,
       botRoleId,
+      ...(init.hidden ? { hidden: true } : {}),
     };
     guild.members.push(memberObject(this.botUser, [botRoleId]));
     guild.members.push(memberObject(this.users.get(ownerId)!, []));
@@ -297,7 +302,7 @@ export class FakeDiscord {
       const general = this.addChannel(id, { name: 'general' });
       guild.systemChannelId = general.id;
     }
-    this.broadcast('GUILD_CREATE', this.gatewayGuild(guild));
+    if (!guild.hidden) this.broadcast('GUILD_CREATE', this.gatewayGuild(guild));
     return guild;
   }
 
@@ -328,7 +333,7 @@ export class FakeDiscord {
       ...(init.type === 2 || init.type === 13 ? { bitrate: 64_000, user_limit: 0, rtc_region: null } : {}),
     };
     guild.channels.push(channel);
-    this.broadcast('CHANNEL_CREATE', channel);
+    if (!guild.hidden) this.broadcast('CHANNEL_CREATE', channel);
     return channel;
   }
 
@@ -341,7 +346,7 @@ export class FakeDiscord {
     guild.roles.push(roleObject(roleId, `role-${user.username}`, bits(init.permissions ?? []), guild.roles.length));
     const member = memberObject(user, [roleId]);
     guild.members.push(member);
-    this.broadcast('GUILD_MEMBER_ADD', { ...member, guild_id: guildId });
+    if (!guild.hidden) this.broadcast('GUILD_MEMBER_ADD', { ...member, guild_id: guildId });
     return { user, roleId };
   }
 
@@ -541,7 +546,7 @@ export class FakeDiscord {
           this.sendDispatch(conn, 'READY', {
             v: 10,
             user: this.botUser,
-            guilds: [...this.guilds.values()].map((g) => ({ id: g.id, unavailable: true })),
+            guilds: [...this.guilds.values()].filter((g) => !g.hidden).map((g) => ({ id: g.id, unavailable: true })),
             session_id: `session-${snowflake()}`,
             ...(this.options.noResumeUrl ? {} : { resume_gateway_url: this.wsUrl }),
             shard: msg.d.shard ?? [0, 1],
@@ -550,7 +555,7 @@ export class FakeDiscord {
             relationships: [],
             presences: [],
           });
-          for (const g of this.guilds.values()) this.sendDispatch(conn, 'GUILD_CREATE', this.gatewayGuild(g));
+          for (const g of this.guilds.values()) if (!g.hidden) this.sendDispatch(conn, 'GUILD_CREATE', this.gatewayGuild(g));
           break;
         }
         case 6:
@@ -897,6 +902,13 @@ export class FakeDiscord {
 
   private invalidMessage(body: Json): { status: number; body: unknown } | undefined {
     const problems = messageProblems(body);
+    if (this.options.minimal) {
+      // Stricter than Discord where its documentation leaves room: no empty content string, parseable embed URLs.
+      if (body.content === '') problems.push('content is an empty string');
+      for (const embed of body.embeds ?? []) {
+        if (embed.url !== undefined && !URL.canParse(embed.url)) problems.push(`embed url ${embed.url} does not parse`);
+      }
+    }
     return problems.length ? formError(problems) : undefined;
   }
 
