@@ -142,7 +142,7 @@ export function buildReport({ meta, blocks, origin, now, fallbackId }: BuildInpu
     id,
     title,
     source,
-    authors: uniq((meta.authors ?? []).map(cleanInline)),
+    authors: uniq(cleanAuthorNames(meta.authors ?? [])),
     tags: uniq((meta.tags ?? []).map(cleanInline)),
     regions: uniq((meta.regions ?? []).map(cleanInline)),
     sections,
@@ -226,4 +226,36 @@ export function atxHeading(line: string): string | undefined {
   while (end > 0 && text[end - 1] === '#') end--;
   if (end < text.length && (end === 0 || text[end - 1] === ' ' || text[end - 1] === '\t')) text = text.slice(0, end).trim();
   return text;
+}
+
+const HONORIFIC = /^(dr|prof|professor|mr|mrs|ms|mx|sir|dame)\.?\s+/i;
+/** Job titles and affiliations that bylines list next to names ("Jane Doe, Senior Fellow"). */
+const ROLE = /\b(fellow|director|analyst|researcher|correspondent|chair(man|woman|person)?|associate|programme|program|lecturer|candidate|intern|contributor|editor|reporter|professor of|head of|senior|junior|deputy|adjunct|visiting|non-?resident|emerit(us|a)|institute|university|centre|center|department|ministry|staff writer)\b/i;
+/** Section kickers printed where a byline would be ("Commentary | 3 March 2024"). */
+const KICKER = /^(commentary|analysis|opinion|op-ed|report|article|news|briefing|brief|policy brief|insights?|podcast|explainer|feature|interview|essay|review|blog|update|research|perspective|editorial|in focus|special report)$/i;
+
+/**
+ * Normalises author names from any source: drops affiliations in brackets, honorifics, a dateline place
+ * ("David Smith in Washington"), job titles and section kickers listed as if they were names, e-mail
+ * addresses and URLs; turns ALL-CAPS names into Title Case.
+ */
+export function cleanAuthorNames(names: string[]): string[] {
+  const out: string[] = [];
+  for (const raw of names) {
+    let name = cleanInline(raw)
+      .replace(/\s*[([][^)\]]*[)\]]\s*/g, ' ')
+      .replace(/^(by|written by|text by|words by)\s+/i, '')
+      .trim();
+    name = name.replace(HONORIFIC, '');
+    const dateline = /^(\p{Lu}[\p{L}'’.-]+(?:\s+\p{Lu}[\p{L}'’.-]+){1,3})\s+in\s+\p{Lu}[\p{L}\s,.'’-]*$/u.exec(name);
+    if (dateline) name = dateline[1]!;
+    name = cleanInline(name.replace(/[,;:|–—-]+$/, ''));
+    if (!name || name.length < 2 || name.length > 80) continue;
+    if (/@|https?:|www\.|\d/.test(name) || ROLE.test(name) || KICKER.test(name)) continue;
+    if (/\p{Lu}{2}/u.test(name) && name === name.toUpperCase() && name.split(/\s+/).length > 1) {
+      name = name.toLowerCase().replace(/(^|[\s'’-])(\p{Ll})/gu, (_m, sep: string, c: string) => sep + c.toUpperCase());
+    }
+    out.push(name);
+  }
+  return out;
 }

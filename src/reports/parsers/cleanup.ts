@@ -34,7 +34,7 @@ const APPEAL_CUES: RegExp[] = [
   /\bpaywall\b|\bpremium (content|access|subscribers?)\b/i,
 ];
 /** A single cue that is unmistakably a call to action. */
-const STRONG_APPEAL = /\b(donate now|subscribe now|subscribe today|subscribe for free|thanks for reading|upgrade to paid|become a paid subscriber|sign up (now|today|for (free|our|the))|support us|become a (member|patron|subscriber)|subscribe to (our|the) newsletter|make a donation|give now)\b/i;
+const STRONG_APPEAL = /\b(donate now|subscribe now|subscribe today|subscribe for free|thanks for reading|upgrade to paid|become a paid subscriber|sign up (now|today|for (free|our|the))|support us|become a (member|patron|subscriber)|subscribe to (our|the|my)\b[\p{L}\p{N}' -]{0,40}\bnewsletter|(sign up|subscribe) to [\p{L}\p{N}' -]{0,40}, (our|the|a) [\p{L} -]{0,30}newsletter|(get|delivered|straight) (it |them |our [\p{L} ]{1,30})?(to|in|into) your inbox|make a donation|give now|(subscribe|log ?in|sign in) to (continue|keep) reading|(for|available to) (paying )?subscribers only|already a subscriber)\b/iu;
 
 function isAppeal(text: string): boolean {
   // An imperative call to action needs no pronoun ("Become a member…"), but only when short.
@@ -67,9 +67,9 @@ function isCredit(text: string): boolean {
   return text.length < 320 && CREDIT.test(text) && !/[.!?]["”’]?\s+[A-Z][^()]{60,}/.test(text.replace(/\([^)]*\)/g, ''));
 }
 
-const TRAIL_HEADING = /^(related( posts| articles| stories| content| reading| reports)?|read more|read next|more (from|on|in|like this|stories|articles)\b.*|you (may|might) also (like|be interested in|enjoy)|recommended( for you| reading| articles)?|further reading|popular( posts| articles)?|latest( posts| articles| news)?|most read|trending( now)?|tags?|filed under|categories|comments?|leave a (reply|comment)|\d+ comments?|similar (posts|articles))\s*:?$/i;
+const TRAIL_HEADING = /^(related( posts| articles| stories| content| reading| reports)?|read more|read next|more (from|on|in|like this|stories|articles)\b.*|you (may|might) also (like|be interested in|enjoy)|recommended( for you| reading| articles)?|further reading|popular( posts| articles)?|latest( posts| articles| news)?|most read|trending( now)?|tags?|filed under|categories|comments?|leave a (reply|comment)|\d+ comments?|similar (posts|articles)|explore more on these topics|more on this (story|topic)|topics|reuse this content|most popular|in (this|the same) series|read the full (report|paper)|download (the )?(full )?(report|pdf))\s*:?$/i;
 
-const ADVERT = /^(advertisement|advertisements|sponsored( content)?|ad|continue reading( below)?|scroll to continue|story continues below( advertisement)?|loading\.{3}|like loading\.{3}|print this page|print friendly, pdf & email)$/i;
+const ADVERT = /^(reuse this content|skip (to|past) (main )?(content|advertisement)|advertisement|advertisements|sponsored( content)?|ad|continue reading( below)?|scroll to continue|story continues below( advertisement)?|loading\.{3}|like loading\.{3}|print this page|print friendly, pdf & email)$/i;
 
 const COPYRIGHT = /^(©|\(c\)|copyright\b).{0,200}$|all rights reserved\.?$/i;
 
@@ -91,8 +91,9 @@ export function cleanupBlocks(input: Block[], opts: { authors?: string[] } = {})
   const drop = (rule: string, text: string) => removed.push({ rule, text });
   const blocks: Block[] = [];
 
-  for (const block of input) {
-    const text = block.text.trim();
+  const authors = opts.authors ?? [];
+  for (const [index, block] of input.entries()) {
+    const text = block.kind === 'paragraph' ? stripFootnoteMarkers(block.text.trim()) : block.text.trim();
     if (!text) continue;
     if (block.kind === 'paragraph' && isAppeal(text)) drop('appeal', text);
     else if (isSharePrompt(text)) drop('share', text);
@@ -101,14 +102,16 @@ export function cleanupBlocks(input: Block[], opts: { authors?: string[] } = {})
     else if (ADVERT.test(text)) drop('advert', text);
     else if (block.kind === 'paragraph' && INLINE_READ_MORE.test(text) && text.length < 220) drop('read-more', text);
     else if (COPYRIGHT.test(text) && text.length < 200) drop('copyright', text);
-    else if (block.kind === 'paragraph' && text.length < 160 && !/[.!?]$/.test(text) && BYLINE.test(text)) drop('byline', text);
+    else if (block.kind === 'paragraph' && text.length < 160 && !/[.!?]$/.test(text) && (BYLINE.test(text) || (index < 6 && isAuthorLine(text, authors)))) drop('byline', text);
+    else if (block.kind === 'heading' && text.length < 80 && isAppeal(text)) drop('appeal', text);
     else if (isCredit(text)) {
       captions.push(text);
       drop('caption', text);
     } else blocks.push({ kind: block.kind, text });
   }
 
-  cutTrailingChrome(blocks, drop, opts.authors ?? []);
+  cutReferenceSections(blocks, drop);
+  cutTrailingChrome(blocks, drop, authors);
   return { blocks, captions, removed, sourceHint: sourceHint(removed) };
 }
 
@@ -159,4 +162,64 @@ function isBioParagraph(text: string, authors: string[]): boolean {
     const surname = a.trim().split(/\s+/).pop();
     return surname ? text.slice(0, 80).includes(surname) : false;
   });
+}
+
+/**
+ * Footnote reference markers in running text ("…in 2014.[3]", "…ports.12 The…", "…Crimea.¹"): they are
+ * noise to a summary and break sentence splitting. Only markers glued to a word's final punctuation or in
+ * brackets are removed, so numbers that are content ("1.5 million", "Resolution 2231") stay.
+ */
+export function stripFootnoteMarkers(text: string): string {
+  if (!/[\[\u00b9\u00b2\u00b3\u2070-\u2079]|[.,;:!?"”’)]\d/.test(text)) return text;
+  return text
+    .replace(/\s?\[(?:\^|fn|note\s?)?\d{1,3}(?:[,–-]\s?\d{1,3})*\]/gi, '')
+    .replace(/[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+/g, '')
+    .replace(/(\p{Ll}{2}[.,;:!?"”’)])\d{1,3}(?=\s+["“‘(]?\p{Lu}|\s*$)/gu, '$1')
+    .replace(/[ \t]{2,}/g, ' ')
+    .trim();
+}
+
+/** "Jane Doe", "Jane Doe in Kyiv", "JANE DOE · 3 March 2024": a line that only names the known author(s). */
+function isAuthorLine(text: string, authors: string[]): boolean {
+  if (!authors.length || text.length > 120) return false;
+  let rest = text.toLowerCase();
+  for (const author of authors) rest = rest.replace(author.toLowerCase(), ' ');
+  if (rest === text.toLowerCase()) return false;
+  // Left over: joiners, a dateline place ("in Kyiv"), a date or reading time; nothing sentence-like.
+  rest = rest.replace(/\b(by|and|in [\p{L} ,.'-]{2,40}|\d+ min(ute)?s? read|updated|published|on)\b/gu, ' ').replace(/[\d\s,.|•·:&–—-]+/g, ' ').trim();
+  return rest.split(/\s+/).filter(Boolean).length <= 2 && !/[.!?]$/.test(text);
+}
+
+const REFERENCE_HEADING = /^(notes|endnotes|end ?notes|footnotes|references|sources|sources and notes|notes and (references|sources)|bibliography|works cited|citations|reference list|literature)\s*:?$/i;
+
+/** A citation line: numbered/bracketed entry, a URL or DOI, a page reference, "Ibid.". */
+function isCitation(text: string): boolean {
+  return (
+    /^(\[\d{1,3}\]|\(?\d{1,3}[.)]\s|\d{1,3}\s+\p{Lu}|\^|[\u00b9\u00b2\u00b3\u2070-\u2079]|ibid\b|op\.? cit|see\b|cf\.)/iu.test(text) ||
+    /https?:\/\/|www\.|\bdoi\b|\bpp?\.\s?\d|\baccessed\b|\bretrieved\b/i.test(text) ||
+    (text.length < 400 && /\b(19|20)\d{2}\b/.test(text) && /["“”,]/.test(text))
+  );
+}
+
+/**
+ * Removes "Notes" / "References" / "Endnotes" / "Sources" sections: reference lists are not analysis, and a
+ * summariser or actor extractor reading them would pick up citation titles and cited authors. The section
+ * runs until the next heading that introduces real prose (e.g. an appendix), else to the end.
+ */
+function cutReferenceSections(blocks: Block[], drop: (rule: string, text: string) => void): void {
+  for (let i = 0; i < blocks.length; i++) {
+    if (!REFERENCE_HEADING.test(blocks[i]!.text) || blocks[i]!.text.length > 40) continue;
+    const first = blocks[i + 1];
+    // "Sources" followed by ordinary prose is a section about sources, not a reference list.
+    if (!first || (first.kind === 'paragraph' && first.text.length > 200 && !isCitation(first.text))) continue;
+    let end = i + 1;
+    while (end < blocks.length) {
+      const b = blocks[end]!;
+      const next = blocks[end + 1];
+      if (b.kind === 'heading' && !REFERENCE_HEADING.test(b.text) && next && next.kind === 'paragraph' && next.text.length > 200 && !isCitation(next.text)) break;
+      end++;
+    }
+    for (const b of blocks.splice(i, end - i)) drop('references', b.text);
+    i--;
+  }
 }

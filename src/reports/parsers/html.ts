@@ -10,9 +10,9 @@ type El = ReturnType<Doc['querySelector']> & object;
  * HTML article pages: metadata from meta tags / JSON-LD / <time>, main content through Mozilla Readability
  * (running on linkedom, which is much lighter than jsdom), then headings and paragraphs from the result.
  */
-export function parseHtml(html: string, pageUrl?: string, opts: { extract?: boolean } = {}): { meta: ParsedMeta; blocks: Block[] } {
+export function parseHtml(html: string, pageUrl?: string, opts: { extract?: boolean } = {}): { meta: ParsedMeta; blocks: Block[]; page: PageSignals } {
   const { document } = parseHTML(html);
-  const meta = htmlMeta(document, pageUrl);
+  const { meta, page } = htmlMeta(document, pageUrl);
 
   // Readability mutates the document, so metadata is read first.
   let article: ReturnType<Readability<string>['parse']> = null;
@@ -25,17 +25,25 @@ export function parseHtml(html: string, pageUrl?: string, opts: { extract?: bool
   let blocks: Block[] = [];
   let captions: string[] = [];
   if (article?.content) {
-    ({ blocks, captions } = contentBlocks(parseHTML(`<!doctype html><html><body>${article.content}</body></html>`).document));
+    const content = parseHTML(`<!doctype html><html><body>${article.content}</body></html>`).document;
+    const headings = content.querySelectorAll('h2, h3, h4');
+    page.linkedHeadings = [...headings].filter((h) => {
+      const link = h.querySelector('a[href]');
+      return link && cleanInline(link.textContent ?? '').length >= cleanInline(h.textContent ?? '').length * 0.8;
+    }).length;
+    page.headings = headings.length;
+    ({ blocks, captions } = contentBlocks(content));
     meta.title ??= cleanInline(article.title ?? '') || undefined;
     if (!meta.authors?.length && article.byline) meta.authors = bylineNames(article.byline);
     meta.publishedAt ??= parseDate(article.publishedTime ?? undefined);
     if (!meta.source && article.siteName) meta.source = cleanInline(article.siteName);
   }
   if (blocks.length === 0) ({ blocks, captions } = contentBlocks(parseHTML(html).document));
+  // Footnote references (<sup>1</sup>, <a href="#fn1">[1]</a>) are stripped as text markers by the clean-up.
   if (captions.length) meta.captions = [...(meta.captions ?? []), ...captions];
   // Readability often keeps the article's own <h1>; it duplicates the title.
   if (blocks[0]?.kind === 'heading' && meta.title && sameText(blocks[0].text, meta.title)) blocks.shift();
-  return { meta, blocks };
+  return { meta, blocks, page };
 }
 
 const sameText = (a: string, b: string) => a.replace(/\W+/g, '').toLowerCase() === b.replace(/\W+/g, '').toLowerCase();
@@ -65,57 +73,95 @@ interface JsonLdArticle {
   author?: unknown;
   publisher?: { name?: string };
   keywords?: string | string[];
+  articleSection?: string | string[];
   description?: string;
   url?: string;
+  isAccessibleForFree?: unknown;
 }
 
-function jsonLdArticle(document: Doc): JsonLdArticle | undefined {
-  const candidates: JsonLdArticle[] = [];
-  const visit = (node: unknown) => {
-    if (Array.isArray(node)) return node.forEach(visit);
+interface JsonLd {
+  article?: JsonLdArticle;
+  /** Every @type seen, e.g. WebSite, CollectionPage, NewsArticle: tells an index page from an article. */
+  types: string[];
+  /** Nodes by @id, so `"author": {"@id": …}` references (Yoast/WordPress @graph) can be resolved. */
+  byId: Map<string, Record<string, unknown>>;
+}
+
+const ARTICLE_TYPE = /Article|Report|BlogPosting|Posting|ScholarlyArticle|Analysis|OpinionNewsArticle|Review/;
+
+function readJsonLd(document: Doc): JsonLd {
+  const articles: JsonLdArticle[] = [];
+  const pages: JsonLdArticle[] = [];
+  const types: string[] = [];
+  const byId = new Map<string, Record<string, unknown>>();
+  const visit = (node: unknown, depth: number) => {
+    if (depth > 6) return;
+    if (Array.isArray(node)) return node.forEach((n) => visit(n, depth + 1));
     if (!node || typeof node !== 'object') return;
     const obj = node as Record<string, unknown>;
-    if (obj['@graph']) visit(obj['@graph']);
+    if (obj['@graph']) visit(obj['@graph'], depth + 1);
+    if (typeof obj['@id'] === 'string' && Object.keys(obj).length > 1) byId.set(obj['@id'], obj);
     const type = ([] as unknown[]).concat(obj['@type'] ?? []).map(String);
-    if (type.some((t) => /Article|Report|BlogPosting|NewsArticle|WebPage|CreativeWork|ScholarlyArticle/.test(t))) candidates.push(obj as JsonLdArticle);
+    types.push(...type);
+    if (type.some((t) => ARTICLE_TYPE.test(t))) articles.push(obj as JsonLdArticle);
+    else if (type.some((t) => /WebPage|CreativeWork/.test(t))) pages.push(obj as JsonLdArticle);
+    if (obj.mainEntity) visit(obj.mainEntity, depth + 1);
   };
-  for (const script of document.querySelectorAll('script[type="application/ld+json"]')) {
+  for (const script of document.querySelectorAll('script[type="application/ld+json" i]')) {
+    // Some sites wrap JSON-LD in a CDATA section or HTML comment (valid XHTML habits); JSON.parse would reject it.
+    const raw = (script.textContent ?? '').replace(/^\s*(<!\[CDATA\[|<!--)/, '').replace(/(\]\]>|-->)\s*$/, '');
     try {
-      visit(JSON.parse(script.textContent ?? ''));
+      visit(JSON.parse(raw), 0);
     } catch {
       /* malformed JSON-LD is common; ignore it */
     }
   }
-  return candidates.find((c) => c.datePublished || c.author) ?? candidates[0];
+  const candidates = [...articles, ...pages];
+  return { article: candidates.find((c) => c.datePublished || c.author) ?? candidates[0], types, byId };
 }
 
-function jsonLdAuthors(author: unknown): string[] {
+function jsonLdAuthors(author: unknown, byId: Map<string, Record<string, unknown>>): string[] {
   return ([] as unknown[])
     .concat(author ?? [])
-    .map((a) => (typeof a === 'string' ? a : a && typeof a === 'object' && 'name' in a ? String((a as { name: unknown }).name) : ''))
+    .map((a) => {
+      if (typeof a === 'string') return a;
+      if (!a || typeof a !== 'object') return '';
+      const obj = a as Record<string, unknown>;
+      const resolved = typeof obj['@id'] === 'string' && !obj.name ? byId.get(obj['@id']) : obj;
+      const name = resolved?.name;
+      return typeof name === 'string' ? name : Array.isArray(name) ? String(name[0] ?? '') : '';
+    })
     .map(cleanInline)
     .filter((n) => n && !/^https?:/.test(n));
 }
 
-function htmlMeta(document: Doc, pageUrl?: string): ParsedMeta {
-  const ld = jsonLdArticle(document);
+function list(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(list);
+  if (typeof value === 'string') return value.split(/\s*[,;]\s*/).map(cleanInline).filter(Boolean);
+  return [];
+}
+
+function htmlMeta(document: Doc, pageUrl?: string): { meta: ParsedMeta; page: PageSignals } {
+  const jsonLd = readJsonLd(document);
+  const ld = jsonLd.article;
   const meta: ParsedMeta = {};
-  const siteName = metaContent(document, 'meta[property="og:site_name"]', 'meta[name="application-name"]') ?? cleanInline(ld?.publisher?.name ?? '');
+  let siteName = metaContent(document, 'meta[property="og:site_name"]', 'meta[name="application-name"]') ?? cleanInline(ld?.publisher?.name ?? '');
+  // "the Guardian" in og:site_name, "The Guardian" elsewhere: prefer the capitalised spelling of the same name.
+  const spelledElsewhere = [metaContent(document, 'meta[name="application-name"]'), ld?.publisher?.name].find((n) => n && n.toLowerCase() === siteName.toLowerCase());
+  if (spelledElsewhere && /^\p{Ll}/u.test(siteName)) siteName = cleanInline(spelledElsewhere);
   meta.source = siteName || undefined;
   let title = metaContent(document, 'meta[property="og:title"]', 'meta[name="twitter:title"]') ?? cleanInline(ld?.headline ?? '');
   if (!title) {
     title = cleanInline(document.querySelector('h1')?.textContent ?? '') || cleanInline(document.querySelector('title')?.textContent ?? '');
   }
-  if (title && siteName) title = title.replace(new RegExp(`\\s*[|–—:-]\\s*${escapeRegExp(siteName)}\\s*$`, 'i'), '');
-  meta.title = title || undefined;
-
-  const ldAuthors = jsonLdAuthors(ld?.author);
+  const ldAuthors = jsonLdAuthors(ld?.author, jsonLd.byId);
   const metaAuthor = metaContent(document, 'meta[name="author"]', 'meta[property="article:author"]', 'meta[name="parsely-author"]', 'meta[name="sailthru.author"]', 'meta[name="dc.creator" i]');
   meta.authors = ldAuthors.length ? ldAuthors : metaAuthor && !/^https?:/.test(metaAuthor) ? bylineNames(metaAuthor) : undefined;
   if (!meta.authors?.length) {
     const byline = document.querySelector('[rel="author"], .byline, .author-name, [itemprop="author"]')?.textContent;
     if (byline) meta.authors = bylineNames(cleanInline(byline));
   }
+  meta.title = stripTitleSuffixes(title, [siteName, ld?.publisher?.name, metaContent(document, 'meta[name="application-name"]'), metaContent(document, 'meta[property="article:section"]'), ...(meta.authors ?? [])]) || undefined;
 
   meta.publishedAt =
     parseDate(
@@ -142,15 +188,57 @@ function htmlMeta(document: Doc, pageUrl?: string): ParsedMeta {
   const canonicalUrl = absolute(canonical, pageUrl);
   meta.url = canonicalUrl ? stripTracking(canonicalUrl) : pageUrl;
 
-  const tags = [...document.querySelectorAll('meta[property="article:tag"]')].map((el) => cleanInline(el.getAttribute('content') ?? '')).filter(Boolean);
-  const keywords = metaContent(document, 'meta[name="news_keywords"]', 'meta[name="keywords"]');
-  meta.tags = tags.length ? tags : keywords ? keywords.split(/\s*,\s*/).filter(Boolean).slice(0, 20) : undefined;
-  const section = metaContent(document, 'meta[property="article:section"]');
-  if (section) meta.tags = [...(meta.tags ?? []), section];
+  // article:tag is one tag per element on most sites, but a comma-separated list in one element on others.
+  const tags = [...document.querySelectorAll('meta[property="article:tag"]')].flatMap((el) => list(el.getAttribute('content') ?? ''));
+  const keywords = list(metaContent(document, 'meta[name="news_keywords"]', 'meta[name="keywords"]') ?? '');
+  const ldKeywords = list(ld?.keywords);
+  meta.tags = (tags.length ? tags : ldKeywords.length ? ldKeywords : keywords).slice(0, 20);
+  const section = metaContent(document, 'meta[property="article:section"]') ?? list(ld?.articleSection)[0];
+  if (section) meta.tags = [...meta.tags, section];
+  if (!meta.tags.length) delete meta.tags;
 
   const description = metaContent(document, 'meta[property="og:description"]', 'meta[name="description"]') ?? cleanInline(ld?.description ?? '');
   if (description && description.length > 40 && !/\[(…|\.\.\.)\]$/.test(description)) meta.standfirst = description;
-  return meta;
+  return { meta, page: pageSignals(document, jsonLd, ld) };
+}
+
+export interface PageSignals {
+  /** The page says it is an article (og:type article or an Article-like JSON-LD type). */
+  declaresArticle: boolean;
+  /** The page says it is a site front page / listing (og:type website, WebSite/CollectionPage JSON-LD). */
+  declaresIndex: boolean;
+  /** Teaser cards: <article> elements or headings that are links to other pages. */
+  teasers: number;
+  /** JSON-LD isAccessibleForFree: false (the publisher's own paywall marker). */
+  paywalled: boolean;
+  /** In the extracted content: h2–h4 headings, and those that are (almost) entirely a link elsewhere. */
+  headings?: number;
+  linkedHeadings?: number;
+}
+
+function pageSignals(document: Doc, jsonLd: JsonLd, ld: JsonLdArticle | undefined): PageSignals {
+  const ogType = metaContent(document, 'meta[property="og:type"]')?.toLowerCase();
+  const declaresArticle = ogType === 'article' || jsonLd.types.some((t) => ARTICLE_TYPE.test(t));
+  const declaresIndex = ogType === 'website' || jsonLd.types.some((t) => /^(WebSite|CollectionPage|ItemList|SearchResultsPage|Blog)$/.test(t));
+  const linkedHeadings = [...document.querySelectorAll('h2 a[href], h3 a[href], h4 a[href]')].length;
+  const articles = document.querySelectorAll('article').length;
+  const free = ld?.isAccessibleForFree;
+  const paywalled = free === false || (typeof free === 'string' && /^false$/i.test(free));
+  return { declaresArticle, declaresIndex, teasers: Math.max(linkedHeadings, articles), paywalled };
+}
+
+/**
+ * Titles carry the site, section and author after a separator ("Headline | Jane Doe | World | The Courier").
+ * Known names are removed from the end only, so a headline containing a separator keeps its own words.
+ */
+function stripTitleSuffixes(title: string, names: Array<string | undefined>): string {
+  const known = names.filter((n): n is string => Boolean(n && n.trim())).map((n) => n.trim().toLowerCase().replace(/^the\s+/, ''));
+  let out = title;
+  for (;;) {
+    const m = /^(.*\S)\s+[|–—·•:-]\s+([^|–—·•]{1,80})$/.exec(out);
+    if (!m || !known.includes(m[2]!.trim().toLowerCase().replace(/^the\s+/, ''))) return out;
+    out = m[1]!;
+  }
 }
 
 function absolute(href: string | undefined, base?: string): string | undefined {
@@ -163,9 +251,6 @@ function absolute(href: string | undefined, base?: string): string | undefined {
   }
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 const BLOCK_TAGS = new Set(['P', 'LI', 'BLOCKQUOTE', 'PRE', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'FIGCAPTION', 'DT', 'DD', 'TD', 'TH', 'DIV', 'SECTION', 'ARTICLE', 'UL', 'OL', 'TABLE', 'TBODY', 'TR', 'FIGURE', 'HEADER', 'FOOTER', 'MAIN', 'ASIDE', 'NAV', 'DL', 'THEAD']);
 const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'NAV', 'FORM', 'BUTTON', 'SVG', 'IFRAME', 'TEMPLATE']);
@@ -207,6 +292,10 @@ function contentBlocks(document: Doc): { blocks: Block[]; captions: string[] } {
     }
     if (cleanInline(loose)) blocks.push({ kind: 'paragraph', text: cleanInline(loose.replace(/\s+/g, ' ')) });
   };
+  // Footnote references (<sup>1</sup>, <a href="#fn1">[1]</a>) would otherwise glue digits to words.
+  for (const el of document.querySelectorAll('sup, a[href^="#fn"], a[href^="#footnote"], a[href^="#note"], a[href^="#_ftn"], a[href^="#endnote"]')) {
+    if (/^\s*[[(]?\s*(\d{1,3}|[ivx]{1,5}|\*)\s*[\])]?\s*$/i.test(el.textContent ?? '')) el.remove();
+  }
   if (document.body) visit(document.body as unknown as El);
   return { blocks, captions };
 }

@@ -3,8 +3,9 @@ import { basename, extname, resolve } from 'node:path';
 import { decodeBody, parseContentType } from '../../net/charset.ts';
 import type { Report, ReportOrigin } from '../types.ts';
 import { buildReport, slugify, type Block, type ParsedMeta } from './blocks.ts';
-import { cleanupBlocks } from './cleanup.ts';
-import { parseHtml } from './html.ts';
+import { cleanupBlocks, type CleanupResult } from './cleanup.ts';
+import { UserError } from '../../core/errors.ts';
+import { parseHtml, type PageSignals } from './html.ts';
 import { parseMarkdown } from './markdown.ts';
 import { parsePlainText } from './text.ts';
 
@@ -47,7 +48,8 @@ export function parseReport(content: string | Buffer, opts: ParseOptions): Repor
   const format = detectFormat(text, opts);
   let meta: ParsedMeta;
   let blocks: Block[];
-  if (format === 'html') ({ meta, blocks } = parseHtml(text, opts.url, { extract: !opts.fragment }));
+  let page: PageSignals | undefined;
+  if (format === 'html') ({ meta, blocks, page } = parseHtml(text, opts.url, { extract: !opts.fragment }));
   else if (format === 'markdown') {
     const md = parseMarkdown(text);
     // A .md file that is really pasted text (no front matter, no heading) reads better as plain text.
@@ -59,6 +61,7 @@ export function parseReport(content: string | Buffer, opts: ParseOptions): Repor
     (meta as Record<string, unknown>)[key] = value;
   }
   const cleaned = cleanupBlocks(blocks, { authors: meta.authors });
+  if (page && !opts.fragment) refuseNonArticle(page, cleaned, opts.url ?? opts.filename ?? 'This page');
   meta.captions = [...(meta.captions ?? []), ...cleaned.captions];
   meta.url ??= opts.url;
   meta.source ??= cleaned.sourceHint;
@@ -73,6 +76,25 @@ export async function parseReportFile(path: string, now: Date = new Date()): Pro
   const absolute = resolve(path);
   const buffer = await readFile(absolute);
   return parseReport(buffer, { filename: absolute, origin: { kind: 'file', path: absolute }, now });
+}
+
+const PAYWALL_CUE = /\b(subscribers? only|for (paying )?subscribers|subscribe (now )?to (continue|keep|read)|(continue|keep) reading|already (a )?(subscriber|member)|(log|sign) ?in to (read|continue|access)|to read (the full|this|the rest)|unlock (this|the full|full)|premium (content|article|access)|paywall)\b/i;
+
+/**
+ * Refuses pages that are not one article, with a reason a person can act on, instead of storing junk:
+ * a front page or listing (its "content" is teaser cards linking elsewhere), or a paywall stub (the
+ * publisher marks it not free, or a subscribe-to-continue box was removed, and little text is left).
+ */
+function refuseNonArticle(page: PageSignals, cleaned: CleanupResult, where: string): void {
+  const linked = page.linkedHeadings ?? 0;
+  if (!page.declaresArticle && linked >= 3 && linked >= (page.headings ?? 0) * 0.5) {
+    throw new UserError(`${where} looks like a front page or list of articles (${linked} linked headlines), not a single article: give the link of one article`, 'not_an_article');
+  }
+  const chars = cleaned.blocks.reduce((n, b) => n + (b.kind === 'paragraph' ? b.text.length : 0), 0);
+  const stub = cleaned.removed.some((r) => PAYWALL_CUE.test(r.text));
+  if ((page.paywalled || stub) && chars < 1200) {
+    throw new UserError(`${where} is behind a paywall: only ${chars} characters of the article are readable without a subscription. Paste the text into a file and ingest that instead`, 'paywalled');
+  }
 }
 
 function titleFromFilename(filename: string): string {

@@ -58,7 +58,7 @@ export function parsePlainText(content: string): { meta: ParsedMeta; blocks: Blo
 /** Recognises metadata lines; returns true when `line` was consumed into `meta`. */
 function readMetaLine(line: string, meta: ParsedMeta): boolean {
   const authors = /^(?:authors?|by|written by|words by|analysis by|author\(s\))\s*[:\-–—]?\s+(.{2,200})$/i.exec(line);
-  if (authors && (/[:\-–—]/.test(line.slice(0, 12)) || /^[Bb]y\s+\p{Lu}/u.test(line) || /^written by/i.test(line))) {
+  if (authors && (/[:\-–—]/.test(line.slice(0, 12)) || /^(?:[Bb]y|BY)\s+\p{Lu}/u.test(line) || /^written by/i.test(line))) {
     const [namesPart, ...rest] = authors[1]!.split(/\s*[|•·]\s*/);
     for (const part of rest) meta.publishedAt ??= parseDate(part.replace(/^(published|posted|updated)\s*(on)?\s*:?\s*/i, ''));
     let names = namesPart!;
@@ -95,6 +95,10 @@ function readMetaLine(line: string, meta: ParsedMeta): boolean {
       if (names && !meta.authors?.length) meta.authors = splitNames(names.replace(/\s+(on|in)\s*$/i, ''));
       return true;
     }
+  }
+  if (!meta.authors?.length && isNameList(line)) {
+    meta.authors = splitNames(line);
+    return true;
   }
   const source = /^(?:source|publisher|published by)\s*[:\-–—]\s*(.{2,80})$/i.exec(line);
   if (source) {
@@ -187,4 +191,24 @@ function findDate(line: string): { text: string; iso: string } | undefined {
   const m = DATE_IN_TEXT.exec(line);
   const iso = m ? parseDate(m[1]!) : undefined;
   return m && iso ? { text: m[1]!, iso } : undefined;
+}
+
+/** Words that make a capitalised two-word phrase a place, body or topic rather than a person. */
+const NOT_NAME = /^(north|south|east|west|middle|central|eastern|western|northern|southern|united|states?|republic|kingdom|sea|gulf|strait|africa|asia|europe|america|pacific|atlantic|indian|arctic|ocean|china|russia|iran|security|defence|defense|policy|foreign|affairs|global|international|national|world|war|peace|report|analysis|research|institute|centre|center|council|programme|program|studies|group|news|review|journal|series|paper|brief|commentary|the|of|for|on|in|key|executive|summary|introduction|conclusion|background|overview|chapter|part|section|european|union|nato|un)$/i;
+
+/**
+ * An unlabelled byline: "Jane Doe and John Roe", "Dr. Jane Doe, Prof. John Roe". Every part must be
+ * two to four capitalised words, none of them a place/topic word; a lone name needs an honorific, since a
+ * single two-word line ("Foreign Affairs") is more often a kicker than a person.
+ */
+function isNameList(line: string): boolean {
+  if (line.length > 120 || /[\d@:|.!?]$/.test(line) || /\d/.test(line)) return false;
+  const parts = line.split(/\s*(?:,|;|\band\b|&)\s*/).filter(Boolean);
+  const honorific = /^(dr|prof|professor|mr|mrs|ms|sir|dame)\.?\s+/i;
+  const nameLike = (part: string) => {
+    const words = part.replace(honorific, '').split(/\s+/);
+    return words.length >= 2 && words.length <= 4 && words.every((w) => /^\p{Lu}[\p{L}'’.-]*$/u.test(w) && !NOT_NAME.test(w.replace(/\.$/, '')));
+  };
+  if (!parts.every(nameLike)) return false;
+  return parts.length >= 2 || honorific.test(line);
 }

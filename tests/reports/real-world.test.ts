@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/core/errors.ts';
+import { cleanAuthorNames } from '../../src/reports/parsers/blocks.ts';
+import { cleanupBlocks, stripFootnoteMarkers } from '../../src/reports/parsers/cleanup.ts';
+import { parseReport, parseReportFile } from '../../src/reports/parsers/index.ts';
+
+/**
+ * Shapes taken from real publisher material (see tests/fixtures/README.md for where each pattern was seen):
+ * think-tank papers pasted as text, news pages with comma-listed tags and author-suffixed titles, WordPress
+ * pages whose JSON-LD authors are @id references inside an @graph, front pages and paywall stubs.
+ */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const article = (name: string) => `${root}tests/fixtures/articles/${name}`;
+const now = new Date('2025-02-01T12:00:00Z');
+const html = (name: string, url = 'https://site.example/article') =>
+  parseReport(readFileSync(article(name)), { url, contentType: 'text/html', origin: { kind: 'url', url }, now });
+const text = (body: string) => parseReport(body, { format: 'text', origin: { kind: 'file', path: '/r.txt' }, now });
+const prose = 'The military governments of Mali, Burkina Faso and Niger have formed the Alliance of Sahel States and announced their withdrawal from ECOWAS, a rupture in regional cooperation.';
+
+describe('think-tank papers pasted as plain text', () => {
+  it('numbered and ALL-CAPS headings become sections; footnote markers, the Notes list, syndication and copyright lines are not body', async () => {
+    const r = await parseReportFile(article('maritime-key-judgements.txt'), now);
+    expect(r.sections.map((s) => s.heading)).toEqual(['KEY JUDGEMENTS', '1. Background', '2. Ukrainian Strike Campaign', 'CONCLUSION']);
+    expect(r.authors).toEqual(['Jane Doe']);
+    expect(r.publishedAt).toBe('2024-03-03T00:00:00.000Z');
+    expect(r.captions?.[0]).toMatch(/^Photo: A Russian Kilo-class submarine/);
+    expect(r.source).toBe('Centre for Maritime Security Studies');
+    // Footnote markers glued to words or in brackets are gone; the numbers that are content stay.
+    expect(r.text).toContain('throughout 2023 and early 2024.\n');
+    expect(r.text).toContain('deny the western Black Sea to Russian ships.\n');
+    expect(r.text).toContain('annex the peninsula in 2014, as documented');
+    expect(r.text).not.toMatch(/\[\d\]|ships\.2|Notes|Example Press|originally published|All rights reserved/);
+    expect(r.sections.at(-1)!.paragraphs).toHaveLength(1);
+  });
+
+  it('"Executive Summary"/"Introduction"/"Conclusion" sections; References and the author bio are dropped', async () => {
+    const r = await parseReportFile(article('sahel-executive-summary.txt'), now);
+    expect(r.authors).toEqual(['Amadou Diallo']);
+    expect(r.publishedAt).toBe('2025-02-12T00:00:00.000Z');
+    expect(r.sections.map((s) => s.heading)).toEqual(['Executive Summary', 'Introduction', 'Conclusion']);
+    expect(r.text).not.toMatch(/References|Crisis Group|ACLED|senior fellow/);
+  });
+
+  it.each([
+    ['By Jane Doe and John Roe', ['Jane Doe', 'John Roe'], undefined],
+    ['Jane Doe | 3 March 2024', ['Jane Doe'], '2024-03-03'],
+    ['Author: Jane Doe, Senior Fellow', ['Jane Doe'], undefined],
+    ['Authors: Jane Doe (RUSI), John Roe (IISS)', ['Jane Doe', 'John Roe'], undefined],
+    ['BY JANE DOE AND JOHN ROE', ['Jane Doe', 'John Roe'], undefined],
+    ['By Jane Doe, Research Fellow, and John Roe', ['Jane Doe', 'John Roe'], undefined],
+    ['Dr. Jane Doe, Prof. John Roe', ['Jane Doe', 'John Roe'], undefined],
+    ['Jane Doe, John Roe and Ali Khan', ['Jane Doe', 'John Roe', 'Ali Khan'], undefined],
+    ['Commentary | 3 March 2024', [], '2024-03-03'],
+    ['3 March 2024 | Jane Doe, Senior Fellow', ['Jane Doe'], '2024-03-03'],
+  ])('byline %j', (line, authors, date) => {
+    const r = text(`The Title Of The Report Here\n\n${line}\n\n${prose}\n`);
+    expect(r.authors).toEqual(authors);
+    expect(r.publishedAt?.slice(0, 10)).toBe(date);
+    expect(r.text).toBe(prose);
+  });
+
+  it('a two-part place or topic line is not read as a list of authors', () => {
+    const r = text(`The Title Of The Report Here\n\nMiddle East and North Africa\n\n${prose}\n`);
+    expect(r.authors).toEqual([]);
+  });
+
+  it('keeps a "Sources" section that is prose about sources, not a reference list', () => {
+    const about = 'Sources in Bamako and Niamey describe a rift between the juntas over fuel supplies, and officials close to the transition in Ouagadougou confirmed that talks on a joint force have stalled since the spring.';
+    const r = text(`Title Line Of The Paper\n\n${prose}\n\nSources\n\n${about}\n`);
+    expect(r.text).toContain(about);
+  });
+});
+
+describe('footnote markers and author names', () => {
+  it.each([
+    ['annexed Crimea in 2014.[3] Since then', 'annexed Crimea in 2014. Since then'],
+    ['the corridor reopened.12 The fleet', 'the corridor reopened. The fleet'],
+    ['Russia withdrew¹ its ships', 'Russia withdrew its ships'],
+    ['casualties rose to 1.5 million', 'casualties rose to 1.5 million'],
+    ['under Resolution 2231. It expired', 'under Resolution 2231. It expired'],
+  ])('%j', (input, expected) => {
+    expect(stripFootnoteMarkers(input)).toBe(expected);
+  });
+
+  it('cleans names from bylines and feeds', () => {
+    expect(cleanAuthorNames(['David Smith in Washington', 'Ashifa Kassam in Stanstead, Quebec', 'JANE DOE', 'Dr. Ali Khan', 'Senior Fellow', 'editor@site.example', 'Associated Press', 'Opinion'])).toEqual([
+      'David Smith',
+      'Ashifa Kassam',
+      'Jane Doe',
+      'Ali Khan',
+      'Associated Press',
+    ]);
+  });
+});
+
+describe('news and blog pages', () => {
+  it('news page: comma-listed article:tag, author and section suffixes in the title, CDATA JSON-LD, dateline byline', () => {
+    const r = html('courier-turkey-straits.html');
+    expect(r.title).toBe('‘The straits are closed’: Turkey’s Montreux balancing act'.replace(/[‘’]/g, "'"));
+    expect(r.source).toBe('The Courier');
+    expect(r.authors).toEqual(['Eleanor Roe']);
+    expect(r.tags).toEqual(['Turkey', 'Black Sea', 'Russia', 'Ukraine', 'World news']);
+    expect(r.url).toBe('https://www.courier.example/world/2024/mar/03/turkey-montreux');
+    expect(r.publishedAt).toBe('2024-03-03T07:00:02.000Z');
+    expect(r.sections.map((s) => s.heading)).toEqual([null, 'Two seas, one gatekeeper']);
+    expect(r.sections[0]!.paragraphs[0]).toMatch(/^Turkey has used its control/);
+    expect(r.text).not.toMatch(/Eleanor Roe in Istanbul|First Edition|newsletter|Explore more|Reuse this content/);
+    expect(r.text.endsWith('or Novorossiysk for repairs.')).toBe(true);
+  });
+
+  it('WordPress/Yoast page: @graph authors by @id, JSON-LD keywords, share bar, footnotes, newsletter box, Notes, bio, related posts', () => {
+    const r = html('levant-yoast-graph.html');
+    expect(r.authors).toEqual(['Karim Haddad', 'Leila Nasser']);
+    expect(r.tags).toEqual(['Hezbollah', 'Lebanon', 'Israel', 'Analysis']);
+    expect(r.publishedAt).toBe('2025-01-15T09:00:00.000Z');
+    expect(r.sections.map((s) => s.heading)).toEqual([null, 'Key Takeaways', 'The Litani line']);
+    expect(r.text).toContain('degraded by Israeli strikes in Lebanon. The group still controls parts of the south.');
+    expect(r.text).not.toMatch(/Share this|Twitter|inbox|Subscribe|Notes|Reuters, 12 November|senior analyst|Syria after Assad|Lebanon\.1/);
+  });
+
+  it('refuses a front page (teaser cards) with an actionable error instead of storing it', () => {
+    expect(() => html('front-page.html', 'https://levant.example/')).toThrowError(UserError);
+    expect(() => html('front-page.html', 'https://levant.example/')).toThrowError(/front page or list of articles.*one article/);
+  });
+
+  it('refuses a paywall stub, saying how little is readable', () => {
+    expect(() => html('paywall-stub.html')).toThrowError(/behind a paywall: only \d+ characters/);
+  });
+
+  it('a long article that merely ends with a subscribe box is not a paywall', () => {
+    const body = Array.from({ length: 6 }, (_, i) => `<p>Paragraph ${i + 1}: ${prose} ${prose}</p>`).join('');
+    const page = `<html><head><meta property="og:type" content="article"><title>Sahel</title></head><body><article><h1>Sahel Juntas</h1>${body}<div><p>Already a subscriber? Log in to continue reading our premium analysis.</p></div></article></body></html>`;
+    const r = parseReport(page, { format: 'html', url: 'https://s.example/a', origin: { kind: 'url', url: 'https://s.example/a' }, now });
+    expect(r.sections[0]!.paragraphs).toHaveLength(6);
+  });
+
+  it('resolves JSON-LD authors given as a bare @id reference, an array of strings, or a single object', () => {
+    const page = (ld: string) =>
+      parseReport(`<html><head><script type="application/ld+json">${ld}</script><title>T</title></head><body><article><h1>T</h1><p>${prose} ${prose}</p><p>${prose}</p></article></body></html>`, {
+        format: 'html',
+        origin: { kind: 'url', url: 'https://a.example/x' },
+        now,
+      });
+    expect(page('{"@context":"https://schema.org","@type":["NewsArticle","Article"],"headline":"T","author":{"@type":"Person","name":"Test Author"}}').authors).toEqual(['Test Author']);
+    expect(page('{"@type":"ReportageNewsArticle","headline":"T","author":["Ana Lopez","Ben Hill"]}').authors).toEqual(['Ana Lopez', 'Ben Hill']);
+    expect(page('{"@graph":[{"@type":"BlogPosting","headline":"T","author":{"@id":"#p1"}},{"@type":"Person","@id":"#p1","name":"Cara Diaz"}]}').authors).toEqual(['Cara Diaz']);
+  });
+});
+
+describe('clean-up rules seen on real pages', () => {
+  const para = (t: string) => ({ kind: 'paragraph' as const, text: t });
+  const body = para(prose);
+  it.each(['Subscribe to the Levant Insight newsletter.', 'Sign up to First Edition, our free daily newsletter – every weekday morning at 7am', 'Get our analysis delivered to your inbox'])('removes %j', (t) => {
+    const { blocks } = cleanupBlocks([body, para(t), body]);
+    expect(blocks.map((b) => b.text)).toEqual([prose, prose]);
+  });
+});
