@@ -71,10 +71,12 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
   const print = (text: string) => {
     io.output.write(text.endsWith('\n') ? text : `${text}\n`);
   };
-  // Scheduled briefings arrive while the prompt is shown: print above it, then redraw it.
+  // A command is running: its own output comes first, and the prompt returns only when it is done.
+  let busy = false;
+  // Scheduled briefings arrive while the prompt is shown: print above it, then redraw it (with what was typed).
   const printAsync = (text: string) => {
     print(text);
-    if (interactive && rl) rl.prompt(true);
+    if (interactive && rl && !busy) rl.prompt(true);
   };
 
   // At a prompt, info logs (JSON on stderr) would land in the middle of replies; warnings still show.
@@ -106,11 +108,26 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
   app.feeds.start();
 
   // Commands (and discord.js, for their builders) load only now, after the reports are on screen.
-  const [{ runTerminalCommand }, { completeLine }, { commands }] = await Promise.all([
+  const [{ runTerminalCommand }, { completeLineWithValues }, { commands }, { terminalPlatform }] = await Promise.all([
     import('./run.ts'),
     import('./complete.ts'),
     import('../../commands/index.ts'),
+    import('./platform.ts'),
   ]);
+  const completionContext = { app, platform: terminalPlatform(transport) };
+  // Option values (report titles, timezones, feeds) come from the commands' autocomplete, as on Discord.
+  const completer = (line: string, callback: (error: null, result: [string[], string]) => void) => {
+    completeLineWithValues(line, commands, completionContext).then(
+      ({ completions, current, listing }) => {
+        if (listing && listing.length > 0) {
+          print(`\n${listing.map((choice) => `  ${choice}`).join('\n')}`);
+          rl?.prompt(true);
+        }
+        callback(null, [completions, current]);
+      },
+      () => callback(null, [[], line]),
+    );
+  };
 
   print('');
   print('Type a command such as /report latest, /summarise report:<id> length:brief, or help. exit quits.');
@@ -143,7 +160,7 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
       output: interactive ? io.output : undefined,
       terminal: interactive,
       prompt: PROMPT,
-      completer: interactive ? (line: string) => completeLine(line, commands) : undefined,
+      completer: interactive ? completer : undefined,
       historySize: 200,
     });
     rl.on('line', (line) => {
@@ -151,7 +168,12 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
         if (finished) return;
         const command = line.trim();
         if (/^\/?(exit|quit)$/i.test(command)) return finish();
-        if (command) print(`${await runTerminalCommand(app, command, { transport })}\n`);
+        busy = true;
+        try {
+          if (command) print(`${await runTerminalCommand(app, command, { transport })}\n`);
+        } finally {
+          busy = false;
+        }
         if (interactive && !finished) rl?.prompt();
       });
     });

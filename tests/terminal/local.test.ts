@@ -61,6 +61,28 @@ describe('runLocalMode', () => {
     await running;
   });
 
+  it('at an interactive prompt, a command’s own posts and its reply come before the next prompt', async () => {
+    t = await makeApp();
+    const io = harness();
+    const running = runLocalMode(t.app, { input: io.input, output: io.output, interactive: true });
+    await io.waitFor('Type a command');
+    io.input.write('/briefing subscribe channel:terminal time:07:30 timezone:Europe/Rome\r');
+    await io.waitFor('Briefing scheduled');
+    const before = io.text().length;
+    io.input.write('/briefing send-now channel:terminal\r');
+    await io.waitFor('Posted the briefing');
+    await io.waitFor('sitrep> ');
+    const after = io.text().slice(before);
+    const posted = after.indexOf('briefing for #terminal');
+    const reply = after.indexOf('Posted the briefing');
+    expect(posted).toBeGreaterThan(-1);
+    expect(reply).toBeGreaterThan(posted);
+    // No prompt is drawn between the briefing and the reply to the command that posted it.
+    expect(after.slice(posted, reply)).not.toContain('sitrep> ');
+    io.input.write('exit\r');
+    await running;
+  });
+
   it('stops on exit', async () => {
     t = await makeApp();
     const io = harness();
