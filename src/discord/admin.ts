@@ -5,7 +5,7 @@ import { UserError } from '../core/errors.ts';
 import { commandPayloads, deployCommands, loadCommands } from './commands.ts';
 import { createDiscordBot, type DiscordBot } from './bot.ts';
 import { createOpenAIClient } from '../analysis/llm/index.ts';
-import { tolerantMakeRequest } from './rest.ts';
+import { restApiBase, tolerantMakeRequest } from './rest.ts';
 
 export interface DoctorCheck {
   name: string;
@@ -16,7 +16,7 @@ export interface DoctorCheck {
 
 function discordRest(config: Config): REST {
   if (!config.DISCORD_TOKEN) throw new UserError('DISCORD_TOKEN is not set: create a bot in the Discord developer portal and put its token in .env');
-  return new REST({ api: config.DISCORD_API_URL.replace(/\/+$/, ''), makeRequest: tolerantMakeRequest() }).setToken(config.DISCORD_TOKEN);
+  return new REST({ api: restApiBase(config.DISCORD_API_URL), makeRequest: tolerantMakeRequest() }).setToken(config.DISCORD_TOKEN);
 }
 
 async function resolveApplicationId(config: Config, rest: REST): Promise<string> {

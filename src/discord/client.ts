@@ -1,6 +1,6 @@
 import { Client, GatewayIntentBits, Options } from 'discord.js';
 import type { Config } from '../config.ts';
-import { tolerantMakeRequest } from './rest.ts';
+import { restApiBase, tolerantMakeRequest } from './rest.ts';
 
 /**
  * The discord.js client Sitrep runs on. Only the Guilds intent: slash commands arrive as interactions
@@ -16,7 +16,7 @@ export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL'>): Cl
   return new Client({
     intents: [GatewayIntentBits.Guilds],
     allowedMentions: { parse: [], repliedUser: false },
-    rest: { api: config.DISCORD_API_URL.replace(/\/+$/, ''), makeRequest: tolerantMakeRequest() },
+    rest: { api: restApiBase(config.DISCORD_API_URL), makeRequest: tolerantMakeRequest() },
     // Sitrep never reads message history from the cache: keep memory flat on large servers.
     makeCache: Options.cacheWithLimits({
       ...Options.DefaultMakeCacheSettings,

@@ -202,6 +202,8 @@ function needsModerator(command: CommandModule, subcommand: string | undefined):
 
 export function isModerator(interaction: Interaction): boolean {
   if (!interaction.inGuild()) return false;
+  // The owner has every permission; a server that computes member.permissions from roles alone may not say so.
+  if (interaction.guild?.ownerId === interaction.user.id) return true;
   const perms = interaction.memberPermissions;
   return Boolean(perms && (perms.has(PermissionFlagsBits.ManageGuild) || perms.has(PermissionFlagsBits.ManageChannels)));
 }

@@ -3,6 +3,14 @@ import { DefaultRestOptions, type RESTOptions } from 'discord.js';
 type MakeRequest = RESTOptions['makeRequest'];
 type ResponseLike = Awaited<ReturnType<MakeRequest>>;
 
+/**
+ * discord.js's `rest.api` from DISCORD_API_URL: discord.js appends `/v10` itself, so a URL given with the
+ * version (`…/api/v10`, as Discord's docs write it) or a trailing slash is cut back to the base.
+ */
+export function restApiBase(url: string): string {
+  return url.trim().replace(/\/+$/, '').replace(/\/v\d+$/, '');
+}
+
 /** Wait used when a 429 says neither in its headers nor in its body how long to wait. */
 export const FALLBACK_RETRY_AFTER_S = 1;
 /** Statuses whose response may not carry a body (a Response built with one would throw). */

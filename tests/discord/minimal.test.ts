@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryError } from '../../src/briefings/transport.ts';
 import { loadCommands } from '../../src/discord/commands.ts';
+import { createDiscordClient } from '../../src/discord/client.ts';
+import { restApiBase } from '../../src/discord/rest.ts';
 import { expectSafePayloads, SEED_ID, startHarness, textOf, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -133,6 +135,21 @@ describe('against a minimal Discord-compatible server', () => {
     await h.bot.transport.notifyModerators(h.guild.id, 'Briefings for #news are paused: I lost Send Messages there.');
     const posted = h.fake.messages(system).slice(before);
     expect(posted.map((m) => m.content)).toEqual(['Briefings for #news are paused: I lost Send Messages there.']);
+  });
+
+  it("treats the server owner as a moderator even when member.permissions doesn't say so", async () => {
+    const reply = await h.fake
+      .command({ guildId: h.guild.id, channelId: h.channelId, userId: h.guild.ownerId, memberPermissions: 0n, name: 'briefing', subcommand: 'send-now', options: { channel: { channel: h.channelId } } })
+      .reply(20_000);
+    expect(reply.content ?? '').not.toMatch(/for moderators/);
+    const member = await h.run({ name: 'briefing', subcommand: 'send-now', memberPermissions: 0n, options: { channel: { channel: h.channelId } } }).reply();
+    expect(member.content).toMatch(/for moderators/);
+  });
+
+  it('accepts DISCORD_API_URL written with the API version, as Discord documents it', () => {
+    expect(restApiBase(`${h.fake.apiUrl}/v10/`)).toBe(h.fake.apiUrl);
+    expect(restApiBase('https://discord.com/api')).toBe('https://discord.com/api');
+    expect(createDiscordClient({ DISCORD_API_URL: `${h.fake.apiUrl}/v10` }).options.rest?.api).toBe(h.fake.apiUrl);
   });
 
   it('answers in a DM', async () => {
