@@ -90,6 +90,43 @@ function usageLine(name: string, sub: string | undefined, options: readonly Opti
   return `/${[name, sub].filter(Boolean).join(' ')} ${usageOf(options)}`.trim();
 }
 
+/** Edit distance with adjacent swaps (optimal string alignment), for "did you mean" on a handful of names. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * The name a typo most likely meant: the only name it starts, else the closest within two edits.
+ * Hand-written: commander has one but does not export it, and these lists are a dozen names long.
+ */
+export function closestName(typed: string, names: readonly string[]): string | undefined {
+  const word = typed.toLowerCase();
+  if (!word) return undefined;
+  const prefixed = names.filter((n) => n.startsWith(word));
+  if (prefixed.length === 1) return prefixed[0];
+  let best: string | undefined;
+  let bestDistance = Math.min(2, Math.floor(word.length / 2));
+  for (const name of names) {
+    const distance = editDistance(word, name);
+    if (distance <= bestDistance && (best === undefined || distance < bestDistance)) {
+      best = name;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+const didYouMean = (name: string | undefined, render: (n: string) => string) => (name ? ` Did you mean ${render(name)}?` : '');
+
 function convert(option: Option, raw: string, where: string): OptionValue {
   const fail = (why: string): never => {
     throw new UserError(`Invalid ${option.name}:${raw} for ${where}: ${why}.`);
@@ -143,7 +180,12 @@ export function parseCommandLine(line: string, commands: readonly CommandModule[
   if (!head || head.key) throw new UserError('Type a command such as /report latest, or help.');
   const name = head.value.toLowerCase();
   const command = commands.find((c) => c.data.name === name);
-  if (!command) throw new UserError(`Unknown command /${name}. Commands: ${commands.map((c) => `/${c.data.name}`).join(', ')}. Type help for details.`);
+  if (!command) {
+    const guess = closestName(name, commands.map((c) => c.data.name));
+    throw new UserError(
+      `Unknown command /${name}.${didYouMean(guess, (n) => `/${n}`)} Commands: ${commands.map((c) => `/${c.data.name}`).join(', ')}. Type help for details.`,
+    );
+  }
 
   const json = command.data.toJSON();
   let options: readonly Option[] = json.options ?? [];
@@ -156,7 +198,9 @@ export function parseCommandLine(line: string, commands: readonly CommandModule[
     if (!next) {
       const subs = options.filter(isSubcommand).map((o) => o.name);
       throw new UserError(
-        `${word ? `Unknown subcommand “${word}” for` : 'Choose a subcommand of'} /${path.join(' ')}: ${subs.join(', ')}.\n${options
+        `${word ? `Unknown subcommand “${word}” for` : 'Choose a subcommand of'} /${path.join(' ')}: ${subs.join(', ')}.${
+          word ? didYouMean(closestName(word, subs), (n) => `/${path.join(' ')} ${n}`) : ''
+        }\n${options
           .filter(isSubcommand)
           .map((o) => `  ${usageLine(path.join(' '), o.name, 'options' in o ? ((o.options ?? []) as Option[]) : [])}`)
           .join('\n')}`,
@@ -180,7 +224,12 @@ export function parseCommandLine(line: string, commands: readonly CommandModule[
     const option = options.find((o) => o.name === token.key);
     if (!option) {
       const known = options.map((o) => o.name);
-      throw new UserError(`Unknown option “${token.key}” for ${where}${known.length > 0 ? ` (options: ${known.join(', ')})` : ' (it takes no options)'}.\n${usage}`);
+      throw new UserError(
+        `Unknown option “${token.key}” for ${where}${known.length > 0 ? ` (options: ${known.join(', ')})` : ' (it takes no options)'}.${didYouMean(
+          closestName(token.key!, known),
+          (n) => `${n}:`,
+        )}\n${usage}`,
+      );
     }
     if (token.value === '') throw new UserError(`Option ${option.name} needs a value, e.g. ${option.name}:"…".\n${usage}`);
     if (option.name in values) throw new UserError(`Option ${option.name} is given twice.`);
@@ -194,7 +243,11 @@ export function parseCommandLine(line: string, commands: readonly CommandModule[
   }
   const missing = options.filter((o) => o.required && !(o.name in values));
   if (missing.length > 0) {
-    throw new UserError(`Missing required option${missing.length > 1 ? 's' : ''} ${missing.map((o) => `${o.name} (${o.description})`).join(', ')}.\n${usage}`);
+    // Descriptions are written for Discord's picker ("Title or id (start typing to pick)"); here the option
+    // name with its description after a colon reads better, one per line.
+    throw new UserError(
+      `Missing required option${missing.length > 1 ? 's' : ''}:\n${missing.map((o) => `  ${o.name}: ${o.description}`).join('\n')}\n${usage}`,
+    );
   }
   return { command, subcommand, options: values };
 }

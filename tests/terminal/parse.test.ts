@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SlashCommandBuilder } from 'discord.js';
 import type { CommandModule } from '../../src/core/command.ts';
-import { helpText, parseCommandLine, tokenize } from '../../src/terminal/parse.ts';
+import { closestName, helpText, parseCommandLine, tokenize } from '../../src/terminal/parse.ts';
 import { completeLine } from '../../src/terminal/complete.ts';
 
 const noop = async () => ({ content: '' });
@@ -104,7 +104,12 @@ describe('parseCommandLine', () => {
     ['/report latest count:11', /count:11 .*between 1 and 10/],
     ['/report latest count:0', /between 1 and 10/],
     ['/report latest count:two', /whole number/],
-    ['/report show', /Missing required option report \(title or id\)/],
+    ['/report show', /Missing required option:\n  report: title or id\n/],
+    ['/reprot latest', /Unknown command \/reprot\. Did you mean \/report\?/],
+    ['/summ report:x', /Did you mean \/summarise\?/],
+    ['/report lates', /Unknown subcommand “lates”.*Did you mean \/report latest\?/],
+    ['/report latest cuont:2', /Unknown option “cuont”.*Did you mean count:\?/],
+    ['/zzzzzz', /^Unknown command \/zzzzzz\. Commands:/],
     ['/summarise report:x length:huge', /choose one of brief, detailed/],
     ['/summarise report:x report:y', /given twice/],
     ['/briefing subscribe channel:terminal time:08:00 loud:maybe', /true or false/],
@@ -116,6 +121,17 @@ describe('parseCommandLine', () => {
 
   it('shows the usage line with an error', () => {
     expect(() => parseCommandLine('/report show', sample)).toThrow(/Usage: \/report show report:<report>/);
+  });
+});
+
+describe('closestName', () => {
+  it('picks the one name a typo is close to, or none', () => {
+    const names = ['report', 'summarise', 'actors', 'briefing', 'sources'];
+    expect(closestName('reprot', names)).toBe('report');
+    expect(closestName('actor', names)).toBe('actors');
+    expect(closestName('brefing', names)).toBe('briefing');
+    expect(closestName('weather', names)).toBeUndefined();
+    expect(closestName('s', names)).toBeUndefined();
   });
 });
 
