@@ -1,5 +1,5 @@
-import { Routes, type Client, type RESTPostAPIChannelMessageResult } from 'discord.js';
-import type { BriefingTransport, SendOptions } from '../briefings/transport.ts';
+import { DiscordAPIError, Routes, type Client, type RESTPostAPIChannelMessageResult } from 'discord.js';
+import { DeliveryError, type BriefingTransport, type SendOptions } from '../briefings/transport.ts';
 import type { Briefing } from '../briefings/types.ts';
 import type { Reply } from '../core/reply.ts';
 import { presentBriefing } from '../briefings/present.ts';
@@ -34,7 +34,22 @@ export class DiscordBriefingTransport implements BriefingTransport<DiscordMessag
       const result = (await this.client.rest.post(Routes.channelMessages(channelId), { body })) as RESTPostAPIChannelMessageResult;
       return { messageId: result.id };
     } catch (error) {
-      throw toDeliveryError(error);
+      const failure = toDeliveryError(error);
+      // "not_found" removes the subscription. A 404 without Discord's Unknown Channel code may only mean an
+      // unknown route (Discord answers those with code 0) or a proxy: believe it only if the channel is gone too.
+      if (failure.kind === 'not_found' && failure.code === undefined && !(await this.channelIsGone(channelId))) {
+        throw new DeliveryError(failure.message, 'other', failure.code, failure.status);
+      }
+      throw failure;
+    }
+  }
+
+  private async channelIsGone(channelId: string): Promise<boolean> {
+    try {
+      await this.client.rest.get(Routes.channel(channelId));
+      return false;
+    } catch (error) {
+      return error instanceof DiscordAPIError && error.status === 404;
     }
   }
 

@@ -208,10 +208,13 @@ describe('bare REST failures', () => {
     expect(error.message).toMatch(/permission/i);
   });
 
-  it('maps a 404 with a text body to not_found', async () => {
+  it('maps a 404 without a code to not_found only when the channel is gone too', async () => {
     h.fake.failNext({ method: 'POST', path: `/channels/${h.channelId}/messages`, status: 404, body: 'text', message: 'Not Found' });
-    const error = await deliveryError(h.bot.transport.send(h.channelId, plain));
-    expect(error.kind).toBe('not_found');
+    h.fake.failNext({ method: 'GET', path: `/channels/${h.channelId}`, status: 404, body: 'none' });
+    expect((await deliveryError(h.bot.transport.send(h.channelId, plain))).kind).toBe('not_found');
+    // An unknown route (Discord: 404 with code 0) while the channel still exists must not remove the subscription.
+    h.fake.failNext({ method: 'POST', path: `/channels/${h.channelId}/messages`, status: 404, code: 0, message: '404: Not Found' });
+    expect((await deliveryError(h.bot.transport.send(h.channelId, plain))).kind).toBe('other');
   });
 
   it('maps a bare 50001 / 10003 JSON error by its code', async () => {
