@@ -30,6 +30,9 @@ const PARALLEL_THRESHOLD = 200;
 
 const BATCH = 250;
 
+/** Reports (re)indexed since the last snapshot after which a folder ingest saves a new one. */
+const SNAPSHOT_AFTER_CHANGES = 200;
+
 /** Turns files, folders and article URLs into stored reports. Feeds build on it (see feeds.ts). */
 export class Ingestor {
   private readonly config: Config;
@@ -130,6 +133,10 @@ export class Ingestor {
       }
     } finally {
       await pool?.close();
+    }
+    // After a large ingest, the next start reads the search index instead of rebuilding it.
+    if (this.reports.changesSinceSnapshot() >= SNAPSHOT_AFTER_CHANGES) {
+      await this.reports.saveIndexSnapshot().catch((error: Error) => this.logger.warn({ err: error.message }, 'could not save the search index snapshot'));
     }
     return results;
   }

@@ -1,10 +1,12 @@
-import MiniSearch from 'minisearch';
+import { hash } from 'node:crypto';
+import type Keyv from 'keyv';
+import MiniSearch, { type Options as MiniSearchOptions } from 'minisearch';
 import type { Clock } from '../app.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/index.ts';
 import { reportDate, type Report } from './types.ts';
 import { normaliseUrl } from './urls.ts';
-import { shareSectionText } from './parsers/blocks.ts';
+import { decodeReport, decodeValue, encodeReport, encodeValue, toStored } from './report-codec.ts';
 
 export type UpsertStatus = 'created' | 'updated' | 'unchanged';
 
@@ -24,6 +26,14 @@ interface IndexedReport {
 }
 
 const NAMESPACE = 'reports';
+/** Where the search index snapshot lives (its own namespace, so listing reports never reads it). */
+const INDEX_NAMESPACE = 'reports-index';
+const SNAPSHOT_KEY = 'snapshot';
+/** Below this many reports, rebuilding the index is quicker than reading a snapshot. */
+const SNAPSHOT_MIN_REPORTS = 200;
+/** Rows per SQL statement when writing and per page when loading (SQLite). */
+const SQL_WRITE_ROWS = 200;
+const SQL_READ_PAGE = 1_000;
 
 /**
  * English function words are left out of the index: they occur in every report, so they cost the most
@@ -47,6 +57,29 @@ function toIndexed(report: Report): IndexedReport {
     source: report.source,
     text: [report.standfirst ?? '', report.text].join('\n'),
   };
+}
+
+const INDEX_OPTIONS: MiniSearchOptions<IndexedReport> = {
+  fields: ['title', 'names', 'source', 'text'],
+  storeFields: [],
+  processTerm,
+  searchOptions: { boost: { title: 4, names: 3, source: 1.5, text: 1 }, combineWith: 'AND', processTerm },
+};
+
+/**
+ * Identifies how documents are indexed: a snapshot made by code that tokenised or mapped reports
+ * differently (another stop-word list, other fields) is not used.
+ */
+const INDEX_FORMAT = hash('sha1', JSON.stringify([1, INDEX_OPTIONS.fields, [...STOP_WORDS], processTerm.toString(), toIndexed.toString()]), 'base64');
+
+/** A stored row's fingerprint: the snapshot records one per report, so a changed row is re-indexed. */
+const rowHash = (raw: string) => hash('sha1', raw, 'base64');
+
+interface IndexSnapshot {
+  format: string;
+  /** Report id → fingerprint of the stored row the index was built from. */
+  rows: Record<string, string>;
+  index: unknown;
 }
 
 /** Metadata that counts as a change even when the body (and so the content hash) is the same. */
@@ -94,6 +127,9 @@ export class ReportLibrary {
   private sorted: Report[] | undefined;
   private index = ReportLibrary.newIndex();
   private writing: Promise<void> = Promise.resolve();
+  /** Report id → fingerprint of its stored row (see saveIndexSnapshot). */
+  private rowHashes = new Map<string, string>();
+  private indexedSinceSnapshot = 0;
 
   constructor(deps: { store: Store; logger: Logger; clock: Clock }) {
     this.store = deps.store;
@@ -102,40 +138,162 @@ export class ReportLibrary {
   }
 
   private static newIndex(): MiniSearch<IndexedReport> {
-    return new MiniSearch<IndexedReport>({
-      fields: ['title', 'names', 'source', 'text'],
-      storeFields: [],
-      processTerm,
-      searchOptions: { boost: { title: 4, names: 3, source: 1.5, text: 1 }, combineWith: 'AND', processTerm },
-    });
+    return new MiniSearch<IndexedReport>(INDEX_OPTIONS);
   }
 
   private get kv() {
     return this.store.kv<Report>(NAMESPACE);
   }
 
-  /** (Re)loads every stored report into memory and rebuilds the index. Safe to call again to pick up writes by other processes. */
+  /** The raw key/value adapter under keyv, with the SQLite `query` when there is one. */
+  private adapter(kv: Keyv<unknown>) {
+    return kv.store as {
+      get(key: string): Promise<unknown>;
+      set(key: string, value: string): Promise<unknown>;
+      delete(key: string): Promise<unknown>;
+      iterator?(namespace?: string): AsyncGenerator<[string, unknown]>;
+      query?: (sql: string, ...params: unknown[]) => Promise<Array<Record<string, unknown>>>;
+      opts?: { table?: string };
+    };
+  }
+
+  /** The key keyv uses in the adapter for `key` (SQLite/Postgres prefix it with the namespace; Redis's adapter does that itself). */
+  private static adapterKey(kv: Keyv<unknown>, namespace: string, key: string): string {
+    return kv.useKeyPrefix && !key.startsWith(`${namespace}:`) ? `${namespace}:${key}` : key;
+  }
+
+  /** SQLite fast path: the table behind the reports namespace, when keyv prefixes keys as usual. */
+  private sqliteTable(): { query: NonNullable<ReturnType<ReportLibrary['adapter']>['query']>; table: string } | undefined {
+    if (this.store.kind !== 'sqlite' || !this.kv.useKeyPrefix) return undefined;
+    const adapter = this.adapter(this.kv as Keyv<unknown>);
+    const table = adapter.opts?.table;
+    return typeof adapter.query === 'function' && table && /^[A-Za-z_][A-Za-z0-9_]*$/.test(table) ? { query: adapter.query, table } : undefined;
+  }
+
+  /**
+   * Every stored row of the namespace as raw keyv strings, page by page. On SQLite this is one indexed
+   * range query per page of 1,000 (keyv's own iterator pages with LIMIT/OFFSET, which rescans from the
+   * start for every page); elsewhere it is the adapter's iterator.
+   */
+  private async *rawRows(): AsyncGenerator<Array<[string, unknown]>> {
+    const sql = this.sqliteTable();
+    if (sql) {
+      let after = `${NAMESPACE}:`;
+      const end = `${NAMESPACE};`; // ';' follows ':'; the range is exactly the keys starting with "reports:"
+      for (;;) {
+        const rows = await sql.query(`SELECT key, value FROM ${sql.table} WHERE key > ? AND key < ? ORDER BY key LIMIT ?`, after, end, SQL_READ_PAGE);
+        if (rows.length === 0) return;
+        yield rows.map((r) => [String(r.key), r.value]);
+        after = String(rows.at(-1)!.key);
+        if (rows.length < SQL_READ_PAGE) return;
+      }
+    }
+    const kv = this.kv as Keyv<unknown>;
+    const adapter = this.adapter(kv);
+    if (typeof adapter.iterator !== 'function') throw new Error(`The ${this.store.kind} store cannot list reports (no iterator)`);
+    let page: Array<[string, unknown]> = [];
+    for await (const [key, raw] of adapter.iterator(kv.namespace)) {
+      // (as keyv's own iterator does: a prefixing store may list other namespaces' keys)
+      if (kv.useKeyPrefix && !key.startsWith(`${NAMESPACE}:`)) continue;
+      page.push([key, raw]);
+      if (page.length >= SQL_READ_PAGE) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length) yield page;
+  }
+
+  /**
+   * (Re)loads every stored report into memory and rebuilds the index. Safe to call again to pick up writes
+   * by other processes. The index comes from the stored snapshot when there is one: only reports whose
+   * stored row changed since (or that are new) are re-indexed, and reports no longer stored are dropped.
+   */
   async load(): Promise<void> {
     const started = Date.now();
     const loaded: Report[] = [];
-    const iterator = this.kv.iterator;
-    if (!iterator) throw new Error(`The ${this.store.kind} store cannot list reports (no iterator)`);
-    // keyv binds the generated iterator to its namespace; it takes no arguments.
-    for await (const entry of (iterator as unknown as () => AsyncGenerator<[string, unknown]>)()) {
-      const value = entry[1] as Report | undefined;
-      if (value && typeof value === 'object' && typeof value.id === 'string' && Array.isArray(value.sections)) loaded.push(shareSectionText(value));
+    const hashes = new Map<string, string>();
+    for await (const page of this.rawRows()) {
+      for (const [, raw] of page) {
+        const report = decodeReport(raw);
+        if (!report || typeof raw !== 'string') continue;
+        loaded.push(report);
+        hashes.set(report.id, rowHash(raw));
+      }
     }
     this.reports.clear();
     this.byUrl.clear();
     this.byPath = undefined;
     this.lowerTitles.clear();
-    this.index = ReportLibrary.newIndex();
+    this.rowHashes = hashes;
     for (const report of loaded) this.remember(report);
-    this.index.addAll(loaded.map(toIndexed));
+    const snapshot = loaded.length >= SNAPSHOT_MIN_REPORTS ? await this.readSnapshot() : undefined;
+    let reindexed = loaded.length;
+    if (snapshot) {
+      this.index = snapshot.index;
+      reindexed = 0;
+      for (const id of Object.keys(snapshot.rows)) {
+        if (!hashes.has(id)) {
+          this.index.discard(id);
+          reindexed++;
+        }
+      }
+      for (const report of loaded) {
+        if (snapshot.rows[report.id] === hashes.get(report.id)) continue;
+        reindexed++;
+        if (this.index.has(report.id)) this.index.replace(toIndexed(report));
+        else this.index.add(toIndexed(report));
+      }
+    } else {
+      this.index = ReportLibrary.newIndex();
+      this.index.addAll(loaded.map(toIndexed));
+    }
     this.sorted = undefined;
-    this.logger.debug({ count: loaded.length, ms: Date.now() - started }, 'report library loaded');
+    this.indexedSinceSnapshot = 0;
+    // A missing or much-changed snapshot is rewritten in the background, ready for the next start.
+    if (loaded.length >= SNAPSHOT_MIN_REPORTS && reindexed > Math.max(50, loaded.length * 0.05)) {
+      void this.saveIndexSnapshot().catch((error: Error) => this.logger.warn({ err: error.message }, 'could not save the search index snapshot'));
+    }
+    this.logger.debug({ count: loaded.length, reindexed, snapshot: Boolean(snapshot), ms: Date.now() - started }, 'report library loaded');
   }
 
+  private async readSnapshot(): Promise<{ rows: Record<string, string>; index: MiniSearch<IndexedReport> } | undefined> {
+    try {
+      const kv = this.store.kv<unknown>(INDEX_NAMESPACE);
+      const snapshot = decodeValue(await this.adapter(kv).get(ReportLibrary.adapterKey(kv, INDEX_NAMESPACE, SNAPSHOT_KEY))) as IndexSnapshot | undefined;
+      if (!snapshot || snapshot.format !== INDEX_FORMAT || !snapshot.rows || typeof snapshot.rows !== 'object') return undefined;
+      return { rows: snapshot.rows, index: MiniSearch.loadJS(snapshot.index as Parameters<typeof MiniSearch.loadJS>[0], INDEX_OPTIONS) };
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'search index snapshot unreadable; rebuilding the index');
+      return undefined;
+    }
+  }
+
+  /**
+   * Stores the search index with the fingerprint of every row it was built from, so the next start reads
+   * it instead of re-tokenising every report (see load). Taken synchronously, so it matches memory; written
+   * after pending report writes. Worth it after a large ingest; small libraries skip it.
+   */
+  saveIndexSnapshot(): Promise<void> {
+    if (this.reports.size < SNAPSHOT_MIN_REPORTS) return Promise.resolve();
+    if ([...this.reports.keys()].some((id) => !this.rowHashes.has(id))) return Promise.resolve(); // not all rows known
+    const raw = encodeValue({ format: INDEX_FORMAT, rows: Object.fromEntries(this.rowHashes), index: this.index } satisfies IndexSnapshot);
+    this.indexedSinceSnapshot = 0;
+    return this.serialise(async () => {
+      const kv = this.store.kv<unknown>(INDEX_NAMESPACE);
+      await this.adapter(kv).set(ReportLibrary.adapterKey(kv, INDEX_NAMESPACE, SNAPSHOT_KEY), raw);
+    });
+  }
+
+  /** Reports indexed since the snapshot was taken or loaded (ingestion saves a new one when this is large). */
+  changesSinceSnapshot(): number {
+    return this.indexedSinceSnapshot;
+  }
+
+  /** Resolves once every write started so far has finished. */
+  flush(): Promise<void> {
+    return this.writing;
+  }
   private remember(report: Report): void {
     this.reports.set(report.id, report);
     if (report.origin.kind === 'file') this.byPath?.set(report.origin.path, report.id);
@@ -155,7 +313,13 @@ export class ReportLibrary {
   /** Batch form of upsert: one store round of writes, used by directory and feed ingestion. */
   async upsertMany(incoming: Report[]): Promise<Array<{ report: Report; status: UpsertStatus }>> {
     const results: Array<{ report: Report; status: UpsertStatus }> = [];
-    const toWrite: Report[] = [];
+    const toWrite: Array<{ report: Report; raw: string }> = [];
+    // Encoded now, in step with the index, so the row fingerprints always describe what is indexed.
+    const encode = (report: Report) => {
+      const raw = encodeReport(report);
+      this.rowHashes.set(report.id, rowHash(raw));
+      toWrite.push({ report, raw });
+    };
     for (const candidate of incoming) {
       const { report, status } = this.merge(candidate);
       results.push({ report, status });
@@ -163,7 +327,7 @@ export class ReportLibrary {
         // Same content, but the file was touched: remember its new stat so it is skipped next time.
         if (report.origin.kind === 'file' && candidate.origin.kind === 'file' && report.origin.path === candidate.origin.path && report.origin.mtimeMs !== candidate.origin.mtimeMs) {
           report.origin = candidate.origin;
-          toWrite.push(report);
+          encode(report);
         }
         continue;
       }
@@ -171,7 +335,8 @@ export class ReportLibrary {
       this.remember(report);
       if (wasIndexed) this.index.replace(toIndexed(report));
       else this.index.add(toIndexed(report));
-      toWrite.push(report);
+      this.indexedSinceSnapshot++;
+      encode(report);
     }
     if (toWrite.length) {
       this.sorted = undefined;
@@ -180,31 +345,45 @@ export class ReportLibrary {
     return results;
   }
 
-  /**
-   * Persists a batch. Writes are serialised; on SQLite a batch is one transaction, because keyv's SQLite
-   * adapter has no setMany and one implicit transaction per row caps ingestion far below 2,000 reports/s.
-   */
-  private write(batch: Report[]): Promise<void> {
-    const run = async () => {
-      const adapter = this.kv.store as { query?: (sql: string) => Promise<unknown> };
-      const transactional = this.store.kind === 'sqlite' && batch.length > 1 && typeof adapter.query === 'function';
-      if (transactional) await adapter.query!('BEGIN IMMEDIATE');
-      try {
-        const written: unknown = await this.kv.setMany(batch.map((r) => ({ key: r.id, value: r })));
-        // Some adapters (Redis) resolve to nothing on success; a boolean array reports per-entry failures.
-        const failed = Array.isArray(written) ? written.filter((ok) => !ok).length : 0;
-        if (failed) throw new Error(`Could not save ${failed} of ${batch.length} reports to the ${this.store.kind} store`);
-        if (transactional) await adapter.query!('COMMIT');
-      } catch (error) {
-        if (transactional) await adapter.query!('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    };
+  /** Runs store writes one after another, in call order. */
+  private serialise(run: () => Promise<void>): Promise<void> {
     const next = this.writing.then(run, run);
     this.writing = next.catch(() => undefined);
     return next;
   }
 
+  /**
+   * Persists a batch (already encoded, see upsertMany). Writes are serialised. On SQLite a batch is one
+   * transaction of multi-row upserts: keyv's SQLite adapter has no setMany, and its per-row statements
+   * (one implicit transaction each) cap ingestion far below 2,000 reports/s. The rows are exactly what
+   * keyv itself writes (`reports:<id>` → `{"value":…}`), so kv.get and keyv's iterator read them.
+   */
+  private write(batch: Array<{ report: Report; raw: string }>): Promise<void> {
+    return this.serialise(async () => {
+      const sql = this.sqliteTable();
+      if (!sql) {
+        // keyv serialises `{ value: stored }` to the same string as `raw` (report-codec.ts).
+        const written: unknown = await (this.kv as Keyv<unknown>).setMany(batch.map(({ report }) => ({ key: report.id, value: toStored(report) })));
+        // Some adapters (Redis) resolve to nothing on success; a boolean array reports per-entry failures.
+        const failed = Array.isArray(written) ? written.filter((ok) => !ok).length : 0;
+        if (failed) throw new Error(`Could not save ${failed} of ${batch.length} reports to the ${this.store.kind} store`);
+        return;
+      }
+      await sql.query('BEGIN IMMEDIATE');
+      try {
+        for (let i = 0; i < batch.length; i += SQL_WRITE_ROWS) {
+          const rows = batch.slice(i, i + SQL_WRITE_ROWS);
+          const params: string[] = [];
+          for (const { report, raw } of rows) params.push(ReportLibrary.adapterKey(this.kv as Keyv<unknown>, NAMESPACE, report.id), raw);
+          await sql.query(`INSERT INTO ${sql.table}(key, value) VALUES ${rows.map(() => '(?, ?)').join(', ')} ON CONFLICT(key) DO UPDATE SET value = excluded.value`, ...params);
+        }
+        await sql.query('COMMIT');
+      } catch (error) {
+        await sql.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
   private merge(candidate: Report): { report: Report; status: UpsertStatus } {
     let id = candidate.id;
     let existing = this.reports.get(id);
@@ -236,11 +415,13 @@ export class ReportLibrary {
     const report = this.reports.get(id);
     if (!report) return false;
     this.reports.delete(id);
+    this.rowHashes.delete(id);
     this.lowerTitles.delete(id);
     if (report.url && this.byUrl.get(normaliseUrl(report.url)) === id) this.byUrl.delete(normaliseUrl(report.url));
     this.index.discard(id);
+    this.indexedSinceSnapshot++;
     this.sorted = undefined;
-    await this.kv.delete(id);
+    await this.serialise(async () => void (await this.kv.delete(id)));
     return true;
   }
 
