@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises';
+import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { App } from '../app.ts';
 import type { CliDeps } from '../cli.ts';
 import { UserError } from '../core/errors.ts';
-import { parseReportFile } from '../reports/parsers/index.ts';
+import { parseReportFile, REPORT_FILE_EXTENSIONS } from '../reports/parsers/index.ts';
 import type { Report } from '../reports/types.ts';
 import { SUMMARY_LENGTHS, type Actor, type EngineInfo, type EngineName, type SummaryLength } from '../analysis/types.ts';
 
@@ -21,7 +22,19 @@ const ID_SHAPED = /^[a-z0-9]+(?:[-_][a-z0-9]+)+$/;
 /** A path to a report file is analysed without ingesting it; anything else is an id or title in the library. */
 async function loadInput(app: App, input: string): Promise<Report> {
   const info = await stat(input).catch(() => undefined);
-  if (info?.isFile()) return parseReportFile(input, app.clock.now());
+  if (info?.isFile()) {
+    // The same file types `sitrep ingest` reads; a PDF or a Word file would otherwise be "summarised" as bytes.
+    const extension = extname(input).toLowerCase();
+    if (!REPORT_FILE_EXTENSIONS.includes(extension)) {
+      throw new UserError(
+        `${extension ? `${extension} files are` : 'files without an extension are'} not supported; give ${REPORT_FILE_EXTENSIONS.join(' ')} (convert PDFs and Word files to text or Markdown first)`,
+        'unsupported_file',
+      );
+    }
+    const report = await parseReportFile(input, app.clock.now());
+    if (!report.text.trim()) throw new UserError('the file has no report text (it is empty, or only markup and boilerplate)', 'empty_report');
+    return report;
+  }
   if (info?.isDirectory()) throw new UserError(`${input} is a folder; give report files or ids (or ingest the folder first)`);
   const report = app.reports.resolve(input);
   if (!report) throw new UserError(`no report with id or title "${input}" (and no such file); see \`sitrep reports list\``, 'not_found');
