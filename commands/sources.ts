@@ -55,6 +55,22 @@ function feedStatus(feed: FeedView): string {
   return lines.join('\n');
 }
 
+/** What to do next when a feed could not be fetched, by the kind of failure; nothing is added either way. */
+const FETCH_ADVICE: Record<string, string> = {
+  fetch_failed: 'Check the address, and that the bot’s machine can reach the internet.',
+  fetch_timeout: 'The site did not answer in time; try again later, or check the address.',
+  fetch_http: 'Check the address: open it in a browser, and copy the feed link from the site.',
+  fetch_redirects: 'Copy the final address from a browser and add that.',
+  fetch_type: 'Give the address of the RSS, Atom or JSON feed itself (or of a page that links to it).',
+  fetch_too_large: 'Ask the operator to raise FETCH_MAX_BYTES, or use a smaller feed.',
+};
+
+function explainFetchError(error: unknown): unknown {
+  if (!(error instanceof UserError) || !(error.code in FETCH_ADVICE)) return error;
+  const message = error.message.replace(/[.\s]+$/, '');
+  return new UserError(`Could not add the feed: ${message}. ${FETCH_ADVICE[error.code]} Nothing was added.`, error.code);
+}
+
 const command: CommandModule = {
   data,
   moderatorOnly: true,
@@ -65,7 +81,9 @@ const command: CommandModule = {
     switch (input.subcommand) {
       case 'add': {
         const url = requiredString(input, 'url');
-        const feed: FeedView = await app.feeds.add(url, { guildId, addedBy: input.invoker.id });
+        const feed: FeedView = await app.feeds.add(url, { guildId, addedBy: input.invoker.id }).catch((error: unknown) => {
+          throw explainFetchError(error);
+        });
         return {
           cards: [
             {

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sources from '../../commands/sources.ts';
 import { UserError } from '../../src/core/errors.ts';
@@ -40,6 +41,21 @@ describe('/sources', () => {
       expect(error, String(commandInput.options.url)).toBeInstanceOf(UserError);
       expect(error.message).toMatch(message);
     }
+    expect(await feedsOf(GUILD)).toEqual([]);
+  });
+
+  it('says what to do when the feed cannot be fetched', async () => {
+    // A port that was just free: nothing listens there, so the connection is refused.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+    const unreachable = await run(sources, t.app, input('add', { url: `http://127.0.0.1:${port}/feed.xml` })).catch((e) => e);
+    expect(unreachable).toBeInstanceOf(UserError);
+    expect(unreachable.message).toMatch(/^Could not add the feed: .+\. Check the address, and that the bot’s machine can reach the internet\. Nothing was added\.$/);
+    const missing = await run(sources, t.app, input('add', { url: `${server.url}/no-such-feed.xml` })).catch((e) => e);
+    expect(missing.message).toMatch(/^Could not add the feed: .*404.*\. Check the address: open it in a browser/);
     expect(await feedsOf(GUILD)).toEqual([]);
   });
 
