@@ -57,9 +57,12 @@ export function reportCard(report: Report, options: { lead?: boolean } = {}): Ca
   };
 }
 
-/** "Offline engine v1" / "LLM gpt-4o-mini (prompt v2)" / "… — fell back from LLM: timeout". */
+/**
+ * "Engine: offline (extractive)" / "Engine: LLM · model gpt-4o-mini" / "… · fell back from LLM: timeout".
+ * The engine's cache version ("s3.a3") is left out: it means nothing to readers.
+ */
 export function engineFooter(engine: EngineInfo, configuredModel?: string): string {
-  const base = engine.engine === 'llm' ? `Engine: LLM · model ${engine.model ?? configuredModel ?? 'unknown'} · ${engine.version}` : `Engine: offline (extractive) · ${engine.version}`;
+  const base = engine.engine === 'llm' ? `Engine: LLM · model ${engine.model ?? configuredModel ?? 'unknown'}` : 'Engine: offline (extractive)';
   const dropped = engine.unsupported ? ` · ${plural(engine.unsupported, 'unsupported point')} dropped` : '';
   if (!engine.fallback) return base + dropped;
   const from = engine.fallback.from === 'llm' ? `LLM${configuredModel ? ` (${configuredModel})` : ''}` : engine.fallback.from;

@@ -4,13 +4,13 @@ import { trimText } from '../../src/commands-support/format.ts';
 import type { Report } from '../../src/reports/types.ts';
 
 describe('engineFooter', () => {
-  it('names the engine, the model and a fallback with its reason', () => {
-    expect(engineFooter({ engine: 'offline', version: 's1' })).toBe('Engine: offline (extractive) · s1');
-    expect(engineFooter({ engine: 'llm', model: 'qwen2.5:7b', version: 'p3' })).toBe('Engine: LLM · model qwen2.5:7b · p3');
+  it('names the engine, the model and a fallback with its reason, not the cache version', () => {
+    expect(engineFooter({ engine: 'offline', version: 's1' })).toBe('Engine: offline (extractive)');
+    expect(engineFooter({ engine: 'llm', model: 'qwen2.5:7b', version: 'p3' })).toBe('Engine: LLM · model qwen2.5:7b');
     expect(engineFooter({ engine: 'offline', version: 's1', fallback: { from: 'llm', reason: 'timed out after 60 s' } }, 'gpt-4o-mini')).toBe(
-      'Engine: offline (extractive) · s1 · fell back from LLM (gpt-4o-mini): timed out after 60 s',
+      'Engine: offline (extractive) · fell back from LLM (gpt-4o-mini): timed out after 60 s',
     );
-    expect(engineFooter({ engine: 'llm', model: 'm', version: 'p3', unsupported: 2 })).toBe('Engine: LLM · model m · p3 · 2 unsupported points dropped');
+    expect(engineFooter({ engine: 'llm', model: 'm', version: 'p3', unsupported: 2 })).toBe('Engine: LLM · model m · 2 unsupported points dropped');
   });
 });
 
