@@ -1,7 +1,9 @@
 import { XMLValidator } from 'fast-xml-parser';
 import { parseFeed } from 'feedsmith';
 import { UserError } from '../core/errors.ts';
-import { parseDate } from './parsers/blocks.ts';
+import { parseHTML } from 'linkedom';
+import { cleanAuthorNames, cleanInline, parseDate, splitNames } from './parsers/blocks.ts';
+import { normaliseUrl } from './urls.ts';
 
 /** One entry of any feed format, reduced to what ingestion needs. */
 export interface FeedItem {
@@ -35,11 +37,72 @@ function text(value: unknown): string | undefined {
 }
 
 function names(values: unknown): string[] {
-  if (!Array.isArray(values)) return typeof values === 'string' ? [values] : [];
+  if (!Array.isArray(values)) return typeof values === 'string' ? [values] : values && typeof values === 'object' ? names([values]) : [];
   return values
-    .map((v) => (typeof v === 'string' ? v : text((v as Loose)?.name) ?? text((v as Loose)?.term) ?? text((v as Loose)?.label) ?? ''))
+    .map((v) => (typeof v === 'string' ? v : text((v as Loose)?.name) ?? text((v as Loose)?.label) ?? text((v as Loose)?.term) ?? ''))
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+/** People from any feed field: "a@b (Name)" → Name, "A and B" → two names, then the shared clean-up. */
+function people(values: unknown): string[] {
+  return cleanAuthorNames(names(values).map(personName).filter(Boolean).flatMap((n) => (/,|;|&|\band\b/.test(n) && n.length < 120 ? splitNames(n) : [n])));
+}
+
+/**
+ * Titles are often HTML (RSS titles with escaped <em> or &amp;amp;, Atom type="html"/"xhtml"): as plain
+ * text they are decoded and stripped of tags. linkedom does the HTML entity decoding (already a dependency).
+ */
+export function plainTitle(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (!/[<&]/.test(value)) return cleanInline(value.replace(/\s+/g, ' ')) || undefined;
+  const { document } = parseHTML(`<!doctype html><html><body><div>${value.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, '')}</div></body></html>`);
+  let out = document.querySelector('div')?.textContent ?? value;
+  // Double-escaped titles ("&amp;amp;") decode to a literal entity once; decode one more level.
+  if (/&(amp|lt|gt|quot|#\d+|#x[0-9a-f]+);/i.test(out)) out = parseHTML(`<!doctype html><html><body><div>${out.replace(/</g, '&lt;')}</div></body></html>`).document.querySelector('div')?.textContent ?? out;
+  return cleanInline(out.replace(/\s+/g, ' ')) || undefined;
+}
+
+/** A title for an untitled item (JSON Feed microblog posts, some Mastodon/Bluesky bridges): its first words. */
+function titleFromBody(body: string | undefined): string | undefined {
+  const plain = plainTitle(body?.replace(/<\/(p|div|h\d|li)>/gi, '\n'))?.split(/(?<=[.!?])\s/)[0];
+  if (!plain) return undefined;
+  return plain.length <= 100 ? plain : `${plain.slice(0, 100).replace(/\s+\S*$/, '')}…`;
+}
+
+/** The document's own base (xml:base on the root element), which relative links resolve against first. */
+function xmlBase(body: string): string | undefined {
+  const root = /<(feed|rss|rdf:RDF|channel)\b[^>]*>/i.exec(body.slice(0, 4000))?.[0];
+  return root ? /\bxml:base\s*=\s*["']([^"']+)["']/i.exec(root)?.[1] : undefined;
+}
+
+/**
+ * Feeds repeat items (a re-published post, pagination overlap): items with the same guid or link are one
+ * item, keeping the fullest content and any metadata the copies add.
+ */
+function mergeDuplicates(items: FeedItem[]): FeedItem[] {
+  const out: FeedItem[] = [];
+  const index = new Map<string, FeedItem>();
+  for (const item of items) {
+    const keys = [item.guid && `g:${item.guid}`, item.link && `l:${normaliseUrl(item.link)}`].filter((k): k is string => Boolean(k));
+    const existing = keys.map((k) => index.get(k)).find(Boolean);
+    if (!existing) {
+      out.push(item);
+      for (const k of keys) index.set(k, item);
+      continue;
+    }
+    const longer = (a?: string, b?: string) => ((b?.length ?? 0) > (a?.length ?? 0) ? b : a);
+    existing.content = longer(existing.content, item.content);
+    existing.summary = longer(existing.summary, item.summary);
+    existing.publishedAt ??= item.publishedAt;
+    existing.title ??= item.title;
+    existing.guid ??= item.guid;
+    existing.link ??= item.link;
+    if (!existing.authors.length) existing.authors = item.authors;
+    existing.tags = [...new Set([...existing.tags, ...item.tags])];
+    for (const k of keys) index.set(k, existing);
+  }
+  return out;
 }
 
 /** RSS <author> is often "email@example.com (Name)"; keep the name only. */
@@ -77,10 +140,22 @@ export function parseFeedDocument(body: string, feedUrl: string): ParsedFeed {
     throw new UserError(`${feedUrl} is not a valid RSS, Atom, RDF or JSON feed (${(error as Error).message})`, 'not_a_feed');
   }
   const feed = parsed.feed as Record<string, unknown>;
+  const absoluteOr = (href: string | undefined, base: string) => {
+    try {
+      return href && /^https?:$/.test(new URL(href.trim(), base).protocol) ? new URL(href.trim(), base).toString() : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  // Relative links resolve against xml:base, else (RSS) the channel's own site link, else the feed URL:
+  // feeds served from a feed host (FeedBurner and the like) carry links relative to the site, not to the host.
+  const declaredBase = absoluteOr(xmlBase(body), feedUrl);
+  const channelLink = parsed.format === 'rss' || parsed.format === 'rdf' ? absoluteOr(text(feed.link), declaredBase ?? feedUrl) : undefined;
+  const base = declaredBase ?? (channelLink && /^https?:\/\//i.test(text(feed.link) ?? '') ? channelLink : feedUrl);
   const resolveLink = (href: string | undefined) => {
     if (!href) return undefined;
     try {
-      const url = new URL(href.trim(), feedUrl);
+      const url = new URL(href.trim(), base);
       return /^https?:$/.test(url.protocol) ? url.toString() : undefined;
     } catch {
       return undefined;
@@ -90,13 +165,16 @@ export function parseFeedDocument(body: string, feedUrl: string): ParsedFeed {
   if (parsed.format === 'atom') {
     out.title = text(feed.title);
     out.siteUrl = resolveLink(atomLink(feed.links));
+    // Atom: an entry without <author> is by the feed's authors (RFC 4287 §4.2.1).
+    const feedAuthors = people(feed.authors);
     for (const e of (feed.entries as Loose[] | undefined) ?? []) {
+      const authors = people(e?.authors);
       out.items.push({
         guid: text(e?.id),
         link: resolveLink(atomLink(e?.links)),
         title: text(e?.title),
         publishedAt: parseDate(text(e?.published) ?? text(e?.updated)),
-        authors: names(e?.authors).map(personName).filter(Boolean),
+        authors: authors.length ? authors : feedAuthors,
         tags: names(e?.categories),
         content: text(e?.content),
         summary: text(e?.summary),
@@ -105,13 +183,16 @@ export function parseFeedDocument(body: string, feedUrl: string): ParsedFeed {
   } else if (parsed.format === 'json') {
     out.title = text(feed.title);
     out.siteUrl = resolveLink(text(feed.home_page_url));
+    // JSON Feed 1.1 `authors` (1.0 `author`); item authors default to the feed's.
+    const feedAuthors = people(feed.authors ?? (feed.author ? [feed.author] : []));
     for (const i of (feed.items as Loose[] | undefined) ?? []) {
+      const authors = people(i?.authors ?? (i?.author ? [i.author] : []));
       out.items.push({
         guid: text(i?.id),
         link: resolveLink(text(i?.url) ?? text(i?.external_url)),
         title: text(i?.title),
         publishedAt: parseDate(text(i?.date_published) ?? text(i?.date_modified)),
-        authors: names(i?.authors ?? (i?.author ? [i.author] : [])),
+        authors: authors.length ? authors : feedAuthors,
         tags: names(i?.tags),
         content: text(i?.content_html) ?? text(i?.content_text),
         summary: text(i?.summary),
@@ -132,13 +213,19 @@ export function parseFeedDocument(body: string, feedUrl: string): ParsedFeed {
         link: resolveLink(text(i?.link) ?? (guidIsLink ? guidValue : undefined)),
         title: text(i?.title) ?? text((dc.titles as unknown[] | undefined)?.[0]),
         publishedAt: parseDate(text(i?.pubDate) ?? text((dc.dates as unknown[] | undefined)?.[0]) ?? text(dc.date)),
-        authors: [...names(i?.authors).map(personName), ...names(dc.creators)].filter(Boolean),
+        authors: people([...names(i?.authors), ...names(dc.creators), ...(text(dc.creator) ? [text(dc.creator)!] : [])]),
         tags: names(i?.categories ?? dc.subjects),
         content: text(content.encoded),
         summary: text(i?.description),
       });
     }
   }
+  out.title = plainTitle(out.title);
+  for (const item of out.items) {
+    item.title = plainTitle(item.title) ?? titleFromBody(item.content ?? item.summary);
+    item.tags = [...new Set(item.tags.map((t) => plainTitle(t)).filter((t): t is string => Boolean(t)))];
+  }
+  out.items = mergeDuplicates(out.items);
   return out;
 }
 

@@ -12,7 +12,7 @@ import { parseReport, parseReportFile } from '../../src/reports/parsers/index.ts
  * pages whose JSON-LD authors are @id references inside an @graph, front pages and paywall stubs.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const article = (name: string) => `${root}tests/fixtures/articles/${name}`;
+const article = (name: string) => `${root}tests/fixtures/reports/${name.includes('/') ? name : `real-world/${name}`}`;
 const now = new Date('2025-02-01T12:00:00Z');
 const html = (name: string, url = 'https://site.example/article') =>
   parseReport(readFileSync(article(name)), { url, contentType: 'text/html', origin: { kind: 'url', url }, now });
@@ -121,12 +121,12 @@ describe('news and blog pages', () => {
   });
 
   it('refuses a front page (teaser cards) with an actionable error instead of storing it', () => {
-    expect(() => html('front-page.html', 'https://levant.example/')).toThrowError(UserError);
-    expect(() => html('front-page.html', 'https://levant.example/')).toThrowError(/front page or list of articles.*one article/);
+    expect(() => html('not-articles/front-page.html', 'https://levant.example/')).toThrowError(UserError);
+    expect(() => html('not-articles/front-page.html', 'https://levant.example/')).toThrowError(/front page or list of articles.*one article/);
   });
 
   it('refuses a paywall stub, saying how little is readable', () => {
-    expect(() => html('paywall-stub.html')).toThrowError(/behind a paywall: only \d+ characters/);
+    expect(() => html('not-articles/paywall-stub.html')).toThrowError(/behind a paywall: only \d+ characters/);
   });
 
   it('a long article that merely ends with a subscribe box is not a paywall', () => {
