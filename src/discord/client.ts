@@ -1,4 +1,4 @@
-import { Client, GatewayIntentBits, Options } from 'discord.js';
+import { Client, GatewayIntentBits, Options, Partials } from 'discord.js';
 import type { Config } from '../config.ts';
 import { restApiBase, tolerantMakeRequest } from './rest.ts';
 
@@ -7,14 +7,11 @@ import { restApiBase, tolerantMakeRequest } from './rest.ts';
  * and need no message content, members or presences. Mentions are off client-wide, so nothing the bot
  * posts can ping, whatever a report contains. `rest.api` follows DISCORD_API_URL so a Discord-compatible
  * server can stand in (tests, staging); discord.js appends `/v10` itself.
- *
- * No partials: with Partials.Channel, an interaction's `channel` that lacks `guild_id` (the docs only
- * promise id, name, type and permissions) in a guild not cached yet is cached as a bogus DM channel, which
- * later hides the real guild channel of the same id. Sitrep reads no DMs, so it needs no partial channels.
  */
 export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL'>): Client {
   return new Client({
     intents: [GatewayIntentBits.Guilds],
+    partials: [Partials.Channel],
     allowedMentions: { parse: [], repliedUser: false },
     rest: { api: restApiBase(config.DISCORD_API_URL), makeRequest: tolerantMakeRequest() },
     // Sitrep never reads message history from the cache: keep memory flat on large servers.

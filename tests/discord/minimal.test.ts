@@ -18,7 +18,7 @@ let early: { noEmbeds: string; hidden: string; allowed: string };
 beforeAll(async () => {
   h = await startHarness({
     commands: await loadCommands(),
-    fake: { minimal: true },
+    fake: { minimal: true, gatewayHeartbeatMs: 300 },
     beforeLogin(fake, guild) {
       early = {
         noEmbeds: fake.addChannel(guild.id, { name: 'no-embeds', botDeny: ['EmbedLinks'] }).id,
@@ -155,6 +155,13 @@ describe('against a minimal Discord-compatible server', () => {
   it('answers in a DM', async () => {
     const reply = await h.fake.command({ channelId: '123456789012345670', userId: h.member.id, name: 'report', subcommand: 'latest' }).reply();
     expect(textOf(reply).length).toBeGreaterThan(0);
+  });
+
+  it('keeps the gateway alive with heartbeats the server acknowledges', async () => {
+    const identifies = h.fake.identifies;
+    await h.fake.waitFor(() => h.fake.heartbeats >= 2, 5_000);
+    expect(h.fake.identifies).toBe(identifies);
+    expect(h.fake.connectedShards).toBe(1);
   });
 
   it('resumes without resume_gateway_url after the gateway drops', async () => {
