@@ -1,4 +1,4 @@
-import { REST, Routes, type APIApplication, type APIUser } from 'discord.js';
+import { DiscordAPIError, REST, Routes, type APIApplication, type APIUser } from 'discord.js';
 import type { App } from '../app.ts';
 import { llmConfigured, type Config } from '../config.ts';
 import { UserError } from '../core/errors.ts';
@@ -19,10 +19,23 @@ function discordRest(config: Config): REST {
   return new REST({ api: restApiBase(config.DISCORD_API_URL), makeRequest: tolerantMakeRequest() }).setToken(config.DISCORD_TOKEN);
 }
 
+/**
+ * The application id: from the config, else Discord's "current bot application" route, else "current
+ * application" (a compatible server may implement only one of the two), else the bot user's id (for a bot
+ * created in the developer portal, the same snowflake as its application).
+ */
 async function resolveApplicationId(config: Config, rest: REST): Promise<string> {
   if (config.DISCORD_APPLICATION_ID) return config.DISCORD_APPLICATION_ID;
-  const app = (await rest.get(Routes.oauth2CurrentApplication())) as APIApplication;
-  return app.id;
+  for (const route of [Routes.oauth2CurrentApplication(), Routes.currentApplication()] as const) {
+    try {
+      const app = (await rest.get(route)) as Partial<APIApplication> | undefined;
+      if (app && typeof app.id === 'string') return app.id;
+    } catch (error) {
+      if (!(error instanceof DiscordAPIError && (error.status === 404 || error.status === 405))) throw error;
+    }
+  }
+  const me = (await rest.get(Routes.user('@me'))) as APIUser;
+  return me.id;
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));

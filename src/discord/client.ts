@@ -1,6 +1,6 @@
 import { Client, GatewayIntentBits, Options, Partials } from 'discord.js';
 import type { Config } from '../config.ts';
-import { restApiBase, tolerantMakeRequest } from './rest.ts';
+import { rejectLongRateLimits, restApiBase, tolerantMakeRequest } from './rest.ts';
 
 /**
  * The discord.js client Sitrep runs on. Only the Guilds intent: slash commands arrive as interactions
@@ -13,7 +13,7 @@ export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL'>): Cl
     intents: [GatewayIntentBits.Guilds],
     partials: [Partials.Channel],
     allowedMentions: { parse: [], repliedUser: false },
-    rest: { api: restApiBase(config.DISCORD_API_URL), makeRequest: tolerantMakeRequest() },
+    rest: { api: restApiBase(config.DISCORD_API_URL), makeRequest: tolerantMakeRequest(), rejectOnRateLimit: rejectLongRateLimits },
     // Sitrep never reads message history from the cache: keep memory flat on large servers.
     makeCache: Options.cacheWithLimits({
       ...Options.DefaultMakeCacheSettings,

@@ -1,4 +1,4 @@
-import { DefaultRestOptions, type RESTOptions } from 'discord.js';
+import { DefaultRestOptions, type RateLimitData, type RESTOptions } from 'discord.js';
 
 type MakeRequest = RESTOptions['makeRequest'];
 type ResponseLike = Awaited<ReturnType<MakeRequest>>;
@@ -9,6 +9,18 @@ type ResponseLike = Awaited<ReturnType<MakeRequest>>;
  */
 export function restApiBase(url: string): string {
   return url.trim().replace(/\/+$/, '').replace(/\/v\d+$/, '');
+}
+
+/** Longest rate-limit wait discord.js may sit out inside one request; past it the request fails instead. */
+export const MAX_RATE_LIMIT_WAIT_MS = 60_000;
+
+/**
+ * discord.js waits out every 429, however long. A wait of minutes (a server-wide ban, a misbehaving server)
+ * would hold a briefing delivery or a command for that long: fail it instead, as `rate_limited`, so the
+ * delivery policy retries later.
+ */
+export function rejectLongRateLimits(data: RateLimitData): boolean {
+  return Math.max(data.timeToReset, data.retryAfter, data.sublimitTimeout) > MAX_RATE_LIMIT_WAIT_MS;
 }
 
 /** Wait used when a 429 says neither in its headers nor in its body how long to wait. */

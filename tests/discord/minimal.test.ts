@@ -9,6 +9,7 @@ import { DeliveryError } from '../../src/briefings/transport.ts';
 import { loadCommands } from '../../src/discord/commands.ts';
 import { createDiscordClient } from '../../src/discord/client.ts';
 import { restApiBase } from '../../src/discord/rest.ts';
+import { runDeployCommands } from '../../src/discord/admin.ts';
 import { expectSafePayloads, SEED_ID, startHarness, textOf, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -201,6 +202,23 @@ describe('bare REST failures', () => {
     const tries = h.fake.requests.slice(from).filter((r) => r.path === `/channels/${h.channelId}/messages`);
     expect(tries).toHaveLength(2);
     expect(tries[1]!.at - tries[0]!.at).toBeGreaterThanOrEqual(500);
+  });
+
+  it('fails a send as rate_limited instead of waiting minutes', async () => {
+    h.fake.failNext({ method: 'POST', path: `/channels/${h.channelId}/messages`, status: 429, retryAfter: 600, rateLimitStyle: 'bare' });
+    const error = await deliveryError(h.bot.transport.send(h.channelId, plain));
+    expect(error.kind).toBe('rate_limited');
+    // The bucket is not left blocked for later sends.
+    h.fake.failNext({ method: 'POST', path: `/channels/${h.channelId}/messages`, status: 404, code: 10003 });
+    expect((await deliveryError(h.bot.transport.send(h.channelId, plain))).kind).toBe('not_found');
+  });
+
+  it('deploys commands where only GET /applications/@me exists and PUT answers without a list', async () => {
+    h.fake.failNext({ method: 'GET', path: '/oauth2/applications/@me', status: 404, code: 0, message: '404: Not Found' });
+    h.fake.failNext({ method: 'PUT', path: `/applications/${h.fake.applicationId}/guilds/${h.guild.id}/commands`, status: 204, body: 'none' });
+    const out = await runDeployCommands({ guild: h.guild.id }, async () => h.app);
+    expect(out).toMatch(/Registered 5 commands in server/);
+    expect(h.fake.requests.some((r) => r.method === 'GET' && r.path === '/applications/@me')).toBe(true);
   });
 
   it('maps a 5xx without a body to transient', async () => {
