@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/core/errors.ts';
-import { cleanAuthorNames } from '../../src/reports/parsers/blocks.ts';
+import { cleanAuthorNames, parseDate } from '../../src/reports/parsers/blocks.ts';
 import { cleanupBlocks, stripFootnoteMarkers } from '../../src/reports/parsers/cleanup.ts';
 import { parseReport, parseReportFile } from '../../src/reports/parsers/index.ts';
 
@@ -59,6 +59,32 @@ describe('think-tank papers pasted as plain text', () => {
     expect(r.authors).toEqual(authors);
     expect(r.publishedAt?.slice(0, 10)).toBe(date);
     expect(r.text).toBe(prose);
+  });
+
+  it('PDF paste: series kicker above the title, month-only date, table of contents, bullets, page numbers, figure captions, Endnotes', async () => {
+    const r = await parseReportFile(article('arctic-occasional-paper.txt'), now);
+    expect(r.title).toBe("China's Arctic Ambitions: Science, Shipping and Security");
+    expect(r.authors).toEqual(['Ingrid Larsen', 'Wei Zhang']);
+    expect(r.publishedAt).toBe('2024-03-01T00:00:00.000Z');
+    expect(r.standfirst).toBeUndefined();
+    expect(r.sections.map((s) => s.heading)).toEqual(['Executive Summary', 'I. The Polar Silk Road', 'II. Russia as Gatekeeper', 'Conclusions']);
+    expect(r.sections[0]!.paragraphs).toHaveLength(3);
+    expect(r.sections[0]!.paragraphs[0]).toMatch(/^China has declared itself/);
+    expect(r.captions).toEqual(['Figure 1: Transit voyages on the Northern Sea Route, 2015–2023. Source: CHNL.']);
+    expect(r.text).not.toMatch(/\.{4}|Contents|Page 1 of 12|Figure 1|•|Endnotes|State Council Information Office/);
+  });
+
+  it.each([
+    ['2024/03/05', '2024-03-05'],
+    ['05.03.2024', '2024-03-05'],
+    ['25/03/2024', '2024-03-25'],
+    ['03/25/2024', '2024-03-25'],
+    ['05/03/2024', undefined],
+    ['March 2024', '2024-03-01'],
+    ['Sept. 2023', '2023-09-01'],
+    ['Tuesday, 5 March 2024', '2024-03-05'],
+  ])('date %j', (value, iso) => {
+    expect(parseDate(value)?.slice(0, 10)).toBe(iso);
   });
 
   it('a two-part place or topic line is not read as a list of authors', () => {

@@ -172,6 +172,7 @@ function sourceFromOrigin(origin: ReportOrigin): string {
   return 'Unknown source';
 }
 
+const MONTH_NAME = /^(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)$/i;
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 /**
@@ -189,6 +190,17 @@ export function parseDate(value: unknown): string | undefined {
   if (m && monthIndex(m[1]!) >= 0) return utc(+m[3]!, monthIndex(m[1]!), +m[2]!);
   m = /^(?:[A-Za-z]+,?\s+)?(\d{1,2})\s+([A-Za-z]{3,})\.?,?\s+(\d{4})$/.exec(s);
   if (m && monthIndex(m[2]!) >= 0) return utc(+m[3]!, monthIndex(m[2]!), +m[1]!);
+  // Numeric dates only where the order is unambiguous: 2024/03/05, or day first when the day is over 12
+  // (05/03/2024 could be 5 March or May 3); dotted 05.03.2024 is always day-first.
+  m = /^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$/.exec(s);
+  if (m) return utc(+m[1]!, +m[2]! - 1, +m[3]!);
+  m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(s);
+  if (m) return utc(+m[3]!, +m[2]! - 1, +m[1]!);
+  m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(s);
+  if (m && (+m[1]! > 12) !== (+m[2]! > 12)) return +m[1]! > 12 ? utc(+m[3]!, +m[2]! - 1, +m[1]!) : utc(+m[3]!, +m[1]! - 1, +m[2]!);
+  // "March 2024": reports often carry only a month; the first of the month keeps "latest" ordering right.
+  m = /^([A-Za-z]{3,})\.?,?\s+(\d{4})$/.exec(s);
+  if (m && monthIndex(m[1]!) >= 0 && MONTH_NAME.test(m[1]!)) return utc(+m[2]!, monthIndex(m[1]!), 1);
   if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(s) || /\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{2}:\d{2}/.test(s)) {
     const t = Date.parse(s.replace(' ', 'T').replace(/T(\d{2}:\d{2}(:\d{2})?)\s+/, 'T$1'));
     const t2 = Number.isNaN(t) ? Date.parse(s) : t;

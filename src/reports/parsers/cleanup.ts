@@ -59,6 +59,12 @@ function isSharePrompt(text: string): boolean {
 
 const SYNDICATION = /^(the post .+ appeared first on .+|this (post|article|piece|analysis|report|story) (was )?(originally |first )+(published|appeared|posted)\b.*|originally (published|posted) (at|on|by|in)\b.*)$/i;
 
+/** Page numbers and running footers left by text copied out of a PDF. */
+const PAGE_FURNITURE = /^((page|p\.)\s*\d{1,4}(\s*(of|\/)\s*\d{1,4})?|\d{1,4}\s*(of|\/)\s*\d{1,4}|\d{1,4}|-\s*\d{1,4}\s*-)$/i;
+
+/** "Figure 1: …", "Table 2. …", "Map 3 — …": a caption for something not in the text. */
+const FIGURE_CAPTION = /^(figure|fig\.|table|chart|map|graph|graphic|exhibit|infographic|image)\s*\d{1,3}[a-z]?\s*[.:—–-]\s*\S/i;
+
 const COOKIE = /\b(we use cookies|uses cookies|use of cookies|cookie (policy|settings|preferences|consent)|accept (all )?cookies|manage cookies)\b/i;
 
 const CREDIT = /(\((?:photo|image|picture|credits?|source|foto)\s*:|^(?:photo|image|picture|credits?|foto|photograph|illustration)\s*(?:credit)?\s*[:\-–—]|\bvia wikimedia commons\b|\bcc by(?:-sa|-nd|-nc)*\s*\d|\b(?:getty images|shutterstock|afp photo|reuters\/|ap photo|alamy|istock)\b|©\s*\w)/i;
@@ -104,7 +110,8 @@ export function cleanupBlocks(input: Block[], opts: { authors?: string[] } = {})
     else if (COPYRIGHT.test(text) && text.length < 200) drop('copyright', text);
     else if (block.kind === 'paragraph' && text.length < 160 && !/[.!?]$/.test(text) && (BYLINE.test(text) || (index < 6 && isAuthorLine(text, authors)))) drop('byline', text);
     else if (block.kind === 'heading' && text.length < 80 && isAppeal(text)) drop('appeal', text);
-    else if (isCredit(text)) {
+    else if (PAGE_FURNITURE.test(text)) drop('page-furniture', text);
+    else if (isCredit(text) || (block.kind === 'paragraph' && FIGURE_CAPTION.test(text) && text.length < 320)) {
       captions.push(text);
       drop('caption', text);
     } else blocks.push({ kind: block.kind, text });

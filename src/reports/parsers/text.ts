@@ -7,11 +7,14 @@ import { isBoilerplateLine } from './cleanup.ts';
  * the body is paragraphs, with short title-like lines that introduce a paragraph read as section headings.
  */
 export function parsePlainText(content: string): { meta: ParsedMeta; blocks: Block[] } {
-  const lines = unwrap(content);
+  const lines = dropTableOfContents(unwrap(content)).map((l) => l.replace(BULLET, ''));
   const meta: ParsedMeta = { captions: [] };
   let i = 0;
   // Pasted pages sometimes start with a cookie banner or share bar: it is never the title.
   while (i < lines.length && (!lines[i] || isBoilerplateLine(lines[i]!))) i++;
+  // A series label above the title ("OCCASIONAL PAPER", "Commentary") is a kicker, not the title.
+  const next = nextNonEmpty(lines, i);
+  if (lines[i] && next && isKicker(lines[i]!) && !isProse(next) && next.split(/\s+/).length > lines[i]!.split(/\s+/).length && !readMetaLine(next, { ...meta })) i = lines.indexOf(next, i + 1);
   meta.title = stripMarkdownHeading(lines[i] ?? '');
   i++;
 
@@ -211,4 +214,28 @@ function isNameList(line: string): boolean {
   };
   if (!parts.every(nameLike)) return false;
   return parts.length >= 2 || honorific.test(line);
+}
+
+/** List bullets pasted from PDFs and web pages; the item text is what matters. */
+const BULLET = /^[•●▪◦‣∙○■□➢►–]\s+/;
+
+/** Short series/format labels printed above a title. */
+function isKicker(line: string): boolean {
+  const words = line.split(/\s+/);
+  if (words.length > 4 || /[.!?:]$/.test(line)) return false;
+  return (line === line.toUpperCase() && /\p{Lu}{3}/u.test(line)) || /^(occasional|policy|research|working|discussion|briefing|conference|white|special|analysis|commentary|insight|report|brief|paper|explainer|op-ed|opinion|feature|in focus)\b[\p{L} ]*$/iu.test(line);
+}
+
+/** A table-of-contents entry: text, dot leaders (or a tab/space run), page number. */
+const TOC_ENTRY = /^\S.{0,120}?(\s?\.){3,}\s*\d{1,4}$|^\S.{0,120}?\s?…+\s*\d{1,4}$/;
+
+/** Drops a pasted table of contents (its "Contents" label and dot-leader entries). */
+function dropTableOfContents(lines: string[]): string[] {
+  const out = lines.filter((l) => !TOC_ENTRY.test(l));
+  if (out.length === lines.length) return lines;
+  return out.filter((l, idx) => {
+    if (!/^(table of )?contents$/i.test(l)) return true;
+    const following = lines.indexOf(l) >= 0 ? lines.slice(lines.indexOf(l) + 1).find(Boolean) : undefined;
+    return !(following && TOC_ENTRY.test(following)) && idx >= 0;
+  });
 }
