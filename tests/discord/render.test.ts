@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Card, Reply } from '../../src/core/reply.ts';
-import { escapeText, renderReply, splitText, truncate } from '../../src/discord/render.ts';
+import { escapeText, renderReply, splitText, toInteractionOptions, truncate } from '../../src/discord/render.ts';
 import { messageProblems, pingingFragments } from '../support/discord/limits.ts';
 
 /** Small seeded PRNG (mulberry32) so a failing case can be replayed from its seed. */
@@ -153,6 +153,24 @@ describe('renderReply', () => {
   it('drops invalid urls, timestamps and colours rather than letting Discord reject the message', () => {
     const [message] = renderReply({ cards: [{ title: 'T', url: 'javascript:alert(1)', timestamp: 'soon', color: 0x1000000 }] });
     expect(message!.embeds[0]).toEqual({ title: 'T' });
+  });
+
+  it('keeps only http(s) URLs with a host, within 2048 characters once normalised', () => {
+    const urlOf = (url: string) => renderReply({ cards: [{ title: 'T', url }] })[0]!.embeds[0]!.url;
+    expect(urlOf('ftp://example.org/report.pdf')).toBeUndefined();
+    expect(urlOf('file:///etc/passwd')).toBeUndefined();
+    expect(urlOf('/relative/path')).toBeUndefined();
+    expect(urlOf('http://exa mple.org/')).toBeUndefined();
+    // Spaces percent-encode to three characters each: fine before normalising, too long after.
+    expect(urlOf(`https://example.org/a${' '.repeat(1000)}b`)).toBeUndefined();
+    expect(urlOf(' https://example.org/a b ')).toBe('https://example.org/a%20b');
+    expect(urlOf('https://例え.jp/報告')).toMatch(/^https:\/\/xn--/);
+  });
+
+  it('never sends an empty content string beside embeds', () => {
+    const [message] = renderReply({ cards: [{ title: 'Only an embed' }] });
+    expect('content' in toInteractionOptions(message!)).toBe(false);
+    expect(toInteractionOptions(renderReply({ content: 'text' })[0]!).content).toBe('text');
   });
 
   it('answers something for an empty reply', () => {
