@@ -146,6 +146,21 @@ describe('news and blog pages', () => {
     expect(r.text).not.toMatch(/Share this|Twitter|inbox|Subscribe|Notes|Reuters, 12 November|senior analyst|Syria after Assad|Lebanon\.1/);
   });
 
+  it('think-tank page with Highwire/Google Scholar citation_* tags: every citation_author, "Last, First" order, publisher, slash date', () => {
+    const r = html('citation-meta.html');
+    expect(r.title).toBe('Deterring Russia in the Baltic: Options for NATO');
+    expect(r.authors).toEqual(['Anna Kowalski', 'John R. Smith']);
+    expect(r.source).toBe('Policy Institute');
+    expect(r.publishedAt).toBe('2024-02-15T00:00:00.000Z');
+  });
+
+  it('news page whose byline is only in a "byl" meta tag and whose date is article:published', () => {
+    const page = `<html><head><meta property="og:type" content="article"><meta property="article:published" itemprop="datePublished" content="2019-02-21T08:00:08.000Z"><meta name="byl" content="By Corey Kilgannon and Ana Ley"><title>Winter - The Paper</title></head><body><article><h1>Winter</h1><p>${prose} ${prose}</p><p>${prose}</p></article></body></html>`;
+    const r = parseReport(page, { format: 'html', origin: { kind: 'url', url: 'https://n.example/a' }, now });
+    expect(r.authors).toEqual(['Corey Kilgannon', 'Ana Ley']);
+    expect(r.publishedAt).toBe('2019-02-21T08:00:08.000Z');
+  });
+
   it('refuses a front page (teaser cards) with an actionable error instead of storing it', () => {
     expect(() => html('not-articles/front-page.html', 'https://levant.example/')).toThrowError(UserError);
     expect(() => html('not-articles/front-page.html', 'https://levant.example/')).toThrowError(/front page or list of articles.*one article/);

@@ -58,6 +58,36 @@ function metaContent(document: Doc, ...selectors: string[]): string | undefined 
   return undefined;
 }
 
+/**
+ * Authors from meta tags. The first selector that names anyone wins, and every element it matches counts:
+ * scholarly and think-tank pages repeat `citation_author` / `DC.creator` once per author.
+ */
+function metaAuthors(document: Doc): string[] | undefined {
+  const selectors = [
+    'meta[name="citation_author"]',
+    'meta[name="dc.creator" i]',
+    'meta[name="dcterms.creator" i]',
+    'meta[name="author"]',
+    'meta[property="author"]',
+    'meta[property="article:author"]',
+    'meta[property="og:article:author"]',
+    'meta[name="byl"]',
+    'meta[name="parsely-author"]',
+    'meta[name="sailthru.author"]',
+    'meta[name="cXenseParse:author" i]',
+  ];
+  for (const selector of selectors) {
+    const names = [...document.querySelectorAll(selector)]
+      .map((el) => cleanInline(el.getAttribute('content') ?? ''))
+      .filter((v) => v && !/^https?:|^www\.|^@/.test(v))
+      // "Doe, Jane" (citation_author convention) → "Jane Doe".
+      .map((v) => (/^[\p{L}'’ -]+,\s*[\p{L}.'’ -]+$/u.test(v) && selector.includes('citation') ? v.split(/,\s*/).reverse().join(' ') : v))
+      .flatMap(bylineNames);
+    if (names.length) return [...new Set(names)];
+  }
+  return undefined;
+}
+
 function bylineNames(byline: string): string[] {
   const cleaned = byline
     .replace(/^\s*(by|written by|words by|author[s]?:?)\s+/i, '')
@@ -145,18 +175,23 @@ function htmlMeta(document: Doc, pageUrl?: string): { meta: ParsedMeta; page: Pa
   const jsonLd = readJsonLd(document);
   const ld = jsonLd.article;
   const meta: ParsedMeta = {};
-  let siteName = metaContent(document, 'meta[property="og:site_name"]', 'meta[name="application-name"]') ?? cleanInline(ld?.publisher?.name ?? '');
+  // The publisher may be an @id reference into the @graph (WordPress/Yoast) rather than an inline object.
+  const publisherRef = ld?.publisher as { name?: unknown; '@id'?: unknown } | undefined;
+  const publisher = typeof publisherRef?.name === 'string' ? publisherRef.name : typeof publisherRef?.['@id'] === 'string' ? jsonLd.byId.get(publisherRef['@id'])?.name : undefined;
+  if (ld && typeof publisher === 'string') ld.publisher = { name: publisher };
+  let siteName =
+    metaContent(document, 'meta[property="og:site_name"]', 'meta[name="application-name"]') ??
+    (cleanInline(typeof publisher === 'string' ? publisher : '') || metaContent(document, 'meta[name="citation_publisher"]', 'meta[name="dc.publisher" i]', 'meta[name="citation_journal_title"]') || '');
   // "the Guardian" in og:site_name, "The Guardian" elsewhere: prefer the capitalised spelling of the same name.
   const spelledElsewhere = [metaContent(document, 'meta[name="application-name"]'), ld?.publisher?.name].find((n) => n && n.toLowerCase() === siteName.toLowerCase());
   if (spelledElsewhere && /^\p{Ll}/u.test(siteName)) siteName = cleanInline(spelledElsewhere);
   meta.source = siteName || undefined;
-  let title = metaContent(document, 'meta[property="og:title"]', 'meta[name="twitter:title"]') ?? cleanInline(ld?.headline ?? '');
+  let title = metaContent(document, 'meta[property="og:title"]', 'meta[name="twitter:title"]', 'meta[property="twitter:title"]', 'meta[name="citation_title"]', 'meta[name="dc.title" i]') ?? cleanInline(ld?.headline ?? '');
   if (!title) {
     title = cleanInline(document.querySelector('h1')?.textContent ?? '') || cleanInline(document.querySelector('title')?.textContent ?? '');
   }
   const ldAuthors = jsonLdAuthors(ld?.author, jsonLd.byId);
-  const metaAuthor = metaContent(document, 'meta[name="author"]', 'meta[property="article:author"]', 'meta[name="parsely-author"]', 'meta[name="sailthru.author"]', 'meta[name="dc.creator" i]');
-  meta.authors = ldAuthors.length ? ldAuthors : metaAuthor && !/^https?:/.test(metaAuthor) ? bylineNames(metaAuthor) : undefined;
+  meta.authors = ldAuthors.length ? ldAuthors : metaAuthors(document);
   if (!meta.authors?.length) {
     const byline = document.querySelector('[rel="author"], .byline, .author-name, [itemprop="author"]')?.textContent;
     if (byline) meta.authors = bylineNames(cleanInline(byline));
@@ -179,6 +214,10 @@ function htmlMeta(document: Doc, pageUrl?: string): { meta: ParsedMeta; page: Pa
         'meta[name="dc.date" i]',
         'meta[name="dcterms.date" i]',
         'meta[name="citation_publication_date"]',
+        'meta[name="citation_date"]',
+        'meta[property="article:published"]',
+        'meta[name="dcterms.issued" i]',
+        'meta[name="dc.date.issued" i]',
       ),
     ) ??
     parseDate(ld?.datePublished) ??
