@@ -51,6 +51,9 @@ const engineOption = () =>
 /** Runs `work` for every input; failures are reported and the command exits 1 after the rest are done. */
 async function forEachInput(deps: CliDeps, inputs: string[], work: (app: App, report: Report) => Promise<void>): Promise<void> {
   const app = await deps.openApp();
+  // A fallback to the offline engine is printed with each result (text and JSON), so the same warning as a
+  // JSON log line on stderr is only noise here; an explicit LOG_LEVEL (debug, warn…) is left alone.
+  if (app.logger.level === 'info') app.logger.level = 'error';
   let failed = 0;
   for (const input of inputs) {
     try {
@@ -86,9 +89,10 @@ export function registerAnalysis(program: Command, deps: CliDeps): void {
               title: report.title,
               length: summary.length,
               engine: engineLabel(summary.engine),
-              ...fallbackField(summary.engine),
               summary: summary.text,
               sentences: summary.sentences.map((s) => ({ text: s.text, index: s.index })),
+              // Only when the model failed; last, so the documented fields keep their order.
+              ...fallbackField(summary.engine),
             }),
           );
           return;
@@ -117,7 +121,6 @@ export function registerAnalysis(program: Command, deps: CliDeps): void {
               id: report.id,
               title: report.title,
               engine: engineLabel(result.engine),
-              ...fallbackField(result.engine),
               actors: result.actors.map((a) => ({
                 name: a.name,
                 type: a.type,
@@ -127,6 +130,7 @@ export function registerAnalysis(program: Command, deps: CliDeps): void {
                 aliases: a.aliases,
                 evidence: a.evidence,
               })),
+              ...fallbackField(result.engine),
             }),
           );
           return;

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -26,13 +27,17 @@ afterAll(async () => {
 
 /** Runs `sitrep …` as main() would: a UserError is printed after "sitrep:" and exits 1. */
 async function sitrep(...args: string[]): Promise<{ out: string; err: string; code: number }> {
+  return sitrepWith(t, ...args);
+}
+
+async function sitrepWith(target: TestApp, ...args: string[]): Promise<{ out: string; err: string; code: number }> {
   const out = new PassThrough();
   const err = new PassThrough();
   let outText = '';
   let errText = '';
   out.on('data', (d) => (outText += d));
   err.on('data', (d) => (errText += d));
-  const deps: CliDeps = { openApp: async () => t.app, out, err };
+  const deps: CliDeps = { openApp: async () => target.app, out, err };
   let code = 0;
   try {
     await buildProgram(deps).parseAsync(['node', 'sitrep', ...args]);
@@ -82,5 +87,29 @@ describe('sitrep summarise / actors on files', () => {
     expect(Object.keys(parsed)).toEqual(['id', 'title', 'engine', 'actors']);
     expect(parsed.actors.length).toBeGreaterThan(0);
     for (const actor of parsed.actors) expect(Object.keys(actor)).toEqual(['name', 'type', 'role', 'affiliation', 'mentions', 'aliases', 'evidence']);
+  });
+});
+
+describe('sitrep summarise when the model cannot be reached', () => {
+  it('reports the fallback in the output (last JSON field) instead of a JSON log line', async () => {
+    // A loopback port that was just free: the model server refuses the connection.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const failing = await makeApp({ env: { LOG_LEVEL: 'info', OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`, LLM_MAX_RETRIES: '0' } });
+    try {
+      expect(failing.app.logger.level).toBe('info');
+      const result = await sitrepWith(failing, 'summarise', SEED_ID, '--json', '--length', 'brief');
+      expect(result.code).toBe(0);
+      const parsed = JSON.parse(result.out.trim()) as Record<string, unknown>;
+      expect(Object.keys(parsed)).toEqual(['id', 'title', 'length', 'engine', 'summary', 'sentences', 'fallback']);
+      expect(parsed.engine).toBe('offline');
+      expect((parsed.fallback as { from: string }).from).toBe('llm');
+      // The warning pino would print as JSON on stderr is not emitted at the default level.
+      expect(failing.app.logger.isLevelEnabled('warn')).toBe(false);
+    } finally {
+      await failing.close();
+    }
   });
 });
