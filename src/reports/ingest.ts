@@ -8,7 +8,6 @@ import type { Logger } from '../logger.ts';
 import { fetcherFromConfig, type SafeFetcher } from '../net/safe-fetch.ts';
 import type { ReportLibrary, UpsertStatus } from './library.ts';
 import { parseReport, REPORT_FILE_EXTENSIONS, type ParsedMeta } from './parsers/index.ts';
-import { shareSectionText } from './parsers/blocks.ts';
 import { ParsePool } from './parse-pool.ts';
 import type { Report, ReportOrigin } from './types.ts';
 import { stripTracking } from './urls.ts';
@@ -54,12 +53,17 @@ export class Ingestor {
     const absolute = resolve(path);
     let report: Report;
     try {
-      const info = await stat(absolute);
-      const inThread = async () => parseReport(await readFile(absolute), { filename: absolute, origin: { kind: 'file', path: absolute }, now: this.clock.now() });
-      // A worker that died (e.g. out of memory on a huge file) has its job redone here.
-      if (pool) report = shareSectionText(await pool.parse(absolute, this.clock.now()).catch((e: NodeJS.ErrnoException) => (e.code ? Promise.reject(e) : inThread())));
+      const inThread = async () => {
+        const info = await stat(absolute);
+        const parsed = parseReport(await readFile(absolute), { filename: absolute, origin: { kind: 'file', path: absolute }, now: this.clock.now() });
+        parsed.origin = { kind: 'file', path: absolute, size: info.size, mtimeMs: info.mtimeMs };
+        return parsed;
+      };
+      // The job goes to the pool straight away (the worker stats the file itself), so the worker is never
+      // waiting on this thread while it indexes. A worker that died (e.g. out of memory on a huge file) has
+      // its job redone here.
+      if (pool) report = await pool.parse(absolute, this.clock.now()).catch((e: NodeJS.ErrnoException) => (e.code ? Promise.reject(e) : inThread()));
       else report = await inThread();
-      report.origin = { kind: 'file', path: absolute, size: info.size, mtimeMs: info.mtimeMs };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (!code) throw error;
@@ -102,9 +106,10 @@ export class Ingestor {
     // The next batch is parsed (on workers, when there is a pool) while this one is indexed and written.
     const parseBatch = (from: number) => {
       const slice = files.slice(from, from + BATCH);
-      const parseUnlessUnchanged = async (file: string): Promise<Report | { unchanged: Report }> => {
-        const cached = await this.unchangedFile(file);
-        return cached ? { unchanged: cached } : this.parseFile(file, pool);
+      const parseUnlessUnchanged = (file: string): Promise<Report | { unchanged: Report }> => {
+        // Files never ingested are sent to the parser without a detour through the event loop.
+        if (!this.reports.findByPath(file)) return this.parseFile(file, pool);
+        return this.unchangedFile(file).then((cached): Promise<Report | { unchanged: Report }> | { unchanged: Report } => (cached ? { unchanged: cached } : this.parseFile(file, pool)));
       };
       return Promise.allSettled(slice.map(parseUnlessUnchanged)).then((outcomes) => ({ slice, outcomes }));
     };

@@ -1,6 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { fromStored, type StoredReport } from './report-codec.ts';
 import type { Report } from './types.ts';
+
+const WORKER_OLD_MB = Number(process.env.SITREP_WORKER_OLD_MB) || 96;
+const WORKER_YOUNG_MB = Number(process.env.SITREP_WORKER_YOUNG_MB) || 8;
 
 interface Pending {
   resolve(report: Report): void;
@@ -20,11 +24,12 @@ export class ParsePool {
 
   private constructor(private readonly workers: Worker[]) {
     for (const worker of workers) {
-      worker.on('message', (msg: { id: number; report?: Report; error?: { message: string; code?: string } }) => {
+      worker.on('message', (msg: { id: number; report?: StoredReport; error?: { message: string; code?: string } }) => {
         const job = this.pending.get(msg.id);
         if (!job) return;
         this.pending.delete(msg.id);
-        if (msg.report) job.resolve(msg.report);
+        const report = msg.report && fromStored(msg.report);
+        if (report) job.resolve(report);
         else job.reject(Object.assign(new Error(msg.error?.message ?? 'parse failed'), { code: msg.error?.code }));
       });
       worker.on('error', (error) => this.failAll(error));
@@ -39,8 +44,9 @@ export class ParsePool {
     const workers: Worker[] = [];
     try {
       for (let i = 0; i < size; i++) {
-        // A small old generation keeps each worker's garbage (file text, intermediate strings) collected early.
-        const worker = new Worker(new URL('./parse-worker.mjs', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 256 } });
+        // Small heap limits keep each worker's garbage (file text, intermediate strings) collected early, which
+        // is most of ingestion's peak memory; a file too big for them is parsed again in-thread by the caller.
+        const worker = new Worker(new URL('./parse-worker.mjs', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
         workers.push(worker);
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error('parse worker did not start')), 15_000);
