@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseFeedDocument, plainTitle } from '../../src/reports/feed-items.ts';
+import { parseReport } from '../../src/reports/parsers/index.ts';
 import { FeedService } from '../../src/reports/feeds.ts';
 import { startHttpServer, type TestHttpServer } from '../support/http-server.ts';
 import { harness, logger, type Harness } from './helpers.ts';
@@ -73,6 +74,40 @@ describe('parsing real feed shapes', () => {
     ['Gaza: &#8220;No Ceasefire&#8221;', 'Gaza: “No Ceasefire”'],
   ])('plain title %j', (input, expected) => {
     expect(plainTitle(input)).toBe(expected);
+  });
+});
+
+describe('item content from real platforms (feed fragments)', () => {
+  const lead = (t: string) => `<p>${t} The Kremlin has tied any ceasefire in Ukraine to recognition of its annexations, while Kyiv and its European backers insist on security guarantees first.</p>`;
+  const fragment = (html: string) =>
+    parseReport(`<!doctype html><html><head><title>T</title></head><body><article>${html}</article></body></html>`, { format: 'html', fragment: true, origin: { kind: 'url', url: 'https://x.example/a' }, now: new Date('2025-05-20T00:00:00Z') });
+
+  it('Substack: subscribe widget, share/comment buttons and footnotes are dropped; the image caption is kept as a caption', () => {
+    const r = fragment(
+      `${lead('Talks resumed in Istanbul.')}<div class="captioned-image-container"><figure><img src="x.jpg"><figcaption class="image-caption">Delegations in Istanbul. Photo: Turkish Foreign Ministry</figcaption></figure></div>${lead('Second point.')}` +
+        `<div class="subscription-widget-wrap-editor" data-component-name="SubscribeWidgetToDOM"><div class="subscription-widget show-subscribe"><div class="preamble"><p class="cta-caption">Thanks for reading Eastern Front Notes! This post is public so feel free to share it.</p></div><p class="button-wrapper"><a class="button primary" href="/p/a?action=share"><span>Share</span></a></p></div></div>` +
+        `${lead('Third point<a class="footnote-anchor" href="#footnote-1">1</a>.')}<p class="button-wrapper"><a class="button primary" href="/subscribe"><span>Subscribe now</span></a></p><div class="footnote"><a class="footnote-number" href="#footnote-anchor-1">1</a><div class="footnote-content"><p>Interfax, 16 May 2025.</p></div></div>`,
+    );
+    expect(r.sections).toHaveLength(1);
+    expect(r.sections[0]!.paragraphs.map((p) => p.split('.')[0])).toEqual(['Talks resumed in Istanbul', 'Second point', 'Third point']);
+    expect(r.captions).toEqual(['Delegations in Istanbul. Photo: Turkish Foreign Ministry']);
+    expect(r.text).not.toMatch(/Thanks for reading|Subscribe|Share|Interfax/);
+  });
+
+  it('Ghost: a lone Subscribe button and a "forward it to a colleague" callout are dropped, the h2 kept', () => {
+    const r = fragment(`${lead('Ghost first.')}<h2 id="what-next">What next</h2>${lead('Ghost second.')}<div class="kg-card kg-button-card"><a href="#/portal/signup" class="kg-btn">Subscribe</a></div><aside class="kg-card kg-callout-card"><div class="kg-callout-text">If you found this useful, forward it to a colleague.</div></aside>`);
+    expect(r.sections.map((s) => s.heading)).toEqual([null, 'What next']);
+    expect(r.sections[1]!.paragraphs).toHaveLength(1);
+  });
+
+  it('Blogger: <br><br> paragraphs, a bold line as a heading, no "Posted via" footer', () => {
+    const r = fragment(
+      '<div dir="ltr" trbidi="on">Russia and Ukraine resumed talks in Istanbul.<br /><br />Kyiv insists on security guarantees first.<br /><br /><b>Outlook</b><br />A short truce is possible, but a settlement is not.<div class="blogger-post-footer">Posted via Blogger</div></div>',
+    );
+    expect(r.sections).toEqual([
+      { heading: null, paragraphs: ['Russia and Ukraine resumed talks in Istanbul.', 'Kyiv insists on security guarantees first.'] },
+      { heading: 'Outlook', paragraphs: ['A short truce is possible, but a settlement is not.'] },
+    ]);
   });
 });
 

@@ -193,6 +193,17 @@ describe('news and blog pages', () => {
 describe('clean-up rules seen on real pages', () => {
   const para = (t: string) => ({ kind: 'paragraph' as const, text: t });
   const body = para(prose);
+  it('drops Medium\'s syndication footer and reads the publication from it', () => {
+    const footer = 'Why Syunik Matters was originally published in Caucasus Notes on Medium, where people are continuing the conversation by highlighting and responding to this story.';
+    const { blocks, sourceHint } = cleanupBlocks([body, para(footer)]);
+    expect(blocks.map((b) => b.text)).toEqual([prose]);
+    expect(sourceHint).toBe('Caucasus Notes');
+  });
+
+  it.each(['This commentary was republished from War on the Rocks with permission.', 'A version of this article was first published by the Lowy Interpreter'])('drops republication notes %j', (t) => {
+    expect(cleanupBlocks([body, para(t)]).blocks.map((b) => b.text)).toEqual([prose]);
+  });
+
   it.each(['Subscribe to the Levant Insight newsletter.', 'Sign up to First Edition, our free daily newsletter – every weekday morning at 7am', 'Get our analysis delivered to your inbox'])('removes %j', (t) => {
     const { blocks } = cleanupBlocks([body, para(t), body]);
     expect(blocks.map((b) => b.text)).toEqual([prose, prose]);

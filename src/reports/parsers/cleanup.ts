@@ -34,7 +34,7 @@ const APPEAL_CUES: RegExp[] = [
   /\bpaywall\b|\bpremium (content|access|subscribers?)\b/i,
 ];
 /** A single cue that is unmistakably a call to action. */
-const STRONG_APPEAL = /\b(donate now|subscribe now|subscribe today|subscribe for free|thanks for reading|upgrade to paid|become a paid subscriber|sign up (now|today|for (free|our|the))|support us|become a (member|patron|subscriber)|subscribe to (our|the|my)\b[\p{L}\p{N}' -]{0,40}\bnewsletter|(sign up|subscribe) to [\p{L}\p{N}' -]{0,40}, (our|the|a) [\p{L} -]{0,30}newsletter|(get|delivered|straight) (it |them |our [\p{L} ]{1,30})?(to|in|into) your inbox|make a donation|give now|(subscribe|log ?in|sign in) to (continue|keep) reading|(for|available to) (paying )?subscribers only|already a subscriber)\b/iu;
+const STRONG_APPEAL = /\b(donate now|subscribe now|subscribe today|subscribe for free|thanks for reading|upgrade to paid|become a paid subscriber|sign up (now|today|for (free|our|the))|support us|become a (member|patron|subscriber)|subscribe to (our|the|my)\b[\p{L}\p{N}' -]{0,40}\bnewsletter|(sign up|subscribe) to [\p{L}\p{N}' -]{0,40}, (our|the|a) [\p{L} -]{0,30}newsletter|(get|delivered|straight) (it |them |our [\p{L} ]{1,30})?(to|in|into) your inbox|make a donation|give now|forward (this|it)( email| newsletter| post)? to a (friend|colleague)|(subscribe|log ?in|sign in) to (continue|keep) reading|(for|available to) (paying )?subscribers only|already a subscriber)\b/iu;
 
 function isAppeal(text: string): boolean {
   // An imperative call to action needs no pronoun ("Become a member…"), but only when short.
@@ -57,7 +57,7 @@ function isSharePrompt(text: string): boolean {
   return socials >= 2 && socials >= words * 0.6;
 }
 
-const SYNDICATION = /^(the post .+ appeared first on .+|this (post|article|piece|analysis|report|story) (was )?(originally |first )+(published|appeared|posted)\b.*|originally (published|posted) (at|on|by|in)\b.*)$/i;
+const SYNDICATION = /^(the post .+ appeared first on .+|this (post|article|piece|analysis|report|story) (was )?(originally |first )+(published|appeared|posted)\b.*|originally (published|posted) (at|on|by|in)\b.*|.{1,200}? was (originally|first) (published|posted) (in|on|at|by) .{2,200}|(a version of )?this (post|article|piece|analysis|commentary|essay|op-ed) (is|was) (republished|reprinted|cross-posted|adapted) .{2,200})$/i;
 
 /** Page numbers and running footers left by text copied out of a PDF. */
 const PAGE_FURNITURE = /^((page|p\.)\s*\d{1,4}(\s*(of|\/)\s*\d{1,4})?|\d{1,4}\s*(of|\/)\s*\d{1,4}|\d{1,4}|-\s*\d{1,4}\s*-)$/i;
@@ -75,7 +75,7 @@ function isCredit(text: string): boolean {
 
 const TRAIL_HEADING = /^(related( posts| articles| stories| content| reading| reports)?|read more|read next|more (from|on|in|like this|stories|articles)\b.*|you (may|might) also (like|be interested in|enjoy)|recommended( for you| reading| articles)?|further reading|popular( posts| articles)?|latest( posts| articles| news)?|most read|trending( now)?|tags?|filed under|categories|comments?|leave a (reply|comment)|\d+ comments?|similar (posts|articles)|explore more on these topics|more on this (story|topic)|topics|reuse this content|most popular|in (this|the same) series|read the full (report|paper)|download (the )?(full )?(report|pdf))\s*:?$/i;
 
-const ADVERT = /^(reuse this content|skip (to|past) (main )?(content|advertisement)|advertisement|advertisements|sponsored( content)?|ad|continue reading( below)?|scroll to continue|story continues below( advertisement)?|loading\.{3}|like loading\.{3}|print this page|print friendly, pdf & email)$/i;
+const ADVERT = /^(subscribe|subscribed|sign up|sign in|log in|share|share this post|reply|donate|follow|follow us|like|upvote|listen now|watch now|get the app|open in app|posted (via|from|with) [\w. ]{2,30}|reuse this content|skip (to|past) (main )?(content|advertisement)|advertisement|advertisements|sponsored( content)?|ad|continue reading( below)?|scroll to continue|story continues below( advertisement)?|loading\.{3}|like loading\.{3}|print this page|print friendly, pdf & email)$/i;
 
 const COPYRIGHT = /^(©|\(c\)|copyright\b).{0,200}$|all rights reserved\.?$/i;
 
@@ -126,7 +126,7 @@ function sourceHint(removed: CleanupResult['removed']): string | undefined {
   for (const { rule, text } of removed) {
     const m =
       rule === 'syndication'
-        ? /appeared first on\s+(.{2,60}?)\.?\s*$/i.exec(text)
+        ? (/appeared first on\s+(.{2,60}?)\.?\s*$/i.exec(text) ?? /was (?:originally|first) published in\s+(.{2,60}?)\s+on Medium\b/i.exec(text))
         : rule === 'copyright'
           ? /^(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*,?\s*([^.|]{2,60}?)\.?\s*(?:all rights reserved\.?)?$/i.exec(text)
           : null;

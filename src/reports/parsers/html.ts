@@ -11,6 +11,9 @@ type El = ReturnType<Doc['querySelector']> & object;
  * (running on linkedom, which is much lighter than jsdom), then headings and paragraphs from the result.
  */
 export function parseHtml(html: string, pageUrl?: string, opts: { extract?: boolean } = {}): { meta: ParsedMeta; blocks: Block[]; page: PageSignals } {
+  // Feed content from Blogger and older CMSs separates paragraphs with <br><br> instead of <p>; Readability
+  // does this itself for whole pages, so only fragments need it.
+  if (opts.extract === false && /<br\s*\/?>\s*<br/i.test(html)) html = html.replace(/(?:<br\s*\/?>\s*){2,}/gi, '</p><p>');
   const { document } = parseHTML(html);
   const { meta, page } = htmlMeta(document, pageUrl);
 
@@ -291,6 +294,7 @@ function absolute(href: string | undefined, base?: string): string | undefined {
 }
 
 
+const LINE_BREAK = '\u2028';
 const BLOCK_TAGS = new Set(['P', 'LI', 'BLOCKQUOTE', 'PRE', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'FIGCAPTION', 'DT', 'DD', 'TD', 'TH', 'DIV', 'SECTION', 'ARTICLE', 'UL', 'OL', 'TABLE', 'TBODY', 'TR', 'FIGURE', 'HEADER', 'FOOTER', 'MAIN', 'ASIDE', 'NAV', 'DL', 'THEAD']);
 const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'NAV', 'FORM', 'BUTTON', 'SVG', 'IFRAME', 'TEMPLATE']);
 
@@ -314,8 +318,19 @@ function contentBlocks(document: Doc): { blocks: Block[]; captions: string[] } {
     const children = [...el.children] as El[];
     const hasBlockChild = children.some((c) => BLOCK_TAGS.has(c.tagName));
     if (!hasBlockChild) {
-      const text = cleanInline((el.textContent ?? '').replace(/\s+/g, ' '));
-      if (text && !['UL', 'OL', 'TABLE', 'TBODY', 'TR', 'THEAD'].includes(tag)) blocks.push({ kind: 'paragraph', text });
+      if (['UL', 'OL', 'TABLE', 'TBODY', 'TR', 'THEAD'].includes(tag)) return;
+      const raw = el.textContent ?? '';
+      // "<b>Outlook</b><br>Text…": a bold line on its own is a heading (Blogger, e-mail newsletters).
+      const lead = el.firstElementChild as El | null;
+      const firstLine = raw.split(LINE_BREAK)[0]!;
+      if (lead && /^(B|STRONG)$/.test(lead.tagName) && raw.includes(LINE_BREAK) && cleanInline(lead.textContent ?? '') === cleanInline(firstLine) && firstLine.length < 90 && !/[.,;]$/.test(firstLine.trim())) {
+        blocks.push({ kind: 'heading', text: cleanInline(firstLine) });
+        const rest = cleanInline(raw.slice(raw.indexOf(LINE_BREAK) + 1).replace(/\s+/g, ' '));
+        if (rest) blocks.push({ kind: 'paragraph', text: rest });
+        return;
+      }
+      const text = cleanInline(raw.replace(/\s+/g, ' '));
+      if (text) blocks.push({ kind: 'paragraph', text });
       return;
     }
     // Mixed content: text directly inside a container (e.g. <div>text<p>…</p></div>) is a paragraph of its own.
@@ -331,6 +346,10 @@ function contentBlocks(document: Doc): { blocks: Block[]; captions: string[] } {
     }
     if (cleanInline(loose)) blocks.push({ kind: 'paragraph', text: cleanInline(loose.replace(/\s+/g, ' ')) });
   };
+  // Footnote lists (WordPress, Substack, Pandoc, DPUB-ARIA) are references, not analysis.
+  for (const el of document.querySelectorAll('.footnotes, .footnote, .wp-block-footnotes, .endnotes, section[role="doc-endnotes"], [role="doc-footnote"], aside.footnote')) el.remove();
+  // <br> is a line break in the text, not nothing: without this "Outlook<br>A truce" reads "OutlookA truce".
+  for (const br of document.querySelectorAll('br')) br.replaceWith(document.createTextNode(LINE_BREAK));
   // Footnote references (<sup>1</sup>, <a href="#fn1">[1]</a>) would otherwise glue digits to words.
   for (const el of document.querySelectorAll('sup, a[href^="#fn"], a[href^="#footnote"], a[href^="#note"], a[href^="#_ftn"], a[href^="#endnote"]')) {
     if (/^\s*[[(]?\s*(\d{1,3}|[ivx]{1,5}|\*)\s*[\])]?\s*$/i.test(el.textContent ?? '')) el.remove();
