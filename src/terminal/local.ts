@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import type { App } from '../app.ts';
 import { llmConfigured } from '../config.ts';
@@ -36,7 +37,7 @@ async function statusLines(app: App): Promise<string[]> {
     : 'offline (set OPENAI_API_KEY or OPENAI_BASE_URL for model summaries)';
   return [
     'Sitrep — local mode (no DISCORD_TOKEN set: commands run here, in the terminal)',
-    `  Library:       ${plural(count, 'report')} (briefs from ${app.config.BRIEFS_DIR})`,
+    `  Library:       ${plural(count, 'report')} (${existsSync(app.config.BRIEFS_DIR) ? 'briefs from' : 'no briefs folder at'} ${app.config.BRIEFS_DIR})`,
     `  Store:         ${redactUrl(app.store.url)}`,
     `  Engine:        ${engine}`,
     `  Feeds:         ${feeds.length}${feeds.length === 0 ? ' (add one with /sources add url:https://…)' : ''}`,

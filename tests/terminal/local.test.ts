@@ -83,6 +83,16 @@ describe('runLocalMode', () => {
     await running;
   });
 
+  it('says when the briefs folder does not exist', async () => {
+    t = await makeApp({ env: { BRIEFS_DIR: '/nonexistent/sitrep-briefs' } });
+    const io = harness();
+    const running = runLocalMode(t.app, { input: io.input, output: io.output, interactive: false });
+    await io.waitFor('Type a command');
+    expect(io.text()).toMatch(/Library: +0 reports \(no briefs folder at \/nonexistent\/sitrep-briefs\)/);
+    io.input.write('exit\n');
+    await running;
+  });
+
   it('stops on exit', async () => {
     t = await makeApp();
     const io = harness();
