@@ -1,7 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import MiniSearch from 'minisearch';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ReportLibrary } from '../../src/reports/library.ts';
-import { createStore } from '../../src/store/index.ts';
-import { harness, logger, makeReport, type Harness } from './helpers.ts';
+import type { Report } from '../../src/reports/types.ts';
+import { createStore, type Store } from '../../src/store/index.ts';
+import { harness, logger, makeReport, mutableClock, type Harness } from './helpers.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -116,5 +118,142 @@ describe('ReportLibrary reads', () => {
       await store.close();
     }
     h.store = await createStore(url); // so afterEach can close it
+  });
+});
+
+/** A report whose sections are its text cut into a lead and two titled sections (as the parsers produce). */
+function sectionedReport(n: number, overrides: Partial<Report> = {}): Report {
+  const sections = [
+    { heading: null, paragraphs: [`Lead paragraph ${n} on Baltic security, marker${n}.`] },
+    { heading: 'Background', paragraphs: [`Background ${n}: pipelines and cables.`, `Second paragraph ${n}.`] },
+    { heading: 'Scenario', paragraphs: [`Scenario ${n}: sanctions tighten.`] },
+  ];
+  const text = sections.map((s) => [s.heading, ...s.paragraphs].filter(Boolean).join('\n\n')).join('\n\n');
+  return makeReport({ id: `lib-${n}`, title: `Library report ${n}`, text, sections, contentHash: `h-${n}`, ...overrides });
+}
+
+async function reopen(url: string): Promise<{ store: Store; library: ReportLibrary }> {
+  const store = await createStore(url);
+  const library = new ReportLibrary({ store, logger, clock: mutableClock() });
+  await library.load();
+  return { store, library };
+}
+
+describe('ReportLibrary persistence', () => {
+  it('reloads reports equal to what was stored, including sections, and keyv reads the rows', async () => {
+    const reports = [
+      sectionedReport(1, { tags: ['energy'], series: { name: 'Briefs', issue: '4' }, standfirst: 'Cables cut.' }),
+      // Strings starting with ":" are escaped by keyv's serialiser; they must round-trip the same way.
+      sectionedReport(2, { title: ':colon title', tags: [':tag', 'plain'], authors: ['::two'] }),
+      // Sections that are not the text cut into pieces are kept as they are.
+      makeReport({ id: 'odd', text: 'Flat text.', sections: [{ heading: 'H', paragraphs: ['Other words.'] }] }),
+      makeReport({ id: 'empty', text: '', sections: [] }),
+    ];
+    await h.reports.upsertMany(reports);
+    const kv = h.store.kv<Record<string, unknown>>('reports');
+    expect((await kv.get('lib-2'))?.title).toBe(':colon title');
+    expect((await kv.get('odd'))?.sections).toEqual(reports[2]!.sections);
+    const keys: string[] = [];
+    for await (const [key] of (kv.iterator as unknown as () => AsyncGenerator<[string, unknown]>)()) keys.push(key);
+    expect(keys.sort()).toEqual(['empty', 'lib-1', 'lib-2', 'odd']);
+
+    const { store, library } = await reopen(h.store.url);
+    try {
+      for (const r of reports) expect(library.get(r.id)).toEqual(h.reports.get(r.id));
+      expect(library.get('lib-1')!.sections[1]!.paragraphs).toEqual(['Background 1: pipelines and cables.', 'Second paragraph 1.']);
+      expect(library.search('pipelines').map((r) => r.id).sort()).toEqual(['lib-1', 'lib-2']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('loads rows written by keyv itself (older format with full sections)', async () => {
+    const legacy = sectionedReport(3, { title: ':legacy' });
+    await h.store.kv('reports').set(legacy.id, legacy);
+    const { store, library } = await reopen(h.store.url);
+    try {
+      expect(library.get(legacy.id)).toEqual(legacy);
+      expect(library.search('legacy')[0]?.id).toBe(legacy.id);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads the search index snapshot and re-indexes only rows changed, added or deleted since', async () => {
+    const many = Array.from({ length: 260 }, (_, i) => sectionedReport(1000 + i));
+    await h.reports.upsertMany(many);
+    await h.reports.saveIndexSnapshot();
+    expect(await h.store.kv('reports-index').get('snapshot')).toBeDefined();
+
+    // Changes after the snapshot: through the library (update, delete) and behind its back (plain keyv write).
+    await h.reports.upsert({ ...many[0]!, text: 'Zanzibar clove exports.', sections: [{ heading: null, paragraphs: ['Zanzibar clove exports.'] }], contentHash: 'changed' });
+    await h.reports.delete(many[1]!.id);
+    await h.store.kv('reports').set('outsider', makeReport({ id: 'outsider', title: 'Svalbard seed vault', text: 'Svalbard.', sections: [{ heading: null, paragraphs: ['Svalbard.'] }] }));
+    const rebuilt = vi.spyOn(MiniSearch.prototype, 'addAll');
+    const fromSnapshot = vi.spyOn(MiniSearch, 'loadJS');
+    try {
+      const { store, library } = await reopen(h.store.url);
+      try {
+        expect(fromSnapshot).toHaveBeenCalledTimes(1);
+        expect(rebuilt).not.toHaveBeenCalled();
+        expect(library.count()).toBe(260); // 260 - 1 deleted + 1 outsider
+        expect(library.search('Zanzibar').map((r) => r.id)).toEqual([many[0]!.id]);
+        expect(library.search('marker1000').map((r) => r.id)).not.toContain(many[0]!.id); // its old text is gone
+        expect(library.search('marker1002').map((r) => r.id)[0]).toBe(many[2]!.id);
+        expect(library.search('Library report 1001').map((r) => r.id)).not.toContain(many[1]!.id);
+        expect(library.search('Svalbard').map((r) => r.id)).toEqual(['outsider']);
+        expect(library.search('Library report 1100')[0]?.id).toBe('lib-1100');
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rebuilt.mockRestore();
+      fromSnapshot.mockRestore();
+    }
+  });
+
+  it('ignores a snapshot made with other indexing rules and rebuilds the index', async () => {
+    const many = Array.from({ length: 210 }, (_, i) => sectionedReport(2000 + i));
+    await h.reports.upsertMany(many);
+    await h.reports.saveIndexSnapshot();
+    const kv = h.store.kv<Record<string, unknown>>('reports-index');
+    await kv.set('snapshot', { ...(await kv.get('snapshot')), format: 'other' });
+    const { store, library } = await reopen(h.store.url);
+    try {
+      expect(library.search('Library report 2005')[0]?.id).toBe('lib-2005');
+      await library.flush(); // the rebuilt index is saved again in the background
+      expect((await store.kv<Record<string, unknown>>('reports-index').get('snapshot'))?.format).not.toBe('other');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+const redisUrl = process.env.SITREP_TEST_REDIS_URL;
+describe.skipIf(!redisUrl)('ReportLibrary on Redis (SITREP_TEST_REDIS_URL)', () => {
+  it('reloads equal reports and reconciles the snapshot with other writers', async () => {
+    const unique = `redis-${Date.now().toString(36)}`;
+    const store = await createStore(redisUrl!);
+    try {
+      const library = new ReportLibrary({ store, logger, clock: mutableClock() });
+      await library.load();
+      const base = library.count();
+      const many = Array.from({ length: 210 }, (_, i) => sectionedReport(i, { id: `${unique}-${i}`, title: `${unique} report ${i}`, tags: [':x'] }));
+      await library.upsertMany(many);
+      await library.saveIndexSnapshot();
+      await library.delete(`${unique}-0`);
+      const { store: store2, library: again } = await reopen(redisUrl!);
+      try {
+        expect(again.count()).toBe(base + 209);
+        expect(again.get(`${unique}-5`)).toEqual(library.get(`${unique}-5`));
+        expect(again.search(`${unique} report 17`)[0]?.id).toBe(`${unique}-17`);
+        expect(again.get(`${unique}-0`)).toBeUndefined();
+      } finally {
+        await store2.close();
+      }
+      for (const r of many.slice(1)) await library.delete(r.id);
+    } finally {
+      await store.close();
+    }
   });
 });
