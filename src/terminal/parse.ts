@@ -127,6 +127,10 @@ export function closestName(typed: string, names: readonly string[]): string | u
 
 const didYouMean = (name: string | undefined, render: (n: string) => string) => (name ? ` Did you mean ${render(name)}?` : '');
 
+/** Option descriptions are written for Discord's picker; at the prompt, Tab does the picking. */
+const describe = (option: Option) =>
+  option.description.replace(/\(start typing( to pick| a city)?\)/i, (_, what: string | undefined) => `(type a few letters and press Tab${what === ' a city' ? ', e.g. rome' : ''})`);
+
 function convert(option: Option, raw: string, where: string): OptionValue {
   const fail = (why: string): never => {
     throw new UserError(`Invalid ${option.name}:${raw} for ${where}: ${why}.`);
@@ -246,7 +250,7 @@ export function parseCommandLine(line: string, commands: readonly CommandModule[
     // Descriptions are written for Discord's picker ("Title or id (start typing to pick)"); here the option
     // name with its description after a colon reads better, one per line.
     throw new UserError(
-      `Missing required option${missing.length > 1 ? 's' : ''}:\n${missing.map((o) => `  ${o.name}: ${o.description}`).join('\n')}\n${usage}`,
+      `Missing required option${missing.length > 1 ? 's' : ''}:\n${missing.map((o) => `  ${o.name}: ${describe(o)}`).join('\n')}\n${usage}`,
     );
   }
   return { command, subcommand, options: values };
@@ -255,7 +259,10 @@ export function parseCommandLine(line: string, commands: readonly CommandModule[
 /** Help text generated from the command definitions, so it never drifts from what the commands accept. */
 export function helpText(commands: readonly CommandModule[], name?: string): string {
   const selected = name ? commands.filter((c) => c.data.name === name.replace(/^\//, '').toLowerCase()) : commands;
-  if (name && selected.length === 0) throw new UserError(`Unknown command ${name}. Type help for the list.`);
+  if (name && selected.length === 0) {
+    const guess = closestName(name.replace(/^\//, ''), commands.map((c) => c.data.name));
+    throw new UserError(`Unknown command ${name}.${didYouMean(guess, (n) => `help ${n}`)} Type help for the list.`);
+  }
   const lines: string[] = [];
   for (const command of selected) {
     const json = command.data.toJSON();
@@ -263,12 +270,12 @@ export function helpText(commands: readonly CommandModule[], name?: string): str
     const subs = options.filter(isSubcommand);
     if (subs.length === 0) {
       lines.push(`${usageLine(json.name, undefined, options)}`, `    ${json.description}`);
-      if (name) for (const o of options) lines.push(`      ${o.name}: ${o.description}`);
+      if (name) for (const o of options) lines.push(`      ${o.name}: ${describe(o)}`);
     } else {
       for (const sub of subs) {
         const subOptions = 'options' in sub ? ((sub.options ?? []) as Option[]) : [];
         lines.push(`${usageLine(json.name, sub.name, subOptions)}`, `    ${sub.description}`);
-        if (name) for (const o of subOptions) lines.push(`      ${o.name}: ${o.description}`);
+        if (name) for (const o of subOptions) lines.push(`      ${o.name}: ${describe(o)}`);
       }
     }
   }

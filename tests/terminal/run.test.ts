@@ -48,7 +48,9 @@ describe('runTerminalCommand', () => {
 
   it.each([
     ['/report latest count:20', 'Error: Invalid count:20 for /report latest: must be between 1 and 10.'],
-    ['/report show', /^Error: Missing required option:\n  report: /],
+    ['/report show', /^Error: Missing required option:\n  report: Title or id \(type a few letters and press Tab\)\n/],
+    ['/briefing subscribe channel:terminal time:08:00', /timezone: IANA timezone, e\.g\. Europe\/Rome \(type a few letters and press Tab, e\.g\. rome\)/],
+    ['help sumarise', 'Error: Unknown command sumarise. Did you mean help summarise? Type help for the list.'],
     ['/summarise report:x length:huge', /^Error: Invalid length:huge .*choose one of brief, standard, detailed/],
     ['/report show report:"zzqxv nowhere"', 'Error: No report matches “zzqxv nowhere”. Try /report search.'],
     ['/briefing subscribe channel:terminal time:25:00 timezone:Europe/Rome', /^Error: Time must be HH:MM/],
