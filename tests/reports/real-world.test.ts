@@ -99,6 +99,28 @@ describe('think-tank papers pasted as plain text', () => {
   });
 });
 
+describe('Markdown from other publishers', () => {
+  it('front matter author objects and categories; HTML comments, bold-line headings, footnote and link definitions', async () => {
+    const r = await parseReportFile(article('pakistan-afghan-dilemma.md'), now);
+    expect(r.authors).toEqual(['Ayesha Khan', 'Omar Farooq']);
+    expect(r.tags).toEqual(['South Asia', 'Afghanistan']);
+    expect(r.sections.map((s) => s.heading)).toEqual(['Key Judgements', 'Background', 'Outlook']);
+    expect(r.sections[0]!.paragraphs[0]).toMatch(/Tehreek-e-Taliban Pakistan \(TTP\)\.$/);
+    expect(r.text).toContain('as detailed by Crisis Group.');
+    expect(r.text).not.toMatch(/draft notes|\[\^|Monitoring Team|UNHCR statement|crisisgroup\.org|\[icg\]/);
+    expect(r.captions).toEqual(['Torkham border crossing — Photo: AFP']);
+  });
+
+  it('a byline line under the # title gives authors and date; the bio and "first appeared" footer are dropped', async () => {
+    const r = await parseReportFile(article('venezuela-after-election.md'), now);
+    expect(r.title).toBe('Venezuela After the Election');
+    expect(r.authors).toEqual(['Carlos Mendes']);
+    expect(r.publishedAt).toBe('2024-08-02T00:00:00.000Z');
+    expect(r.sections.map((s) => s.heading)).toEqual([null, 'Regional reactions']);
+    expect(r.text).not.toMatch(/By Carlos|senior analyst|first appeared/);
+  });
+});
+
 describe('footnote markers and author names', () => {
   it.each([
     ['annexed Crimea in 2014.[3] Since then', 'annexed Crimea in 2014. Since then'],

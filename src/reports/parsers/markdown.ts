@@ -1,5 +1,6 @@
 import matter from 'gray-matter';
 import { atxHeading, cleanInline, parseDate, splitNames, type Block, type ParsedMeta } from './blocks.ts';
+import { readMetaLine } from './text.ts';
 
 /**
  * Markdown with YAML front matter (the `briefs/` format). Front matter via gray-matter; the body is
@@ -19,6 +20,16 @@ export function parseMarkdown(content: string): { meta: ParsedMeta; blocks: Bloc
       meta.title = blocks[first]!.text;
       blocks.splice(0, first + 1);
     }
+  }
+  // Byline and date lines under the title ("*By Jane Doe | 2 August 2024*") are metadata, as in pasted text.
+  for (let i = 0; i < Math.min(blocks.length, 4); i++) {
+    const b = blocks[i]!;
+    if (b.kind !== 'paragraph' || b.text.length > 160) break;
+    const found: ParsedMeta = {};
+    if (!readMetaLine(b.text, found)) continue;
+    if (found.authors?.length && !meta.authors?.length) meta.authors = found.authors;
+    if (found.publishedAt) meta.publishedAt ??= found.publishedAt;
+    if (found.authors?.length || found.publishedAt) blocks.splice(i--, 1);
   }
   if (images.length) meta.captions = [...(meta.captions ?? []), ...images];
   return { meta, blocks, hasFrontMatter: Object.keys(data).length > 0 };
@@ -57,7 +68,7 @@ function metaFromFrontMatter(data: Record<string, unknown>): ParsedMeta {
       ...(str(s.issue) ? { issue: str(s.issue) } : {}),
     };
   } else if (str(data.issn)) meta.series = { issn: str(data.issn) };
-  meta.tags = list(data.tags ?? data.keywords ?? data.topics);
+  meta.tags = list(data.tags ?? data.keywords ?? data.topics ?? data.categories ?? data.category ?? data.subjects);
   meta.regions = list(data.regions ?? data.region ?? data.countries);
   meta.standfirst = str(data.standfirst) ?? str(data.summary) ?? str(data.description) ?? str(data.dek);
   const captions = list(data.captions ?? data.caption);
@@ -91,7 +102,8 @@ export function inlineText(value: string): string {
 function markdownBlocks(body: string): { blocks: Block[]; images: string[] } {
   const blocks: Block[] = [];
   const images: string[] = [];
-  const lines = body.replace(/\r\n?/g, '\n').split('\n');
+  // HTML comments (editor notes, CMS markers) are never content.
+  const lines = body.replace(/\r\n?/g, '\n').replace(/<!--[\s\S]*?-->/g, '').split('\n');
   let para: string[] = [];
   const flush = () => {
     const text = inlineText(para.join(' '));
@@ -115,6 +127,20 @@ function markdownBlocks(body: string): { blocks: Block[]; images: string[] } {
     }
     if (!line) {
       flush();
+      continue;
+    }
+    // Footnote definitions ("[^1]: Source…", with indented continuation lines) and reference-link
+    // definitions ("[icg]: https://…") are apparatus, not text.
+    if (/^\[\^[^\]]+\]:/.test(line) || /^\[[^\]]+\]:\s*\S+(\s+["'(].*["')])?$/.test(line)) {
+      flush();
+      while (i + 1 < lines.length && /^( {2,}|\t)\S/.test(lines[i + 1]!)) i++;
+      continue;
+    }
+    // A paragraph that is only bold text ("**Key Judgements**") is a heading in pasted Markdown.
+    const bold = para.length === 0 && /^(\*\*|__)([^*_]{2,90})\1:?$/.exec(line);
+    if (bold && !/[.,;]$/.test(bold[2]!.trim()) && !(lines[i + 1]?.trim() ?? '').match(/^[^\s-*#>|]/)) {
+      flush();
+      blocks.push({ kind: 'heading', text: inlineText(bold[2]!) });
       continue;
     }
     const atx = atxHeading(line);

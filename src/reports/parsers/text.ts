@@ -59,7 +59,7 @@ export function parsePlainText(content: string): { meta: ParsedMeta; blocks: Blo
 }
 
 /** Recognises metadata lines; returns true when `line` was consumed into `meta`. */
-function readMetaLine(line: string, meta: ParsedMeta): boolean {
+export function readMetaLine(line: string, meta: ParsedMeta): boolean {
   const authors = /^(?:authors?|by|written by|words by|analysis by|author\(s\))\s*[:\-–—]?\s+(.{2,200})$/i.exec(line);
   if (authors && (/[:\-–—]/.test(line.slice(0, 12)) || /^(?:[Bb]y|BY)\s+\p{Lu}/u.test(line) || /^written by/i.test(line))) {
     const [namesPart, ...rest] = authors[1]!.split(/\s*[|•·]\s*/);
