@@ -1,5 +1,6 @@
 import { Client, GatewayIntentBits, Options, Partials } from 'discord.js';
 import type { Config } from '../config.ts';
+import { installDispatchNormaliser } from './gateway.ts';
 import { rejectLongRateLimits, restApiBase, tolerantMakeRequest } from './rest.ts';
 
 /**
@@ -9,7 +10,7 @@ import { rejectLongRateLimits, restApiBase, tolerantMakeRequest } from './rest.t
  * server can stand in (tests, staging); discord.js appends `/v10` itself.
  */
 export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL'>): Client {
-  return new Client({
+  const client = new Client({
     intents: [GatewayIntentBits.Guilds],
     partials: [Partials.Channel],
     allowedMentions: { parse: [], repliedUser: false },
@@ -25,4 +26,6 @@ export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL'>): Cl
       VoiceStateManager: 0,
     }),
   });
+  installDispatchNormaliser(client);
+  return client;
 }

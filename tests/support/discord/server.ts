@@ -205,9 +205,16 @@ export interface FakeDiscordOptions {
   partialChannels?: boolean;
   /** READY without `resume_gateway_url` (discord.js must resume on the gateway URL). */
   noResumeUrl?: boolean;
+  /**
+   * Leaves out the newer fields a server written from older docs may not know: READY without `application`,
+   * INTERACTION_CREATE without `entitlements`, `authorizing_integration_owners`, `context`, `app_permissions`,
+   * `attachment_size_limit`, `guild_locale`.
+   */
+  sparsePayloads?: boolean;
 }
 
-const MINIMAL: Required<Pick<FakeDiscordOptions, 'bareRateLimits' | 'noCallbackBody' | 'guildCreateWithout' | 'partialChannels' | 'noResumeUrl'>> = {
+const MINIMAL: Required<Pick<FakeDiscordOptions, 'bareRateLimits' | 'noCallbackBody' | 'guildCreateWithout' | 'partialChannels' | 'noResumeUrl' | 'sparsePayloads'>> = {
+  sparsePayloads: true,
   bareRateLimits: true,
   noCallbackBody: true,
   guildCreateWithout: ['members', 'channels'],
@@ -444,6 +451,11 @@ export class FakeDiscord {
       app_permissions: payload.channel_id ? this.permissionsIn(payload.channel_id).toString() : '0',
       ...payload,
     };
+    if (this.options.sparsePayloads) {
+      for (const key of ['entitlements', 'authorizing_integration_owners', 'context', 'app_permissions', 'attachment_size_limit', 'guild_locale']) {
+        if (!(key in payload)) delete (full as Json)[key];
+      }
+    }
     const handle = new InteractionHandle(full);
     this.interactions.set(full.id, handle);
     this.broadcast('INTERACTION_CREATE', full);
@@ -550,7 +562,7 @@ export class FakeDiscord {
             session_id: `session-${snowflake()}`,
             ...(this.options.noResumeUrl ? {} : { resume_gateway_url: this.wsUrl }),
             shard: msg.d.shard ?? [0, 1],
-            application: { id: this.applicationId, flags: 0 },
+            ...(this.options.sparsePayloads ? {} : { application: { id: this.applicationId, flags: 0 } }),
             private_channels: [],
             relationships: [],
             presences: [],
