@@ -183,6 +183,13 @@ describe('news and blog pages', () => {
     expect(r.publishedAt).toBe('2019-02-21T08:00:08.000Z');
   });
 
+  it('drops link-only blocks inside the article (inline related lists, download links) but keeps prose with links', () => {
+    const page = `<html><head><meta property="og:type" content="article"><title>Sahel</title></head><body><article><h1>Sahel</h1><p>${prose} ${prose}</p><ul><li><a href="/a">Mali's gold and Russian miners</a></li><li><a href="/b">Niger expels French troops</a></li></ul><p><a href="/report.pdf">Download the full report (PDF)</a></p><p>The juntas signed a <a href="/pact">mutual defence pact</a> in Niamey. ${prose}</p></article></body></html>`;
+    const r = parseReport(page, { format: 'html', origin: { kind: 'url', url: 'https://s.example/a' }, now });
+    expect(r.text).not.toMatch(/Russian miners|French troops|Download/);
+    expect(r.text).toContain('The juntas signed a mutual defence pact in Niamey.');
+  });
+
   it('refuses a front page (teaser cards) with an actionable error instead of storing it', () => {
     expect(() => html('not-articles/front-page.html', 'https://levant.example/')).toThrowError(UserError);
     expect(() => html('not-articles/front-page.html', 'https://levant.example/')).toThrowError(/front page or list of articles.*one article/);

@@ -295,6 +295,18 @@ function absolute(href: string | undefined, base?: string): string | undefined {
 
 
 const LINE_BREAK = '\u2028';
+
+/**
+ * A short block that is nothing but a link to another page ("Ukraine war: live updates", a related-article
+ * list item, "Download the full report (PDF)") is navigation, not text of this article.
+ */
+function isLinkOnly(el: El, text: string): boolean {
+  if (text.length > 150) return false;
+  const links = [...el.querySelectorAll('a[href]')].filter((a) => !(a.getAttribute('href') ?? '').startsWith('#'));
+  if (!links.length) return false;
+  const linked = links.reduce((n, a) => n + cleanInline(a.textContent ?? '').length, 0);
+  return linked >= text.replace(/[\s|•·,;:–—-]+/g, ' ').trim().length * 0.9;
+}
 const BLOCK_TAGS = new Set(['P', 'LI', 'BLOCKQUOTE', 'PRE', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'FIGCAPTION', 'DT', 'DD', 'TD', 'TH', 'DIV', 'SECTION', 'ARTICLE', 'UL', 'OL', 'TABLE', 'TBODY', 'TR', 'FIGURE', 'HEADER', 'FOOTER', 'MAIN', 'ASIDE', 'NAV', 'DL', 'THEAD']);
 const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'NAV', 'FORM', 'BUTTON', 'SVG', 'IFRAME', 'TEMPLATE']);
 
@@ -330,7 +342,7 @@ function contentBlocks(document: Doc): { blocks: Block[]; captions: string[] } {
         return;
       }
       const text = cleanInline(raw.replace(/\s+/g, ' '));
-      if (text) blocks.push({ kind: 'paragraph', text });
+      if (text && !isLinkOnly(el, text)) blocks.push({ kind: 'paragraph', text });
       return;
     }
     // Mixed content: text directly inside a container (e.g. <div>text<p>…</p></div>) is a paragraph of its own.
