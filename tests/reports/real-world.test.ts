@@ -133,7 +133,7 @@ describe('footnote markers and author names', () => {
   });
 
   it('cleans names from bylines and feeds', () => {
-    expect(cleanAuthorNames(['David Smith in Washington', 'Ashifa Kassam in Stanstead, Quebec', 'JANE DOE', 'Dr. Ali Khan', 'Senior Fellow', 'editor@site.example', 'Associated Press', 'Opinion'])).toEqual([
+    expect(cleanAuthorNames(['David Smith in Washington', 'Ashifa Kassam in Stanstead, Quebec', 'JANE DOE', 'Dr. Ali Khan', 'Senior Fellow', 'editor@site.example', 'Associated Press', 'Opinion', 'NEWS WIRES', 'Staff'])).toEqual([
       'David Smith',
       'Ashifa Kassam',
       'Jane Doe',
@@ -193,6 +193,14 @@ describe('news and blog pages', () => {
   it('refuses a front page (teaser cards) with an actionable error instead of storing it', () => {
     expect(() => html('not-articles/front-page.html', 'https://levant.example/')).toThrowError(UserError);
     expect(() => html('not-articles/front-page.html', 'https://levant.example/')).toThrowError(/front page or list of articles.*one article/);
+  });
+
+  it('an article without og:type whose page keeps a "More stories" box of linked headlines is still an article', () => {
+    const body = Array.from({ length: 5 }, (_, i) => `<p>Paragraph ${i + 1}: ${prose} ${prose}</p>`).join('');
+    const more = ['Mali', 'Niger', 'Chad'].map((c) => `<h3><a href="/${c}">${c} after the coup</a></h3><p>${c} teaser.</p>`).join('');
+    const page = `<html><head><title>Sahel</title></head><body><article><h1>Sahel Juntas</h1>${body}<h2>More stories</h2>${more}</article></body></html>`;
+    const r = parseReport(page, { format: 'html', origin: { kind: 'url', url: 'https://s.example/a' }, now });
+    expect(r.text).toContain('Paragraph 5:');
   });
 
   it('refuses a paywall stub, saying how little is readable', () => {

@@ -87,10 +87,11 @@ const PAYWALL_CUE = /\b(subscribers? only|for (paying )?subscribers|subscribe (n
  */
 function refuseNonArticle(page: PageSignals, cleaned: CleanupResult, where: string): void {
   const linked = page.linkedHeadings ?? 0;
-  if (!page.declaresArticle && linked >= 3 && linked >= (page.headings ?? 0) * 0.5) {
+  const chars = cleaned.blocks.reduce((n, b) => n + (b.kind === 'paragraph' ? b.text.length : 0), 0);
+  // Teaser cards carry a few hundred characters each; an article with a "More stories" box has far more text.
+  if (!page.declaresArticle && linked >= 3 && linked >= (page.headings ?? 0) * 0.5 && chars / linked < 600) {
     throw new UserError(`${where} looks like a front page or list of articles (${linked} linked headlines), not a single article: give the link of one article`, 'not_an_article');
   }
-  const chars = cleaned.blocks.reduce((n, b) => n + (b.kind === 'paragraph' ? b.text.length : 0), 0);
   const stub = cleaned.removed.some((r) => PAYWALL_CUE.test(r.text));
   if ((page.paywalled || stub) && chars < 1200) {
     throw new UserError(`${where} is behind a paywall: only ${chars} characters of the article are readable without a subscription. Paste the text into a file and ingest that instead`, 'paywalled');
