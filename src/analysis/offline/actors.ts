@@ -11,7 +11,7 @@ import { buildSegments, type Segment } from './segments.ts';
  * mentions weighted by position, title/lead presence and role.
  */
 
-export const ACTORS_ALGORITHM_VERSION = '3';
+export const ACTORS_ALGORITHM_VERSION = '4';
 
 const MAX_ACTORS = 25;
 const TOPIC_NOUNS = /^(?:conflict|war|crisis|invasion|file|issue|question|dossier|front|theatre|theater|campaign)$/i;

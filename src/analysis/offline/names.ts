@@ -75,6 +75,16 @@ function isNameToken(seg: Segment, k: number, lowercaseWords: Set<string>): bool
   return true;
 }
 
+/** A short lower-case syllable joined by a hyphen with no spaces, right after a name word ("Ching-te"). */
+function isHyphenatedSyllable(tokens: Token[], dash: number): boolean {
+  const before = tokens[dash - 1];
+  const dashToken = tokens[dash]!;
+  const after = tokens[dash + 1];
+  if (!before || !after || !after.word || after.cap) return false;
+  if (before.end !== dashToken.start || dashToken.end !== after.start) return false;
+  return /^\p{Ll}{1,4}$/u.test(after.text);
+}
+
 /** Maximal capitalised name sequences in a segment, with roles read from either side. */
 export function nameSpans(seg: Segment, s: number, lowercaseWords: Set<string>): NameSpan[] {
   const out: NameSpan[] = [];
@@ -110,6 +120,12 @@ export function nameSpans(seg: Segment, s: number, lowercaseWords: Set<string>):
       if (tokens[j]!.text === '-' && words.length > 0 && isNameToken(seg, j + 1, lowercaseWords)) {
         words[words.length - 1] += '-';
         j++;
+        continue;
+      }
+      // Hyphenated given names written with a lower-case second part: "Lai Ching-te", "Kim Jong-un", "Moon Jae-in".
+      if (tokens[j]!.text === '-' && words.length > 0 && isHyphenatedSyllable(tokens, j)) {
+        words[words.length - 1] += `-${tokens[j + 1]!.text}`;
+        j += 2;
         continue;
       }
       break;

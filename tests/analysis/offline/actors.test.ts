@@ -202,3 +202,20 @@ describe('OfflineAnalyzer.actors', () => {
     expect(a.reportId).toBe(seed.id);
   });
 });
+
+describe('hyphenated given names', () => {
+  it('keeps a lower-case syllable after the hyphen ("Lai Ching-te", "Kim Jong-un", "Moon Jae-in")', () => {
+    const actors = byName(
+      extractActors(
+        reportFromText(
+          'h',
+          'Untitled\n\nTaiwanese President Lai Ching-te took office in May. Lai Ching-te met US officials. Kim Jong-un met South Korean President Moon Jae-in in Panmunjom. Later, Kim Jong-un returned to Pyongyang while Moon Jae-in flew to Seoul. A long-term pro-Western stance remains.',
+        ),
+      ),
+    );
+    expect(actors.get('Lai Ching-te')?.type).toBe('person');
+    expect(actors.get('Moon Jae-in')?.role).toBe('President');
+    expect(actors.get('Kim Jong-un')?.mentions).toBe(2);
+    expect([...actors.keys()].some((name) => /^(?:Lai Ching|Kim Jong|Moon Jae)$/.test(name))).toBe(false);
+  });
+});
