@@ -54,6 +54,13 @@ describe('think-tank papers pasted as plain text', () => {
     ['Jane Doe, John Roe and Ali Khan', ['Jane Doe', 'John Roe', 'Ali Khan'], undefined],
     ['Commentary | 3 March 2024', [], '2024-03-03'],
     ['3 March 2024 | Jane Doe, Senior Fellow', ['Jane Doe'], '2024-03-03'],
+    ['by Jane Doe • March 3, 2024', ['Jane Doe'], '2024-03-03'],
+    ['Jane Doe – 3 March 2024', ['Jane Doe'], '2024-03-03'],
+    ['Jane Doe\n3 March 2024', ['Jane Doe'], '2024-03-03'],
+    ['Mar 3, 2024 · 12 min read', [], '2024-03-03'],
+    ['Posted by Jane Doe on March 3, 2024 in Analysis', ['Jane Doe'], '2024-03-03'],
+    ['Analysis by Jane Doe, Senior Fellow at RUSI', ['Jane Doe'], undefined],
+    ['Contributors: Jane Doe; John Roe', ['Jane Doe', 'John Roe'], undefined],
   ])('byline %j', (line, authors, date) => {
     const r = text(`The Title Of The Report Here\n\n${line}\n\n${prose}\n`);
     expect(r.authors).toEqual(authors);

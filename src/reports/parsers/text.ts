@@ -23,7 +23,7 @@ export function parsePlainText(content: string): { meta: ParsedMeta; blocks: Blo
   for (; i < lines.length; i++) {
     const line = lines[i]!;
     if (!line) continue;
-    if (!isProse(line) && readMetaLine(line, meta)) continue;
+    if (!isProse(line) && readMetaLine(line, meta, nextNonEmpty(lines, i))) continue;
     if (isCaptionLine(line)) {
       // Short label lines just above a credit are the image's alt text / caption title.
       meta.captions!.push([...pendingShort.splice(0), line].join(' — '));
@@ -59,9 +59,12 @@ export function parsePlainText(content: string): { meta: ParsedMeta; blocks: Blo
 }
 
 /** Recognises metadata lines; returns true when `line` was consumed into `meta`. */
-export function readMetaLine(line: string, meta: ParsedMeta): boolean {
-  const authors = /^(?:authors?|by|written by|words by|analysis by|author\(s\))\s*[:\-–—]?\s+(.{2,200})$/i.exec(line);
-  if (authors && (/[:\-–—]/.test(line.slice(0, 12)) || /^(?:[Bb]y|BY)\s+\p{Lu}/u.test(line) || /^written by/i.test(line))) {
+export function readMetaLine(rawLine: string, meta: ParsedMeta, next?: string): boolean {
+  // Reading-time badges ride along on date lines ("Mar 3, 2024 · 12 min read").
+  const line = rawLine.replace(/\s*[·•|–—-]?\s*\d{1,3}\s*min(ute)?s?\.?\s*read\b\.?/i, '').trim();
+  if (!line) return /min/i.test(rawLine);
+  const authors = /^(?:authors?|by|written by|words by|text by|analysis by|commentary by|reporting by|reported by|prepared by|contributors?|author\(s\))\s*[:\-–—]?\s+(.{2,200})$/i.exec(line);
+  if (authors && (/[:\-–—]/.test(line.slice(0, 14)) || /^(?:[Bb]y|BY)\s+\p{Lu}/u.test(line) || /^(written|words|text|analysis|commentary|reporting|reported|prepared) by\s+\p{Lu}/iu.test(line))) {
     const [namesPart, ...rest] = authors[1]!.split(/\s*[|•·]\s*/);
     for (const part of rest) meta.publishedAt ??= parseDate(part.replace(/^(published|posted|updated)\s*(on)?\s*:?\s*/i, ''));
     let names = namesPart!;
@@ -92,14 +95,15 @@ export function readMetaLine(line: string, meta: ParsedMeta): boolean {
   if (line.length < 160) {
     const found = findDate(line);
     const byNames = /\bby\s+(\p{Lu}[^|•·]*?)(?:\s+(?:on|in|[|•·,–—-])\s+.*)?$/u.exec(line.replace(found?.text ?? '\u0000', ' ').replace(/\s+/g, ' ').trim());
-    if (found && (/^(published|posted|updated|by|date)\b/i.test(line) || byNames || /[|•·]/.test(line))) {
+    const separated = /[|•·]|\s[–—-]\s/.test(line);
+    if (found && (/^(published|posted|updated|by|date)\b/i.test(line) || byNames || separated)) {
       if (!/^(last )?updated/i.test(line)) meta.publishedAt ??= found.iso;
-      const names = byNames?.[1] ?? (/[|•·]/.test(line) ? line.split(/\s*[|•·]\s*/).find((part) => !findDate(part) && /^\p{Lu}/u.test(part)) : undefined);
+      const names = byNames?.[1] ?? (separated ? line.split(/\s*[|•·]\s*|\s[–—-]\s/).find((part) => !findDate(part) && /^\p{Lu}/u.test(part)) : undefined);
       if (names && !meta.authors?.length) meta.authors = splitNames(names.replace(/\s+(on|in)\s*$/i, ''));
       return true;
     }
   }
-  if (!meta.authors?.length && isNameList(line)) {
+  if (!meta.authors?.length && (isNameList(line) || (next !== undefined && isSingleName(line) && findDate(next) !== undefined && next.length < 60))) {
     meta.authors = splitNames(line);
     return true;
   }
@@ -204,6 +208,12 @@ const NOT_NAME = /^(north|south|east|west|middle|central|eastern|western|norther
  * two to four capitalised words, none of them a place/topic word; a lone name needs an honorific, since a
  * single two-word line ("Foreign Affairs") is more often a kicker than a person.
  */
+/** One person's name on its own line: two to four capitalised words, no place/topic words. */
+function isSingleName(line: string): boolean {
+  const words = line.replace(/^(dr|prof|professor|mr|mrs|ms|sir|dame)\.?\s+/i, '').split(/\s+/);
+  return line.length < 60 && words.length >= 2 && words.length <= 4 && words.every((w) => /^\p{Lu}[\p{L}'’.-]*$/u.test(w) && !NOT_NAME.test(w.replace(/\.$/, '')));
+}
+
 function isNameList(line: string): boolean {
   if (line.length > 120 || /[\d@:|.!?]$/.test(line) || /\d/.test(line)) return false;
   const parts = line.split(/\s*(?:,|;|\band\b|&)\s*/).filter(Boolean);
