@@ -38,7 +38,13 @@ export async function main(argv: string[]): Promise<number> {
   let app: App | undefined;
   const deps: CliDeps = {
     async openApp() {
-      app ??= await createApp(loadConfig());
+      if (!app) {
+        const config = loadConfig();
+        // One-shot commands print for a person (or --json for a script): routine info logs on stderr would
+        // only interleave with that. The long-running `start` keeps info; an explicit LOG_LEVEL always wins.
+        if (!process.env.LOG_LEVEL && argv[2] !== 'start') config.LOG_LEVEL = 'warn';
+        app = await createApp(config);
+      }
       return app;
     },
     out: process.stdout,

@@ -53,7 +53,7 @@ async function forEachInput(deps: CliDeps, inputs: string[], work: (app: App, re
   const app = await deps.openApp();
   // A fallback to the offline engine is printed with each result (text and JSON), so the same warning as a
   // JSON log line on stderr is only noise here; an explicit LOG_LEVEL (debug, warn…) is left alone.
-  if (app.logger.level === 'info') app.logger.level = 'error';
+  if (!process.env.LOG_LEVEL) app.logger.level = 'error';
   let failed = 0;
   for (const input of inputs) {
     try {
