@@ -40,7 +40,7 @@ const MAX_TERM_LENGTH = 100;
 /** A briefing more often than hourly would flood a channel; nobody wants a "briefing" every minute. */
 const MIN_INTERVAL_MS = 60 * 60 * 1000;
 
-const TIME_MESSAGE = 'Time must be HH:MM in 24-hour format, e.g. 07:30';
+const TIME_MESSAGE = 'Time must be HH:MM in 24-hour format, e.g. 07:30 (or a 5-field cron expression such as "0 7 * * 1-5" for weekdays)';
 
 /** Discord snowflakes, or the terminal's local ids: short, no separators that would break storage keys. */
 const idSchema = (what: string) =>
