@@ -94,6 +94,19 @@ describe('think-tank papers pasted as plain text', () => {
     expect(parseDate(value)?.slice(0, 10)).toBe(iso);
   });
 
+  it.each([
+    ['Tue, 5 Mar 2024 9:00:00 +0000', '2024-03-05T09:00:00.000Z'],
+    ['Tue, 05 Mar 2024 09:00:00 CET', '2024-03-05T08:00:00.000Z'],
+    ['Tuesday, 05 March 2024 09:00:00 EDT', '2024-03-05T13:00:00.000Z'],
+    ['Tue, 05 Mar 24 09:00:00 +0530', '2024-03-05T03:30:00.000Z'],
+    ['Tue Mar 05 2024 09:00:00 GMT+0100', '2024-03-05T08:00:00.000Z'],
+    ['March 5, 2024 12:30 p.m. EST', '2024-03-05T17:30:00.000Z'],
+    ['5 March 2024, 09:00', '2024-03-05T09:00:00.000Z'],
+    ['5 Marcha 2024 09:00', undefined],
+  ])('feed date-time %j', (value, iso) => {
+    expect(parseDate(value)).toBe(iso);
+  });
+
   it('a two-part place or topic line is not read as a list of authors', () => {
     const r = text(`The Title Of The Report Here\n\nMiddle East and North Africa\n\n${prose}\n`);
     expect(r.authors).toEqual([]);

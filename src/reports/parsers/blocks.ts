@@ -201,12 +201,47 @@ export function parseDate(value: unknown): string | undefined {
   // "March 2024": reports often carry only a month; the first of the month keeps "latest" ordering right.
   m = /^([A-Za-z]{3,})\.?,?\s+(\d{4})$/.exec(s);
   if (m && monthIndex(m[1]!) >= 0 && MONTH_NAME.test(m[1]!)) return utc(+m[2]!, monthIndex(m[1]!), 1);
-  if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(s) || /\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{2}:\d{2}/.test(s)) {
+  if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(s)) {
     const t = Date.parse(s.replace(' ', 'T').replace(/T(\d{2}:\d{2}(:\d{2})?)\s+/, 'T$1'));
     const t2 = Number.isNaN(t) ? Date.parse(s) : t;
     if (!Number.isNaN(t2)) return new Date(t2).toISOString();
   }
-  return undefined;
+  return dateTime(s);
+}
+
+/** Offsets of the zone abbreviations feeds print (RFC 822 names plus common European and Asian ones). */
+const ZONES: Record<string, number> = { Z: 0, UT: 0, UTC: 0, GMT: 0, WET: 0, BST: 60, WEST: 60, CET: 60, MET: 60, CEST: 120, MEST: 120, EET: 120, EEST: 180, MSK: 180, IST: 330, SGT: 480, HKT: 480, AWST: 480, JST: 540, KST: 540, AEST: 600, AEDT: 660, NZST: 720, NZDT: 780, EST: -300, EDT: -240, CST: -360, CDT: -300, MST: -420, MDT: -360, PST: -480, PDT: -420, AKST: -540, AKDT: -480, HST: -600 };
+
+/**
+ * RFC 822 dates as feeds really write them ("Tue, 5 Mar 2024 9:00:00 CET", two-digit years, full day and
+ * month names, am/pm), and "March 5, 2024 9:00 am". Date.parse rejects most zone names and is
+ * implementation-defined for the rest, so the parts are read explicitly.
+ */
+function dateTime(s: string): string | undefined {
+  const time = String.raw`(?:,?\s+(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*([ap]\.?m\.?)?)?\s*(?:\(?([A-Z]{1,5}|[+-]\d{2}:?\d{2}|GMT[+-]\d{2}:?\d{2})\)?)?$`;
+  let day: string, month: string, year: string, rest: RegExpExecArray;
+  const dayFirst = new RegExp(String.raw`^(?:[A-Za-z]+,?\s+)?(\d{1,2})\s+([A-Za-z]{3,})\.?,?\s+(\d{2}|\d{4})` + time).exec(s);
+  const monthFirst = new RegExp(String.raw`^(?:[A-Za-z]+,?\s+)?([A-Za-z]{3,})\.?\s+(\d{1,2}),?\s+(\d{4})` + time).exec(s);
+  if (dayFirst && MONTH_NAME.test(dayFirst[2]!)) [, day, month, year] = (rest = dayFirst) as unknown as string[];
+  else if (monthFirst && MONTH_NAME.test(monthFirst[1]!)) [, month, day, year] = (rest = monthFirst) as unknown as string[];
+  else {
+    // JavaScript's own Date#toString format ("Tue Mar 05 2024 09:00:00 GMT+0000"), which some feeds emit.
+    const t = /^[A-Za-z]{3} [A-Za-z]{3} \d{2} \d{4} \d{2}:\d{2}:\d{2} GMT[+-]\d{4}/.test(s) ? Date.parse(s) : NaN;
+    return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+  }
+  const [, , , , h, min, sec, ampm, zone] = rest;
+  let hours = h ? +h : 0;
+  if (ampm && /^p/i.test(ampm) && hours < 12) hours += 12;
+  if (ampm && /^a/i.test(ampm) && hours === 12) hours = 0;
+  let offset = 0;
+  if (zone) {
+    const numeric = /^(?:GMT)?([+-])(\d{2}):?(\d{2})$/.exec(zone);
+    offset = numeric ? (numeric[1] === '-' ? -1 : 1) * (+numeric[2]! * 60 + +numeric[3]!) : (ZONES[zone.toUpperCase()] ?? 0);
+  }
+  const fullYear = year!.length === 2 ? 2000 + +year! : +year!;
+  const m = monthIndex(month!);
+  if (m < 0 || +day! < 1 || +day! > 31 || hours > 23 || +(min ?? 0) > 59 || fullYear < 1900 || fullYear > 2200) return undefined;
+  return new Date(Date.UTC(fullYear, m, +day!, hours, +(min ?? 0), +(sec ?? 0)) - offset * 60_000).toISOString();
 }
 
 function monthIndex(name: string): number {
