@@ -21,6 +21,8 @@ import { createStore } from '../src/store/index.ts';
 const TARGET_RATE = 2_000;
 const TARGET_P99_MS = 20;
 const TARGET_RSS_MB = 300;
+/** Start-up reload of 10,000 reports before the snapshot and SQL paging (same host, commit 2018484). */
+const BEFORE_RELOAD_MS = 6_000;
 
 const ACTORS = ['Vladimir Putin', 'Xi Jinping', 'Recep Tayyip Erdoğan', 'Narendra Modi', 'Emmanuel Macron', 'Olaf Scholz', 'Volodymyr Zelensky', 'Ali Khamenei', 'Mohammed bin Salman', 'Kim Jong Un', 'Alexander Lukashenko', 'Ilham Aliyev', 'Nikol Pashinyan', 'Kassym-Jomart Tokayev', 'Shavkat Mirziyoyev', 'Abiy Ahmed', 'Assimi Goïta', 'Ibrahim Traoré', 'Javier Milei', 'Lula da Silva', 'Prabowo Subianto', 'Ferdinand Marcos Jr', 'Lai Ching-te', 'Shigeru Ishiba', 'Mark Rutte', 'Antonio Guterres', 'Sergei Lavrov', 'Wang Yi', 'Hakan Fidan', 'Abbas Araghchi'];
 const PLACES = ['Russia', 'China', 'Turkey', 'India', 'France', 'Germany', 'Ukraine', 'Iran', 'Saudi Arabia', 'North Korea', 'Belarus', 'Azerbaijan', 'Armenia', 'Kazakhstan', 'Uzbekistan', 'Ethiopia', 'Mali', 'Burkina Faso', 'Argentina', 'Brazil', 'Indonesia', 'Philippines', 'Taiwan', 'Japan', 'the Netherlands', 'Serbia', 'Kosovo', 'Georgia', 'Moldova', 'Syria', 'Israel', 'Egypt', 'Pakistan', 'Afghanistan', 'Venezuela', 'Cuba', 'Poland', 'Finland', 'Estonia', 'Greenland'];
@@ -140,6 +142,10 @@ export async function run(count = Number(process.argv[2]) || 10_000): Promise<vo
     const ingestMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
     const peakAfterIngest = sampler.peek();
+    // The search index snapshot (for fast start-ups) is saved in the background after ingestion: timed apart.
+    started = performance.now();
+    await reports.flush();
+    const snapshotMs = performance.now() - started;
     started = performance.now();
     const again = await ingest.ingestPath(corpus);
     const reingestMs = performance.now() - started;
@@ -213,6 +219,15 @@ export async function run(count = Number(process.argv[2]) || 10_000): Promise<vo
     await reloaded.load();
     const loadMs = performance.now() - started;
     if (reloaded.count() !== count) throw new Error(`reloaded ${reloaded.count()} reports, expected ${count}`);
+    if (reloaded.search('Putin').length === 0) throw new Error('reloaded index finds nothing');
+    await reloaded.flush();
+    // The same without the snapshot (deleted), as after an upgrade that changes indexing.
+    await store2.kv('reports-index').delete('snapshot');
+    started = performance.now();
+    const cold = new ReportLibrary({ store: store2, logger, clock });
+    await cold.load();
+    const coldLoadMs = performance.now() - started;
+    await cold.flush();
     await store2.close();
 
     // --- Baseline ingest: the same parsed reports written with a plain keyv set loop (no parsing, no index).
@@ -245,7 +260,9 @@ export async function run(count = Number(process.argv[2]) || 10_000): Promise<vo
       ['suggest p99 (autocomplete)', `${fmt(percentile(suggestTimes, 99), 2)} ms`, '', ''],
       ['peak RSS during ingest', `${fmt(mb(peakAfterIngest))} MB`, `≤ ${TARGET_RSS_MB} MB`, `${fmt(mb(peakAfterIngest) / TARGET_RSS_MB, 2)}× limit (process was ${fmt(mb(rssBefore))} MB before)`],
       ['peak RSS during ingest+search', `${fmt(mb(peakRss))} MB`, `≤ ${TARGET_RSS_MB} MB`, `${fmt(mb(peakRss) / TARGET_RSS_MB, 2)}× limit`],
-      ['reload 10k from SQLite (start-up)', `${fmt(loadMs)} ms`, '', ''],
+      ['  index snapshot saved after ingest', `${fmt(snapshotMs)} ms`, '', 'in the background, not counted in the rate'],
+      ['reload 10k from SQLite (start-up)', `${fmt(loadMs)} ms`, '', `${fmt(BEFORE_RELOAD_MS / loadMs, 1)}× faster than before (${fmt(BEFORE_RELOAD_MS)} ms: keyv iterator + full re-index)`],
+      ['  reload without the snapshot', `${fmt(coldLoadMs)} ms`, '', 'first start after the snapshot is lost or stale'],
       ['re-ingest the unchanged folder', `${fmt(reingestMs)} ms`, '', `${fmt(ingestMs / reingestMs, 1)}× faster than the first ingest`],
     ];
     const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c]!.length)));

@@ -139,9 +139,10 @@ export class Ingestor {
     } finally {
       await pool?.close();
     }
-    // After a large ingest, the next start reads the search index instead of rebuilding it.
+    // After a large ingest, the next start reads the search index instead of rebuilding it. Saved in the
+    // background (the reports are already stored); ReportLibrary.flush (app.close) waits for it.
     if (this.reports.changesSinceSnapshot() >= SNAPSHOT_AFTER_CHANGES) {
-      await this.reports.saveIndexSnapshot().catch((error: Error) => this.logger.warn({ err: error.message }, 'could not save the search index snapshot'));
+      void this.reports.saveIndexSnapshot().catch((error: Error) => this.logger.warn({ err: error.message }, 'could not save the search index snapshot'));
     }
     return results;
   }
