@@ -14,10 +14,16 @@ export function normaliseDispatch(packet: Packet): void {
   const d = packet.d;
   if (!d || typeof d !== 'object') return;
   switch (packet.t) {
-    case 'INTERACTION_CREATE':
+    case 'INTERACTION_CREATE': {
       if (!Array.isArray(d.entitlements)) d.entitlements = [];
       if (!d.authorizing_integration_owners || typeof d.authorizing_integration_owners !== 'object') d.authorizing_integration_owners = {};
+      // discord.js takes the channel id from the `channel` object only; older payloads carry just `channel_id`.
+      if (!d.channel && typeof d.channel_id === 'string') d.channel = { id: d.channel_id };
+      // Slash commands (application command and autocomplete interactions) without `data.type` are chat-input commands.
+      const data = d.data as { type?: unknown } | undefined;
+      if ((d.type === 2 || d.type === 4) && data && typeof data === 'object' && data.type === undefined) data.type = 1;
       break;
+    }
     case 'READY': {
       if (!Array.isArray(d.guilds)) d.guilds = [];
       const user = d.user as { id?: string } | undefined;

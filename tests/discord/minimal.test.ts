@@ -122,6 +122,11 @@ describe('against a minimal Discord-compatible server', () => {
     expect(textOf(list)).toContain(`<#${room.id}>`);
   });
 
+  it('knows the channel a command runs in from channel_id alone', async () => {
+    const preview = await h.run({ name: 'briefing', subcommand: 'preview' }).reply(20_000);
+    expect(preview.content).toMatch(/next briefing for this channel/);
+  });
+
   it('posts a briefing now', async () => {
     const before = h.fake.messages(h.channelId).length;
     const sent = await h.run({ name: 'briefing', subcommand: 'send-now', ...asModerator(), options: { channel: { channel: h.channelId } } }).reply(20_000);

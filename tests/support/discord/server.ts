@@ -208,7 +208,7 @@ export interface FakeDiscordOptions {
   /**
    * Leaves out the newer fields a server written from older docs may not know: READY without `application`,
    * INTERACTION_CREATE without `entitlements`, `authorizing_integration_owners`, `context`, `app_permissions`,
-   * `attachment_size_limit`, `guild_locale`.
+   * `attachment_size_limit`, `guild_locale`, the `channel` object (only `channel_id`) and `data.type`.
    */
   sparsePayloads?: boolean;
 }
@@ -455,6 +455,10 @@ export class FakeDiscord {
       for (const key of ['entitlements', 'authorizing_integration_owners', 'context', 'app_permissions', 'attachment_size_limit', 'guild_locale']) {
         if (!(key in payload)) delete (full as Json)[key];
       }
+      // Only the older `channel_id`, and no command type in `data`.
+      delete (full as Json).channel;
+      const sparse = full as Json;
+      if (sparse.data && typeof sparse.data === 'object') delete sparse.data.type;
     }
     const handle = new InteractionHandle(full);
     this.interactions.set(full.id, handle);
