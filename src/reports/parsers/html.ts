@@ -28,7 +28,7 @@ export function parseHtml(html: string, pageUrl?: string, opts: { extract?: bool
   let blocks: Block[] = [];
   let captions: string[] = [];
   if (article?.content) {
-    const content = parseHTML(`<!doctype html><html><body>${article.content}</body></html>`).document;
+    const content = parseHTML(`<!doctype html><html><body>${withLineBreaks(article.content)}</body></html>`).document;
     const headings = content.querySelectorAll('h2, h3, h4');
     page.linkedHeadings = [...headings].filter((h) => {
       const link = h.querySelector('a[href]');
@@ -41,7 +41,7 @@ export function parseHtml(html: string, pageUrl?: string, opts: { extract?: bool
     meta.publishedAt ??= parseDate(article.publishedTime ?? undefined);
     if (!meta.source && article.siteName) meta.source = cleanInline(article.siteName);
   }
-  if (blocks.length === 0) ({ blocks, captions } = contentBlocks(parseHTML(html).document));
+  if (blocks.length === 0) ({ blocks, captions } = contentBlocks(parseHTML(withLineBreaks(html)).document));
   // Footnote references (<sup>1</sup>, <a href="#fn1">[1]</a>) are stripped as text markers by the clean-up.
   if (captions.length) meta.captions = [...(meta.captions ?? []), ...captions];
   // Readability often keeps the article's own <h1>; it duplicates the title.
@@ -296,6 +296,11 @@ function absolute(href: string | undefined, base?: string): string | undefined {
 
 const LINE_BREAK = '\u2028';
 
+/** <br> is a line break in the text, not nothing: without this "Outlook<br>A truce" reads "OutlookA truce". */
+function withLineBreaks(html: string): string {
+  return html.includes('<br') || html.includes('<BR') ? html.replace(/<br\s*\/?>/gi, LINE_BREAK) : html;
+}
+
 /**
  * A short block that is nothing but a link to another page ("Ukraine war: live updates", a related-article
  * list item, "Download the full report (PDF)") is navigation, not text of this article.
@@ -360,8 +365,6 @@ function contentBlocks(document: Doc): { blocks: Block[]; captions: string[] } {
   };
   // Footnote lists (WordPress, Substack, Pandoc, DPUB-ARIA) are references, not analysis.
   for (const el of document.querySelectorAll('.footnotes, .footnote, .wp-block-footnotes, .endnotes, section[role="doc-endnotes"], [role="doc-footnote"], aside.footnote')) el.remove();
-  // <br> is a line break in the text, not nothing: without this "Outlook<br>A truce" reads "OutlookA truce".
-  for (const br of document.querySelectorAll('br')) br.replaceWith(document.createTextNode(LINE_BREAK));
   // Footnote references (<sup>1</sup>, <a href="#fn1">[1]</a>) would otherwise glue digits to words.
   for (const el of document.querySelectorAll('sup, a[href^="#fn"], a[href^="#footnote"], a[href^="#note"], a[href^="#_ftn"], a[href^="#endnote"]')) {
     if (/^\s*[[(]?\s*(\d{1,3}|[ivx]{1,5}|\*)\s*[\])]?\s*$/i.test(el.textContent ?? '')) el.remove();

@@ -241,7 +241,7 @@ const TOC_ENTRY = /^\S.{0,120}?(\s?\.){3,}\s*\d{1,4}$|^\S.{0,120}?\s?…+\s*\d{1
 
 /** Drops a pasted table of contents (its "Contents" label and dot-leader entries). */
 function dropTableOfContents(lines: string[]): string[] {
-  const out = lines.filter((l) => !TOC_ENTRY.test(l));
+  const out = lines.filter((l) => l.length > 300 || !TOC_ENTRY.test(l));
   if (out.length === lines.length) return lines;
   return out.filter((l, idx) => {
     if (!/^(table of )?contents$/i.test(l)) return true;
