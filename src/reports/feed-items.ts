@@ -81,6 +81,11 @@ function xmlBase(body: string): string | undefined {
  * item, keeping the fullest content and any metadata the copies add.
  */
 function mergeDuplicates(items: FeedItem[]): FeedItem[] {
+  // Some feeds give every item the same guid (the site URL, a constant): a guid shared by items with
+  // different links identifies nothing, so those items are told apart by link instead.
+  const linksByGuid = new Map<string, Set<string>>();
+  for (const item of items) if (item.guid && item.link) (linksByGuid.get(item.guid) ?? linksByGuid.set(item.guid, new Set()).get(item.guid)!).add(normaliseUrl(item.link));
+  for (const item of items) if (item.guid && (linksByGuid.get(item.guid)?.size ?? 0) > 1) delete item.guid;
   const out: FeedItem[] = [];
   const index = new Map<string, FeedItem>();
   for (const item of items) {

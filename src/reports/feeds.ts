@@ -356,7 +356,16 @@ export class FeedService {
   }
 
   private knownKey(seen: SeenKeys, item: FeedItem): boolean {
-    return this.itemKeys(item).some((k) => k in seen.keys);
+    const linkKey = item.link ? `l:${normaliseUrl(item.link)}` : undefined;
+    if (linkKey && linkKey in seen.keys) return true;
+    const guidId = item.guid ? seen.keys[`g:${item.guid}`] : undefined;
+    if (!guidId) return false;
+    if (!item.link) return true;
+    // A known guid on an item with an unseen link: some feeds reuse one guid (the site URL, a constant) for
+    // every item, so the guid counts only if the report it names is at this link. A feed that really moved
+    // an article to a new link is still caught by the content hash.
+    const url = this.reports.get(guidId)?.url;
+    return url !== undefined && normaliseUrl(url) === normaliseUrl(item.link);
   }
 
   private remember(seen: SeenKeys, item: FeedItem, hash: string, reportId: string): void {

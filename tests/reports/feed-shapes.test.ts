@@ -49,6 +49,12 @@ describe('parsing real feed shapes', () => {
     expect(georgia).toMatchObject({ guid: `${BASE}/caucasus/?p=123`, authors: ['Nino Beridze', 'Giorgi Kapanadze'] });
   });
 
+  it('a guid shared by items with different links is not an identity: the items stay apart', () => {
+    const item = (n: number) => `<item><title>Item ${n}</title><link>${BASE}/posts/${n}</link><guid>${BASE}/</guid><description>Text ${n}</description></item>`;
+    const feed = parseFeedDocument(`<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>${BASE}/</link>${item(1)}${item(2)}${item(3)}</channel></rss>`, `${BASE}/feed`);
+    expect(feed.items.map((i) => [i.title, i.guid, i.link])).toEqual([1, 2, 3].map((n) => [`Item ${n}`, undefined, `${BASE}/posts/${n}`]));
+  });
+
   it('JSON Feed 1.0: feed `author` inherited, entity in title decoded, an untitled item titled from its text', () => {
     const feed = parseFeedDocument(load('real-shapes-1.0.json'), `${BASE}/real-1.0.json`);
     const [gold, note] = feed.items;
@@ -145,6 +151,26 @@ describe('following a feed with real shapes', () => {
     const result = await feeds.poll(feed!.id);
     expect(result.created).toHaveLength(0);
     expect(h.reports.count()).toBe(2);
+  });
+
+  it('a feed that gives every item the same guid still delivers each new item, one per poll', async () => {
+    const body = (n: number) => `<p>Dispatch ${n}: ${'Border guards reported new crossings near the Suwałki gap and along the Belarusian frontier, and officials in Vilnius asked allies for more air defence. '.repeat(3)}</p>`;
+    let newest = 1;
+    server.route('/same-guid.rss', () => ({
+      headers: { 'content-type': 'application/rss+xml' },
+      body: `<?xml version="1.0"?><rss version="2.0"><channel><title>Baltic Dispatch</title><link>${server.url}/</link><item><title>Dispatch ${newest}</title><link>${server.url}/d/${newest}</link><guid>${server.url}/</guid><description><![CDATA[${body(newest)}]]></description></item></channel></rss>`,
+    }));
+    const feeds = new FeedService({ config: h.config, logger, clock: h.clock, store: h.store, reports: h.reports, ingest: h.ingest });
+    const feed = await feeds.add(`${server.url}/same-guid.rss`);
+    for (newest = 2; newest <= 3; newest++) {
+      h.clock.advance(3_600_000);
+      const result = await feeds.poll(feed.id);
+      expect(result.created.map((r) => r.title)).toEqual([`Dispatch ${newest}`]);
+    }
+    h.clock.advance(3_600_000);
+    newest = 3;
+    expect((await feeds.poll(feed.id)).created).toHaveLength(0);
+    expect(h.reports.count()).toBe(3);
   });
 
   it('Atom entries get the feed author and links resolved against xml:base', async () => {
