@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   ApplicationCommandOptionType,
+  GuildMember,
   MessageFlags,
   PermissionFlagsBits,
   type AutocompleteInteraction,
@@ -204,7 +205,9 @@ export function isModerator(interaction: Interaction): boolean {
   if (!interaction.inGuild()) return false;
   // The owner has every permission; a server that computes member.permissions from roles alone may not say so.
   if (interaction.guild?.ownerId === interaction.user.id) return true;
-  const perms = interaction.memberPermissions;
+  // Without `member.permissions` in the payload, discord.js can still compute them from a cached guild's roles.
+  const member = interaction.member;
+  const perms = interaction.memberPermissions ?? (member instanceof GuildMember ? member.permissions : null);
   return Boolean(perms && (perms.has(PermissionFlagsBits.ManageGuild) || perms.has(PermissionFlagsBits.ManageChannels)));
 }
 

@@ -152,6 +152,15 @@ describe('against a minimal Discord-compatible server', () => {
     expect(member.content).toMatch(/for moderators/);
   });
 
+  it('works out a moderator from their roles when member.permissions is missing', async () => {
+    const reply = await h
+      .run({ name: 'briefing', subcommand: 'send-now', userId: h.moderator.id, memberPermissions: null, options: { channel: { channel: h.channelId } } })
+      .reply(20_000);
+    expect(reply.content).not.toMatch(/for moderators/);
+    const member = await h.run({ name: 'briefing', subcommand: 'send-now', memberPermissions: null, options: { channel: { channel: h.channelId } } }).reply();
+    expect(member.content).toMatch(/for moderators/);
+  });
+
   it('accepts DISCORD_API_URL written with the API version, as Discord documents it', () => {
     expect(restApiBase(`${h.fake.apiUrl}/v10/`)).toBe(h.fake.apiUrl);
     expect(restApiBase('https://discord.com/api')).toBe('https://discord.com/api');

@@ -179,8 +179,8 @@ export interface CommandInvocation {
   subcommand?: string;
   /** Option values; a channel option is given as { channel: id }. */
   options?: Record<string, string | number | boolean | { channel: string }>;
-  /** Overrides the member's permissions string (otherwise computed from their roles). */
-  memberPermissions?: bigint;
+  /** Overrides the member's permissions string (otherwise computed from their roles); null leaves it out. */
+  memberPermissions?: bigint | null;
 }
 
 export interface FakeDiscordOptions {
@@ -517,9 +517,9 @@ export class FakeDiscord {
     if (inv.guildId) {
       const guild = this.mustGuild(inv.guildId);
       const member = guild.members.find((m) => m.user.id === inv.userId) ?? memberObject(user, []);
-      const perms = inv.memberPermissions ?? this.permissionsIn(inv.channelId, inv.userId);
+      const perms = inv.memberPermissions === undefined ? this.permissionsIn(inv.channelId, inv.userId) : inv.memberPermissions;
       payload.guild_id = inv.guildId;
-      payload.member = { ...member, permissions: perms.toString() };
+      payload.member = perms === null ? { ...member } : { ...member, permissions: perms.toString() };
     } else {
       payload.user = user;
     }
