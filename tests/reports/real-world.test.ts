@@ -261,6 +261,15 @@ describe('clean-up rules seen on real pages', () => {
     expect(cleanupBlocks([body, para(t)]).blocks.map((b) => b.text)).toEqual([prose]);
   });
 
+  it.each(['Published: 3 March 2024', 'Updated March 5, 2024 9:00 am EST', '6 min read', 'Listen to this article (4 min)', 'Tue, 5 Mar 2024 09:00:00 GMT'])('drops a date/reading line above the text: %j', (t) => {
+    expect(cleanupBlocks([para(t), body, body]).blocks.map((b) => b.text)).toEqual([prose, prose]);
+  });
+
+  it('keeps a short dated sentence deep in the body', () => {
+    const blocks = [body, body, body, body, body, body, body, body, body, para('5 March 2024')];
+    expect(cleanupBlocks(blocks).blocks).toHaveLength(10);
+  });
+
   it.each(['Subscribe to the Levant Insight newsletter.', 'Sign up to First Edition, our free daily newsletter – every weekday morning at 7am', 'Get our analysis delivered to your inbox'])('removes %j', (t) => {
     const { blocks } = cleanupBlocks([body, para(t), body]);
     expect(blocks.map((b) => b.text)).toEqual([prose, prose]);

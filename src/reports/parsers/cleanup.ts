@@ -1,4 +1,4 @@
-import type { Block } from './blocks.ts';
+import { parseDate, type Block } from './blocks.ts';
 
 /**
  * Boilerplate removal shared by every format. These are general rules about what publisher chrome looks
@@ -111,6 +111,7 @@ export function cleanupBlocks(input: Block[], opts: { authors?: string[] } = {})
     else if (block.kind === 'paragraph' && text.length < 160 && !/[.!?]$/.test(text) && (BYLINE.test(text) || (index < 6 && isAuthorLine(text, authors)))) drop('byline', text);
     else if (block.kind === 'heading' && text.length < 80 && isAppeal(text)) drop('appeal', text);
     else if (PAGE_FURNITURE.test(text)) drop('page-furniture', text);
+    else if (index < 8 && block.kind === 'paragraph' && isDateOrReadingLine(text)) drop('dateline', text);
     else if (isCredit(text) || (block.kind === 'paragraph' && FIGURE_CAPTION.test(text) && text.length < 320)) {
       captions.push(text);
       drop('caption', text);
@@ -229,4 +230,12 @@ function cutReferenceSections(blocks: Block[], drop: (rule: string, text: string
     for (const b of blocks.splice(i, end - i)) drop('references', b.text);
     i--;
   }
+}
+
+/** Dates, "Updated …", reading times and audio players that extraction leaves above the first paragraph. */
+function isDateOrReadingLine(text: string): boolean {
+  if (text.length > 90) return false;
+  const bare = text.replace(/^(published|posted|updated|last updated|first published|date|on)\s*(on)?\s*[:\-–—]?\s*/i, '').replace(/\s*[·•|]\s*\d{1,3}\s*min(ute)?s?\.?\s*read$/i, '').trim();
+  if (parseDate(bare)) return true;
+  return /^(\d{1,3}\s*min(ute)?s?\.?\s*read|listen to (this|the) (article|story|episode)( \(\d+ min(ute)?s?\))?|listen|audio|play|\d{1,2}:\d{2}( min)?)$/i.test(text);
 }
