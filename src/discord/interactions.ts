@@ -207,7 +207,7 @@ export function isModerator(interaction: Interaction): boolean {
   if (interaction.guild?.ownerId === interaction.user.id) return true;
   // Without `member.permissions` in the payload, discord.js can still compute them from a cached guild's roles.
   const member = interaction.member;
-  const perms = interaction.memberPermissions ?? (member instanceof GuildMember ? member.permissions : null);
+  const perms = interaction.memberPermissions ?? (member instanceof GuildMember && member.guild.roles.everyone ? member.permissions : null);
   return Boolean(perms && (perms.has(PermissionFlagsBits.ManageGuild) || perms.has(PermissionFlagsBits.ManageChannels)));
 }
 
