@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const isEntryPoint = process.argv[1] && /(?:cli\.ts|sitrep(?:\.js)?)$/.test(process.argv[1]);
+const isEntryPoint = process.argv[1] && /(?:cli\.[jt]s|sitrep(?:\.js)?)$/.test(process.argv[1]);
 if (isEntryPoint) {
   process.exitCode = await main(process.argv);
 }
