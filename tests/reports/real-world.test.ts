@@ -210,6 +210,23 @@ describe('news and blog pages', () => {
     expect(r.text).toContain('The juntas signed a mutual defence pact in Niamey.');
   });
 
+  it('think-tank commentary: a Key Points sidebar Readability drops is kept after the lead; the printed date is read; author cards and related lists are not text', () => {
+    const r = html('key-points-aside.html');
+    expect(r.publishedAt).toBe('2024-03-03T00:00:00.000Z');
+    expect(r.authors).toEqual(['Jane Doe', 'John Roe']);
+    expect(r.sections.map((s) => s.heading)).toEqual([null, 'Key Points', 'Why the corridor works', 'Risks ahead']);
+    expect(r.sections[1]!.paragraphs).toHaveLength(2);
+    expect(r.sections[1]!.paragraphs[0]).toMatch(/^Ukraine has exported more grain/);
+    expect(r.text).not.toMatch(/Related Content|Turkey and the Straits|Research Associate|press@|Media Queries|All rights reserved/);
+  });
+
+  it('a "Highlights" box of links to other articles is not key points', () => {
+    const teasers = ['Mali after the coup: what the junta wants from Moscow', 'Niger expels French troops and turns to Russia for security'].map((t) => `<li><a href="/${t.length}">${t}</a></li>`).join('');
+    const page = `<html><head><meta property="og:type" content="article"><title>Sahel</title></head><body><aside class="highlights"><h3>Highlights</h3><ul>${teasers}</ul></aside><article><h1>Sahel</h1><p>${prose} ${prose}</p><p>${prose}</p></article></body></html>`;
+    const r = parseReport(page, { format: 'html', origin: { kind: 'url', url: 'https://s.example/a' }, now });
+    expect(r.sections.map((s) => s.heading)).toEqual([null]);
+  });
+
   it('refuses a front page (teaser cards) with an actionable error instead of storing it', () => {
     expect(() => html('not-articles/front-page.html', 'https://levant.example/')).toThrowError(UserError);
     expect(() => html('not-articles/front-page.html', 'https://levant.example/')).toThrowError(/front page or list of articles.*one article/);

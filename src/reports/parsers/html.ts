@@ -17,7 +17,8 @@ export function parseHtml(html: string, pageUrl?: string, opts: { extract?: bool
   const { document } = parseHTML(html);
   const { meta, page } = htmlMeta(document, pageUrl);
 
-  // Readability mutates the document, so metadata is read first.
+  // Readability mutates the document, so metadata and summary boxes are read first.
+  const keyPoints = opts.extract === false ? [] : summaryBoxes(document);
   let article: ReturnType<Readability<string>['parse']> = null;
   try {
     if (opts.extract === false) throw new Error('extraction not wanted');
@@ -42,6 +43,14 @@ export function parseHtml(html: string, pageUrl?: string, opts: { extract?: bool
     if (!meta.source && article.siteName) meta.source = cleanInline(article.siteName);
   }
   if (blocks.length === 0) ({ blocks, captions } = contentBlocks(parseHTML(withLineBreaks(html)).document));
+  // A "Key Points" box that Readability dropped as a sidebar is the publisher's own summary: it goes right
+  // after the lead (which keeps its place as the untitled opening section).
+  const missing = keyPoints.filter((box) => !box.some((b) => b.kind === 'paragraph' && blocks.some((x) => x.text === b.text)));
+  if (missing.length) {
+    const firstHeading = blocks.findIndex((b) => b.kind === 'heading');
+    const at = firstHeading < 0 ? blocks.length : firstHeading;
+    blocks = [...blocks.slice(0, at), ...missing.flat(), ...blocks.slice(at)];
+  }
   // Footnote references (<sup>1</sup>, <a href="#fn1">[1]</a>) are stripped as text markers by the clean-up.
   if (captions.length) meta.captions = [...(meta.captions ?? []), ...captions];
   // Readability often keeps the article's own <h1>; it duplicates the title.
@@ -224,7 +233,8 @@ function htmlMeta(document: Doc, pageUrl?: string): { meta: ParsedMeta; page: Pa
       ),
     ) ??
     parseDate(ld?.datePublished) ??
-    parseDate(metaContent(document, 'time[datetime]', '[itemprop="datePublished"]'));
+    parseDate(metaContent(document, 'time[datetime]', '[itemprop="datePublished"]')) ??
+    printedDate(document);
 
   const canonical = metaContent(document, 'link[rel="canonical"]', 'meta[property="og:url"]');
   const canonicalUrl = absolute(canonical, pageUrl);
@@ -295,6 +305,43 @@ function absolute(href: string | undefined, base?: string): string | undefined {
 
 
 const LINE_BREAK = '\u2028';
+
+const SUMMARY_HEADING = /^(key (points|takeaways|findings|judge?ments|messages|insights)|main (points|findings)|summary|executive summary|at a glance|in brief|highlights|the bottom line|bottom line|tl;?dr|what you need to know)\s*:?$/i;
+const SUMMARY_CLASS = /\bkey-?(points|takeaways|findings|judge?ments)|\btldr\b|\bat-a-glance|\bhighlights\b|\bsummary-box|\bin-brief/i;
+
+/** Boxes of key points (aside/div/section titled "Key Points", "Key Takeaways", …) as heading + items. */
+function summaryBoxes(document: Doc): Block[][] {
+  const boxes: Block[][] = [];
+  for (const box of document.querySelectorAll('aside, section, div')) {
+    if (boxes.length >= 2) break;
+    const heading = box.querySelector('h2, h3, h4, h5, strong, p');
+    const title = cleanInline(heading?.textContent ?? '');
+    if (!SUMMARY_HEADING.test(title) && !SUMMARY_CLASS.test(box.getAttribute('class') ?? '')) continue;
+    const items = [...box.querySelectorAll('li, p')]
+      .filter((el) => !el.querySelector('li, p'))
+      .map((el) => ({ el, text: cleanInline((el.textContent ?? '').replace(/\s+/g, ' ')) }))
+      // Teaser lists ("Highlights" of other articles) are links; key points are statements.
+      .filter(({ el, text }) => text.length > 40 && text !== title && !isLinkOnly(el as El, text) && !(text.length < 300 && isLinkOnly(el as El, text.slice(0, 149))))
+      .map(({ text }) => text);
+    // A real key-points box is a handful of substantial items, not a whole page section.
+    if (items.length === 0 || items.length > 8 || box.querySelectorAll('p, li').length > 12) continue;
+    if (boxes.some((b) => b.some((x) => items.includes(x.text)))) continue;
+    boxes.push([{ kind: 'heading', text: SUMMARY_HEADING.test(title) ? title.replace(/:$/, '') : 'Key Points' }, ...items.map((text) => ({ kind: 'paragraph' as const, text }))]);
+  }
+  return boxes;
+}
+
+/** A date printed in the page header ("Published March 3, 2024") when no meta tag or <time> carries one. */
+function printedDate(document: Doc): string | undefined {
+  for (const el of document.querySelectorAll('time, [class*="date" i], [class*="publish" i], [class*="posted" i], [class*="byline" i], [class*="meta" i]')) {
+    const text = cleanInline(el.textContent ?? '');
+    if (!text || text.length > 80) continue;
+    const bare = text.replace(/^.*?\b(published|posted|updated|date)\b\s*(on)?\s*:?\s*/i, '').replace(/\s*[·•|].*$/, '');
+    const date = parseDate(bare) ?? parseDate(text.split(/\s*[·•|]\s*/).find((part) => parseDate(part)) ?? '');
+    if (date && !/^(last )?updated/i.test(text)) return date;
+  }
+  return undefined;
+}
 
 /** <br> is a line break in the text, not nothing: without this "Outlook<br>A truce" reads "OutlookA truce". */
 function withLineBreaks(html: string): string {
