@@ -6,7 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { Store } from '../store/index.ts';
 import { reportDate, type Report } from './types.ts';
 import { normaliseUrl } from './urls.ts';
-import { decodeReport, decodeValue, encodeReport, encodeValue, toStored } from './report-codec.ts';
+import { decodeReport, decodeValue, encodeReport, encodeValue, ESCAPED_STRING, toStored } from './report-codec.ts';
 
 export type UpsertStatus = 'created' | 'updated' | 'unchanged';
 
@@ -70,7 +70,7 @@ const INDEX_OPTIONS: MiniSearchOptions<IndexedReport> = {
  * Identifies how documents are indexed: a snapshot made by code that tokenised or mapped reports
  * differently (another stop-word list, other fields) is not used.
  */
-const INDEX_FORMAT = hash('sha1', JSON.stringify([1, INDEX_OPTIONS.fields, [...STOP_WORDS], processTerm.toString(), toIndexed.toString()]), 'base64');
+const INDEX_FORMAT = hash('sha1', JSON.stringify([2, INDEX_OPTIONS.fields, [...STOP_WORDS], processTerm.toString(), toIndexed.toString()]), 'base64');
 
 /** A stored row's fingerprint: the snapshot records one per report, so a changed row is re-indexed. */
 const rowHash = (raw: string) => hash('sha1', raw, 'base64');
@@ -79,48 +79,71 @@ interface IndexSnapshot {
   format: string;
   /** Report id → fingerprint of the stored row the index was built from. */
   rows: Record<string, string>;
-  index: unknown;
+  /** See serialiseIndex. */
+  meta: unknown;
+  terms: unknown;
+}
+
+type TermIndex = Map<string, Map<number, Map<number, number>>> & { set(term: string, data: Map<number, Map<number, number>>): unknown };
+
+/** MiniSearch's term index (a radix tree of term → field → document → frequency), when it has the expected shape. */
+function termIndex(index: MiniSearch<IndexedReport>): TermIndex | undefined {
+  const terms = (index as unknown as { _index?: TermIndex })._index;
+  return terms && typeof terms[Symbol.iterator] === 'function' && typeof terms.set === 'function' ? terms : undefined;
 }
 
 /**
- * `JSON.stringify(index)` without MiniSearch's toJSON building a plain-object copy of every posting first
- * (about 100 MB of garbage for 10,000 reports, the largest memory peak of a big ingest). The output is
- * what toJSON gives: the small parts come from toJSON itself, run with the term index swapped out, and the
- * term index is written term by term. Falls back to toJSON if MiniSearch's internals ever change shape.
+ * The index as two JSON texts: MiniSearch's own serialisation of everything but the terms (its toJSON, run
+ * with the term index swapped out), and the terms as flat arrays `[term, field, [doc, freq, doc, freq…], …]`.
+ * MiniSearch's toJSON would first build a plain-object copy of every posting (about 100 MB of garbage for
+ * 10,000 reports), and its loadJS parses every document id back from a string key; flat number arrays
+ * are quicker to write, parse and load. Undefined if MiniSearch's internals ever change shape.
  */
-function indexJson(index: MiniSearch<IndexedReport>): string {
+function serialiseIndex(index: MiniSearch<IndexedReport>): { meta: string; terms: string } | undefined {
+  const terms = termIndex(index);
+  if (!terms) return undefined;
   const internal = index as unknown as { _index: unknown };
-  const terms = internal._index as Iterable<[string, Map<number, Map<number, number>>]> | undefined;
-  if (!terms || typeof (terms as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') return JSON.stringify(index);
-  let head: string;
+  let meta: string;
   try {
     internal._index = [];
-    head = JSON.stringify(index);
+    meta = JSON.stringify(index);
   } finally {
     internal._index = terms;
   }
-  const marker = '"index":[]';
-  if (head.split(marker).length !== 2 || !head.includes('"serializationVersion":2')) return JSON.stringify(index);
-  // Each term's entry is joined into one flat string at once: building it with += would keep a rope of
-  // millions of small strings alive until the end.
+  if (!meta.includes('"index":[]') || !meta.includes('"serializationVersion":2')) return undefined;
+  // Each term's entry is joined into one flat string at once (+= would keep a rope of millions of pieces).
   const parts: string[] = [];
-  const postings: string[] = [];
+  const postings: number[] = [];
   const fieldParts: string[] = [];
   for (const [term, fields] of terms) {
     fieldParts.length = 0;
     for (const [fieldId, freqs] of fields) {
       postings.length = 0;
-      for (const [doc, freq] of freqs) postings.push(`"${doc}":${freq}`);
-      fieldParts.push(`"${fieldId}":{${postings.join(',')}}`);
+      for (const [doc, freq] of freqs) postings.push(doc, freq);
+      fieldParts.push(`${fieldId},[${postings.join(',')}]`);
     }
-    parts.push(`[${JSON.stringify(term)},{${fieldParts.join(',')}}]`);
+    parts.push(`[${JSON.stringify(term)},${fieldParts.join(',')}]`);
   }
-  const [before, after] = head.split(marker) as [string, string];
-  parts.unshift(`${before}"index":[`);
-  const last = parts.length - 1;
-  for (let i = 2; i <= last; i++) parts[i] = `,${parts[i]}`;
-  parts.push(`]${after}`);
-  return parts.join('');
+  return { meta, terms: `[${parts.join(',')}]` };
+}
+
+/** The inverse of serialiseIndex; undefined when the snapshot or MiniSearch does not have the expected shape. */
+function restoreIndex(meta: unknown, terms: unknown): MiniSearch<IndexedReport> | undefined {
+  if (!meta || typeof meta !== 'object' || !Array.isArray(terms)) return undefined;
+  const index = MiniSearch.loadJS({ ...(meta as Parameters<typeof MiniSearch.loadJS>[0]), index: [] }, INDEX_OPTIONS);
+  const target = termIndex(index);
+  if (!target) return undefined;
+  for (const entry of terms as unknown[][]) {
+    const data = new Map<number, Map<number, number>>();
+    for (let i = 1; i + 1 < entry.length; i += 2) {
+      const flat = entry[i + 1] as number[];
+      const freqs = new Map<number, number>();
+      for (let j = 0; j + 1 < flat.length; j += 2) freqs.set(flat[j]!, flat[j + 1]!);
+      data.set(entry[i] as number, freqs);
+    }
+    target.set(entry[0] as string, data);
+  }
+  return index;
 }
 
 /** Metadata that counts as a change even when the body (and so the content hash) is the same. */
@@ -303,7 +326,8 @@ export class ReportLibrary {
       const kv = this.store.kv<unknown>(INDEX_NAMESPACE);
       const snapshot = decodeValue(await this.adapter(kv).get(ReportLibrary.adapterKey(kv, INDEX_NAMESPACE, SNAPSHOT_KEY))) as IndexSnapshot | undefined;
       if (!snapshot || snapshot.format !== INDEX_FORMAT || !snapshot.rows || typeof snapshot.rows !== 'object') return undefined;
-      return { rows: snapshot.rows, index: MiniSearch.loadJS(snapshot.index as Parameters<typeof MiniSearch.loadJS>[0], INDEX_OPTIONS) };
+      const index = restoreIndex(snapshot.meta, snapshot.terms);
+      return index && { rows: snapshot.rows, index };
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'search index snapshot unreadable; rebuilding the index');
       return undefined;
@@ -322,8 +346,12 @@ export class ReportLibrary {
       if (this.reports.size < SNAPSHOT_MIN_REPORTS) return;
       for (const id of this.reports.keys()) if (!this.rowHashes.has(id)) return; // a row this process has not seen
       // Built in one synchronous step, while the index and the row fingerprints describe the same reports.
-      const head = encodeValue({ format: INDEX_FORMAT, rows: Object.fromEntries(this.rowHashes), index: null } satisfies IndexSnapshot);
-      const raw = `${head.slice(0, -'null}}'.length)}${indexJson(this.index)}}}`;
+      const index = serialiseIndex(this.index);
+      if (!index || ESCAPED_STRING.test(index.meta)) return; // (an id starting with ":" would need keyv's escaping)
+      const head = encodeValue({ format: INDEX_FORMAT, rows: Object.fromEntries(this.rowHashes), meta: 0, terms: 0 } satisfies IndexSnapshot);
+      const tail = '"meta":0,"terms":0}}';
+      if (!head.endsWith(tail)) return;
+      const raw = `${head.slice(0, -tail.length)}"meta":${index.meta},"terms":${index.terms}}}`;
       const kv = this.store.kv<unknown>(INDEX_NAMESPACE);
       await this.adapter(kv).set(ReportLibrary.adapterKey(kv, INDEX_NAMESPACE, SNAPSHOT_KEY), raw);
     });

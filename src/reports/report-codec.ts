@@ -95,7 +95,7 @@ export function fromStored(value: unknown): Report | undefined {
  * writes and reads, and native JSON (several times faster than keyv's recursive serialiser) is exact.
  * When it is present, the same escaping is applied here (a replacer/reviver mirroring keyv's).
  */
-const ESCAPED_STRING = /[:[,]":/;
+export const ESCAPED_STRING = /[:[,]":/;
 
 const escapeColon = (_key: string, value: unknown) => (typeof value === 'string' && value.startsWith(':') ? `:${value}` : value);
 const unescapeColon = (_key: string, value: unknown) => {

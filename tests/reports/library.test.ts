@@ -190,7 +190,7 @@ describe('ReportLibrary persistence', () => {
     await h.reports.delete(many[1]!.id);
     await h.store.kv('reports').set('outsider', makeReport({ id: 'outsider', title: 'Svalbard seed vault', text: 'Svalbard.', sections: [{ heading: null, paragraphs: ['Svalbard.'] }] }));
     const rebuilt = vi.spyOn(MiniSearch.prototype, 'addAll');
-    const fromSnapshot = vi.spyOn(MiniSearch, 'loadJS');
+    const fromSnapshot = vi.spyOn(MiniSearch, "loadJS");
     try {
       const { store, library } = await reopen(h.store.url);
       try {
@@ -208,6 +208,28 @@ describe('ReportLibrary persistence', () => {
       }
     } finally {
       rebuilt.mockRestore();
+      fromSnapshot.mockRestore();
+    }
+  });
+
+  it('an index read from the snapshot ranks exactly like the one it was taken from', async () => {
+    const many = Array.from({ length: 230 }, (_, i) => sectionedReport(3000 + i, { authors: [`Author ${i % 7}`], tags: [`topic${i % 5}`] }));
+    await h.reports.upsertMany(many);
+    await h.reports.delete('lib-3003'); // a discarded document inside the saved index
+    await h.reports.saveIndexSnapshot();
+    const fromSnapshot = vi.spyOn(MiniSearch, 'loadJS');
+    try {
+      const { store, library } = await reopen(h.store.url);
+      try {
+        expect(fromSnapshot).toHaveBeenCalledTimes(1);
+        for (const q of ['Author 3', 'topic2 sanctions', 'marker3010', 'pipelin', 'Scenaro', 'Library report 3003', 'cables Baltic']) {
+          expect(library.search(q, { limit: 50 }).map((r) => r.id)).toEqual(h.reports.search(q, { limit: 50 }).map((r) => r.id));
+        }
+        expect(library.suggest('libr', 10)).toEqual(h.reports.suggest('libr', 10));
+      } finally {
+        await store.close();
+      }
+    } finally {
       fromSnapshot.mockRestore();
     }
   });
