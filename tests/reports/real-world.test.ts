@@ -282,6 +282,19 @@ describe('clean-up rules seen on real pages', () => {
     expect(cleanupBlocks([para(t), body, body]).blocks.map((b) => b.text)).toEqual([prose, prose]);
   });
 
+  it.each([
+    'The views expressed in this article are those of the author and do not necessarily reflect the position of the Institute.',
+    'Disclaimer: This analysis is provided for information only.',
+  ])('drops a disclaimer %j', (t) => {
+    expect(cleanupBlocks([body, para(t), body]).blocks.map((b) => b.text)).toEqual([prose, prose]);
+  });
+
+  it('drops a closing one-line source list, but not a "Sources:" line mid-text', () => {
+    expect(cleanupBlocks([body, body, para('Sources: Reuters, AFP, Interfax, Ministry of Defence of Ukraine')]).blocks).toHaveLength(2);
+    const mid = [body, para('Sources: officials in Kyiv describe the talks as stalled.'), body, body, body, body, body];
+    expect(cleanupBlocks(mid).blocks).toHaveLength(7);
+  });
+
   it('keeps a short dated sentence deep in the body', () => {
     const blocks = [body, body, body, body, body, body, body, body, body, para('5 March 2024')];
     expect(cleanupBlocks(blocks).blocks).toHaveLength(10);

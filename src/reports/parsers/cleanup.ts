@@ -59,6 +59,12 @@ function isSharePrompt(text: string): boolean {
 
 const SYNDICATION = /^(the post .+ appeared first on .+|this (post|article|piece|analysis|report|story) (was )?(originally |first )+(published|appeared|posted)\b.*|originally (published|posted) (at|on|by|in)\b.*|.{1,200}? was (originally|first) (published|posted) (in|on|at|by) .{2,200}|(a version of )?this (post|article|piece|analysis|commentary|essay|op-ed) (is|was) (republished|reprinted|cross-posted|adapted) .{2,200})$/i;
 
+/** Publisher disclaimers: about the text, not part of the analysis. */
+const DISCLAIMER = /^(disclaimer\s*:|the (views|opinions|analysis) (expressed|presented|contained) (in this|here|herein|in the)\b|(the )?(views|opinions) expressed (here |herein )?are (those of|the author|solely)|this (article|commentary|analysis|paper|report) (reflects|represents|presents) (only )?the (personal )?(views|opinions))/i;
+
+/** A one-line source list at the end ("Sources: Reuters, AFP, Interfax"). */
+const SOURCES_LINE = /^(sources?|references?|notes?|bibliography|further reading|data)\s*:\s*\S/i;
+
 /** Page numbers and running footers left by text copied out of a PDF. */
 const PAGE_FURNITURE = /^((page|p\.)\s*\d{1,4}(\s*(of|\/)\s*\d{1,4})?|\d{1,4}\s*(of|\/)\s*\d{1,4}|\d{1,4}|-\s*\d{1,4}\s*-)$/i;
 
@@ -111,6 +117,8 @@ export function cleanupBlocks(input: Block[], opts: { authors?: string[] } = {})
     else if (block.kind === 'paragraph' && text.length < 160 && !/[.!?]$/.test(text) && (BYLINE.test(text) || (index < 6 && isAuthorLine(text, authors)))) drop('byline', text);
     else if (block.kind === 'heading' && text.length < 80 && isAppeal(text)) drop('appeal', text);
     else if (PAGE_FURNITURE.test(text)) drop('page-furniture', text);
+    else if (text.length < 600 && DISCLAIMER.test(text)) drop('disclaimer', text);
+    else if (block.kind === 'paragraph' && text.length < 400 && index >= input.length - 4 && SOURCES_LINE.test(text)) drop('references', text);
     else if (index < 8 && block.kind === 'paragraph' && isDateOrReadingLine(text)) drop('dateline', text);
     else if (isCredit(text) || (block.kind === 'paragraph' && FIGURE_CAPTION.test(text) && text.length < 320)) {
       captions.push(text);
