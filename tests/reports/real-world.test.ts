@@ -153,7 +153,7 @@ describe('footnote markers and author names', () => {
   });
 
   it('cleans names from bylines and feeds', () => {
-    expect(cleanAuthorNames(['David Smith in Washington', 'Ashifa Kassam in Stanstead, Quebec', 'JANE DOE', 'Dr. Ali Khan', 'Senior Fellow', 'editor@site.example', 'Associated Press', 'Opinion', 'NEWS WIRES', 'Staff'])).toEqual([
+    expect(cleanAuthorNames(['David Smith in Washington', 'Ashifa Kassam in Stanstead, Quebec', 'JANE DOE', 'Dr. Ali Khan', 'Senior Fellow', 'editor@site.example', 'Associated Press', 'Opinion', 'NEWS WIRES', 'Staff', 'Unknown', 'admin'])).toEqual([
       'David Smith',
       'Ashifa Kassam',
       'Jane Doe',

@@ -279,7 +279,7 @@ const HONORIFIC = /^(dr|prof|professor|mr|mrs|ms|mx|sir|dame)\.?\s+/i;
 /** Job titles and affiliations that bylines list next to names ("Jane Doe, Senior Fellow"). */
 const ROLE = /\b(fellow|director|analyst|researcher|correspondent|chair(man|woman|person)?|associate|programme|program|lecturer|candidate|intern|contributor|editor|reporter|professor of|head of|senior|junior|deputy|adjunct|visiting|non-?resident|emerit(us|a)|institute|university|centre|center|department|ministry|staff writer)\b/i;
 /** Section kickers printed where a byline would be ("Commentary | 3 March 2024"). */
-const KICKER = /^(commentary|analysis|opinion|op-ed|report|article|news|briefing|brief|policy brief|insights?|podcast|explainer|feature|interview|essay|review|blog|update|research|perspective|editorial|in focus|special report|news ?wires?|wires|wire services?|(news )?agencies|newsroom|news desk|web desk|staff)$/i;
+const KICKER = /^(commentary|analysis|opinion|op-ed|report|article|news|briefing|brief|policy brief|insights?|podcast|explainer|feature|interview|essay|review|blog|update|research|perspective|editorial|in focus|special report|news ?wires?|wires|wire services?|(news )?agencies|newsroom|news desk|web desk|staff|unknown|admin|administrator|anonymous|guest|guest author|editor|editors|webmaster|site admin)$/i;
 
 /**
  * Normalises author names from any source: drops affiliations in brackets, honorifics, a dateline place
