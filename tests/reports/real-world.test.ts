@@ -107,6 +107,13 @@ describe('think-tank papers pasted as plain text', () => {
     expect(parseDate(value)).toBe(iso);
   });
 
+  it('a page pasted with its navigation: skip link, menu, breadcrumb and URL are not the title', () => {
+    const r = text(`Skip to main content\nMenu\nHome » Analysis » Africa\nhttps://sahel.example/analysis/juntas\n\nThe Sahel After the Juntas\n\n${prose}\n`);
+    expect(r.title).toBe('The Sahel After the Juntas');
+    expect(r.url).toBe('https://sahel.example/analysis/juntas');
+    expect(r.text).toBe(prose);
+  });
+
   it('a two-part place or topic line is not read as a list of authors', () => {
     const r = text(`The Title Of The Report Here\n\nMiddle East and North Africa\n\n${prose}\n`);
     expect(r.authors).toEqual([]);

@@ -11,7 +11,10 @@ export function parsePlainText(content: string): { meta: ParsedMeta; blocks: Blo
   const meta: ParsedMeta = { captions: [] };
   let i = 0;
   // Pasted pages sometimes start with a cookie banner or share bar: it is never the title.
-  while (i < lines.length && (!lines[i] || isBoilerplateLine(lines[i]!))) i++;
+  for (; i < lines.length && (!lines[i] || isBoilerplateLine(lines[i]!) || isPageChrome(lines[i]!)); i++) {
+    // The page's address pasted above it is the report's link.
+    if (/^https?:\/\/\S+$/.test(lines[i] ?? '')) meta.url ??= lines[i];
+  }
   // A series label above the title ("OCCASIONAL PAPER", "Commentary") is a kicker, not the title.
   const next = nextNonEmpty(lines, i);
   if (lines[i] && next && isKicker(lines[i]!) && !isProse(next) && next.split(/\s+/).length > lines[i]!.split(/\s+/).length && !readMetaLine(next, { ...meta })) i = lines.indexOf(next, i + 1);
@@ -248,4 +251,12 @@ function dropTableOfContents(lines: string[]): string[] {
     const following = lines.indexOf(l) >= 0 ? lines.slice(lines.indexOf(l) + 1).find(Boolean) : undefined;
     return !(following && TOC_ENTRY.test(following)) && idx >= 0;
   });
+}
+
+/** Navigation pasted along with a page: breadcrumbs ("Home » Analysis » Europe"), menus, a bare URL. */
+function isPageChrome(line: string): boolean {
+  if (line.length > 200) return false;
+  if (/^https?:\/\/\S+$/.test(line)) return true;
+  if ((line.match(/\s[»›>/|]\s|\s?[»›]\s?/g) ?? []).length >= 2 && /^(home|start|startseite|accueil|inicio)\b/i.test(line)) return true;
+  return /^(skip to (main )?content|menu|search|main menu|navigation|toggle navigation|open menu|close|sign in|log in|subscribe|donate)$/i.test(line);
 }
