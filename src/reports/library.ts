@@ -6,7 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { Store } from '../store/index.ts';
 import { reportDate, type Report } from './types.ts';
 import { normaliseUrl } from './urls.ts';
-import { decodeReport, decodeValue, encodeReport, encodeValue, ESCAPED_STRING, toStored } from './report-codec.ts';
+import { decodeReport, decodeValue, encodedRows, encodeReport, encodeValue, ESCAPED_STRING, toStored } from './report-codec.ts';
 
 export type UpsertStatus = 'created' | 'updated' | 'unchanged';
 
@@ -387,8 +387,8 @@ export class ReportLibrary {
     const results: Array<{ report: Report; status: UpsertStatus }> = [];
     const toWrite: Array<{ report: Report; raw: string }> = [];
     // Encoded now, in step with the index, so the row fingerprints always describe what is indexed.
-    const encode = (report: Report) => {
-      const raw = encodeReport(report);
+    const encode = (report: Report, preEncoded?: string) => {
+      const raw = preEncoded ?? encodeReport(report);
       this.rowHashes.set(report.id, rowHash(raw));
       toWrite.push({ report, raw });
     };
@@ -408,7 +408,8 @@ export class ReportLibrary {
       if (wasIndexed) this.index.replace(toIndexed(report));
       else this.index.add(toIndexed(report));
       this.indexedSinceSnapshot++;
-      encode(report);
+      // A new report stored as parsed: its row may already have been encoded on the parse worker.
+      encode(report, status === 'created' && report.id === candidate.id ? encodedRows.get(candidate) : undefined);
     }
     if (toWrite.length) {
       this.sorted = undefined;

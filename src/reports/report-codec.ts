@@ -120,4 +120,10 @@ export function decodeValue(raw: unknown): unknown {
 }
 
 export const encodeReport = (report: Report): string => encodeValue(toStored(report));
+
+/**
+ * Rows already encoded (by encodeReport) for a report object, e.g. on the parse worker, so the main thread
+ * does not encode the same report again. Only valid while the object is not modified.
+ */
+export const encodedRows = new WeakMap<Report, string>();
 export const decodeReport = (raw: unknown): Report | undefined => fromStored(decodeValue(raw));

@@ -4,6 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { ingestBriefs } from '../../src/reports/ingest.ts';
 import { ParsePool } from '../../src/reports/parse-pool.ts';
+import { ReportLibrary } from '../../src/reports/library.ts';
+import { createStore } from '../../src/store/index.ts';
 import { startHttpServer, type TestHttpServer } from '../support/http-server.ts';
 import { harness, logger, tempDir, testConfig, type Harness } from './helpers.ts';
 
@@ -54,6 +56,21 @@ describe('ingesting files and folders', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('reports parsed and encoded on workers are stored as keyv rows that reload equal', async () => {
+    const results = await h.ingest.ingestPath(articles, { parallel: true });
+    expect(results.length).toBeGreaterThan(0);
+    const kv = h.store.kv<Record<string, unknown>>('reports');
+    const url = h.store.url;
+    const before = new Map(results.map((r) => [r.report.id, h.reports.get(r.report.id)]));
+    for (const id of before.keys()) expect((await kv.get(id))?.title).toBe(before.get(id)!.title);
+    await h.store.close();
+    h.store = await createStore(url);
+    const again = new ReportLibrary({ store: h.store, logger, clock: h.clock });
+    await again.load();
+    expect(again.count()).toBe(before.size);
+    for (const [id, report] of before) expect(again.get(id)).toEqual(report);
   });
 
   it('re-ingesting an unchanged file is a no-op; a changed file updates the same id with a new hash', async () => {
