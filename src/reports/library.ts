@@ -291,24 +291,32 @@ export class ReportLibrary {
     this.lowerTitles.clear();
     this.rowHashes = hashes;
     for (const report of loaded) this.remember(report);
-    const snapshot = loaded.length >= SNAPSHOT_MIN_REPORTS ? await this.readSnapshot() : undefined;
+    let snapshot = loaded.length >= SNAPSHOT_MIN_REPORTS ? await this.readSnapshot() : undefined;
     let reindexed = loaded.length;
     if (snapshot) {
-      this.index = snapshot.index;
-      reindexed = 0;
-      for (const id of Object.keys(snapshot.rows)) {
-        if (!hashes.has(id)) {
-          this.index.discard(id);
-          reindexed++;
+      try {
+        const index = snapshot.index;
+        reindexed = 0;
+        for (const id of Object.keys(snapshot.rows)) {
+          if (!hashes.has(id) && index.has(id)) {
+            index.discard(id);
+            reindexed++;
+          }
         }
+        for (const report of loaded) {
+          if (snapshot.rows[report.id] === hashes.get(report.id) && index.has(report.id)) continue;
+          reindexed++;
+          if (index.has(report.id)) index.replace(toIndexed(report));
+          else index.add(toIndexed(report));
+        }
+        this.index = index;
+      } catch (error) {
+        this.logger.warn({ err: (error as Error).message }, 'search index snapshot does not fit the stored reports; rebuilding the index');
+        snapshot = undefined;
+        reindexed = loaded.length;
       }
-      for (const report of loaded) {
-        if (snapshot.rows[report.id] === hashes.get(report.id)) continue;
-        reindexed++;
-        if (this.index.has(report.id)) this.index.replace(toIndexed(report));
-        else this.index.add(toIndexed(report));
-      }
-    } else {
+    }
+    if (!snapshot) {
       this.index = ReportLibrary.newIndex();
       this.index.addAll(loaded.map(toIndexed));
     }
