@@ -93,13 +93,14 @@ function termIndex(index: MiniSearch<IndexedReport>): TermIndex | undefined {
 }
 
 /**
- * The index as two JSON texts: MiniSearch's own serialisation of everything but the terms (its toJSON, run
- * with the term index swapped out), and the terms as flat arrays `[term, field, [doc, freq, doc, freq…], …]`.
+ * The index as JSON: MiniSearch's own serialisation of everything but the terms (its toJSON, run with the
+ * term index swapped out; `wrap` puts text before and after it), then the terms as flat arrays
+ * `[term, field, [doc, freq, doc, freq…], …]`.
  * MiniSearch's toJSON would first build a plain-object copy of every posting (about 100 MB of garbage for
  * 10,000 reports), and its loadJS parses every document id back from a string key; flat number arrays
  * are quicker to write, parse and load. Undefined if MiniSearch's internals ever change shape.
  */
-function serialiseIndex(index: MiniSearch<IndexedReport>): { meta: string; terms: string } | undefined {
+function serialiseIndex(index: MiniSearch<IndexedReport>, wrap: (meta: string) => [string, string] | undefined): string | undefined {
   const terms = termIndex(index);
   if (!terms) return undefined;
   const internal = index as unknown as { _index: unknown };
@@ -122,9 +123,14 @@ function serialiseIndex(index: MiniSearch<IndexedReport>): { meta: string; terms
       for (const [doc, freq] of freqs) postings.push(doc, freq);
       fieldParts.push(`${fieldId},[${postings.join(',')}]`);
     }
-    parts.push(`[${JSON.stringify(term)},${fieldParts.join(',')}]`);
+    parts.push(`${parts.length ? ',' : ''}[${JSON.stringify(term)},${fieldParts.join(',')}]`);
   }
-  return { meta, terms: `[${parts.join(',')}]` };
+  // One join for the whole text: no intermediate copies of a string of several megabytes.
+  const around = wrap(meta);
+  if (!around) return undefined;
+  parts.unshift(around[0], '[');
+  parts.push(']', around[1]);
+  return parts.join('');
 }
 
 /** The inverse of serialiseIndex; undefined when the snapshot or MiniSearch does not have the expected shape. */
@@ -354,12 +360,14 @@ export class ReportLibrary {
       if (this.reports.size < SNAPSHOT_MIN_REPORTS) return;
       for (const id of this.reports.keys()) if (!this.rowHashes.has(id)) return; // a row this process has not seen
       // Built in one synchronous step, while the index and the row fingerprints describe the same reports.
-      const index = serialiseIndex(this.index);
-      if (!index || ESCAPED_STRING.test(index.meta)) return; // (an id starting with ":" would need keyv's escaping)
       const head = encodeValue({ format: INDEX_FORMAT, rows: Object.fromEntries(this.rowHashes), meta: 0, terms: 0 } satisfies IndexSnapshot);
       const tail = '"meta":0,"terms":0}}';
       if (!head.endsWith(tail)) return;
-      const raw = `${head.slice(0, -tail.length)}"meta":${index.meta},"terms":${index.terms}}}`;
+      const raw = serialiseIndex(this.index, (meta) =>
+        // (an id starting with ":" would need keyv's escaping: no snapshot then)
+        ESCAPED_STRING.test(meta) ? undefined : [`${head.slice(0, -tail.length)}"meta":${meta},"terms":`, '}}'],
+      );
+      if (!raw) return;
       const kv = this.store.kv<unknown>(INDEX_NAMESPACE);
       await this.adapter(kv).set(ReportLibrary.adapterKey(kv, INDEX_NAMESPACE, SNAPSHOT_KEY), raw);
     });
