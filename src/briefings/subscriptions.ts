@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Clock } from '../app.ts';
 import { UserError } from '../core/errors.ts';
 import type { Store } from '../store/index.ts';
-import type { BriefingFormat, EmptyPolicy, Schedule, Subscription, SubscriptionFilters } from './types.ts';
+import type { BriefingFormat, EmptyPolicy, Schedule, Subscription } from './types.ts';
 
 export interface SubscribeInput {
   guildId: string;
@@ -179,15 +179,9 @@ export function parseCron(input: string, timezone: string): string {
 }
 
 /** Validates input into the stored parts of a subscription; every problem is a specific UserError. */
-export function parseSubscribeInput(input: SubscribeInput): {
-  guildId: string;
-  channelId: string;
-  schedule: Schedule;
-  filters: SubscriptionFilters;
-  format: BriefingFormat;
-  emptyPolicy: EmptyPolicy;
-  createdBy: string;
-} {
+export function parseSubscribeInput(
+  input: SubscribeInput,
+): Pick<Subscription, 'guildId' | 'channelId' | 'schedule' | 'filters' | 'format' | 'emptyPolicy' | 'createdBy'> {
   const parsed = subscribeSchema.safeParse(input);
   if (!parsed.success) throw new UserError(parsed.error.issues[0]?.message ?? 'Invalid subscription', 'invalid_subscription');
   const data = parsed.data;
