@@ -40,9 +40,10 @@ export async function main(argv: string[]): Promise<number> {
     async openApp() {
       if (!app) {
         const config = loadConfig();
-        // One-shot commands print for a person (or --json for a script): routine info logs on stderr would
-        // only interleave with that. The long-running `start` keeps info; an explicit LOG_LEVEL always wins.
-        if (!process.env.LOG_LEVEL && argv[2] !== 'start') config.LOG_LEVEL = 'warn';
+        // One-shot commands and local mode print for a person (or --json for a script): routine info logs on
+        // stderr would only interleave with that. The Discord bot keeps info; an explicit LOG_LEVEL always wins.
+        const runsDiscordBot = argv[2] === 'start' && Boolean(config.DISCORD_TOKEN);
+        if (!process.env.LOG_LEVEL && !runsDiscordBot) config.LOG_LEVEL = 'warn';
         app = await createApp(config);
       }
       return app;
