@@ -163,7 +163,7 @@ describe('against a minimal Discord-compatible server', () => {
 
   it('accepts DISCORD_API_URL written with the API version, as Discord documents it', () => {
     expect(restApiBase(`${h.fake.apiUrl}/v10/`)).toBe(h.fake.apiUrl);
-    expect(restApiBase('https://discord.com/api')).toBe('https://discord.com/api');
+    expect(restApiBase('https://discord.example/api')).toBe('https://discord.example/api');
     expect(createDiscordClient({ DISCORD_API_URL: `${h.fake.apiUrl}/v10` }).options.rest?.api).toBe(h.fake.apiUrl);
   });
 

@@ -1,7 +1,7 @@
 /**
  * Discord's documented message limits, checked independently of src/discord/render.ts so that the
  * renderer's tests and the fake server do not share the renderer's own idea of the limits.
- * https://discord.com/developers/docs/resources/message#embed-object-embed-limits
+ * Discord developer docs: discord.com/developers/docs/resources/message#embed-object-embed-limits
  */
 export const DISCORD_LIMITS = {
   content: 2000,

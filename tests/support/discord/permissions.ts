@@ -19,7 +19,7 @@ export interface Overwrite {
 /**
  * Discord's permission algorithm (base permissions from roles, then channel overwrites for @everyone,
  * roles, member), so the fake server refuses exactly what Discord would.
- * https://discord.com/developers/docs/topics/permissions#permission-overwrites
+ * Discord developer docs: discord.com/developers/docs/topics/permissions#permission-overwrites
  */
 export function computePermissions(opts: {
   guildId: string;
