@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createStore, type Store } from '../../src/store/index.ts';
 
 const redisUrl = process.env.SITREP_TEST_REDIS_URL;
+const postgresUrl = process.env.SITREP_TEST_POSTGRES_URL;
 let store: Store | undefined;
 let dir: string | undefined;
 
@@ -43,6 +44,11 @@ describe('pruning delivery claims', () => {
 
   it.skipIf(!redisUrl)('deletes only old claims under the prefix (Redis)', async () => {
     store = await createStore(redisUrl!, { now });
+    await exercisePrune(store, `prune-test-${process.pid}-${Date.now()}:`);
+  });
+
+  it.skipIf(!postgresUrl)('deletes only old claims under the prefix (PostgreSQL)', async () => {
+    store = await createStore(postgresUrl!, { now });
     await exercisePrune(store, `prune-test-${process.pid}-${Date.now()}:`);
   });
 });

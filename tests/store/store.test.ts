@@ -77,6 +77,15 @@ describe.skipIf(!redisUrl)('Redis (SITREP_TEST_REDIS_URL)', () => {
   });
 });
 
+const postgresUrl = process.env.SITREP_TEST_POSTGRES_URL;
+describe.skipIf(!postgresUrl)('PostgreSQL (SITREP_TEST_POSTGRES_URL)', () => {
+  contract('PostgreSQL', async () => {
+    const store = await createStore(postgresUrl!);
+    cleanups.push(() => store.close());
+    return { url: postgresUrl!, store };
+  });
+});
+
 describe('SQLite durability', () => {
   it('keeps committed writes and claims after the writing process is killed with SIGKILL', async () => {
     const tmp = tempDir('sitrep-kill-');
