@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FeedService } from '../../src/reports/feeds.ts';
-import { startHttpServer, type RouteResponse, type TestHttpServer } from '../support/http-server.ts';
+import { startHttpServer, streamFiller, type RouteResponse, type TestHttpServer } from '../support/http-server.ts';
 import { harness, logger, type Harness } from './helpers.ts';
 
 const fixtures = resolve(import.meta.dirname, '../fixtures');
@@ -231,17 +231,7 @@ describe('polling', () => {
     server.route('/huge.xml', (req, res) => {
       if (!huge) return serveFeed('rss.xml', 'application/rss+xml')(req);
       res.writeHead(200, { 'content-type': 'application/rss+xml' });
-      const chunk = Buffer.alloc(64 * 1024, 0x20);
-      let sent = 0;
-      const pump = () => {
-        while (sent < 50 * 1024 * 1024) {
-          sent += chunk.length;
-          if (!res.write(chunk)) return void res.once('drain', pump);
-        }
-        res.end();
-      };
-      res.on('close', () => (sent = Infinity));
-      pump();
+      streamFiller(res, 50 * 1024 * 1024, 0x20);
     });
     const feed = await feeds.add(`${server.url}/huge.xml`);
     huge = true;

@@ -2,7 +2,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FetchError, SafeFetcher, type Resolver, type SafeFetchOptions } from '../../src/net/safe-fetch.ts';
 import { addressRefusal } from '../../src/net/address-policy.ts';
-import { startHttpServer, type TestHttpServer } from '../support/http-server.ts';
+import { startHttpServer, streamFiller, type TestHttpServer } from '../support/http-server.ts';
 
 const PUBLIC_IP = '93.184.216.34';
 
@@ -40,17 +40,7 @@ beforeAll(async () => {
     '/big-stream': (_req, res) => {
       // 50 MB streamed without a length header, chunk by chunk: the client must stop reading early.
       res.writeHead(200, { 'content-type': 'text/html' });
-      const chunk = Buffer.alloc(64 * 1024, 0x61);
-      let sent = 0;
-      const pump = () => {
-        while (sent < 50 * 1024 * 1024) {
-          sent += chunk.length;
-          if (!res.write(chunk)) return void res.once('drain', pump);
-        }
-        res.end();
-      };
-      res.on('close', () => (sent = Infinity));
-      pump();
+      streamFiller(res, 50 * 1024 * 1024, 0x61);
     },
     '/hang': () => new Promise(() => undefined),
     '/hang-mid-body': (_req, res) => {

@@ -72,3 +72,21 @@ export async function startHttpServer(routes: Record<string, Route> = {}): Promi
     },
   };
 }
+
+/**
+ * Streams `totalBytes` of `fill` in 64 KiB chunks with back-pressure and no Content-Length, stopping when
+ * the client hangs up: a huge body that is never held in memory, for size-limit tests.
+ */
+export function streamFiller(res: ServerResponse, totalBytes: number, fill: number): void {
+  const chunk = Buffer.alloc(64 * 1024, fill);
+  let sent = 0;
+  const pump = () => {
+    while (sent < totalBytes) {
+      sent += chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', pump);
+    }
+    res.end();
+  };
+  res.on('close', () => (sent = Infinity));
+  pump();
+}
