@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import type { CommandModule } from '../../src/core/command.ts';
 import { createDiscordBot, type DiscordBot } from '../../src/discord/bot.ts';
 import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions, type FakeGuild, type InteractionHandle, type CommandInvocation } from '../support/discord/server.ts';
 import { messageProblems, pingingFragments } from '../support/discord/limits.ts';
+import { DeliveryError } from '../../src/briefings/transport.ts';
 
 /** The bundled Markdown version of the seed report (front matter gives source, authors, date). */
 export const SEED_REPORT = 'briefs/specialeurasia-china-russia-belarus-defence-2023.md';
@@ -98,4 +100,15 @@ export function textOf(message: Record<string, any>): string {
   ]
     .filter(Boolean)
     .join('\n');
+}
+
+/** The DeliveryError a transport call rejects with; fails the test if it resolves or throws anything else. */
+export async function deliveryError(promise: Promise<unknown>): Promise<DeliveryError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(DeliveryError);
+    return error as DeliveryError;
+  }
+  throw new Error('expected a DeliveryError');
 }

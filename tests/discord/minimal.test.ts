@@ -5,12 +5,11 @@
  * servers like this, written by others from Discord's documentation alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeliveryError } from '../../src/briefings/transport.ts';
 import { loadCommands } from '../../src/discord/commands.ts';
 import { createDiscordClient } from '../../src/discord/client.ts';
 import { restApiBase } from '../../src/discord/rest.ts';
 import { runDeployCommands } from '../../src/discord/admin.ts';
-import { expectSafePayloads, SEED_ID, startHarness, textOf, type Harness } from './harness.ts';
+import { deliveryError, expectSafePayloads, SEED_ID, startHarness, textOf, type Harness } from './harness.ts';
 
 let h: Harness;
 /** Channels that exist before the bot logs in: it only ever learns their overwrites over REST. */
@@ -35,16 +34,6 @@ afterAll(async () => {
 });
 
 const asModerator = () => ({ userId: h.moderator.id });
-
-async function deliveryError(promise: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DeliveryError);
-    return error as DeliveryError;
-  }
-  throw new Error('expected a DeliveryError');
-}
 
 describe('against a minimal Discord-compatible server', () => {
   it('logs in although GUILD_CREATE carries no members or channels', () => {

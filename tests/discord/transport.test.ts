@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeliveryError } from '../../src/briefings/transport.ts';
 import { DiscordBriefingTransport } from '../../src/discord/transport.ts';
-import { expectSafePayloads, startHarness, type Harness } from './harness.ts';
+import { deliveryError, expectSafePayloads, startHarness, type Harness } from './harness.ts';
 import { messageProblems } from '../support/discord/limits.ts';
 
 let h: Harness;
@@ -12,16 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-async function deliveryError(promise: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DeliveryError);
-    return error as DeliveryError;
-  }
-  throw new Error('expected a DeliveryError');
-}
 
 describe('DiscordBriefingTransport', () => {
   it('renders a composed briefing within limits and posts it without mentions', async () => {
