@@ -1,4 +1,5 @@
 import type { Config } from './config.ts';
+import { systemClock, type Clock } from './core/clock.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createStore, type Store } from './store/index.ts';
 import { ReportLibrary } from './reports/library.ts';
@@ -8,12 +9,6 @@ import { AnalysisService } from './analysis/service.ts';
 import { SubscriptionService } from './briefings/subscriptions.ts';
 import { BriefingService } from './briefings/service.ts';
 
-/** Injectable time source, so schedules and "new since" logic can be tested with a fixed clock. */
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
 
 /** Every service, built once. Passed to commands, transports and the CLI; never a module singleton. */
 export interface App {

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import pMap from 'p-map';
 import pRetry, { AbortError } from 'p-retry';
-import type { Clock } from '../app.ts';
+import type { Clock } from '../core/clock.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/index.ts';
@@ -23,6 +23,7 @@ import { occurrencesAround, scheduleCron } from './schedule.ts';
 import type { SubscriptionChange, SubscriptionService } from './subscriptions.ts';
 import { DeliveryError, type BriefingTransport, type DeliveryFailureKind } from './transport.ts';
 import type { Briefing, BriefingItem, Subscription, SubscriptionFilters } from './types.ts';
+import { errorMessage } from '../core/errors.ts';
 
 /** What briefings need from the report library. */
 /** What briefings need from the report library (ReportLibrary answers from memory; async is fine too). */
@@ -524,7 +525,7 @@ export class BriefingService {
         outcome = await this.deliverOccurrence(sub, occurrence, transport, ctx);
       } catch (error) {
         this.deps.logger.error({ err: error, subscription: sub.id }, 'briefing delivery failed unexpectedly');
-        outcome = { ...base, status: 'failed', failure: 'unexpected', error: error instanceof Error ? error.message : String(error) };
+        outcome = { ...base, status: 'failed', failure: 'unexpected', error: errorMessage(error) };
       }
     }
     await this.reschedule(sub.id, occurrence, now, outcome, ctx);
@@ -707,7 +708,7 @@ export class BriefingService {
     transport: BriefingTransport,
   ): Promise<DeliveryOutcome> {
     const kind = error instanceof DeliveryError ? error.kind : 'other';
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     record.released = true;
     record.status = 'failed';
     record.error = `${kind}: ${message}`;
@@ -746,7 +747,7 @@ function leadSummary(report: Report, error: unknown): Summary {
     length: 'brief',
     sentences: [{ text: lead, index: 0 }],
     text: lead,
-    engine: { engine: 'offline', version: 'lead', fallback: { from: 'offline', reason: error instanceof Error ? error.message : String(error) } },
+    engine: { engine: 'offline', version: 'lead', fallback: { from: 'offline', reason: errorMessage(error) } },
   };
 }
 

@@ -1,9 +1,10 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
-import type { Clock } from '../app.ts';
+import type { Clock } from '../core/clock.ts';
 import { UserError } from '../core/errors.ts';
 import type { Store } from '../store/index.ts';
 import type { BriefingFormat, EmptyPolicy, Schedule, Subscription } from './types.ts';
+import { errorMessage } from '../core/errors.ts';
 
 export interface SubscribeInput {
   guildId: string;
@@ -169,7 +170,7 @@ export function parseCron(input: string, timezone: string): string {
     first = expression.next().toDate();
     second = expression.next().toDate();
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const why = errorMessage(error);
     throw new UserError(`Invalid cron expression "${cron}": ${why}. Example: "30 7 * * 1-5" (07:30 on weekdays)`, 'invalid_cron');
   }
   if (second.getTime() - first.getTime() < MIN_INTERVAL_MS) {

@@ -7,6 +7,7 @@ import { UserError } from '../core/errors.ts';
 import { parseReportFile, REPORT_FILE_EXTENSIONS } from '../reports/parsers/index.ts';
 import type { Report } from '../reports/types.ts';
 import { SUMMARY_LENGTHS, type Actor, type EngineInfo, type EngineName, type SummaryLength } from '../analysis/types.ts';
+import { errorMessage } from '../core/errors.ts';
 
 /** "offline" or "llm:<model>", as printed in JSON and text output. */
 export function engineLabel(info: EngineInfo): string {
@@ -60,7 +61,7 @@ async function forEachInput(deps: CliDeps, inputs: string[], work: (app: App, re
       await work(app, await loadInput(app, input));
     } catch (error) {
       failed++;
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       deps.err.write(`sitrep: ${input}: ${message}\n`);
     }
   }

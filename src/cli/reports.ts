@@ -6,6 +6,7 @@ import { UserError } from '../core/errors.ts';
 import type { IngestResult } from '../reports/ingest.ts';
 import { listReportFiles } from '../reports/ingest.ts';
 import { reportDate, type Report } from '../reports/types.ts';
+import { errorMessage } from '../core/errors.ts';
 
 /** The JSON shape printed by `reports list` / `reports search`. */
 export interface ReportSummary {
@@ -66,7 +67,7 @@ export function registerReports(program: Command, deps: CliDeps): void {
       const results: Array<IngestResult & { target: string }> = [];
       const failures: string[] = [];
       const fail = (target: string, error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         failures.push(`${target}: ${message}`);
         deps.err.write(`sitrep: ${target}: ${message}\n`);
       };

@@ -6,6 +6,7 @@ import { commandPayloads, deployCommands, loadCommands } from './commands.ts';
 import { createDiscordBot, type DiscordBot } from './bot.ts';
 import { createOpenAIClient } from '../analysis/llm/index.ts';
 import { restApiBase, tolerantMakeRequest } from './rest.ts';
+import { errorMessage } from '../core/errors.ts';
 
 export interface DoctorCheck {
   name: string;
@@ -38,7 +39,7 @@ async function resolveApplicationId(config: Config, rest: REST): Promise<string>
   return me.id;
 }
 
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const errorText = errorMessage;
 
 /** Every check, in order; later checks that depend on a failed one are skipped with a note. */
 export async function runDoctor(app: App): Promise<DoctorCheck[]> {

@@ -1,5 +1,6 @@
 import { DiscordAPIError, HTTPError, RateLimitError, RESTJSONErrorCodes } from 'discord.js';
 import { DeliveryError, type DeliveryFailureKind } from '../briefings/transport.ts';
+import { errorMessage } from '../core/errors.ts';
 
 /**
  * Discord API errors a moderator can do something about, in words they can act on (after Skyra's
@@ -60,7 +61,7 @@ export function toDeliveryError(error: unknown): DeliveryError {
   const status = error instanceof DiscordAPIError || error instanceof HTTPError ? error.status : error instanceof RateLimitError ? 429 : undefined;
   const code = error instanceof DiscordAPIError ? apiCode(error) : undefined;
   const kind = deliveryKind(status, code, error);
-  const message = discordErrorMessage(error) ?? (error instanceof Error ? error.message : String(error));
+  const message = discordErrorMessage(error) ?? errorMessage(error);
   return new DeliveryError(message, kind, code, status);
 }
 

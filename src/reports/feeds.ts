@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Clock } from '../app.ts';
+import type { Clock } from '../core/clock.ts';
 import type { Config } from '../config.ts';
 import { UserError } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';
@@ -12,6 +12,7 @@ import { contentHash, slugify } from './parsers/blocks.ts';
 import { parseReport } from './parsers/index.ts';
 import type { Report } from './types.ts';
 import { normaliseUrl, stripTracking } from './urls.ts';
+import { errorMessage } from '../core/errors.ts';
 
 export interface Feed {
   id: string;
@@ -208,7 +209,7 @@ export class FeedService {
       const absorbed = await this.absorb(feed, response, parsed, false);
       Object.assign(result, absorbed);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       const failures = feed.failures + 1;
       const delay = Math.min(MAX_BACKOFF_MS, this.config.FEED_POLL_MINUTES * 60_000 * 2 ** (failures - 1));
       await this.save(feed, {

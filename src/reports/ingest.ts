@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { extname, join, resolve } from 'node:path';
-import type { Clock } from '../app.ts';
+import type { Clock } from '../core/clock.ts';
 import type { Config } from '../config.ts';
 import { UserError } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';

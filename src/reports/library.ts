@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type Keyv from 'keyv';
 import MiniSearch, { type Options as MiniSearchOptions } from 'minisearch';
-import type { Clock } from '../app.ts';
+import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/index.ts';
 import { reportDate, type Report } from './types.ts';

@@ -8,6 +8,7 @@ import { formatDate, plural } from '../commands-support/format.ts';
 import { LOCAL_GUILD_ID } from './platform.ts';
 import { renderBriefingText } from './render.ts';
 import { TerminalTransport } from './transport.ts';
+import { errorMessage } from '../core/errors.ts';
 
 export interface LocalModeIo {
   input: NodeJS.ReadableStream;
@@ -86,7 +87,7 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
   try {
     await ingestBriefs(app.ingest, app.config.BRIEFS_DIR, app.logger);
   } catch (error) {
-    print(`Could not load the briefs in ${app.config.BRIEFS_DIR}: ${error instanceof Error ? error.message : String(error)}`);
+    print(`Could not load the briefs in ${app.config.BRIEFS_DIR}: ${errorMessage(error)}`);
   }
   print((await statusLines(app)).join('\n'));
   print('');
@@ -99,7 +100,7 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
     print(renderBriefingText(briefing));
   } catch (error) {
     app.logger.warn({ err: error }, 'could not compose today’s briefing');
-    print(`\n(Today's briefing is not available: ${error instanceof Error ? error.message : String(error)})`);
+    print(`\n(Today's briefing is not available: ${errorMessage(error)})`);
   }
 
   const transport = new TerminalTransport(printAsync);

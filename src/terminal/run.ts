@@ -6,6 +6,7 @@ import { helpText, parseCommandLine } from './parse.ts';
 import { LOCAL_CHANNEL_ID, LOCAL_GUILD_ID, localInvoker, terminalPlatform } from './platform.ts';
 import { renderReply } from './render.ts';
 import { TerminalTransport } from './transport.ts';
+import { errorMessage } from '../core/errors.ts';
 
 export interface TerminalCommandOptions {
   /** Where `/briefing send-now` posts; by default its messages are returned with the reply. */
@@ -41,7 +42,7 @@ export async function runTerminalCommand(app: App, line: string, options: Termin
     return [...posted.map((text) => text.trim()), renderReply(reply)].filter(Boolean).join('\n\n');
   } catch (error) {
     if (isUserError(error)) return `Error: ${error.message}`;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     app.logger.error({ err: error, line: trimmed }, 'terminal command failed');
     return `Something went wrong: ${message}`;
   }

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createApp, type App, type Clock } from '../../src/app.ts';
+import { createApp, type App } from '../../src/app.ts';
+import type { Clock } from '../../src/core/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createStore } from '../../src/store/index.ts';
 import { ingestBriefs } from '../../src/reports/ingest.ts';

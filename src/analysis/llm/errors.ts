@@ -10,6 +10,7 @@ import {
   RateLimitError,
 } from 'openai/error';
 import { ZodError } from 'zod';
+import { errorMessage } from '../../core/errors.ts';
 
 export type FailureKind =
   | 'timeout'
@@ -70,13 +71,13 @@ export function classify(error: unknown, context: { timeoutMs: number; retries: 
     const where = issue ? ` at ${issue.path.join('.') || 'root'}: ${issue.message}` : '';
     return new LlmFailure('invalid_output', `model output did not match the schema${short(where)}`, { cause: error });
   }
-  return new LlmFailure('unexpected', `unexpected error: ${short(error instanceof Error ? error.message : String(error))}`, { cause: error });
+  return new LlmFailure('unexpected', `unexpected error: ${short(errorMessage(error))}`, { cause: error });
 }
 
 function rootMessage(error: Error): string {
   let e: unknown = error;
   while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  return short(e instanceof Error ? e.message : String(e));
+  return short(errorMessage(e));
 }
 
 function short(text: string, max = 160): string {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore, type Store } from '../../../src/store/index.ts';
-import type { Clock } from '../../../src/app.ts';
+import type { Clock } from '../../../src/core/clock.ts';
 
 /** A clock the test moves by hand. */
 export class ManualClock implements Clock {
