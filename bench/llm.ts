@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { configSchema } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
+import { systemClock } from '../src/core/clock.ts';
 import { createStore } from '../src/store/index.ts';
 import { AnalysisService } from '../src/analysis/service.ts';
 import { ReportDocument } from '../src/analysis/llm/document.ts';
@@ -75,7 +76,7 @@ export async function run(): Promise<void> {
 
     // ---- 1. cost: 100 requests, 10 distinct reports ----
     const store = await createStore(`sqlite://${join(dir, 'cost.sqlite')}`);
-    const service = new AnalysisService({ config, logger, store });
+    const service = new AnalysisService({ config, logger, store, clock: systemClock });
     const reports = variants(seed, 10, 'cost');
     const requests = shuffle(reports.flatMap((r) => Array.from({ length: 10 }, () => r)));
     const started = performance.now();
@@ -91,7 +92,7 @@ export async function run(): Promise<void> {
     // ---- 2. overhead per model call ----
     const N = 60;
     const engineStore = await createStore(`sqlite://${join(dir, 'overhead.sqlite')}`);
-    const engineService = new AnalysisService({ config, logger, store: engineStore });
+    const engineService = new AnalysisService({ config, logger, store: engineStore, clock: systemClock });
     const client = new OpenAI({ apiKey: 'bench', baseURL: server.baseURL, maxRetries: 0 });
     const overheadReports = variants(seed, N + 5, 'overhead');
     const engineTimes: number[] = [];

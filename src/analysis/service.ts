@@ -1,4 +1,5 @@
 import { llmConfigured, type Config } from '../config.ts';
+import type { Clock } from '../core/clock.ts';
 import { UserError } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/index.ts';
@@ -24,7 +25,8 @@ export const FALLBACK_TTL_MS = 10 * 60_000;
 
 /**
  * The one entry point for summaries and actors. Picks the engine, caches results in the store by
- * (content hash, task, length, engine, model, version), shares identical requests in flight, records model
+ * (content hash, task, length, engine, model, version), shares identical requests in flight (the cache's
+ * lru-cache `fetch()`), records model
  * usage, and falls back to the offline engine when the model cannot give a grounded answer.
  */
 export class AnalysisService {
@@ -33,15 +35,16 @@ export class AnalysisService {
   private readonly cache: AnalysisCache<Summary | ActorsResult>;
   private readonly ledger: UsageLedger;
 
-  constructor(deps: { config: Config; logger: Logger; store: Store }) {
+  constructor(deps: { config: Config; logger: Logger; store: Store; clock: Clock }) {
     this.offline = new OfflineAnalyzer();
-    this.cache = new AnalysisCache(deps.store, deps.logger);
-    this.ledger = new UsageLedger(deps.store);
+    this.cache = new AnalysisCache(deps.store, deps.logger, 'analysis', deps.clock);
+    this.ledger = new UsageLedger(deps.store, deps.clock);
     if (llmConfigured(deps.config)) {
       this.llm = new LlmAnalyzer({
         config: deps.config,
         fallback: this.offline,
         logger: deps.logger,
+        clock: deps.clock,
         onCall: ({ durationMs: _, ...call }) => this.ledger.record({ kind: 'call', ...call }),
       });
     }

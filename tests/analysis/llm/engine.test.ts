@@ -219,12 +219,21 @@ describe('LlmAnalyzer over the real openai SDK', () => {
 
   it('stops calling a failing model for a while after repeated transient failures', async () => {
     server.defaultBehaviour = { status: 500 };
-    const analyzer = new LlmAnalyzer({ config: llmConfig(server.baseURL), fallback: new OfflineAnalyzer(), logger: silentLogger, circuitThreshold: 2, circuitCooldownMs: 60_000 });
+    let now = Date.parse('2026-03-01T12:00:00Z');
+    const clock = { now: () => new Date(now) };
+    const analyzer = new LlmAnalyzer({ config: llmConfig(server.baseURL), fallback: new OfflineAnalyzer(), logger: silentLogger, clock, circuitThreshold: 2, circuitCooldownMs: 60_000 });
     await analyzer.summarise(seed, { length: 'brief' });
     await analyzer.summarise(seed, { length: 'standard' });
     const third = await analyzer.actors(seed);
     expect(server.requests).toHaveLength(2);
-    expect(third.engine.fallback?.reason).toMatch(/skipped/);
+    expect(third.engine.fallback?.reason).toMatch(/skipped for 60 s/);
+    // The cooldown runs on the injected clock: once it has passed, the model is asked again.
+    now += 59_000;
+    expect((await analyzer.actors(seed)).engine.fallback?.reason).toMatch(/skipped for 1 s/);
+    now += 1_000;
+    server.defaultBehaviour = 'valid';
+    expect((await analyzer.actors(seed)).engine).toMatchObject({ engine: 'llm' });
+    expect(server.requests).toHaveLength(3);
   });
 
   it('keeps at most LLM_CONCURRENCY requests in flight, queueing the rest without timing them out', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { AnalysisService } from '../../../src/analysis/service.ts';
+import { systemClock } from '../../../src/core/clock.ts';
 import { isUserError } from '../../../src/core/errors.ts';
 import type { Report } from '../../../src/reports/types.ts';
 import type { Store } from '../../../src/store/index.ts';
@@ -32,7 +33,7 @@ async function service(env: Record<string, string> = {}, model: 'loopback' | 'no
   temp ??= tempStore();
   const store = await temp.open();
   stores.push(store);
-  return new AnalysisService({ config: llmConfig(baseURL, env), logger: silentLogger, store });
+  return new AnalysisService({ config: llmConfig(baseURL, env), logger: silentLogger, store, clock: systemClock });
 }
 
 function freshTemp() {

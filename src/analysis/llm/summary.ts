@@ -1,0 +1,73 @@
+import pMap from 'p-map';
+import type { ReportSentence } from '../sentences.ts';
+import { chunkSentences, fitCandidates, fits, PLACEHOLDER_DELIMITERS, promptTitle } from './budget.ts';
+import type { TaskContext } from './client.ts';
+import type { ReportDocument } from './document.ts';
+import { LlmFailure } from './errors.ts';
+import { assertEnoughSurvived, cleanText, ensureSentence, grounded, MAX_POINT_CHARS, tolerateUngrounded } from './grounding.ts';
+import { makeDelimiters, reducePrompt, summaryPrompt } from './prompts.ts';
+import { summarySchema, type SummaryOutput } from './schemas.ts';
+
+export interface VerifiedPoint {
+  text: string;
+  quote: string;
+  sentence: ReportSentence;
+  /** The model's order (importance) among kept points. */
+  rank: number;
+}
+
+/**
+ * Up to `wanted` grounded points for the report: one call when it fits the budget, else map-reduce over
+ * sentence-aligned chunks (points per chunk, each checked against the report, then one call merging
+ * what survived).
+ */
+export async function summaryPoints(ctx: TaskContext, doc: ReportDocument, wanted: number): Promise<{ points: VerifiedPoint[]; dropped: number }> {
+  const { client, budget } = ctx;
+  const title = promptTitle(doc.report.title);
+  const bodyBudget = budget.input(title, (t) => summaryPrompt({ title: t, body: '', points: wanted, delimiters: PLACEHOLDER_DELIMITERS }));
+  const body = doc.render();
+  if (fits(body, bodyBudget)) {
+    const out = await client.request('summary', summaryPrompt({ title, body, points: wanted, delimiters: makeDelimiters() }), summarySchema, 'summary');
+    return verifyPoints(doc, out.points, wanted);
+  }
+  const chunks = chunkSentences(doc.content, bodyBudget);
+  const perChunk = Math.max(2, Math.min(wanted, Math.ceil((wanted * 2) / chunks.length)));
+  const mapped = await pMap(
+    chunks,
+    async (chunk) => {
+      const out = await client.request('summary-map', summaryPrompt({ title, body: doc.render(chunk), points: perChunk, delimiters: makeDelimiters() }), summarySchema, 'summary');
+      return tolerateUngrounded(() => verifyPoints(doc, out.points, perChunk), { points: [], dropped: out.points.length });
+    },
+    { concurrency: ctx.mapConcurrency },
+  );
+  if (mapped.every((m) => m.points.length === 0)) throw new LlmFailure('ungrounded', 'no part of the report yielded points grounded in it');
+  const candidates = mapped.flatMap((m) => m.points);
+  const droppedInMap = mapped.reduce((n, m) => n + m.dropped, 0);
+  if (candidates.length <= wanted) return { points: candidates, dropped: droppedInMap };
+  const reduceBudget = budget.input(title, (t) => reducePrompt({ title: t, candidates: [], points: wanted, delimiters: PLACEHOLDER_DELIMITERS }));
+  const fitting = fitCandidates(candidates, reduceBudget);
+  const out = await client.request('summary-reduce', reducePrompt({ title, candidates: fitting, points: wanted, delimiters: makeDelimiters() }), summarySchema, 'summary');
+  const reduced = verifyPoints(doc, out.points, wanted);
+  return { points: reduced.points, dropped: droppedInMap + reduced.dropped };
+}
+
+function verifyPoints(doc: ReportDocument, raw: SummaryOutput['points'], wanted: number): { points: VerifiedPoint[]; dropped: number } {
+  const kept: VerifiedPoint[] = [];
+  const seen = new Set<string>();
+  let dropped = 0;
+  for (const point of raw) {
+    const text = cleanText(point.text, MAX_POINT_CHARS);
+    const match = text ? doc.quotes.find(point.quote) : undefined;
+    const sentence = match ? doc.sentenceAt(match.start) : undefined;
+    if (!text || !match || !sentence || !grounded(text, doc)) {
+      dropped++;
+      continue;
+    }
+    const key = text.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    kept.push({ text: ensureSentence(text), quote: doc.quotes.source.slice(match.start, match.end), sentence, rank: kept.length });
+  }
+  assertEnoughSurvived(kept.length, raw.length, 'points');
+  return { points: kept.slice(0, wanted), dropped };
+}
