@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
+import pMap from 'p-map';
 import { configSchema } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { systemClock } from '../src/core/clock.ts';
@@ -48,13 +49,6 @@ function shuffle<T>(items: T[]): T[] {
   return out;
 }
 
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))]!;
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)]!;
@@ -80,7 +74,7 @@ export async function run(): Promise<void> {
     const reports = variants(seed, 10, 'cost');
     const requests = shuffle(reports.flatMap((r) => Array.from({ length: 10 }, () => r)));
     const started = performance.now();
-    await pool(requests, 10, (r) => service.summarise(r, { length: 'standard' }));
+    await pMap(requests, (r) => service.summarise(r, { length: 'standard' }), { concurrency: 10 });
     const wall = performance.now() - started;
     const totals = await service.usage();
     await store.close();

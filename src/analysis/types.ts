@@ -14,7 +14,10 @@ export interface EngineInfo {
   version: string;
   /** Present when the LLM was asked for but the offline engine answered. */
   fallback?: { from: EngineName; reason: string };
-  /** LLM engine: items the model returned whose quote was not found in the report (dropped). */
+  /**
+   * LLM engine: items the model returned that were dropped: quote not in the report, item not supported by
+   * its own quote, or restating an instruction-like sentence of the report (see analysis/llm/grounding.ts).
+   */
   unsupported?: number;
 }
 

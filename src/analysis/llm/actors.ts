@@ -5,7 +5,7 @@ import { chunkSentences, fits, PLACEHOLDER_DELIMITERS, promptTitle } from './bud
 import type { TaskContext } from './client.ts';
 import type { ReportDocument } from './document.ts';
 import { LlmFailure } from './errors.ts';
-import { assertEnoughSurvived, cleanText, linksGrounded, MAX_FIELD_CHARS, tolerateUngrounded, unique } from './grounding.ts';
+import { assertEnoughSurvived, cleanText, type Grounding, linksGrounded, MAX_FIELD_CHARS, tolerateUngrounded, unique } from './grounding.ts';
 import { actorsPrompt, makeDelimiters, MAX_ACTORS } from './prompts.ts';
 import { actorsSchema, type ActorsOutput } from './schemas.ts';
 
@@ -23,14 +23,14 @@ interface VerifiedActor {
  * The report's key actors, each grounded in it: one call when the report fits the budget, else one call
  * per chunk and a deterministic merge (same canonical name or alias → one actor), no reduce call.
  */
-export async function actorList(ctx: TaskContext, doc: ReportDocument): Promise<{ actors: Actor[]; dropped: number }> {
+export async function actorList(ctx: TaskContext, doc: ReportDocument, grounding: Grounding): Promise<{ actors: Actor[]; dropped: number }> {
   const { client, budget } = ctx;
   const title = promptTitle(doc.report.title);
   const bodyBudget = budget.input(title, (t) => actorsPrompt({ title: t, body: '', delimiters: PLACEHOLDER_DELIMITERS }));
   const body = doc.render();
   if (fits(body, bodyBudget)) {
     const out = await client.request('actors', actorsPrompt({ title, body, delimiters: makeDelimiters() }), actorsSchema, 'actors');
-    const verified = verifyActors(doc, out.actors);
+    const verified = verifyActors(doc, grounding, out.actors);
     return { actors: rankActors(doc, verified.actors), dropped: verified.dropped };
   }
   const chunks = chunkSentences(doc.content, bodyBudget);
@@ -38,7 +38,7 @@ export async function actorList(ctx: TaskContext, doc: ReportDocument): Promise<
     chunks,
     async (chunk) => {
       const out = await client.request('actors-map', actorsPrompt({ title, body: doc.render(chunk), delimiters: makeDelimiters() }), actorsSchema, 'actors');
-      return tolerateUngrounded(() => verifyActors(doc, out.actors), { actors: [], dropped: out.actors.length });
+      return tolerateUngrounded(() => verifyActors(doc, grounding, out.actors), { actors: [], dropped: out.actors.length });
     },
     { concurrency: ctx.mapConcurrency },
   );
@@ -47,18 +47,19 @@ export async function actorList(ctx: TaskContext, doc: ReportDocument): Promise<
   return { actors: rankActors(doc, all), dropped: mapped.reduce((n, m) => n + m.dropped, 0) };
 }
 
-function verifyActors(doc: ReportDocument, raw: ActorsOutput['actors']): { actors: VerifiedActor[]; dropped: number } {
+/** Actors whose quote is in the report and names them (see grounding.ts); the rest are dropped and counted. */
+function verifyActors(doc: ReportDocument, grounding: Grounding, raw: ActorsOutput['actors']): { actors: VerifiedActor[]; dropped: number } {
   const kept: VerifiedActor[] = [];
   let dropped = 0;
   for (const actor of raw) {
     const name = cleanText(actor.name, MAX_FIELD_CHARS);
     const forms = unique([name, ...actor.aliases.map((a) => cleanText(a, MAX_FIELD_CHARS))].filter((f) => f.length >= 2));
-    const found = forms.filter((f) => doc.quotes.occurrences(f).length > 0);
-    const evidence = doc.locate(actor.quote, 8);
-    if (!name || found.length === 0 || !evidence) {
+    const verdict = name ? grounding.actor(forms, actor.quote) : undefined;
+    if (!verdict?.ok) {
       dropped++;
       continue;
     }
+    const { evidence, forms: found } = verdict;
     const key = name.toLowerCase();
     const same = kept.find((k) => k.name.toLowerCase() === key || k.surfaceForms.some((f) => f.toLowerCase() === key));
     if (same) {

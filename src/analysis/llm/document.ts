@@ -50,6 +50,14 @@ export class ReportDocument {
     return this.sentences[lo];
   }
 
+  /** The sentences a span [start, end) of the joined sentence text touches, in order. */
+  sentencesIn(start: number, end: number): ReportSentence[] {
+    const first = this.sentenceAt(start);
+    const last = this.sentenceAt(Math.max(start, end - 1));
+    if (!first || !last) return [];
+    return this.sentences.slice(this.sentences.indexOf(first), this.sentences.indexOf(last) + 1);
+  }
+
   /** Whether the report is (mostly) English prose: a fifth or more of its words are English stop words. */
   get english(): boolean {
     if (this.isEnglish === undefined) {

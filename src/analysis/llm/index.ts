@@ -11,6 +11,7 @@ import { CircuitBreaker } from './breaker.ts';
 import { ModelClient, type ClientConfig, type LlmCall, type TaskContext } from './client.ts';
 import { ReportDocument } from './document.ts';
 import { LlmFailure } from './errors.ts';
+import { Grounding } from './grounding.ts';
 import { POINTS_PER_LENGTH, PROMPT_VERSION } from './prompts.ts';
 import { summaryPoints } from './summary.ts';
 
@@ -79,7 +80,7 @@ export class LlmAnalyzer implements Analyzer {
     const wanted = POINTS_PER_LENGTH[options.length];
     try {
       const doc = this.open(report);
-      const { points, dropped } = await summaryPoints(this.tasks, doc, wanted);
+      const { points, dropped } = await summaryPoints(this.tasks, doc, new Grounding(doc, !doc.english), wanted);
       const sentences: SummarySentence[] = points
         .slice(0, wanted)
         .sort((a, b) => a.sentence.index - b.sentence.index || a.rank - b.rank)
@@ -101,7 +102,7 @@ export class LlmAnalyzer implements Analyzer {
   async actors(report: Report): Promise<ActorsResult> {
     try {
       const doc = this.open(report);
-      const { actors, dropped } = await actorList(this.tasks, doc);
+      const { actors, dropped } = await actorList(this.tasks, doc, new Grounding(doc, !doc.english));
       return { reportId: report.id, actors, engine: { ...this.info, ...(dropped > 0 ? { unsupported: dropped } : {}) } };
     } catch (error) {
       const failure = this.failed(error, report, 'actors');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { SummaryLength } from '../types.ts';
 
 /** Goes into the cache key: bump it whenever prompts, schemas or post-processing change the output. */
-export const PROMPT_VERSION = 'llm-1';
+export const PROMPT_VERSION = 'llm-2';
 
 /** Summary points per requested length (the offline engine's sentence counts for the same lengths). */
 export const POINTS_PER_LENGTH: Record<SummaryLength, number> = { brief: 3, standard: 5, detailed: 8 };

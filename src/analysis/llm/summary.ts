@@ -4,7 +4,7 @@ import { chunkSentences, fitCandidates, fits, PLACEHOLDER_DELIMITERS, promptTitl
 import type { TaskContext } from './client.ts';
 import type { ReportDocument } from './document.ts';
 import { LlmFailure } from './errors.ts';
-import { assertEnoughSurvived, cleanText, ensureSentence, grounded, MAX_POINT_CHARS, tolerateUngrounded } from './grounding.ts';
+import { assertEnoughSurvived, cleanText, ensureSentence, type Grounding, MAX_POINT_CHARS, tolerateUngrounded } from './grounding.ts';
 import { makeDelimiters, reducePrompt, summaryPrompt } from './prompts.ts';
 import { summarySchema, type SummaryOutput } from './schemas.ts';
 
@@ -21,14 +21,19 @@ export interface VerifiedPoint {
  * sentence-aligned chunks (points per chunk, each checked against the report, then one call merging
  * what survived).
  */
-export async function summaryPoints(ctx: TaskContext, doc: ReportDocument, wanted: number): Promise<{ points: VerifiedPoint[]; dropped: number }> {
+export async function summaryPoints(
+  ctx: TaskContext,
+  doc: ReportDocument,
+  grounding: Grounding,
+  wanted: number,
+): Promise<{ points: VerifiedPoint[]; dropped: number }> {
   const { client, budget } = ctx;
   const title = promptTitle(doc.report.title);
   const bodyBudget = budget.input(title, (t) => summaryPrompt({ title: t, body: '', points: wanted, delimiters: PLACEHOLDER_DELIMITERS }));
   const body = doc.render();
   if (fits(body, bodyBudget)) {
     const out = await client.request('summary', summaryPrompt({ title, body, points: wanted, delimiters: makeDelimiters() }), summarySchema, 'summary');
-    return verifyPoints(doc, out.points, wanted);
+    return verifyPoints(grounding, out.points, wanted);
   }
   const chunks = chunkSentences(doc.content, bodyBudget);
   const perChunk = Math.max(2, Math.min(wanted, Math.ceil((wanted * 2) / chunks.length)));
@@ -36,7 +41,7 @@ export async function summaryPoints(ctx: TaskContext, doc: ReportDocument, wante
     chunks,
     async (chunk) => {
       const out = await client.request('summary-map', summaryPrompt({ title, body: doc.render(chunk), points: perChunk, delimiters: makeDelimiters() }), summarySchema, 'summary');
-      return tolerateUngrounded(() => verifyPoints(doc, out.points, perChunk), { points: [], dropped: out.points.length });
+      return tolerateUngrounded(() => verifyPoints(grounding, out.points, perChunk), { points: [], dropped: out.points.length });
     },
     { concurrency: ctx.mapConcurrency },
   );
@@ -47,26 +52,26 @@ export async function summaryPoints(ctx: TaskContext, doc: ReportDocument, wante
   const reduceBudget = budget.input(title, (t) => reducePrompt({ title: t, candidates: [], points: wanted, delimiters: PLACEHOLDER_DELIMITERS }));
   const fitting = fitCandidates(candidates, reduceBudget);
   const out = await client.request('summary-reduce', reducePrompt({ title, candidates: fitting, points: wanted, delimiters: makeDelimiters() }), summarySchema, 'summary');
-  const reduced = verifyPoints(doc, out.points, wanted);
+  const reduced = verifyPoints(grounding, out.points, wanted);
   return { points: reduced.points, dropped: droppedInMap + reduced.dropped };
 }
 
-function verifyPoints(doc: ReportDocument, raw: SummaryOutput['points'], wanted: number): { points: VerifiedPoint[]; dropped: number } {
+/** Points supported by their own quotes (see grounding.ts); the rest are dropped and counted. */
+function verifyPoints(grounding: Grounding, raw: SummaryOutput['points'], wanted: number): { points: VerifiedPoint[]; dropped: number } {
   const kept: VerifiedPoint[] = [];
   const seen = new Set<string>();
   let dropped = 0;
   for (const point of raw) {
     const text = cleanText(point.text, MAX_POINT_CHARS);
-    const match = text ? doc.quotes.find(point.quote) : undefined;
-    const sentence = match ? doc.sentenceAt(match.start) : undefined;
-    if (!text || !match || !sentence || !grounded(text, doc)) {
+    const verdict = grounding.point(text, point.quote);
+    if (!verdict.ok) {
       dropped++;
       continue;
     }
     const key = text.toLowerCase();
     if (seen.has(key)) continue;
     seen.add(key);
-    kept.push({ text: ensureSentence(text), quote: doc.quotes.source.slice(match.start, match.end), sentence, rank: kept.length });
+    kept.push({ text: ensureSentence(text), quote: verdict.quote, sentence: verdict.sentence, rank: kept.length });
   }
   assertEnoughSurvived(kept.length, raw.length, 'points');
   return { points: kept.slice(0, wanted), dropped };
