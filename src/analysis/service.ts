@@ -7,12 +7,19 @@ import type { Report } from '../reports/types.ts';
 import type { ActorsResult, Analyzer, EngineName, Summary, SummaryLength } from './types.ts';
 import { OfflineAnalyzer } from './offline/index.ts';
 import { LlmAnalyzer } from './llm/index.ts';
+import { summaryLocale } from './llm/language.ts';
 import { AnalysisCache, cacheKey } from './cache.ts';
 import { UsageLedger, type UsageTotals } from './usage.ts';
 
 export interface AnalysisRequest {
   /** Force an engine; by default the LLM when one is configured, else offline. */
   engine?: EngineName;
+}
+
+export interface SummaryRequest extends AnalysisRequest {
+  length: SummaryLength;
+  /** Language of an LLM summary (BCP-47, e.g. the server's locale); English when absent or unknown. */
+  locale?: string;
 }
 
 /**
@@ -60,10 +67,12 @@ export class AnalysisService {
     return this.llm?.model;
   }
 
-  async summarise(report: Report, options: { length: SummaryLength } & AnalysisRequest): Promise<Summary> {
+  async summarise(report: Report, options: SummaryRequest): Promise<Summary> {
     const engine = this.pick(options.engine);
-    const key = cacheKey({ contentHash: report.contentHash, task: 'summary', length: options.length, ...this.keyParts(engine) });
-    const result = await this.run(key, 'summary', engine, () => engine.summarise(report, { length: options.length }));
+    // Only the LLM writes in another language; the offline engine extracts the report's own sentences.
+    const locale = engine === this.llm ? summaryLocale(options.locale) : undefined;
+    const key = cacheKey({ contentHash: report.contentHash, task: 'summary', length: options.length, ...this.keyParts(engine), ...(locale ? { locale } : {}) });
+    const result = await this.run(key, 'summary', engine, () => engine.summarise(report, { length: options.length, ...(locale ? { locale } : {}) }));
     return { ...(result as Summary), reportId: report.id };
   }
 

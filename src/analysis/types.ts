@@ -69,6 +69,11 @@ export interface ActorsResult {
 
 export interface SummariseOptions {
   length: SummaryLength;
+  /**
+   * Language to write an LLM summary in (BCP-47, e.g. a server's locale "fr" or "pt-BR"); English when
+   * absent. Quotes stay in the report's language. Extractive (offline) summaries are always in the report's language.
+   */
+  locale?: string;
 }
 
 /** What every engine implements. Engines are pure with respect to the store: caching lives in the service. */

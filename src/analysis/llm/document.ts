@@ -1,6 +1,7 @@
 import type { Report } from '../../reports/types.ts';
 import { reportSentences, type ReportSentence } from '../sentences.ts';
 import { STOP_WORDS } from '../text.ts';
+import { primaryLanguage } from './language.ts';
 import { QuoteIndex } from './quotes.ts';
 
 /**
@@ -58,9 +59,14 @@ export class ReportDocument {
     return this.sentences.slice(this.sentences.indexOf(first), this.sentences.indexOf(last) + 1);
   }
 
-  /** Whether the report is (mostly) English prose: a fifth or more of its words are English stop words. */
+  /**
+   * Whether the report is English: its detected language when the report carries one, else whether a fifth
+   * or more of its words are English stop words.
+   */
   get english(): boolean {
     if (this.isEnglish === undefined) {
+      const detected = primaryLanguage((this.report as Report & { language?: string }).language);
+      if (detected) return (this.isEnglish = detected === 'en');
       const sample = this.quotes.normalisedText.slice(0, 20_000).match(/[\p{L}']+/gu) ?? [];
       const stop = sample.filter((w) => STOP_WORDS.has(w)).length;
       this.isEnglish = sample.length > 0 && stop / sample.length >= 0.2;

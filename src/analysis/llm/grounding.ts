@@ -198,14 +198,22 @@ const fold = (word: string) => word.normalize('NFD').replace(/\p{M}/gu, '').toLo
 /** Names across languages share their first letters often enough ("Moscow"/"Moscou", "Russia"/"Russie"). */
 const NAME_PREFIX = 4;
 
-/** Capitalised words of a point after its first word (names, places), acronyms left out. */
+/** Capitalised in English, not in most other languages. */
+const CALENDAR_WORDS = new Set(
+  'today monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september october november december'.split(' '),
+);
+
+/**
+ * Capitalised words of a point (names, places); acronyms, weekdays and months left out. The first word
+ * counts only in the possessive ("Moldova's"): otherwise its capital says nothing.
+ */
 function pointNames(text: string): string[] {
   const out: string[] = [];
   const tokens = text.match(/[\p{L}][\p{L}'’-]*/gu) ?? [];
   for (const [i, raw] of tokens.entries()) {
     const word = raw.replace(/['’]s$/u, '');
-    if (i === 0 || word.length < 3 || !/^\p{Lu}/u.test(word) || word === word.toUpperCase()) continue;
-    if (STOP_WORDS.has(word.toLowerCase())) continue;
+    if ((i === 0 && word === raw) || word.length < 3 || !/^\p{Lu}/u.test(word) || word === word.toUpperCase()) continue;
+    if (STOP_WORDS.has(word.toLowerCase()) || CALENDAR_WORDS.has(word.toLowerCase())) continue;
     out.push(word);
   }
   return out;

@@ -12,6 +12,7 @@ import { ModelClient, type ClientConfig, type LlmCall, type TaskContext } from '
 import { ReportDocument } from './document.ts';
 import { LlmFailure } from './errors.ts';
 import { Grounding } from './grounding.ts';
+import { languageName, summaryLocale } from './language.ts';
 import { POINTS_PER_LENGTH, PROMPT_VERSION } from './prompts.ts';
 import { summaryPoints } from './summary.ts';
 
@@ -78,9 +79,13 @@ export class LlmAnalyzer implements Analyzer {
 
   async summarise(report: Report, options: SummariseOptions): Promise<Summary> {
     const wanted = POINTS_PER_LENGTH[options.length];
+    const locale = summaryLocale(options.locale);
     try {
       const doc = this.open(report);
-      const { points, dropped } = await summaryPoints(this.tasks, doc, new Grounding(doc, !doc.english), wanted);
+      // Points in English about an English report are checked word by word against their quotes; any other
+      // pairing of languages relies on the verbatim quote plus names and numbers (see grounding.ts).
+      const grounding = new Grounding(doc, !doc.english || locale !== undefined);
+      const { points, dropped } = await summaryPoints(this.tasks, doc, grounding, wanted, locale ? languageName(locale) : undefined);
       const sentences: SummarySentence[] = points
         .slice(0, wanted)
         .sort((a, b) => a.sentence.index - b.sentence.index || a.rank - b.rank)
@@ -102,6 +107,7 @@ export class LlmAnalyzer implements Analyzer {
   async actors(report: Report): Promise<ActorsResult> {
     try {
       const doc = this.open(report);
+      // Actor names are canonical English; their quotes and aliases are in the report's language.
       const { actors, dropped } = await actorList(this.tasks, doc, new Grounding(doc, !doc.english));
       return { reportId: report.id, actors, engine: { ...this.info, ...(dropped > 0 ? { unsupported: dropped } : {}) } };
     } catch (error) {

@@ -26,13 +26,15 @@ export async function summaryPoints(
   doc: ReportDocument,
   grounding: Grounding,
   wanted: number,
+  /** English name of the language to write in; English when absent. */
+  language?: string,
 ): Promise<{ points: VerifiedPoint[]; dropped: number }> {
   const { client, budget } = ctx;
   const title = promptTitle(doc.report.title);
-  const bodyBudget = budget.input(title, (t) => summaryPrompt({ title: t, body: '', points: wanted, delimiters: PLACEHOLDER_DELIMITERS }));
+  const bodyBudget = budget.input(title, (t) => summaryPrompt({ title: t, body: '', points: wanted, delimiters: PLACEHOLDER_DELIMITERS, language }));
   const body = doc.render();
   if (fits(body, bodyBudget)) {
-    const out = await client.request('summary', summaryPrompt({ title, body, points: wanted, delimiters: makeDelimiters() }), summarySchema, 'summary');
+    const out = await client.request('summary', summaryPrompt({ title, body, points: wanted, delimiters: makeDelimiters(), language }), summarySchema, 'summary');
     return verifyPoints(grounding, out.points, wanted);
   }
   const chunks = chunkSentences(doc.content, bodyBudget);
@@ -40,7 +42,7 @@ export async function summaryPoints(
   const mapped = await pMap(
     chunks,
     async (chunk) => {
-      const out = await client.request('summary-map', summaryPrompt({ title, body: doc.render(chunk), points: perChunk, delimiters: makeDelimiters() }), summarySchema, 'summary');
+      const out = await client.request('summary-map', summaryPrompt({ title, body: doc.render(chunk), points: perChunk, delimiters: makeDelimiters(), language }), summarySchema, 'summary');
       return tolerateUngrounded(() => verifyPoints(grounding, out.points, perChunk), { points: [], dropped: out.points.length });
     },
     { concurrency: ctx.mapConcurrency },
@@ -49,9 +51,9 @@ export async function summaryPoints(
   const candidates = mapped.flatMap((m) => m.points);
   const droppedInMap = mapped.reduce((n, m) => n + m.dropped, 0);
   if (candidates.length <= wanted) return { points: candidates, dropped: droppedInMap };
-  const reduceBudget = budget.input(title, (t) => reducePrompt({ title: t, candidates: [], points: wanted, delimiters: PLACEHOLDER_DELIMITERS }));
+  const reduceBudget = budget.input(title, (t) => reducePrompt({ title: t, candidates: [], points: wanted, delimiters: PLACEHOLDER_DELIMITERS, language }));
   const fitting = fitCandidates(candidates, reduceBudget);
-  const out = await client.request('summary-reduce', reducePrompt({ title, candidates: fitting, points: wanted, delimiters: makeDelimiters() }), summarySchema, 'summary');
+  const out = await client.request('summary-reduce', reducePrompt({ title, candidates: fitting, points: wanted, delimiters: makeDelimiters(), language }), summarySchema, 'summary');
   const reduced = verifyPoints(grounding, out.points, wanted);
   return { points: reduced.points, dropped: droppedInMap + reduced.dropped };
 }
