@@ -68,9 +68,10 @@ export class AnalysisCache<V extends object> {
     const status: LRUCache.Status<string, V, FetchContext<V>> = {};
     const value = await this.memory.fetch(key, { context, status });
     if (value === undefined) throw new Error('analysis cache: no value computed'); // fetchMethod never yields undefined
-    if (status.fetch === 'inflight') return { value, source: 'shared' };
-    if (status.fetch === 'miss') return { value, source: context.source ?? 'computed' };
-    return { value, source: 'cache' };
+    if (status.fetch === 'hit') return { value, source: 'cache' };
+    // 'miss', 'stale' (an expired fallback) or 'refresh': this call ran the fetch method.
+    if (context.source) return { value, source: context.source };
+    return { value, source: 'shared' };
   }
 
   /** Waits for cache writes still in progress (before closing the store). */
