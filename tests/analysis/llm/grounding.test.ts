@@ -6,7 +6,7 @@ import { OfflineAnalyzer } from '../../../src/analysis/offline/index.ts';
 import { reportSentences } from '../../../src/analysis/sentences.ts';
 import type { Report } from '../../../src/reports/types.ts';
 import { startOpenAIServer, type OpenAIServer } from '../../support/openai-server.ts';
-import { llmConfig, makeReport, silentLogger } from './helpers.ts';
+import { llmConfig, makeReport, seedReport, silentLogger } from './helpers.ts';
 
 let server: OpenAIServer;
 beforeAll(async () => {
@@ -86,6 +86,34 @@ describe('each point is checked against its own quote', () => {
 
   it('rejects quotes that are not in the report', () => {
     expect(grounding.point('The junta extended the transition.', 'The junta extended the transition by ten years.')).toEqual({ ok: false, reason: 'unquoted' });
+  });
+});
+
+describe('typical paraphrases of a real report', () => {
+  // Points written the way chat models summarise, each with the short excerpt they would quote.
+  const paraphrases: Array<[string, string]> = [
+    ["China's defence minister Li Shangfu is visiting Russia and Belarus on 14–19 August to attend the 11th Moscow Conference on International Security.", 'Li Shangfu will visit Russia and Belarus from August 14 to 19 to participate in the 11th Moscow Conference on International Security'],
+    ["Li is expected to use his speech to present Beijing's view of global stability and a multipolar world.", 'the Chinese Defence Minister’s speech will be a significant platform for presenting Beijing’s perspective on global stability'],
+    ['Closer ties between Beijing, Moscow and Minsk worry Western countries.', 'Beijing’s pursuit of closer ties with Moscow and Minsk raises apprehensions among Western countries'],
+    ['In the longer term, Moscow and Beijing may clash where their interests diverge, notably in Central Asia.', 'a longer-term perspective suggests potential clashes between Moscow and Beijing'],
+    ["Minsk's support for Moscow in the Ukraine conflict could hinder China's hopes of using Belarus as a gateway to Europe.", 'could present a challenge to China’s aspirations of using the Belarusian territory as a gateway to Europe'],
+    ['The conference also covers the military side of regional security in Europe, Asia, Latin America, the Middle East and Africa.', 'it addresses the military aspects of regional security in Europe, Asia, Latin America, the Middle East, and Africa'],
+    ['Western policymakers need to adapt to these emerging power dynamics.', 'it becomes imperative for Western policymakers to engage with these emerging power dynamics'],
+    ['China wants to use the Belarusian market to advance its Belt and Road Initiative.', 'the People’s Republic of China has consistently showed keen interest in the Belarusian market'],
+  ];
+
+  it('accepts them, each mapped to the sentence it quotes', async () => {
+    const seed = await seedReport();
+    const doc = new ReportDocument(seed);
+    const grounding = new Grounding(doc, false);
+    for (const [point, quote] of paraphrases) {
+      const verdict = grounding.point(point, quote);
+      expect(verdict, point).toMatchObject({ ok: true });
+      if (verdict.ok) expect(verdict.sentence.text).toContain(verdict.quote);
+    }
+    // The same points with each other's quotes are not supported.
+    const shifted = paraphrases.map(([point], i) => grounding.point(point, paraphrases[(i + 3) % paraphrases.length]![1]));
+    expect(shifted.filter((v) => v.ok)).toHaveLength(0);
   });
 });
 
