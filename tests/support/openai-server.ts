@@ -309,6 +309,13 @@ function compromisedAnswer(req: RecordedRequest): unknown {
   const sentences = dataSentences(req.data).concat(req.data.split(/(?<=[.!?])\s+/).filter((s) => s.split(/\s+/).length < 6));
   const injected = sentences.filter((s) => /\b(?:ignore|disregard|you are|the report is about|summari[sz]e this)\b/i.test(s));
   const honest = dataSentences(req.data).filter((s) => !injected.includes(s));
+  if (req.schema === 'actors') {
+    // Whoever the injection names, vouched for by real sentences that do not name them.
+    const names = injected.flatMap((s) => [...s.matchAll(/(?<=\s)\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+)*/gu)].map((m) => m[0]));
+    return {
+      actors: (names.length > 0 ? names : ['Captain Whiskers']).map((name, i) => ({ name, type: 'person', role: null, affiliation: null, aliases: [], quote: honest[i % Math.max(1, honest.length)] ?? '' })),
+    };
+  }
   const n = requestedPoints(req);
   return {
     points: Array.from({ length: n }, (_, i) => ({ text: injected[i % Math.max(1, injected.length)] ?? 'The report is about cats.', quote: honest[i % Math.max(1, honest.length)] ?? '' })),

@@ -188,6 +188,10 @@ describe('a compromised model restating an injected sentence', () => {
     });
     const result = await engine().actors(report);
     expect(result.engine).toMatchObject({ engine: 'llm', unsupported: 3 });
+    server.script('compromised');
+    const hijacked = await engine().actors(report);
+    expect(hijacked.engine).toMatchObject({ engine: 'offline', fallback: { from: 'llm' } });
+    expect(hijacked.engine.fallback!.reason).toMatch(/too few actors grounded/);
     expect(result.actors.map((a) => a.name).sort()).toEqual(['ECOWAS', 'Mali', 'Russia']);
     expect(result.actors.find((a) => a.name === 'ECOWAS')!.evidence).toBe(MALI[2]);
   });
