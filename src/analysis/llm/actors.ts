@@ -5,7 +5,8 @@ import { chunkSentences, fits, PLACEHOLDER_DELIMITERS, promptTitle } from './bud
 import type { TaskContext } from './client.ts';
 import type { ReportDocument } from './document.ts';
 import { LlmFailure } from './errors.ts';
-import { assertEnoughSurvived, cleanText, type Grounding, linksGrounded, MAX_FIELD_CHARS, tolerateUngrounded, unique } from './grounding.ts';
+import { assertEnoughSurvived, type Grounding, linksGrounded, MAX_FIELD_CHARS, tolerateUngrounded, unique } from './grounding.ts';
+import { cleanText } from './untrusted.ts';
 import { actorsPrompt, makeDelimiters, MAX_ACTORS } from './prompts.ts';
 import { actorsSchema, type ActorsOutput } from './schemas.ts';
 

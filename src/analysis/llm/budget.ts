@@ -1,6 +1,7 @@
 import { countTokens } from 'gpt-tokenizer';
 import type { ReportSentence } from '../sentences.ts';
 import type { PromptMessages } from './prompts.ts';
+import { cleanText } from './untrusted.ts';
 
 /** Tokens the chat format adds per message and per reply, on top of the text. */
 export const MESSAGE_OVERHEAD_TOKENS = 16;
@@ -93,6 +94,5 @@ export function fitCandidates(candidates: readonly Candidate[], budgetTokens: nu
 
 /** Titles go into every prompt; a runaway one (a scraped page's whole lead) must not eat the budget. */
 export function promptTitle(title: string): string {
-  const t = title.replace(/\s+/g, ' ').trim();
-  return t.length > 300 ? `${t.slice(0, 299)}…` : t;
+  return cleanText(title, 300);
 }

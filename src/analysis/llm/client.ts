@@ -9,7 +9,7 @@ import type { Clock } from '../../core/clock.ts';
 import { promptTokens, type TokenBudget } from './budget.ts';
 import type { CircuitBreaker } from './breaker.ts';
 import { classify, LlmFailure, modelAnswered, type FailureKind } from './errors.ts';
-import { cleanText } from './grounding.ts';
+import { cleanText } from './untrusted.ts';
 import type { PromptMessages } from './prompts.ts';
 import { actorsAnswer, actorsSchema, extractJson, summaryAnswer, summarySchema } from './schemas.ts';
 

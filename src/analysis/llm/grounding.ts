@@ -249,14 +249,6 @@ function looseNames(forms: readonly string[], quoteText: string): string[] {
 
 // ---- model strings -----------------------------------------------------------------------------------------
 
-/** Model strings are untrusted too: single line, no control characters, bounded length. */
-export function cleanText(value: string | null | undefined, max: number): string {
-  if (!value) return '';
-  // eslint-disable-next-line no-control-regex
-  const text = value.replace(/[\u0000-\u001F\u007F\u200B-\u200F\u2028-\u202E\u2066-\u2069]/g, ' ').replace(/\s+/g, ' ').trim();
-  return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
-}
-
 export function ensureSentence(text: string): string {
   return /[.!?…"'”’)]$/.test(text) ? text : `${text}.`;
 }

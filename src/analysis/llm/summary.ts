@@ -4,7 +4,8 @@ import { chunkSentences, fitCandidates, fits, PLACEHOLDER_DELIMITERS, promptTitl
 import type { TaskContext } from './client.ts';
 import type { ReportDocument } from './document.ts';
 import { LlmFailure } from './errors.ts';
-import { assertEnoughSurvived, cleanText, ensureSentence, type Grounding, MAX_POINT_CHARS, tolerateUngrounded } from './grounding.ts';
+import { assertEnoughSurvived, ensureSentence, type Grounding, MAX_POINT_CHARS, tolerateUngrounded } from './grounding.ts';
+import { cleanText } from './untrusted.ts';
 import { makeDelimiters, reducePrompt, summaryPrompt } from './prompts.ts';
 import { summarySchema, type SummaryOutput } from './schemas.ts';
 
