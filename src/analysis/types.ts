@@ -39,6 +39,8 @@ export interface Summary {
   sentences: SummarySentence[];
   /** The sentences joined as one string. */
   text: string;
+  /** LLM engine: the language the points are written in (BCP-47; "en" unless a locale was asked for). */
+  language?: string;
   engine: EngineInfo;
 }
 

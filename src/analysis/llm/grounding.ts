@@ -26,7 +26,7 @@ import { normalise, QuoteIndex } from './quotes.ts';
 /** Fallback when fewer than this share of the model's items are grounded in the report. */
 const MIN_SURVIVING_SHARE = 0.5;
 /** Share of a point's content words that must occur in its quoted sentence: paraphrase is fine, new facts are not. */
-export const MIN_TERM_OVERLAP = 0.5;
+const MIN_TERM_OVERLAP = 0.5;
 /** A point "restates" an instruction-like sentence when at least this share of its content words come from it… */
 const RESTATEMENT_OVERLAP = 0.6;
 /** …cross-language, at least this share of a point's names must match words of its quoted sentence. */
@@ -159,7 +159,7 @@ function instructionSentences(doc: ReportDocument): Map<ReportSentence, string> 
 // ---- overlap -------------------------------------------------------------------------------------------------
 
 /** How many of the text's distinct content words (stems) start a word of the normalised support text. */
-export function termOverlap(text: string, normalisedSupport: string): { matched: number; total: number; share: number } {
+function termOverlap(text: string, normalisedSupport: string): { matched: number; total: number; share: number } {
   const stems = [...new Set(terms(text))];
   const matched = stems.filter((t) => startsWord(normalisedSupport, t)).length;
   return { matched, total: stems.length, share: stems.length === 0 ? 0 : matched / stems.length };

@@ -16,10 +16,7 @@ import { languageName, summaryLocale } from './language.ts';
 import { POINTS_PER_LENGTH, PROMPT_VERSION } from './prompts.ts';
 import { summaryPoints } from './summary.ts';
 
-export { PROMPT_VERSION } from './prompts.ts';
-export { LlmFailure } from './errors.ts';
-export { createOpenAIClient, type LlmCall, type LlmTask } from './client.ts';
-export { chunkSentences } from './budget.ts';
+export { createOpenAIClient, type LlmCall } from './client.ts';
 
 export interface LlmAnalyzerOptions {
   config: ClientConfig & Pick<Config, 'LLM_CONTEXT_TOKENS'>;
@@ -95,6 +92,7 @@ export class LlmAnalyzer implements Analyzer {
         length: options.length,
         sentences,
         text: sentences.map((s) => s.text).join(' '),
+        language: locale ?? 'en',
         engine: { ...this.info, ...(dropped > 0 ? { unsupported: dropped } : {}) },
       };
     } catch (error) {

@@ -55,8 +55,23 @@ export async function summaryPoints(
   const reduceBudget = budget.input(title, (t) => reducePrompt({ title: t, candidates: [], points: wanted, delimiters: PLACEHOLDER_DELIMITERS, language }));
   const fitting = fitCandidates(candidates, reduceBudget);
   const out = await client.request('summary-reduce', reducePrompt({ title, candidates: fitting, points: wanted, delimiters: makeDelimiters(), language }), summarySchema, 'summary');
-  const reduced = verifyPoints(grounding, out.points, wanted);
-  return { points: reduced.points, dropped: droppedInMap + reduced.dropped };
+  // A merged point must still be supported by its one quote; whatever the reduce step loses that way is
+  // made up from the verified candidates, so the reduce call can improve the summary but never sink it.
+  const reduced = tolerateUngrounded(() => verifyPoints(grounding, out.points, wanted), { points: [], dropped: out.points.length });
+  return { points: topUp(reduced.points, candidates, wanted), dropped: droppedInMap + reduced.dropped };
+}
+
+/** `points`, then the best-ranked candidates from sentences the points do not already use, up to `wanted`. */
+function topUp(points: VerifiedPoint[], candidates: readonly VerifiedPoint[], wanted: number): VerifiedPoint[] {
+  const out = [...points];
+  const used = new Set(points.map((p) => p.sentence.index));
+  for (const c of [...candidates].sort((a, b) => a.rank - b.rank || a.sentence.index - b.sentence.index)) {
+    if (out.length >= wanted) break;
+    if (used.has(c.sentence.index)) continue;
+    used.add(c.sentence.index);
+    out.push({ ...c, rank: out.length });
+  }
+  return out;
 }
 
 /** Points supported by their own quotes (see grounding.ts); the rest are dropped and counted. */

@@ -286,7 +286,7 @@ describe('LlmAnalyzer over the real openai SDK', () => {
     const summary = await engine().summarise(report, { length: 'brief' });
     expect(summary.engine.engine).toBe('llm');
     expect(summary.engine.unsupported).toBe(2);
-    expect(Object.keys(summary).sort()).toEqual(['engine', 'length', 'reportId', 'sentences', 'text']);
+    expect(Object.keys(summary).sort()).toEqual(['engine', 'language', 'length', 'reportId', 'sentences', 'text']);
     for (const s of summary.sentences) expect(Object.keys(s).sort()).toEqual(['index', 'quote', 'text']);
     expect(JSON.stringify(summary)).not.toMatch(/@everyone|evil\.example|allowed_mentions/);
     // And the request itself kept the report as data.
@@ -361,6 +361,18 @@ describe('LlmAnalyzer over the real openai SDK', () => {
     expect(candidates.length).toBeGreaterThan(5);
     const body = new QuoteIndex(sentences.join(' '));
     for (const c of candidates) expect(body.find(c.quote)).toBeDefined();
+  });
+
+  it('makes up from verified candidates what an ungrounded reduce step loses', async () => {
+    const report = longReport();
+    server.defaultBehaviour = (req) => (req.body.messages[0]!.content.includes('drafted part by part') ? 'fabricated' : 'valid');
+    const calls: LlmCall[] = [];
+    const summary = await engine({ LLM_CONTEXT_TOKENS: '2400', LLM_MAX_OUTPUT_TOKENS: '400' }, calls).summarise(report, { length: 'standard' });
+    expect(calls.filter((c) => c.task === 'summary-reduce')).toHaveLength(1);
+    expect(summary.engine).toMatchObject({ engine: 'llm', unsupported: 5 });
+    expect(summary.sentences).toHaveLength(5);
+    expect(new Set(summary.sentences.map((s) => s.index)).size).toBe(5);
+    for (const s of summary.sentences) expect(inSentence(report, s.quote!, s.index)).toBe(true);
   });
 
   it('keeps the rest of a long report when one chunk answers ungrounded', async () => {
