@@ -58,6 +58,9 @@ export class AnalysisCache<V extends object> {
       // Hot results stay in memory, so commands and briefings that reuse them skip the store round trip.
       max: 2_000,
       perf: { now: () => clock.now().getTime() },
+      ttlResolution: 0, // read the clock on every check (a fixed test clock must not be cached for a millisecond)
+      // An entry evicted while its computation runs (a burst of distinct reports) still answers its callers.
+      ignoreFetchAbort: true,
       fetchMethod: (key, _stale, { options, context }) => this.load(key, context, options),
     });
   }
