@@ -1,10 +1,10 @@
 import { llmConfigured, type Config } from '../config.ts';
 import type { Clock } from '../core/clock.ts';
-import { UserError } from '../core/errors.ts';
+import { errorMessage, UserError } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/index.ts';
 import type { Report } from '../reports/types.ts';
-import type { ActorsResult, Analyzer, EngineName, Summary, SummaryLength } from './types.ts';
+import type { Actor, ActorsResult, Analyzer, EngineName, Summary, SummaryLength } from './types.ts';
 import { OfflineAnalyzer } from './offline/index.ts';
 import { LlmAnalyzer } from './llm/index.ts';
 import { summaryLocale } from './llm/language.ts';
@@ -42,7 +42,10 @@ export class AnalysisService {
   private readonly cache: AnalysisCache<Summary | ActorsResult>;
   private readonly ledger: UsageLedger;
 
+  private readonly logger: Logger;
+
   constructor(deps: { config: Config; logger: Logger; store: Store; clock: Clock }) {
+    this.logger = deps.logger;
     this.offline = new OfflineAnalyzer();
     this.cache = new AnalysisCache(deps.store, deps.logger, 'analysis', deps.clock);
     this.ledger = new UsageLedger(deps.store, deps.clock);
@@ -83,6 +86,21 @@ export class AnalysisService {
     return { ...(result as ActorsResult), reportId: report.id };
   }
 
+  /**
+   * Summary and actors together, for briefings: never rejects. When analysis itself fails (not the model:
+   * that already falls back to offline), the report's standfirst or first sentence stands in as the summary,
+   * marked as a fallback, and the actors are left out, so one bad report cannot hold back a briefing.
+   */
+  async digest(report: Report, options: SummaryRequest): Promise<{ summary: Summary; actors: Actor[] }> {
+    try {
+      const [summary, actors] = await Promise.all([this.summarise(report, options), this.actors(report, options.engine ? { engine: options.engine } : {})]);
+      return { summary, actors: actors.actors };
+    } catch (error) {
+      this.logger.warn({ err: error, report: report.id }, 'analysis failed; showing the report with its lead only');
+      return { summary: leadSummary(report, options.length, error), actors: [] };
+    }
+  }
+
   /** Model calls, tokens per model, cache hits and fallbacks, summed over everything the store recorded. */
   usage(): Promise<UsageTotals> {
     return this.ledger.totals();
@@ -115,4 +133,16 @@ export class AnalysisService {
     }
     return value;
   }
+}
+
+/** The publisher's standfirst, or the first sentence of the text: a stand-in when analysis fails. */
+function leadSummary(report: Report, length: SummaryLength, error: unknown): Summary {
+  const lead = report.standfirst?.trim() || (/^.+?[.!?](?=\s|$)/s.exec(report.text.trim())?.[0] ?? report.text.slice(0, 300)).trim();
+  return {
+    reportId: report.id,
+    length,
+    sentences: [{ text: lead, index: 0 }],
+    text: lead,
+    engine: { engine: 'offline', version: 'lead', fallback: { from: 'offline', reason: errorMessage(error) } },
+  };
 }

@@ -191,6 +191,22 @@ describe('AnalysisService with a model configured', () => {
   });
 });
 
+describe('AnalysisService.digest (for briefings)', () => {
+  it('gives summary and actors together, and the lead alone when analysis itself fails', async () => {
+    freshTemp();
+    const svc = await service();
+    const digest = await svc.digest(seed, { length: 'brief' });
+    expect(digest.summary.engine.engine).toBe('llm');
+    expect(digest.actors.length).toBeGreaterThan(0);
+    // A report the engines cannot read (no sections) still yields something to show.
+    const broken = { ...seed, id: 'broken', contentHash: 'broken-hash', sections: null } as unknown as Report;
+    const lead = await svc.digest(broken, { length: 'brief', engine: 'offline' });
+    expect(lead.actors).toEqual([]);
+    expect(lead.summary.engine).toMatchObject({ engine: 'offline', version: 'lead', fallback: { from: 'offline' } });
+    expect(lead.summary.text).toBe(seed.standfirst?.trim() || seed.text.trim().split(/(?<=[.!?])\s/)[0]);
+  });
+});
+
 describe('AnalysisService without a model', () => {
   it('uses the offline engine, and forcing the LLM is a user error naming the settings', async () => {
     freshTemp();
