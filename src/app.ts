@@ -41,7 +41,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   await reports.load();
   const ingest = new Ingestor({ config, logger, clock, reports });
   const feeds = new FeedService({ config, logger, clock, store, reports, ingest });
-  const analysis = new AnalysisService({ config, logger, store });
+  const analysis = new AnalysisService({ config, logger, store, clock });
   const subscriptions = new SubscriptionService({ store, clock });
   const briefings = new BriefingService({ config, logger, clock, store, reports, analysis, subscriptions });
 

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { systemClock, type Clock } from '../core/clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/index.ts';
 import type { EngineName, SummaryLength } from './types.ts';
@@ -11,79 +12,95 @@ export interface CacheKeyParts {
   model?: string;
   /** Engine or prompt version: bumping it invalidates old results. */
   version: string;
+  /** Output language of an LLM summary when it is not English (absent for English and for offline). */
+  locale?: string;
 }
 
-/** (content hash, task, length, engine, model, version) as one store key. */
+/** (content hash, task, length, engine, model, version[, locale]) as one store key. */
 export function cacheKey(p: CacheKeyParts): string {
-  return [p.contentHash, p.task, p.length ?? '-', p.engine, encodeURIComponent(p.model ?? '-'), p.version].join(':');
+  const parts = [p.contentHash, p.task, p.length ?? '-', p.engine, encodeURIComponent(p.model ?? '-'), p.version];
+  if (p.locale) parts.push(encodeURIComponent(p.locale));
+  return parts.join(':');
 }
 
 export interface CacheOutcome<T> {
   value: T;
-  /** How the value was obtained: from the store, by joining an identical request in flight, or computed now. */
+  /** How the value was obtained: from the cache (memory or store), by joining an identical request in flight, or computed now. */
   source: 'cache' | 'shared' | 'computed';
 }
 
+/** What one `fetch` asks of the cache's fetch method. */
+interface FetchContext<V> {
+  compute: () => Promise<V>;
+  ttlMs: (value: V) => number | undefined;
+  /** Set by the fetch method: whether the store had it. */
+  source?: 'cache' | 'computed';
+}
+
 /**
- * Analysis results in the store (they survive restarts) plus in-flight de-duplication: concurrent identical
- * requests share one promise, so N parallel asks cost one model call. Store failures degrade to "no cache"
- * rather than failing the request.
+ * Analysis results in the store (they survive restarts) behind an in-memory LRU whose `fetch()` gives
+ * read-through and in-flight de-duplication: concurrent identical requests share one promise, so N
+ * parallel asks cost one model call. Store failures degrade to "no cache" rather than failing the request.
  */
-export class AnalysisCache<V> {
+export class AnalysisCache<V extends object> {
   private readonly kv;
-  private readonly inflight = new Map<string, Promise<V>>();
-  /** Hot results stay in memory too, so commands and briefings that reuse them skip the store round trip. */
-  private readonly memory = new LRUCache<string, { value: V }>({ max: 2_000 });
+  private readonly memory: LRUCache<string, V, FetchContext<V>>;
   private readonly pendingWrites = new Set<Promise<unknown>>();
 
-  constructor(store: Store, private readonly logger?: Logger, namespace = 'analysis') {
+  constructor(
+    store: Store,
+    private readonly logger?: Logger,
+    namespace = 'analysis',
+    clock: Clock = systemClock,
+  ) {
     this.kv = store.kv<V>(namespace);
+    this.memory = new LRUCache<string, V, FetchContext<V>>({
+      // Hot results stay in memory, so commands and briefings that reuse them skip the store round trip.
+      max: 2_000,
+      perf: { now: () => clock.now().getTime() },
+      ttlResolution: 0, // read the clock on every check (a fixed test clock must not be cached for a millisecond)
+      // An entry evicted while its computation runs (a burst of distinct reports) still answers its callers.
+      ignoreFetchAbort: true,
+      fetchMethod: (key, _stale, { options, context }) => this.load(key, context, options),
+    });
   }
 
-  /**
-   * The cached value for `key`, or `compute()`'s result, stored with `ttlMs(result)` (undefined = no expiry,
-   * 0 = do not store).
-   */
+  /** The cached value for `key`, or `compute()`'s result, stored with `ttlMs(result)` (undefined = no expiry). */
   async getOrCompute(key: string, compute: () => Promise<V>, ttlMs: (value: V) => number | undefined): Promise<CacheOutcome<V>> {
-    const hot = this.memory.get(key);
-    if (hot) return { value: hot.value, source: 'cache' };
-    const running = this.inflight.get(key);
-    if (running) return { value: await running, source: 'shared' };
-    let source: CacheOutcome<V>['source'] = 'computed';
-    let written: Promise<unknown> = Promise.resolve();
-    const work = (async () => {
-      const cached = await this.kv.get(key).catch((error: unknown) => {
-        this.logger?.warn({ err: error }, 'analysis cache read failed; computing');
-        return undefined;
-      });
-      if (cached !== undefined && cached !== null) {
-        source = 'cache';
-        const ttl = ttlMs(cached as V);
-        if (ttl !== 0) this.memory.set(key, { value: cached as V }, { ttl: ttl ?? 0 });
-        return cached as V;
-      }
-      const value = await compute();
-      const ttl = ttlMs(value);
-      if (ttl !== 0) {
-        this.memory.set(key, { value }, { ttl: ttl ?? 0 });
-        // The caller need not wait for the write; identical requests keep sharing this promise until it lands.
-        written = this.kv.set(key, value, ttl).catch((error: unknown) => this.logger?.warn({ err: error }, 'analysis cache write failed'));
-        this.pendingWrites.add(written);
-        void written.finally(() => this.pendingWrites.delete(written));
-      }
-      return value;
-    })();
-    this.inflight.set(key, work);
-    const release = () => void written.finally(() => this.inflight.get(key) === work && this.inflight.delete(key));
-    try {
-      return { value: await work, source };
-    } finally {
-      release();
-    }
+    const context: FetchContext<V> = { compute, ttlMs };
+    const status: LRUCache.Status<string, V, FetchContext<V>> = {};
+    const value = await this.memory.fetch(key, { context, status });
+    if (value === undefined) throw new Error('analysis cache: no value computed'); // fetchMethod never yields undefined
+    if (status.fetch === 'hit') return { value, source: 'cache' };
+    // 'miss', 'stale' (an expired fallback) or 'refresh': this call ran the fetch method.
+    if (context.source) return { value, source: context.source };
+    return { value, source: 'shared' };
   }
 
   /** Waits for cache writes still in progress (before closing the store). */
   async flush(): Promise<void> {
     while (this.pendingWrites.size > 0) await Promise.all([...this.pendingWrites]);
+  }
+
+  private async load(key: string, context: FetchContext<V>, options: LRUCache.FetcherFetchOptions<string, V, FetchContext<V>>): Promise<V> {
+    const cached = await this.kv.get(key).catch((error: unknown) => {
+      this.logger?.warn({ err: error }, 'analysis cache read failed; computing');
+      return undefined;
+    });
+    if (cached !== undefined && cached !== null) {
+      context.source = 'cache';
+      const ttl = context.ttlMs(cached as V);
+      if (ttl !== undefined) options.ttl = ttl;
+      return cached as V;
+    }
+    context.source = 'computed';
+    const value = await context.compute();
+    const ttl = context.ttlMs(value);
+    if (ttl !== undefined) options.ttl = ttl;
+    // The caller need not wait for the write: identical requests meanwhile hit the memory entry.
+    const written = this.kv.set(key, value, ttl).catch((error: unknown) => this.logger?.warn({ err: error }, 'analysis cache write failed'));
+    this.pendingWrites.add(written);
+    void written.finally(() => this.pendingWrites.delete(written));
+    return value;
   }
 }

@@ -14,7 +14,10 @@ export interface EngineInfo {
   version: string;
   /** Present when the LLM was asked for but the offline engine answered. */
   fallback?: { from: EngineName; reason: string };
-  /** LLM engine: items the model returned whose quote was not found in the report (dropped). */
+  /**
+   * LLM engine: items the model returned that were dropped: quote not in the report, item not supported by
+   * its own quote, or restating an instruction-like sentence of the report (see analysis/llm/grounding.ts).
+   */
   unsupported?: number;
 }
 
@@ -36,6 +39,8 @@ export interface Summary {
   sentences: SummarySentence[];
   /** The sentences joined as one string. */
   text: string;
+  /** LLM engine: the language the points are written in (BCP-47; "en" unless a locale was asked for). */
+  language?: string;
   engine: EngineInfo;
 }
 
@@ -66,6 +71,11 @@ export interface ActorsResult {
 
 export interface SummariseOptions {
   length: SummaryLength;
+  /**
+   * Language to write an LLM summary in (BCP-47, e.g. a server's locale "fr" or "pt-BR"); English when
+   * absent. Quotes stay in the report's language. Extractive (offline) summaries are always in the report's language.
+   */
+  locale?: string;
 }
 
 /** What every engine implements. Engines are pure with respect to the store: caching lives in the service. */

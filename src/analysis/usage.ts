@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../core/clock.ts';
 import type { Store } from '../store/index.ts';
-import type { LlmCall } from './llm/index.ts';
+import type { LlmCall } from './llm/client.ts';
 
 /** One thing worth counting. */
 export type UsageEvent =
@@ -64,12 +65,13 @@ export class UsageLedger {
   private readonly dirty = new Map<string, DayRecord>();
   private timer?: NodeJS.Timeout;
 
-  constructor(store: Store, private readonly today: () => string = () => new Date().toISOString().slice(0, 10)) {
+  constructor(store: Store, private readonly clock: Clock) {
     this.kv = store.kv<DayRecord>('usage');
   }
 
   record(event: UsageEvent): void {
-    const day = this.today();
+    // Days are UTC, so processes in different time zones sharing a store agree on them.
+    const day = this.clock.now().toISOString().slice(0, 10);
     if (this.current?.day !== day) this.current = emptyDay(day);
     add(this.current, event);
     this.scheduleWrite();

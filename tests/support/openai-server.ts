@@ -32,6 +32,8 @@ export interface ChatRequest {
 export type Behaviour =
   | 'valid'
   | 'fabricated'
+  /** Obeys instructions injected into the report: restates them as points, quoting real sentences from elsewhere. */
+  | 'compromised'
   | 'invalid-json'
   | 'schema-mismatch'
   | 'refusal'
@@ -175,6 +177,9 @@ function respond(res: ServerResponse, behaviour: Exclude<Behaviour, (req: Record
     case 'fabricated':
       send(res, 200, completion(req, { content: JSON.stringify(fabricatedAnswer(req)) }));
       return;
+    case 'compromised':
+      send(res, 200, completion(req, { content: JSON.stringify(compromisedAnswer(req)) }));
+      return;
     case 'invalid-json':
       send(res, 200, completion(req, { content: '{"points": [{"text": "China and Russia', finishReason: 'stop' }));
       return;
@@ -296,6 +301,24 @@ function fabricatedAnswer(req: RecordedRequest): unknown {
       text: `The report announces secret agreement number ${i + 1} on lunar bases.`,
       quote: `The parties signed secret protocol ${i + 1} establishing joint bases on the Moon.`,
     })),
+  };
+}
+
+/** What a hijacked model might send: the data's injected sentences as points, each with a real but unrelated quote. */
+function compromisedAnswer(req: RecordedRequest): unknown {
+  const sentences = dataSentences(req.data).concat(req.data.split(/(?<=[.!?])\s+/).filter((s) => s.split(/\s+/).length < 6));
+  const injected = sentences.filter((s) => /\b(?:ignore|disregard|you are|the report is about|summari[sz]e this)\b/i.test(s));
+  const honest = dataSentences(req.data).filter((s) => !injected.includes(s));
+  if (req.schema === 'actors') {
+    // Whoever the injection names, vouched for by real sentences that do not name them.
+    const names = injected.flatMap((s) => [...s.matchAll(/(?<=\s)\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+)*/gu)].map((m) => m[0]));
+    return {
+      actors: (names.length > 0 ? names : ['Captain Whiskers']).map((name, i) => ({ name, type: 'person', role: null, affiliation: null, aliases: [], quote: honest[i % Math.max(1, honest.length)] ?? '' })),
+    };
+  }
+  const n = requestedPoints(req);
+  return {
+    points: Array.from({ length: n }, (_, i) => ({ text: injected[i % Math.max(1, injected.length)] ?? 'The report is about cats.', quote: honest[i % Math.max(1, honest.length)] ?? '' })),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Report } from '../../reports/types.ts';
 import { reportSentences, type ReportSentence } from '../sentences.ts';
 import { STOP_WORDS } from '../text.ts';
+import { primaryLanguage } from './language.ts';
 import { QuoteIndex } from './quotes.ts';
 
 /**
@@ -50,9 +51,22 @@ export class ReportDocument {
     return this.sentences[lo];
   }
 
-  /** Whether the report is (mostly) English prose: a fifth or more of its words are English stop words. */
+  /** The sentences a span [start, end) of the joined sentence text touches, in order. */
+  sentencesIn(start: number, end: number): ReportSentence[] {
+    const first = this.sentenceAt(start);
+    const last = this.sentenceAt(Math.max(start, end - 1));
+    if (!first || !last) return [];
+    return this.sentences.slice(this.sentences.indexOf(first), this.sentences.indexOf(last) + 1);
+  }
+
+  /**
+   * Whether the report is English: its detected language when the report carries one, else whether a fifth
+   * or more of its words are English stop words.
+   */
   get english(): boolean {
     if (this.isEnglish === undefined) {
+      const detected = primaryLanguage((this.report as Report & { language?: string }).language);
+      if (detected) return (this.isEnglish = detected === 'en');
       const sample = this.quotes.normalisedText.slice(0, 20_000).match(/[\p{L}']+/gu) ?? [];
       const stop = sample.filter((w) => STOP_WORDS.has(w)).length;
       this.isEnglish = sample.length > 0 && stop / sample.length >= 0.2;

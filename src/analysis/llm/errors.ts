@@ -11,6 +11,7 @@ import {
 } from 'openai/error';
 import { ZodError } from 'zod';
 import { errorMessage } from '../../core/errors.ts';
+import { cleanText } from './untrusted.ts';
 
 export type FailureKind =
   | 'timeout'
@@ -80,7 +81,6 @@ function rootMessage(error: Error): string {
   return short(errorMessage(e));
 }
 
-function short(text: string, max = 160): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+function short(text: string): string {
+  return cleanText(text, 160);
 }

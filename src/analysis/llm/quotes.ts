@@ -23,6 +23,8 @@ const FOLD: Record<string, string> = {
 /** Invisible characters that never count: soft hyphen, zero-width spaces/joiners, BOM. */
 const INVISIBLE = /[\u00AD\u200B-\u200D\u2060\uFEFF]/;
 const SPACE = /\s/;
+const GLUE_AFTER = new Set(['-', '"']);
+const GLUE_BEFORE = new Set(['-', '"', ';', ':', '!', '?']);
 
 // Linear, one pass, char codes for ASCII (this runs over every report on every model call).
 export function normalise(input: string): NormalisedText {
@@ -59,8 +61,9 @@ export function normalise(input: string): NormalisedText {
       }
       folded = FOLD[ch] ?? ch.normalize('NFKC').toLowerCase();
     }
-    // Spaces around dashes are dropped, so "14 – 19" matches "14-19".
-    if (pendingSpace && folded !== '-' && last !== '-') push(' ', i);
+    // Spaces around dashes and double quotes, and before ; : ! ?, are dropped, so "14 – 19" matches "14-19"
+    // and French typography (« un jour », « vraiment ? ») matches a model's "un jour", "vraiment?".
+    if (pendingSpace && !GLUE_BEFORE.has(folded[0]!) && !GLUE_AFTER.has(last)) push(' ', i);
     pendingSpace = false;
     if (folded.length === 1) push(folded, i);
     else for (const c of folded) push(c, i);

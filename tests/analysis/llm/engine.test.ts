@@ -219,12 +219,21 @@ describe('LlmAnalyzer over the real openai SDK', () => {
 
   it('stops calling a failing model for a while after repeated transient failures', async () => {
     server.defaultBehaviour = { status: 500 };
-    const analyzer = new LlmAnalyzer({ config: llmConfig(server.baseURL), fallback: new OfflineAnalyzer(), logger: silentLogger, circuitThreshold: 2, circuitCooldownMs: 60_000 });
+    let now = Date.parse('2026-03-01T12:00:00Z');
+    const clock = { now: () => new Date(now) };
+    const analyzer = new LlmAnalyzer({ config: llmConfig(server.baseURL), fallback: new OfflineAnalyzer(), logger: silentLogger, clock, circuitThreshold: 2, circuitCooldownMs: 60_000 });
     await analyzer.summarise(seed, { length: 'brief' });
     await analyzer.summarise(seed, { length: 'standard' });
     const third = await analyzer.actors(seed);
     expect(server.requests).toHaveLength(2);
-    expect(third.engine.fallback?.reason).toMatch(/skipped/);
+    expect(third.engine.fallback?.reason).toMatch(/skipped for 60 s/);
+    // The cooldown runs on the injected clock: once it has passed, the model is asked again.
+    now += 59_000;
+    expect((await analyzer.actors(seed)).engine.fallback?.reason).toMatch(/skipped for 1 s/);
+    now += 1_000;
+    server.defaultBehaviour = 'valid';
+    expect((await analyzer.actors(seed)).engine).toMatchObject({ engine: 'llm' });
+    expect(server.requests).toHaveLength(3);
   });
 
   it('keeps at most LLM_CONCURRENCY requests in flight, queueing the rest without timing them out', async () => {
@@ -277,7 +286,7 @@ describe('LlmAnalyzer over the real openai SDK', () => {
     const summary = await engine().summarise(report, { length: 'brief' });
     expect(summary.engine.engine).toBe('llm');
     expect(summary.engine.unsupported).toBe(2);
-    expect(Object.keys(summary).sort()).toEqual(['engine', 'length', 'reportId', 'sentences', 'text']);
+    expect(Object.keys(summary).sort()).toEqual(['engine', 'language', 'length', 'reportId', 'sentences', 'text']);
     for (const s of summary.sentences) expect(Object.keys(s).sort()).toEqual(['index', 'quote', 'text']);
     expect(JSON.stringify(summary)).not.toMatch(/@everyone|evil\.example|allowed_mentions/);
     // And the request itself kept the report as data.
@@ -352,6 +361,18 @@ describe('LlmAnalyzer over the real openai SDK', () => {
     expect(candidates.length).toBeGreaterThan(5);
     const body = new QuoteIndex(sentences.join(' '));
     for (const c of candidates) expect(body.find(c.quote)).toBeDefined();
+  });
+
+  it('makes up from verified candidates what an ungrounded reduce step loses', async () => {
+    const report = longReport();
+    server.defaultBehaviour = (req) => (req.body.messages[0]!.content.includes('drafted part by part') ? 'fabricated' : 'valid');
+    const calls: LlmCall[] = [];
+    const summary = await engine({ LLM_CONTEXT_TOKENS: '2400', LLM_MAX_OUTPUT_TOKENS: '400' }, calls).summarise(report, { length: 'standard' });
+    expect(calls.filter((c) => c.task === 'summary-reduce')).toHaveLength(1);
+    expect(summary.engine).toMatchObject({ engine: 'llm', unsupported: 5 });
+    expect(summary.sentences).toHaveLength(5);
+    expect(new Set(summary.sentences.map((s) => s.index)).size).toBe(5);
+    for (const s of summary.sentences) expect(inSentence(report, s.quote!, s.index)).toBe(true);
   });
 
   it('keeps the rest of a long report when one chunk answers ungrounded', async () => {

@@ -9,7 +9,7 @@ const source =
 describe('quote normalisation', () => {
   it('folds typography, case and whitespace and keeps offsets into the original', () => {
     const n = normalise('A  “Quote” – here’s\n\nit…');
-    expect(n.text).toBe('a "quote"-here\'s it...');
+    expect(n.text).toBe('a"quote"-here\'s it...');
     expect(n.offsets).toHaveLength(n.text.length);
     expect('A  “Quote” – here’s\n\nit…'[n.offsets[n.text.indexOf('here')]!]).toBe('h');
   });
@@ -28,6 +28,12 @@ describe('QuoteIndex', () => {
     expect(index.find('a platform for a "Unified World - Shared Security" discourse')).toBeDefined();
     expect(index.find("CHINA'S INTEREST IN EXPLORING possible avenues of partnership... remains.")).toBeDefined();
     expect(index.find('“official visit to Russia and\nBelarus.”')).toBeDefined();
+  });
+
+  it('accepts French spacing inside guillemets and before punctuation for a model\'s plain spacing', () => {
+    const french = new QuoteIndex('Le président a salué « un jour historique » : la fin de l’attente ? Sans doute.');
+    expect(french.find('a salué "un jour historique": la fin de l\'attente?')).toBeDefined();
+    expect(french.find('a salué "un jour tragique": la fin')).toBeUndefined();
   });
 
   it('accepts quotes that elide words with an ellipsis, in order only', () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalysisService } from '../../../src/analysis/service.ts';
+import { systemClock } from '../../../src/core/clock.ts';
 import { createStore } from '../../../src/store/index.ts';
 import { startOpenAIServer, type OpenAIServer } from '../../support/openai-server.ts';
 import { llmConfig, makeReport, silentLogger } from './helpers.ts';
@@ -31,8 +32,8 @@ describe.skipIf(!REDIS)('AnalysisService on Redis (SITREP_TEST_REDIS_URL)', () =
     const storeA = await createStore(REDIS!);
     const storeB = await createStore(REDIS!);
     try {
-      const a = new AnalysisService({ config, logger: silentLogger, store: storeA });
-      const b = new AnalysisService({ config, logger: silentLogger, store: storeB });
+      const a = new AnalysisService({ config, logger: silentLogger, store: storeA, clock: systemClock });
+      const b = new AnalysisService({ config, logger: silentLogger, store: storeB, clock: systemClock });
       const before = await a.usage();
       const first = await a.summarise(report, { length: 'brief' });
       await a.flush();

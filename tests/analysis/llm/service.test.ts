@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { AnalysisService } from '../../../src/analysis/service.ts';
+import { systemClock } from '../../../src/core/clock.ts';
 import { isUserError } from '../../../src/core/errors.ts';
 import type { Report } from '../../../src/reports/types.ts';
 import type { Store } from '../../../src/store/index.ts';
@@ -32,7 +33,7 @@ async function service(env: Record<string, string> = {}, model: 'loopback' | 'no
   temp ??= tempStore();
   const store = await temp.open();
   stores.push(store);
-  return new AnalysisService({ config: llmConfig(baseURL, env), logger: silentLogger, store });
+  return new AnalysisService({ config: llmConfig(baseURL, env), logger: silentLogger, store, clock: systemClock });
 }
 
 function freshTemp() {
@@ -187,6 +188,22 @@ describe('AnalysisService with a model configured', () => {
     out = '';
     await program.parseAsync(['node', 'sitrep', 'usage', '--json']);
     expect(JSON.parse(out)).toMatchObject({ calls: 1, promptTokens: 1234, completionTokens: 56, cacheHits: 1, fallbacks: 0 });
+  });
+});
+
+describe('AnalysisService.digest (for briefings)', () => {
+  it('gives summary and actors together, and the lead alone when analysis itself fails', async () => {
+    freshTemp();
+    const svc = await service();
+    const digest = await svc.digest(seed, { length: 'brief' });
+    expect(digest.summary.engine.engine).toBe('llm');
+    expect(digest.actors.length).toBeGreaterThan(0);
+    // A report the engines cannot read (no sections) still yields something to show.
+    const broken = { ...seed, id: 'broken', contentHash: 'broken-hash', sections: null } as unknown as Report;
+    const lead = await svc.digest(broken, { length: 'brief', engine: 'offline' });
+    expect(lead.actors).toEqual([]);
+    expect(lead.summary.engine).toMatchObject({ engine: 'offline', version: 'lead', fallback: { from: 'offline' } });
+    expect(lead.summary.text).toBe(seed.standfirst?.trim() || seed.text.trim().split(/(?<=[.!?])\s/)[0]);
   });
 });
 

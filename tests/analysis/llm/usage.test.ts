@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageLedger } from '../../../src/analysis/usage.ts';
+import { systemClock } from '../../../src/core/clock.ts';
 import { formatUsage } from '../../../src/cli/usage.ts';
 import { tempStore, type TempStore } from './helpers.ts';
 
@@ -14,9 +15,10 @@ describe('UsageLedger', () => {
     temp = tempStore();
     const storeA = await temp.open();
     const storeB = await temp.open();
+    // The first ledger's clock reads 23:59 at UTC+1: days are UTC, so it records 2026-11-26, then 2026-11-27.
     let day = '2026-11-26';
-    const a = new UsageLedger(storeA, () => day);
-    const b = new UsageLedger(storeB, () => '2026-11-27');
+    const a = new UsageLedger(storeA, { now: () => new Date(`${day}T23:59:00+01:00`) });
+    const b = new UsageLedger(storeB, { now: () => new Date('2026-11-27T08:00:00Z') });
     // Interleaved, un-awaited records from both "processes".
     for (let i = 0; i < 20; i++) {
       a.record(call('gpt-4o-mini', 100, 10));
@@ -32,7 +34,7 @@ describe('UsageLedger', () => {
     await storeB.close();
 
     const reopened = await temp.open();
-    const totals = await new UsageLedger(reopened).totals();
+    const totals = await new UsageLedger(reopened, systemClock).totals();
     await reopened.close();
     expect(totals.since).toBe('2026-11-26');
     expect(totals.models).toEqual([
@@ -51,7 +53,7 @@ describe('UsageLedger', () => {
   it('reports nothing recorded on an empty store', async () => {
     temp = tempStore();
     const store = await temp.open();
-    const totals = await new UsageLedger(store).totals();
+    const totals = await new UsageLedger(store, systemClock).totals();
     await store.close();
     expect(totals).toEqual({ calls: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, cacheHits: 0, fallbacks: 0, fallbackReasons: {}, models: [] });
     expect(formatUsage(totals)).toMatch(/No model calls recorded/);
