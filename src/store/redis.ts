@@ -8,8 +8,8 @@ const CLAIM = 'sitrep:claim:';
 const CLAIM_TIMES = 'sitrep:claim-times';
 /** Hash claim key → generation; a claim without a field is at generation 1 (claims made before generations). */
 const CLAIM_GENERATIONS = 'sitrep:claim-generations';
-const CHANGE_SEQ = 'sitrep:changes:seq';
-const CHANGE_STREAM = 'sitrep:changes';
+const CHANGE_SEQ = 'sitrep:change-log:seq';
+const CHANGE_STREAM = 'sitrep:change-log';
 
 // Scripts: each runs atomically on the server, so the claim, its prune index and its generation never
 // disagree, and a change's number is assigned and published in one step (no reader sees seq N+1 before N).
@@ -50,7 +50,7 @@ export async function redisBackend(url: string, now: () => number): Promise<Back
   await client.connect();
   const evalScript = (script: string, keys: string[], args: string[]) => client.eval(script, { keys, arguments: args });
   const adapters: Array<{ disconnect(): Promise<void> }> = [];
-  const watchers = changeWatch(() => client.duplicate() as unknown as StreamReader);
+  const watchers = changeWatch(() => client.duplicate() as unknown as StreamReader, () => client.get(CHANGE_SEQ));
 
   const changes: ChangeLog = {
     async append(namespace, key) {
@@ -144,17 +144,15 @@ interface StreamReader {
   destroy(): void;
 }
 
-function changeWatch(duplicate: () => StreamReader) {
+function changeWatch(duplicate: () => StreamReader, readHead: () => Promise<string | null>) {
   type RedisClient = StreamReader;
   const listeners = new Set<() => void>();
   let reader: RedisClient | undefined;
   let loop: Promise<void> | undefined;
   let stopped = false;
 
-  const run = async (conn: RedisClient) => {
-    // From the head at start rather than '$', so an append racing the first XREAD still wakes the watchers.
-    const head = await conn.get(CHANGE_SEQ);
-    let last = head ? `${head}-1` : '0-0';
+  const run = async (conn: RedisClient, startHead: string | null) => {
+    let last = startHead ? `${startHead}-1` : '0-0';
     while (!stopped && listeners.size) {
       try {
         const reply = (await conn.xRead({ key: CHANGE_STREAM, id: last }, { BLOCK: 1000, COUNT: 100 })) as Array<{ messages: Array<{ id: string }> }> | null;
@@ -169,13 +167,18 @@ function changeWatch(duplicate: () => StreamReader) {
     }
   };
   const start = async () => {
+    // The head as of the first watch() call (queued before this store's next command), not '$' once the
+    // reader is connected: an append made while it connects still wakes the watchers.
+    const startHead = await readHead();
     reader = duplicate();
     reader.on('error', () => undefined);
     await reader.connect();
-    await run(reader);
-    await reader.quit().catch(() => undefined);
+    await run(reader, startHead);
+    const done = reader;
     reader = undefined;
     loop = undefined;
+    await done.quit().catch(() => undefined);
+    if (!stopped && listeners.size) loop = start().catch(() => undefined); // someone subscribed while it wound down
   };
 
   return {
@@ -186,7 +189,11 @@ function changeWatch(duplicate: () => StreamReader) {
     },
     async close() {
       stopped = true;
-      reader?.destroy();
+      try {
+        reader?.destroy(); // ends a blocking XREAD at once
+      } catch {
+        // already closing: the loop has left
+      }
       await loop;
     },
   };
