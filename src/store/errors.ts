@@ -1,16 +1,20 @@
-import { errorMessage, StoreWriteError } from '../core/errors.ts';
+import { errorMessage, StoreWriteError, UserError } from '../core/errors.ts';
 
 export { StoreWriteError };
 
-/** The store could not be opened; the message names the file and what the operator can do. Stops the start. */
-export class StoreOpenError extends Error {
+/**
+ * The store could not be opened; the message names the file and what the operator can do. Stops the start.
+ * A UserError so the CLI prints the message itself rather than "unexpected error" and a stack.
+ */
+export class StoreOpenError extends UserError {
   constructor(readonly path: string, cause: unknown) {
     super(
       `The SQLite store ${path} cannot be used: ${errorMessage(cause)}. ` +
         `Restore it from a backup, or move it aside (e.g. mv "${path}" "${path}.damaged") to start with an empty store.`,
-      { cause },
+      'store_open_failed',
     );
     this.name = 'StoreOpenError';
+    this.cause = cause;
   }
 }
 

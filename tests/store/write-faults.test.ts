@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStore, StoreOpenError, StoreWriteError, type Store } from '../../src/store/index.ts';
 import { tempDir } from '../reports/helpers.ts';
@@ -104,6 +105,21 @@ describe('SQLite write faults', () => {
     expect((error as Error).message).toContain(path);
     expect((error as Error).message).toMatch(/restore it from a backup, or move it aside/i);
   });
+
+  it('the CLI stops at a corrupt file with that message, not "unexpected error"', () => {
+    const path = tempPath();
+    writeFileSync(path, Buffer.alloc(9000, 0x42));
+    const cli = resolve(import.meta.dirname, '../../src/cli.ts');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', cli, 'reports', 'list'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, STORE_URL: `sqlite://${path}` },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`sitrep: The SQLite store ${path} cannot be used`);
+    expect(result.stderr).toMatch(/move it aside/);
+    expect(result.stderr).not.toMatch(/unexpected error/);
+  }, 60_000);
 
   it('a database with damaged pages fails the integrity check at start', async () => {
     const path = tempPath();
