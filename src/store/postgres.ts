@@ -1,7 +1,6 @@
-import KeyvPostgres from '@keyv/postgres';
-import type { KeyvStoreAdapter } from 'keyv';
 import pg, { type Client, type Pool } from 'pg';
 import type { Backend, RawRow } from './backend.ts';
+import { KeyvPg } from './keyv-postgres-adapter.ts';
 import type { ChangeEntry, ChangeLog } from './types.ts';
 
 /** Any fixed number: serialises schema setup and change appends across every process on the database. */
@@ -10,11 +9,11 @@ const APPEND_LOCK = 7_361_000_002;
 const CHANNEL = 'sitrep_changes';
 
 /**
- * PostgreSQL: keyv namespaces on @keyv/postgres (table `keyv`), and on a pool of the store's own the
+ * PostgreSQL, on one `pg` pool per store: keyv namespaces (table `keyv`, see keyv-postgres-adapter.ts),
  * claims (compare-and-set on a generation), the change log (BIGSERIAL + LISTEN/NOTIFY) and scans.
  */
 export async function postgresBackend(url: string, now: () => number): Promise<Backend> {
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  const pool = new pg.Pool({ connectionString: url });
   pool.on('error', () => undefined);
   await inTransaction(pool, async (q) => {
     // Concurrent CREATE TABLE IF NOT EXISTS can still collide on the catalog; the lock makes it one at a time.
@@ -26,7 +25,6 @@ export async function postgresBackend(url: string, now: () => number): Promise<B
     await q('CREATE TABLE IF NOT EXISTS sitrep_changes(seq BIGSERIAL PRIMARY KEY, namespace TEXT NOT NULL, key TEXT NOT NULL)');
   });
   const query = async <R = Record<string, unknown>>(sql: string, values: unknown[] = []) => (await pool.query<R>(sql, values)).rows;
-  const adapters: Array<{ disconnect(): Promise<void> }> = [];
   const watch = notifyWatch(url);
 
   const changes: ChangeLog = {
@@ -52,12 +50,7 @@ export async function postgresBackend(url: string, now: () => number): Promise<B
   };
 
   return {
-    adapter() {
-      const adapter = new KeyvPostgres({ uri: url });
-      adapter.on('error', () => undefined);
-      adapters.push(adapter);
-      return adapter as unknown as KeyvStoreAdapter;
-    },
+    adapter: () => new KeyvPg(pool, url),
     useKeyPrefix: true,
     readOnly: false,
     checkWritable: () => undefined,
@@ -98,7 +91,6 @@ export async function postgresBackend(url: string, now: () => number): Promise<B
     changes,
     async close() {
       await watch.close();
-      await Promise.all(adapters.map((a) => a.disconnect().catch(() => undefined)));
       await pool.end().catch(() => undefined);
     },
   };
