@@ -43,7 +43,15 @@ export class WriteChecker {
     return error instanceof StoreWriteError ? error : new StoreWriteError(undefined, { cause: error });
   }
 
+  /** Also runs the backend's cheap writability check, so /healthz notices a moved database file before any write does. */
   health(): StoreHealth {
+    try {
+      this.backend.checkWritable();
+    } catch (error) {
+      if (!this.failing) this.logger?.error({ err: error }, 'store cannot take writes');
+      this.failing = true;
+      this.lastError = `health check: ${errorMessage(error instanceof StoreWriteError && error.cause !== undefined ? error.cause : error)}`;
+    }
     return { writable: !this.failing, ...(this.lastError ? { lastWriteError: this.lastError } : {}), writeFailures: this.failures };
   }
 

@@ -147,7 +147,9 @@ describe('SQLite write faults', () => {
     const path = tempPath();
     const store = await open(path);
     await store.kv('subscriptions').set('before', 1);
+    expect(store.health().writable).toBe(true);
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+    expect(store.health()).toMatchObject({ writable: false, lastWriteError: expect.stringMatching(/moved or deleted/) }); // before any write
     const error = await refusal(store.kv('subscriptions').set('after', 2));
     expect(error.message).toMatch(/database file was moved or deleted/);
     await refusal(store.claim('delivery:after', {}));
