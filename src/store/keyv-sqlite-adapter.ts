@@ -63,14 +63,17 @@ export class KeyvBetterSqlite extends EventEmitter implements KeyvStoreAdapter {
 
   /** Rows of `namespace` in key order, a page of 500 per query (keyset, not OFFSET). */
   async *iterator<Value>(namespace?: string): AsyncGenerator<[string, Value], void> {
-    const low = namespace ? `${namespace}:` : '';
-    const high = prefixEnd(low);
-    let after: string | undefined;
-    for (;;) {
-      const rows = (after === undefined ? this.sql.pageFrom.all(low, high, PAGE) : this.sql.pageAfter.all(after, high, PAGE)) as Array<{ key: string; value: Value }>;
-      for (const row of rows) yield [row.key, row.value];
-      if (rows.length < PAGE) return;
-      after = rows.at(-1)!.key;
+    for (const rows of this.pages(namespace ? `${namespace}:` : '', PAGE)) for (const row of rows) yield [row.key, row.value as Value];
+  }
+
+  /** Rows whose key starts with `prefix` (namespace included), in key order, `pageSize` per query. */
+  *pages(prefix: string, pageSize: number): Generator<Array<{ key: string; value: string }>> {
+    const high = prefixEnd(prefix);
+    let rows = this.sql.pageFrom.all(prefix, high, pageSize) as Array<{ key: string; value: string }>;
+    while (rows.length) {
+      yield rows;
+      if (rows.length < pageSize) return;
+      rows = this.sql.pageAfter.all(rows.at(-1)!.key, high, pageSize) as Array<{ key: string; value: string }>;
     }
   }
 

@@ -18,22 +18,16 @@ const KEYV_TABLE = 'keyv';
 export function sqliteBackend(url: string, now: () => number, pragmas: Record<string, string | number> = {}): Backend {
   const path = url.slice('sqlite://'.length);
   const db = openChecked(path);
-  const guard = new SqliteFileGuard(path);
-  const adapters = new Map<string, KeyvBetterSqlite>();
-  const adapter = (namespace: string) => {
-    let made = adapters.get(namespace);
-    if (!made) adapters.set(namespace, (made = new KeyvBetterSqlite(db, url, KEYV_TABLE)));
-    return made;
-  };
-  adapter(''); // creates the keyv table
-  const claims = claimStatements(db);
-  const changes = sqliteChangeLog(db, path);
-  for (const [name, value] of Object.entries(pragmas)) {
-    if (!/^[a-z_]+$/.test(name) || !/^[\w.-]+$/.test(String(value))) throw new Error(`Invalid SQLite pragma ${name}=${value}`);
-    db.pragma(`${name} = ${value}`);
+  let setup: ReturnType<typeof prepare>;
+  try {
+    setup = prepare(db, url, path, pragmas);
+  } catch (error) {
+    db.close();
+    throw new StoreOpenError(path, error); // e.g. a read-only file that still lacks the store's tables
   }
-  const pageFrom = db.prepare(`SELECT key, value FROM ${KEYV_TABLE} WHERE key >= ? AND key < ? ORDER BY key LIMIT ?`);
-  const pageAfter = db.prepare(`SELECT key, value FROM ${KEYV_TABLE} WHERE key > ? AND key < ? ORDER BY key LIMIT ?`);
+  const { adapter, claims, changes } = setup;
+  const guard = new SqliteFileGuard(path);
+  const keyv = adapter('');
 
   return {
     adapter,
@@ -41,14 +35,7 @@ export function sqliteBackend(url: string, now: () => number, pragmas: Record<st
     readOnly: db.readonly || Number(db.pragma('query_only', { simple: true })) === 1,
     checkWritable: () => guard.check(),
     async *scan(namespace, prefix, pageSize): AsyncGenerator<RawRow[]> {
-      const low = `${namespace}:${prefix}`;
-      const high = prefixEnd(low);
-      let rows = pageFrom.all(low, high, pageSize) as Array<{ key: string; value: string }>;
-      while (rows.length) {
-        yield rows.map((r) => ({ key: r.key.slice(namespace.length + 1), raw: r.value }));
-        if (rows.length < pageSize) return;
-        rows = pageAfter.all(rows.at(-1)!.key, high, pageSize) as Array<{ key: string; value: string }>;
-      }
+      for (const rows of keyv.pages(`${namespace}:${prefix}`, pageSize)) yield rows.map((r) => ({ key: r.key.slice(namespace.length + 1), raw: r.value }));
     },
     async claim(key, json) {
       return claims.insert.run(key, json, now()).changes === 1;
@@ -75,6 +62,24 @@ export function sqliteBackend(url: string, now: () => number, pragmas: Record<st
       if (db.open) db.close();
     },
   };
+}
+
+/** The store's tables and statements, then the caller's PRAGMAs (last, so `query_only` cannot stop the setup). */
+function prepare(db: Database.Database, url: string, path: string, pragmas: Record<string, string | number>) {
+  const adapters = new Map<string, KeyvBetterSqlite>();
+  const adapter = (namespace: string) => {
+    let made = adapters.get(namespace);
+    if (!made) adapters.set(namespace, (made = new KeyvBetterSqlite(db, url, KEYV_TABLE)));
+    return made;
+  };
+  adapter(''); // creates the keyv table
+  const claims = claimStatements(db);
+  const changes = sqliteChangeLog(db, path);
+  for (const [name, value] of Object.entries(pragmas)) {
+    if (!/^[a-z_]+$/.test(name) || !/^[\w.-]+$/.test(String(value))) throw new Error(`invalid PRAGMA ${name}=${value}`);
+    db.pragma(`${name} = ${value}`);
+  }
+  return { adapter, claims, changes };
 }
 
 /** Opens the file and proves it is a healthy SQLite database before the bot relies on it. */
