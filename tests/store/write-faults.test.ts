@@ -167,3 +167,19 @@ describe('SQLite write faults', () => {
     await refusal(store.putMany('subscriptions', [{ key: 'bulk', value: 3 }]));
   });
 });
+
+const postgresUrl = process.env.SITREP_TEST_POSTGRES_URL;
+describe.skipIf(!postgresUrl)('PostgreSQL write faults (SITREP_TEST_POSTGRES_URL)', () => {
+  it('a write the database refuses (a key longer than the keyv table allows) is a StoreWriteError, not a silent false', async () => {
+    const store = await createStore(postgresUrl!);
+    cleanups.push(() => store.close());
+    const ns = `fault-${process.pid}-${Date.now()}`;
+    const error = await refusal(store.kv(ns).set('k'.repeat(300), { lost: true }));
+    expect(error.code).toBe('store_write_failed');
+    expect(store.health().writable).toBe(false);
+    expect(store.health().lastWriteError).toMatch(/too long/);
+    await store.kv(ns).set('short', 1);
+    expect(store.health().writable).toBe(true); // the next write that is taken makes it healthy again
+    await store.kv(ns).clear();
+  });
+});
