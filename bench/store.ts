@@ -51,7 +51,9 @@ async function measureNew(dir: string, rows: number): Promise<Figures> {
 
 async function measureLegacy(dir: string, rows: number): Promise<Figures | undefined> {
   const legacyPackage = '@keyv/sqlite'; // a variable, so the typecheck does not need the package
-  const mod = (await import(legacyPackage).catch(() => undefined)) as { default: new (o: object) => { query(sql: string): Promise<unknown>; disconnect(): Promise<void> } } | undefined;
+  const mod = (await import(legacyPackage).catch(() => undefined)) as
+    | { default: new (o: object) => { query(sql: string): Promise<unknown>; disconnect(): Promise<void> } }
+    | undefined;
   if (!mod) return undefined;
   const adapter = new mod.default({ uri: `sqlite://${join(dir, 'legacy.sqlite')}`, busyTimeout: 10_000, iterationLimit: 2_000 });
   await adapter.query('PRAGMA journal_mode=WAL');
@@ -87,7 +89,9 @@ export async function run(): Promise<void> {
     console.log(`SQLite store, ${rows.toLocaleString('en-US')} rows of ~1 KB, WAL + synchronous=NORMAL`);
     for (const [label, key] of lines) {
       const ratio = legacy ? `  (${(now[key] / legacy[key]).toFixed(1)}×)` : '';
-      console.log(`  ${label.padEnd(58)} better-sqlite3 ${fmt(now[key]).padStart(16)}${legacy ? ` | @keyv/sqlite ${fmt(legacy[key]).padStart(16)}` : ''}${ratio}`);
+      console.log(
+        `  ${label.padEnd(58)} better-sqlite3 ${fmt(now[key]).padStart(16)}${legacy ? ` | @keyv/sqlite ${fmt(legacy[key]).padStart(16)}` : ''}${ratio}`,
+      );
     }
     if (!legacy) console.log('  (@keyv/sqlite is not installed: legacy figures skipped)');
   } finally {

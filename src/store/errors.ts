@@ -7,7 +7,10 @@ export { StoreWriteError };
  * A UserError so the CLI prints the message itself rather than "unexpected error" and a stack.
  */
 export class StoreOpenError extends UserError {
-  constructor(readonly path: string, cause: unknown) {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
     super(
       `The SQLite store ${path} cannot be used: ${errorMessage(cause)}. ` +
         `Restore it from a backup, or move it aside (e.g. mv "${path}" "${path}.damaged") to start with an empty store.`,

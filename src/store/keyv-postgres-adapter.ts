@@ -15,7 +15,10 @@ export class KeyvPg extends EventEmitter implements KeyvStoreAdapter {
   readonly opts: { dialect: 'postgres'; url: string; table: string };
   namespace?: string;
 
-  constructor(private readonly pool: Pool, url: string) {
+  constructor(
+    private readonly pool: Pool,
+    url: string,
+  ) {
     super();
     this.opts = { dialect: 'postgres', url, table: 'keyv' };
   }
@@ -42,10 +45,10 @@ export class KeyvPg extends EventEmitter implements KeyvStoreAdapter {
   /** One statement (so one transaction) for the whole batch; a key given twice keeps its last value. */
   async setMany(entries: Array<{ key: string; value: string }>): Promise<void> {
     const last = new Map(entries.map((e) => [e.key, e.value]));
-    await this.pool.query(
-      'INSERT INTO keyv(key, value) SELECT * FROM UNNEST($1::text[], $2::text[]) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-      [[...last.keys()], [...last.values()]],
-    );
+    await this.pool.query('INSERT INTO keyv(key, value) SELECT * FROM UNNEST($1::text[], $2::text[]) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [
+      [...last.keys()],
+      [...last.values()],
+    ]);
   }
 
   async delete(key: string): Promise<boolean> {
@@ -70,7 +73,11 @@ export class KeyvPg extends EventEmitter implements KeyvStoreAdapter {
     const start = namespace ? `${namespace}:` : '';
     let after = '';
     for (;;) {
-      const rows = await this.rows<{ key: string; value: Value }>('SELECT key, value FROM keyv WHERE starts_with(key, $1) AND key > $2 ORDER BY key LIMIT $3', [start, after, PAGE]);
+      const rows = await this.rows<{ key: string; value: Value }>('SELECT key, value FROM keyv WHERE starts_with(key, $1) AND key > $2 ORDER BY key LIMIT $3', [
+        start,
+        after,
+        PAGE,
+      ]);
       for (const row of rows) yield [row.key, row.value];
       if (rows.length < PAGE) return;
       after = rows.at(-1)!.key;

@@ -39,7 +39,10 @@ export async function postgresBackend(url: string, now: () => number): Promise<B
       });
     },
     async since(after, limit = 1000) {
-      const rows = await query<{ seq: string; namespace: string; key: string }>('SELECT seq, namespace, key FROM sitrep_changes WHERE seq > $1 ORDER BY seq LIMIT $2', [after, limit]);
+      const rows = await query<{ seq: string; namespace: string; key: string }>(
+        'SELECT seq, namespace, key FROM sitrep_changes WHERE seq > $1 ORDER BY seq LIMIT $2',
+        [after, limit],
+      );
       return rows.map((r): ChangeEntry => ({ seq: Number(r.seq), namespace: r.namespace, key: r.key }));
     },
     async head() {
@@ -58,17 +61,21 @@ export async function postgresBackend(url: string, now: () => number): Promise<B
       const start = `${namespace}:${prefix}`;
       let after = '';
       for (;;) {
-        const rows = await query<{ key: string; value: string }>(
-          'SELECT key, value FROM keyv WHERE starts_with(key, $1) AND key > $2 ORDER BY key LIMIT $3',
-          [start, after, pageSize],
-        );
+        const rows = await query<{ key: string; value: string }>('SELECT key, value FROM keyv WHERE starts_with(key, $1) AND key > $2 ORDER BY key LIMIT $3', [
+          start,
+          after,
+          pageSize,
+        ]);
         if (rows.length) yield rows.map((r) => ({ key: r.key.slice(namespace.length + 1), raw: r.value }));
         if (rows.length < pageSize) return;
         after = rows.at(-1)!.key;
       }
     },
     async claim(key, json) {
-      const rows = await query('INSERT INTO sitrep_claims(key, value, created_at, generation) VALUES($1, $2, $3, 1) ON CONFLICT(key) DO NOTHING RETURNING key', [key, json, now()]);
+      const rows = await query(
+        'INSERT INTO sitrep_claims(key, value, created_at, generation) VALUES($1, $2, $3, 1) ON CONFLICT(key) DO NOTHING RETURNING key',
+        [key, json, now()],
+      );
       return rows.length === 1;
     },
     async readClaim(key) {
@@ -79,7 +86,11 @@ export async function postgresBackend(url: string, now: () => number): Promise<B
       await query('UPDATE sitrep_claims SET value = $1, generation = generation + 1 WHERE key = $2', [json, key]);
     },
     async updateClaimIf(key, generation, json) {
-      const rows = await query('UPDATE sitrep_claims SET value = $1, generation = generation + 1 WHERE key = $2 AND generation = $3 RETURNING key', [json, key, generation]);
+      const rows = await query('UPDATE sitrep_claims SET value = $1, generation = generation + 1 WHERE key = $2 AND generation = $3 RETURNING key', [
+        json,
+        key,
+        generation,
+      ]);
       return rows.length === 1;
     },
     async listClaims(prefix) {

@@ -50,7 +50,10 @@ export async function redisBackend(url: string, now: () => number): Promise<Back
   await client.connect();
   const evalScript = (script: string, keys: string[], args: string[]) => client.eval(script, { keys, arguments: args });
   const adapters: Array<{ disconnect(): Promise<void> }> = [];
-  const watchers = changeWatch(() => client.duplicate() as unknown as StreamReader, () => client.get(CHANGE_SEQ));
+  const watchers = changeWatch(
+    () => client.duplicate() as unknown as StreamReader,
+    () => client.get(CHANGE_SEQ),
+  );
 
   const changes: ChangeLog = {
     async append(namespace, key) {

@@ -101,7 +101,9 @@ function openChecked(path: string): Database.Database {
 }
 
 function claimStatements(db: Database.Database) {
-  db.exec('CREATE TABLE IF NOT EXISTS claims(key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at INTEGER NOT NULL DEFAULT 0, generation INTEGER NOT NULL DEFAULT 1)');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS claims(key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at INTEGER NOT NULL DEFAULT 0, generation INTEGER NOT NULL DEFAULT 1)',
+  );
   // Tables made by earlier versions lack the later columns (SQLite has no ADD COLUMN IF NOT EXISTS).
   const columns = new Set((db.pragma('table_info(claims)') as Array<{ name: string }>).map((c) => c.name));
   if (!columns.has('created_at')) db.exec('ALTER TABLE claims ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0');

@@ -44,7 +44,10 @@ function contract(name: string, url: () => string) {
       const ns = unique();
       const keys = Array.from({ length: 1200 }, (_, i) => `${i % 3 === 0 ? 'a' : 'b'}-${String(i).padStart(5, '0')}`);
       const shuffled = [...keys].sort(() => Math.random() - 0.5);
-      await store.putMany(ns, shuffled.map((key) => ({ key, value: { key, text: `:${key}` } })));
+      await store.putMany(
+        ns,
+        shuffled.map((key) => ({ key, value: { key, text: `:${key}` } })),
+      );
       await store.kv(`${ns}x`).set('a-00000', { other: true });
       await store.kv(ns).set('expiring', { gone: true }, 1);
       await new Promise((done) => setTimeout(done, 20));

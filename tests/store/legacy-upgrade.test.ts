@@ -49,7 +49,10 @@ describe('a SQLite file written by the previous store (keyv + @keyv/sqlite)', ()
   it('takes writes of every kind and keeps them after a reopen', async () => {
     const { url, store } = await openLegacyCopy();
     await store.kv('reports').set('new-one', { id: 'new-one', title: ':new' });
-    await store.putMany('reports', [{ key: 'bulk-1', value: { n: 1 } }, { key: 'bulk-2', value: { n: 2 } }]);
+    await store.putMany('reports', [
+      { key: 'bulk-1', value: { n: 1 } },
+      { key: 'bulk-2', value: { n: 2 } },
+    ]);
     await store.kv('subscriptions').delete(LEGACY_SUBSCRIPTION.id);
     expect(await store.updateClaimIf(LEGACY_CLAIM.key, 1, { ...LEGACY_CLAIM.value, done: false })).toBe(true);
     expect(await store.updateClaimIf(LEGACY_CLAIM.key, 1, { stale: true })).toBe(false);
