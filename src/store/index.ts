@@ -1,3 +1,17 @@
+/**
+ * The store: keyv namespaces, claims, bulk reads/writes and the change log over one of three backends
+ * (sqlite.ts — the embedded default on better-sqlite3 —, redis.ts, postgres.ts).
+ *
+ * What happens on a fault:
+ * - A write the backend does not take (full disk, read-only file or database, a refused value, a lost
+ *   connection) rejects with StoreWriteError (a UserError: the user sees "I couldn't save that…", nothing
+ *   is confirmed), is logged and counted, and health().writable is false until a write is taken again.
+ * - SQLite at open: a file that is not a database, fails `PRAGMA quick_check` or cannot get the store's
+ *   tables stops the start with StoreOpenError, naming the file and what to do (restore a backup, or move
+ *   it aside to start empty).
+ * - SQLite while running: when the file at the path is deleted or replaced (its device/inode changes),
+ *   every later write is refused (health() notices it too) instead of being confirmed into an unlinked file.
+ */
 import Keyv from 'keyv';
 import type { Backend } from './backend.ts';
 import { WriteChecker } from './checked-writes.ts';
