@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStore, StoreWriteError, type ChangeEntry, type Store } from '../../src/store/index.ts';
 import { tempDir } from '../reports/helpers.ts';
@@ -156,6 +157,24 @@ describe('SQLite', () => {
     }
     return sqliteUrl;
   });
+
+  it('another process (the CLI beside the bot) appends: watch wakes this one and since() returns the row it wrote', async () => {
+    const tmp = tempDir('sitrep-bulk-');
+    cleanups.push(tmp.cleanup);
+    const url = `sqlite://${join(tmp.dir, 'sitrep.sqlite')}`;
+    const store = await createStore(url);
+    cleanups.push(() => store.close());
+    const { woke } = firstWake(store);
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'change-writer.ts'), url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise((done) => child.once('exit', done));
+    expect(code).toBe(0);
+    await woke;
+    const seq = Number(out.trim());
+    expect(await store.changes.since(seq - 1)).toEqual([{ seq, namespace: 'reports', key: 'from-child' }]);
+    expect(await store.kv('reports').get('from-child')).toEqual({ by: 'child' });
+  }, 60_000);
 
   it('writes a putMany batch as one transaction: a batch that does not fit leaves nothing behind', async () => {
     const tmp = tempDir('sitrep-bulk-');
