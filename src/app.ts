@@ -35,7 +35,7 @@ export interface AppOverrides {
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
   const clock = overrides.clock ?? systemClock;
-  const store = overrides.store ?? (await createStore(config.STORE_URL, { now: () => clock.now().getTime() }));
+  const store = overrides.store ?? (await createStore(config.STORE_URL, { now: () => clock.now().getTime(), logger }));
 
   const reports = new ReportLibrary({ store, logger, clock });
   await reports.load();

@@ -17,3 +17,12 @@ export function isUserError(error: unknown): error is UserError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The store did not take a write. A UserError so every transport shows it and nothing is confirmed. */
+export class StoreWriteError extends UserError {
+  constructor(message = "I couldn't save that: the bot's database is not writable; nothing was changed.", options?: { cause?: unknown }) {
+    super(message, 'store_write_failed');
+    this.name = 'StoreWriteError';
+    if (options && 'cause' in options) this.cause = options.cause;
+  }
+}

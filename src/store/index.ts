@@ -1,77 +1,96 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import Keyv from 'keyv';
-import KeyvSqlite from '@keyv/sqlite';
-
-export type StoreKind = 'sqlite' | 'redis' | 'postgres';
-
 /**
- * The one persistence handle every repository is built on. `kv(namespace)` gives a keyv namespace;
- * `claim` is the atomic "insert if absent" that keyv itself lacks, needed for exactly-once delivery.
+ * The store: keyv namespaces, claims, bulk reads/writes and the change log over one of three backends
+ * (sqlite.ts — the embedded default on better-sqlite3 —, redis.ts, postgres.ts).
+ *
+ * What happens on a fault:
+ * - A write the backend does not take (full disk, read-only file or database, a refused value, a lost
+ *   connection) rejects with StoreWriteError (a UserError: the user sees "I couldn't save that…", nothing
+ *   is confirmed), is logged and counted, and health().writable is false until a write is taken again.
+ * - SQLite at open: a file that is not a database, fails `PRAGMA quick_check` or cannot get the store's
+ *   tables stops the start with StoreOpenError, naming the file and what to do (restore a backup, or move
+ *   it aside to start empty).
+ * - SQLite while running: when the file at the path is deleted or replaced (its device/inode changes),
+ *   every later write is refused (health() notices it too) instead of being confirmed into an unlinked file.
  */
-export interface Store {
-  readonly kind: StoreKind;
-  readonly url: string;
-  kv<V = unknown>(namespace: string): Keyv<V>;
-  /** Atomically records `value` under `key` unless a claim already exists. True when this call won. */
-  claim(key: string, value: unknown): Promise<boolean>;
-  getClaim<V = unknown>(key: string): Promise<V | undefined>;
-  /** Overwrites an existing claim's value (e.g. to record message ids after sending). */
-  updateClaim(key: string, value: unknown): Promise<void>;
-  /** Lists claims whose key starts with `prefix`. */
-  listClaims<V = unknown>(prefix: string): Promise<Array<{ key: string; value: V }>>;
-  /** Deletes claims under `prefix` made before `olderThan`; returns how many. Keeps the ledger bounded. */
-  pruneClaims(prefix: string, olderThan: Date): Promise<number>;
-  ping(): Promise<void>;
-  close(): Promise<void>;
-}
+import Keyv from 'keyv';
+import type { Backend } from './backend.ts';
+import { WriteChecker } from './checked-writes.ts';
+import type { ChangeLog, Store, StoreKind, StoreOptions } from './types.ts';
 
-interface Backend {
-  adapter(namespace: string): unknown;
-  claim(key: string, json: string): Promise<boolean>;
-  getClaim(key: string): Promise<string | undefined>;
-  updateClaim(key: string, json: string): Promise<void>;
-  listClaims(prefix: string): Promise<Array<{ key: string; value: string }>>;
-  pruneClaims(prefix: string, olderThanMs: number): Promise<number>;
-  close(): Promise<void>;
-}
+export type { ChangeEntry, ChangeLog, Store, StoreHealth, StoreKind, StoreOptions } from './types.ts';
+export { StoreOpenError, StoreWriteError } from './errors.ts';
 
-export interface StoreOptions {
-  /** Clock for claim timestamps (ms since epoch); the app passes its injectable clock. */
-  now?: () => number;
-}
+const DEFAULT_PAGE = 500;
 
 export async function createStore(url: string, options: StoreOptions = {}): Promise<Store> {
   const kind = storeKind(url);
   const now = options.now ?? Date.now;
-  const backend = kind === 'sqlite' ? await sqliteBackend(url, now) : kind === 'redis' ? await redisBackend(url, now) : await postgresBackend(url, now);
+  const backend: Backend =
+    kind === 'sqlite'
+      ? (await import('./sqlite.ts')).sqliteBackend(url, now, options.sqlitePragmas)
+      : kind === 'redis'
+        ? await (await import('./redis.ts')).redisBackend(url, now)
+        : await (await import('./postgres.ts')).postgresBackend(url, now);
+  const writes = new WriteChecker(backend, options.logger);
   const namespaces = new Map<string, Keyv>();
+  const kv = <V>(namespace: string): Keyv<V> => {
+    let made = namespaces.get(namespace);
+    if (!made) {
+      // throwOnErrors: a failed read must not look like a missing row, nor a failed write like a saved one.
+      made = new Keyv({ store: writes.adapter(backend.adapter(namespace), namespace), namespace, useKeyPrefix: backend.useKeyPrefix, throwOnErrors: true });
+      made.on('error', () => undefined); // errors surface as rejected promises; the emitter must not crash the process
+      namespaces.set(namespace, made);
+    }
+    return made as Keyv<V>;
+  };
+  const changes: ChangeLog = {
+    append: (namespace, key) => writes.run(`append change ${namespace}`, () => backend.changes.append(namespace, key)),
+    since: (after, limit) => backend.changes.since(after, limit),
+    head: () => backend.changes.head(),
+    watch: (onChange) => backend.changes.watch(onChange),
+  };
+
   const store: Store = {
     kind,
     url,
-    kv<V>(namespace: string) {
-      let kv = namespaces.get(namespace);
-      if (!kv) {
-        kv = new Keyv({ store: backend.adapter(namespace) as never, namespace, useKeyPrefix: kind !== 'redis' });
-        kv.on('error', () => undefined); // errors surface as rejected promises; the emitter must not crash the process
-        namespaces.set(namespace, kv);
+    kv,
+    async *scan<V>(namespace: string, opts: { pageSize?: number; prefix?: string } = {}) {
+      const decoder = kv<V>(namespace);
+      const clock = Date.now(); // keyv stamps `expires` with the real time, so expiry is judged by it too
+      for await (const rows of backend.scan(namespace, opts.prefix ?? '', Math.max(1, opts.pageSize ?? DEFAULT_PAGE))) {
+        const page: Array<{ key: string; value: V }> = [];
+        for (const { key, raw } of rows) {
+          const data = await decoder.deserializeData<V>(raw);
+          if (!data || (typeof data.expires === 'number' && data.expires < clock)) continue;
+          page.push({ key, value: data.value as V });
+        }
+        if (page.length) yield page;
       }
-      return kv as Keyv<V>;
     },
-    claim: (key, value) => backend.claim(key, JSON.stringify(value)),
+    async putMany(namespace, entries) {
+      if (entries.length) await kv(namespace).setMany(entries);
+    },
+    changes,
+    claim: (key, value) => writes.run('claim', () => backend.claim(key, JSON.stringify(value))),
     async getClaim<V>(key: string) {
-      const raw = await backend.getClaim(key);
-      return raw === undefined ? undefined : (JSON.parse(raw) as V);
+      const row = await backend.readClaim(key);
+      return row === undefined ? undefined : (JSON.parse(row.json) as V);
     },
-    updateClaim: (key, value) => backend.updateClaim(key, JSON.stringify(value)),
+    async readClaim<V>(key: string) {
+      const row = await backend.readClaim(key);
+      return row === undefined ? undefined : { value: JSON.parse(row.json) as V, generation: row.generation };
+    },
+    updateClaimIf: (key, generation, value) => writes.run('update claim', () => backend.updateClaimIf(key, generation, JSON.stringify(value))),
+    updateClaim: (key, value) => writes.run('update claim', () => backend.updateClaim(key, JSON.stringify(value))),
     async listClaims<V>(prefix: string) {
       return (await backend.listClaims(prefix)).map(({ key, value }) => ({ key, value: JSON.parse(value) as V }));
     },
-    pruneClaims: (prefix, olderThan) => backend.pruneClaims(prefix, olderThan.getTime()),
+    pruneClaims: (prefix, olderThan) => writes.run('prune claims', () => backend.pruneClaims(prefix, olderThan.getTime())),
+    health: () => writes.health(),
     async ping() {
-      const kv = store.kv('health');
-      await kv.set('ping', Date.now());
-      await kv.get('ping');
+      const health = store.kv('health');
+      await health.set('ping', now());
+      await health.get('ping');
     },
     close: () => backend.close(),
   };
@@ -83,160 +102,4 @@ export function storeKind(url: string): StoreKind {
   if (url.startsWith('redis://') || url.startsWith('rediss://')) return 'redis';
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return 'postgres';
   throw new Error(`Unsupported STORE_URL "${url}": use sqlite://PATH, redis://HOST:PORT or postgres://USER@HOST/DB`);
-}
-
-type Query = (sql: string, ...params: unknown[]) => Promise<Array<Record<string, unknown>>>;
-
-async function sqliteBackend(url: string, now: () => number): Promise<Backend> {
-  const path = url.slice('sqlite://'.length);
-  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-  const adapters: KeyvSqlite[] = [];
-  const open = () => {
-    // busyTimeout: several connections share the file; iterationLimit: the default of 10 makes iteration quadratic.
-    const adapter = new KeyvSqlite({ uri: `sqlite://${path}`, busyTimeout: 10_000, iterationLimit: 2_000 });
-    adapter.on('error', () => undefined);
-    adapters.push(adapter);
-    return adapter;
-  };
-  const main = open();
-  const query = main.query as Query;
-  // WAL with synchronous=NORMAL keeps every commit durable against a process kill (-9) while making
-  // small writes fast; journal_mode is a property of the file, so setting it once covers every connection.
-  await query('PRAGMA journal_mode=WAL');
-  await query('CREATE TABLE IF NOT EXISTS claims(key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at INTEGER NOT NULL DEFAULT 0)');
-  await addCreatedAtColumn(query, 'claims', 'INTEGER');
-  return {
-    adapter() {
-      const adapter = open();
-      void (adapter.query as Query)('PRAGMA synchronous=NORMAL').catch(() => undefined);
-      return adapter;
-    },
-    async claim(key, json) {
-      const rows = await query('INSERT INTO claims(key, value, created_at) VALUES(?, ?, ?) ON CONFLICT(key) DO NOTHING RETURNING key', key, json, now());
-      return rows.length === 1;
-    },
-    async getClaim(key) {
-      const rows = await query('SELECT value FROM claims WHERE key = ?', key);
-      return rows[0]?.value as string | undefined;
-    },
-    async updateClaim(key, json) {
-      await query('UPDATE claims SET value = ? WHERE key = ?', json, key);
-    },
-    async listClaims(prefix) {
-      const rows = await query("SELECT key, value FROM claims WHERE key >= ? AND key < ? ORDER BY key", prefix, `${prefix}\uffff`);
-      return rows.map((r) => ({ key: String(r.key), value: String(r.value) }));
-    },
-    async pruneClaims(prefix, olderThanMs) {
-      const rows = await query('DELETE FROM claims WHERE key >= ? AND key < ? AND created_at < ? RETURNING key', prefix, `${prefix}\uffff`, olderThanMs);
-      return rows.length;
-    },
-    async close() {
-      await Promise.all(adapters.map((a) => a.disconnect().catch(() => undefined)));
-    },
-  };
-}
-
-async function redisBackend(url: string, now: () => number): Promise<Backend> {
-  const { default: KeyvRedis, createClient } = await import('@keyv/redis');
-  const client = createClient({ url });
-  client.on('error', () => undefined);
-  await client.connect();
-  const claimKey = (key: string) => `sitrep:claim:${key}`;
-  /** Sorted set of claim keys by creation time, so old claims can be pruned without a full scan. */
-  const claimTimes = 'sitrep:claim-times';
-  const adapters: Array<{ disconnect(): Promise<void> }> = [];
-  return {
-    adapter(namespace) {
-      const adapter = new KeyvRedis(url, { namespace, useUnlink: true });
-      adapter.on('error', () => undefined);
-      adapters.push(adapter);
-      return adapter;
-    },
-    async claim(key, json) {
-      const won = (await client.set(claimKey(key), json, { NX: true })) === 'OK';
-      if (won) await client.zAdd(claimTimes, { score: now(), value: key });
-      return won;
-    },
-    async getClaim(key) {
-      return (await client.get(claimKey(key))) ?? undefined;
-    },
-    async updateClaim(key, json) {
-      await client.set(claimKey(key), json, { XX: true });
-    },
-    async listClaims(prefix) {
-      const out: Array<{ key: string; value: string }> = [];
-      for await (const keys of client.scanIterator({ MATCH: `${claimKey(prefix).replace(/[*?[\]\\]/g, '\\$&')}*`, COUNT: 500 })) {
-        for (const key of keys) {
-          const value = await client.get(key);
-          if (value !== null) out.push({ key: key.slice(claimKey('').length), value });
-        }
-      }
-      return out.sort((a, b) => (a.key < b.key ? -1 : 1));
-    },
-    async pruneClaims(prefix, olderThanMs) {
-      const old = (await client.zRangeByScore(claimTimes, '-inf', `(${olderThanMs}`)).filter((key) => key.startsWith(prefix));
-      for (let i = 0; i < old.length; i += 500) {
-        const batch = old.slice(i, i + 500);
-        await client.del(batch.map(claimKey));
-        await client.zRem(claimTimes, batch);
-      }
-      return old.length;
-    },
-    async close() {
-      await Promise.all(adapters.map((a) => a.disconnect().catch(() => undefined)));
-      await client.quit().catch(() => undefined);
-    },
-  };
-}
-
-async function postgresBackend(url: string, now: () => number): Promise<Backend> {
-  const { default: KeyvPostgres } = await import('@keyv/postgres');
-  const adapters: Array<{ disconnect(): Promise<void> }> = [];
-  const open = () => {
-    const adapter = new KeyvPostgres({ uri: url });
-    adapter.on('error', () => undefined);
-    adapters.push(adapter);
-    return adapter;
-  };
-  const main = open();
-  const pgQuery = main.query as unknown as (sql: string, values?: unknown[]) => Promise<Array<Record<string, unknown>>>;
-  const query: Query = (sql, ...params) => pgQuery(sql, params);
-  await query('CREATE TABLE IF NOT EXISTS sitrep_claims(key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at BIGINT NOT NULL DEFAULT 0)');
-  await query('ALTER TABLE sitrep_claims ADD COLUMN IF NOT EXISTS created_at BIGINT NOT NULL DEFAULT 0');
-  return {
-    adapter: () => open(),
-    async claim(key, json) {
-      const rows = await query(
-        'INSERT INTO sitrep_claims(key, value, created_at) VALUES($1, $2, $3) ON CONFLICT(key) DO NOTHING RETURNING key',
-        key,
-        json,
-        now(),
-      );
-      return rows.length === 1;
-    },
-    async getClaim(key) {
-      const rows = await query('SELECT value FROM sitrep_claims WHERE key = $1', key);
-      return rows[0]?.value as string | undefined;
-    },
-    async updateClaim(key, json) {
-      await query('UPDATE sitrep_claims SET value = $1 WHERE key = $2', json, key);
-    },
-    async listClaims(prefix) {
-      const rows = await query('SELECT key, value FROM sitrep_claims WHERE starts_with(key, $1) ORDER BY key', prefix);
-      return rows.map((r) => ({ key: String(r.key), value: String(r.value) }));
-    },
-    async pruneClaims(prefix, olderThanMs) {
-      const rows = await query('DELETE FROM sitrep_claims WHERE starts_with(key, $1) AND created_at < $2 RETURNING key', prefix, olderThanMs);
-      return rows.length;
-    },
-    async close() {
-      await Promise.all(adapters.map((a) => a.disconnect().catch(() => undefined)));
-    },
-  };
-}
-
-/** Adds `created_at` to a claims table made before claims were pruned (SQLite has no ADD COLUMN IF NOT EXISTS). */
-async function addCreatedAtColumn(query: Query, table: string, type: string): Promise<void> {
-  const columns = await query(`PRAGMA table_info(${table})`);
-  if (!columns.some((c) => c.name === 'created_at')) await query(`ALTER TABLE ${table} ADD COLUMN created_at ${type} NOT NULL DEFAULT 0`);
 }

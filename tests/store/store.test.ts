@@ -31,6 +31,18 @@ function contract(name: string, open: () => Promise<{ url: string; store: Store 
       await store.ping();
     });
 
+    it('closing one store leaves another on the same URL working', async () => {
+      const { url, store } = await open();
+      const other = await createStore(url);
+      const ns = `close-${Date.now()}${Math.random().toString(36).slice(2, 6)}`;
+      await other.kv(ns).set('k', 1);
+      await store.kv(ns).get('k');
+      await other.close();
+      await store.kv(ns).set('k', 2);
+      expect(await store.kv(ns).get('k')).toBe(2);
+      await store.kv(ns).delete('k');
+    });
+
     it('claims atomically: of 40 concurrent claims on one key, over two connections, exactly one wins', async () => {
       const { url, store } = await open();
       const other = await createStore(url);

@@ -1,0 +1,39 @@
+import type { KeyvStoreAdapter } from 'keyv';
+import type { ChangeLog } from './types.ts';
+
+/** A stored row as keyv serialised it; `key` is without the namespace. */
+export interface RawRow {
+  key: string;
+  raw: string;
+}
+
+/** What each backend (sqlite.ts, redis.ts, postgres.ts) provides; index.ts builds the Store on it. */
+export interface Backend {
+  /** The keyv adapter for a namespace. */
+  adapter(namespace: string): KeyvStoreAdapter;
+  /** Whether keyv prefixes keys with `namespace:` (SQL tables) or the adapter does it itself (Redis). */
+  readonly useKeyPrefix: boolean;
+  /** Throws (a StoreWriteError) when the backend must not take writes any more. Cheap: runs before every write. */
+  checkWritable(): void;
+  /** The backend knew at open that it cannot write (e.g. a read-only SQLite file). */
+  readonly readOnly: boolean;
+  /** A namespace's rows whose key starts with `prefix`, in key order, `pageSize` at a time. */
+  scan(namespace: string, prefix: string, pageSize: number): AsyncIterable<RawRow[]>;
+  claim(key: string, json: string): Promise<boolean>;
+  readClaim(key: string): Promise<{ json: string; generation: number } | undefined>;
+  updateClaim(key: string, json: string): Promise<void>;
+  updateClaimIf(key: string, generation: number, json: string): Promise<boolean>;
+  listClaims(prefix: string): Promise<Array<{ key: string; value: string }>>;
+  pruneClaims(prefix: string, olderThanMs: number): Promise<number>;
+  readonly changes: ChangeLog;
+  close(): Promise<void>;
+}
+
+/** The smallest string greater than every string that starts with `prefix` (code-point order = UTF-8 byte order). */
+export function prefixEnd(prefix: string): string {
+  const points = [...prefix];
+  const last = points.pop();
+  if (last === undefined) return '\u{10FFFF}';
+  const next = last.codePointAt(0)! + 1;
+  return points.join('') + String.fromCodePoint(next === 0xd800 ? 0xe000 : Math.min(next, 0x10ffff));
+}
