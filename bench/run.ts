@@ -4,6 +4,7 @@
  */
 const suites: Record<string, string> = {
   ingest: './ingest.ts',
+  store: './store.ts',
   analysis: './analysis.ts',
   llm: './llm.ts',
   discord: './discord.ts',

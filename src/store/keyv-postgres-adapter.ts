@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { KeyvStoreAdapter } from 'keyv';
-import type { Pool } from 'pg';
+import type { Pool, QueryResultRow } from 'pg';
 
 /**
  * keyv 5 storage adapter on the store's own `pg` pool. Written here because @keyv/postgres keeps one
@@ -23,7 +23,7 @@ export class KeyvPg extends EventEmitter implements KeyvStoreAdapter {
     this.opts = { dialect: 'postgres', url, table: 'keyv' };
   }
 
-  private async rows<R>(sql: string, values: unknown[]): Promise<R[]> {
+  private async rows<R extends QueryResultRow>(sql: string, values: unknown[]): Promise<R[]> {
     return (await this.pool.query<R>(sql, values)).rows;
   }
 

@@ -1,4 +1,4 @@
-import pg, { type Client, type Pool } from 'pg';
+import pg, { type Client, type Pool, type QueryResultRow } from 'pg';
 import type { Backend, RawRow } from './backend.ts';
 import { KeyvPg } from './keyv-postgres-adapter.ts';
 import type { ChangeEntry, ChangeLog } from './types.ts';
@@ -24,7 +24,7 @@ export async function postgresBackend(url: string, now: () => number): Promise<B
     await q('ALTER TABLE sitrep_claims ADD COLUMN IF NOT EXISTS generation BIGINT NOT NULL DEFAULT 1');
     await q('CREATE TABLE IF NOT EXISTS sitrep_changes(seq BIGSERIAL PRIMARY KEY, namespace TEXT NOT NULL, key TEXT NOT NULL)');
   });
-  const query = async <R = Record<string, unknown>>(sql: string, values: unknown[] = []) => (await pool.query<R>(sql, values)).rows;
+  const query = async <R extends QueryResultRow = Record<string, unknown>>(sql: string, values: unknown[] = []) => (await pool.query<R>(sql, values)).rows;
   const watch = notifyWatch(url);
 
   const changes: ChangeLog = {
