@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseFeedDocument, plainTitle } from '../../src/reports/feed-items.ts';
+import { discoverFeedLinks, parseFeedDocument, plainTitle } from '../../src/reports/feed-items.ts';
 import { parseReport } from '../../src/reports/parsers/index.ts';
 import { FeedService } from '../../src/reports/feeds.ts';
 import { startHttpServer, type TestHttpServer } from '../support/http-server.ts';
@@ -181,5 +181,18 @@ describe('following a feed with real shapes', () => {
     expect(iran.url).toBe(`${server.url}/blog/posts/iran-strait?wt_mc=rss.feed.atom`);
     expect(iran.source).toBe('Strategic Notes');
     expect(iran.text).toContain('war-risk premiums');
+  });
+});
+
+describe('feed discovery from a page', () => {
+  it('finds rel=alternate feed links of every feed type, resolves them, and ignores other links', () => {
+    const html = `<!doctype html><html><head>
+      <link rel="stylesheet" href="/s.css" type="text/css">
+      <link rel="alternate" hreflang="de" href="/de/" type="text/html">
+      <LINK REL="Alternate" TYPE="application/rss+xml" HREF="/feed.xml?a=1&amp;b=2">
+      <link rel="alternate home" type="application/atom+xml" href="https://other.example/atom">
+      <link rel="alternate" type="application/feed+json" href="feed.json">
+      </head><body><link rel="alternate" type="application/rss+xml" href="/body-feed"></body></html>`;
+    expect(discoverFeedLinks(html, 'https://site.example/blog/post')).toEqual(['https://site.example/feed.xml?a=1&b=2', 'https://other.example/atom', 'https://site.example/blog/feed.json']);
   });
 });

@@ -1,3 +1,4 @@
+import { hygiene } from './hygiene.ts';
 import { createHash } from 'node:crypto';
 import type { Report, ReportOrigin, ReportSection, SeriesInfo } from '../types.ts';
 
@@ -49,9 +50,12 @@ export function slugify(value: string, max = 80): string {
   return (lastDash > max / 2 ? cut.slice(0, lastDash) : cut).replace(/-+$/, '');
 }
 
-/** Cleans an inline string: collapses runs of spaces, trims, removes zero-width characters. */
+/**
+ * Cleans an inline string: entities decoded, soft hyphens, zero-width and bidi control characters
+ * removed, odd spaces made plain (see hygiene.ts), runs of spaces collapsed, trimmed.
+ */
 export function cleanInline(value: string): string {
-  const cleaned = /[\u200b-\u200d\ufeff\u00a0]/.test(value) ? value.replace(/[\u200b-\u200d\ufeff]/g, '').replace(/\u00a0/g, ' ') : value;
+  const cleaned = hygiene(value);
   return (/[ \t]{2}|\t/.test(cleaned) ? cleaned.replace(/[ \t]+/g, ' ') : cleaned).trim();
 }
 
