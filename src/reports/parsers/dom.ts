@@ -21,3 +21,22 @@ export function parseDocument(html: string): Doc {
   }
   return document;
 }
+
+type AnyEl = ReturnType<Doc['querySelector']> & object;
+
+/** Class-name words of page chrome: lists of other stories, comments, sidebars, tickers, widgets. */
+const CHROME_CLASS = /(^|[-_])(related|comments?|comment-list|trending|ticker|recirc(ulation)?|sidebar|widgets?|popular|most-read|more-stories|outbrain|taboola)($|[-_])/i;
+
+/**
+ * True when `el` sits in page chrome rather than the article: inside one of `tags` (e.g. ASIDE, NAV,
+ * FOOTER) or an element whose class names a related/comments/sidebar box. Class words are matched
+ * whole, so an article whose class is "commentary" is not "comments".
+ */
+export function inChrome(el: AnyEl, tags: string[]): boolean {
+  for (let node: AnyEl | null = el; node; node = node.parentElement as AnyEl | null) {
+    if (tags.includes(node.tagName)) return true;
+    const cls = node.getAttribute('class');
+    if (cls && cls.split(/\s+/).some((c: string) => CHROME_CLASS.test(c))) return true;
+  }
+  return false;
+}

@@ -39,3 +39,13 @@ export function stripInvisible(value: string): string {
 export function hygiene(value: string): string {
   return stripInvisible(decodeEntities(value));
 }
+
+/**
+ * Cleans an inline string: entities decoded, soft hyphens, zero-width and bidi control characters
+ * removed, odd spaces made plain (see hygiene.ts), runs of spaces collapsed, trimmed.
+ */
+export function cleanInline(value: string): string {
+  const cleaned = hygiene(value);
+  return (/[ \t]{2}|\t/.test(cleaned) ? cleaned.replace(/[ \t]+/g, ' ') : cleaned).trim();
+}
+
