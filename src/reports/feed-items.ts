@@ -11,7 +11,10 @@ export interface FeedItem {
   guid?: string;
   link?: string;
   title?: string;
+  /** The publisher's date (Atom <published>, RSS <pubDate>, JSON Feed date_published). */
   publishedAt?: string;
+  /** A modification date (Atom <updated>, JSON Feed date_modified): never a published date. */
+  modifiedAt?: string;
   authors: string[];
   tags: string[];
   /** Full content HTML/text when the feed carries it (content:encoded, Atom content, content_html). */
@@ -102,6 +105,7 @@ function mergeDuplicates(items: FeedItem[]): FeedItem[] {
     existing.content = longer(existing.content, item.content);
     existing.summary = longer(existing.summary, item.summary);
     existing.publishedAt ??= item.publishedAt;
+    existing.modifiedAt ??= item.modifiedAt;
     existing.title ??= item.title;
     existing.guid ??= item.guid;
     existing.link ??= item.link;
@@ -180,7 +184,8 @@ export function parseFeedDocument(body: string, feedUrl: string): ParsedFeed {
         guid: text(e?.id),
         link: resolveLink(atomLink(e?.links)),
         title: text(e?.title),
-        publishedAt: parseDate(text(e?.published) ?? text(e?.updated)),
+        publishedAt: parseDate(text(e?.published)),
+        modifiedAt: parseDate(text(e?.updated)),
         authors: authors.length ? authors : feedAuthors,
         tags: names(e?.categories),
         content: text(e?.content),
@@ -198,7 +203,8 @@ export function parseFeedDocument(body: string, feedUrl: string): ParsedFeed {
         guid: text(i?.id),
         link: resolveLink(text(i?.url) ?? text(i?.external_url)),
         title: text(i?.title),
-        publishedAt: parseDate(text(i?.date_published) ?? text(i?.date_modified)),
+        publishedAt: parseDate(text(i?.date_published)),
+        modifiedAt: parseDate(text(i?.date_modified)),
         authors: authors.length ? authors : feedAuthors,
         tags: names(i?.tags),
         content: text(i?.content_html) ?? text(i?.content_text),

@@ -26,8 +26,10 @@ describe('parsing real feed shapes', () => {
       link: `${BASE}/blog/posts/iran-strait?wt_mc=rss.feed.atom`,
       authors: ['Gulf Desk'],
       tags: ['Iran', 'shipping'],
-      publishedAt: '2024-05-01T10:00:00.000Z',
+      // Only <updated>: a modification date, never a published one (an undated entry stays undated).
+      modifiedAt: '2024-05-01T10:00:00.000Z',
     });
+    expect(iran!.publishedAt).toBeUndefined();
     expect(iran!.content).toContain('seventeen Indian crew members');
     // A link without rel is the alternate link; <published> wins over <updated>; both authors kept.
     expect(oman).toMatchObject({ link: `${BASE}/blog/posts/oman-mediation`, authors: ['Hamad Al-Busaidi', 'Sara Rahimi'], publishedAt: '2024-05-02T04:00:00.000Z' });
