@@ -1,4 +1,5 @@
-import { cleanInline, splitNames } from './blocks.ts';
+import { cleanInline, splitNames, type ParsedMeta } from './blocks.ts';
+import { readMetaLine } from './text.ts';
 import { inChrome, type Doc } from './dom.ts';
 import { jsonLdAuthors, type JsonLd } from './jsonld.ts';
 import { cleanAuthorNames, stripBylinePrefix } from './names.ts';
@@ -20,7 +21,28 @@ export function htmlAuthors(document: Doc, jsonLd: JsonLd, isPublisher: (name: s
   if (fromMeta.length) return fromMeta;
   const fromLinks = keep(authorLinks(document).flatMap(bylineNames));
   if (fromLinks.length) return fromLinks;
-  return keep(bylineElement(document));
+  const fromByline = keep(bylineElement(document));
+  if (fromByline.length) return fromByline;
+  return keep(metaLineNames(document));
+}
+
+/**
+ * The weakest source: a post's meta line that lists a name among the date and reading time, without
+ * marking it ("February 8, 2023 · 6 min · Kristaps Ozols", Hugo and Jekyll themes). Read with the plain
+ * text byline rules; only a name of two to four capitalised words counts, so a section label does not.
+ */
+function metaLineNames(document: Doc): string[] {
+  const scope = (document.querySelector('article') ?? document.querySelector('main') ?? document.body) as El | null;
+  for (const el of scope?.querySelectorAll('[class*="post-meta" i], [class*="entry-meta" i], [class*="article-meta" i], [class*="meta" i]') ?? []) {
+    if (inChrome(el as El, OUTSIDE_ARTICLE)) continue;
+    const text = spacedText(el as El);
+    if (!text || text.length > 160) continue;
+    const found: ParsedMeta = {};
+    if (!readMetaLine(text, found) || !found.authors?.length) continue;
+    const names = found.authors.filter((n) => /^\p{Lu}[\p{L}'’.-]+(\s+\p{Lu}[\p{L}'’.-]+){1,3}$/u.test(n));
+    if (names.length) return names;
+  }
+  return [];
 }
 
 const META_SELECTORS = [

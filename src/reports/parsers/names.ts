@@ -47,6 +47,8 @@ export function cleanAuthorNames(names: string[]): string[] {
     if (dateline) name = dateline[1]!;
     // A desk ahead of the name in Japanese bylines ("経済部　佐藤 健一"), "記者" after it.
     name = name.replace(/^[\p{Script=Han}\p{Script=Katakana}]{1,8}部[\s\u3000]+/u, '').replace(/[\s\u3000]*(記者|特派員|編集委員|撮影)$/u, '');
+    // Korean and Chinese bylines: "김민준 기자", "特派记者 王伟".
+    name = name.replace(/\s*(선임기자|기자|특파원|논설위원)$/u, '').replace(/^(特派记者|记者|本报记者)\s*/u, '');
     // Trailing agency, social labels or job title glued on by the markup ("Daniel Frost Associated Press").
     for (let guard = 0; guard < 4; guard++) {
       const words = name.split(/\s+/);
