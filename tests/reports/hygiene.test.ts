@@ -43,4 +43,13 @@ describe('text hygiene', () => {
     const [item] = parseFeedDocument(rss, 'https://f.example/feed').items;
     expect(item).toMatchObject({ title: 'Moldova & the EU', authors: ['Ion Popescu'], tags: ['Europe'] });
   });
+
+  it('strips bidi controls from Markdown code blocks and plain text too', () => {
+    const md = '# T\n\nA paragraph long enough to be the lead of this small report.\u202E\n\n```\nrm -rf /\u202E txt\n```\n';
+    const r = parseReport(md, { format: 'markdown', origin: { kind: 'file', path: '/x.md' }, now });
+    expect(r.text).not.toMatch(/\u202e/i);
+    const t = parseReport('Title\n\nMOSCOW (AP) \u2014 Some\u00adthing hap\u200bpened in the city on Monday, officials said, and it was reported widely.', { format: 'text', origin: { kind: 'file', path: '/x.txt' }, now });
+    expect(t.text).toBe('Something happened in the city on Monday, officials said, and it was reported widely.');
+    expect(t.dateline).toBe('MOSCOW (AP)');
+  });
 });

@@ -1,5 +1,5 @@
 import { localisedDate } from './dates.ts';
-import { cleanInline } from './hygiene.ts';
+import { cleanInline, stripInvisible } from './hygiene.ts';
 import { splitDateline } from './dateline.ts';
 import { detectLanguage } from './language.ts';
 import { otherIdentities } from '../urls.ts';
@@ -134,7 +134,9 @@ export interface BuildInput {
 
 /** Assembles the final Report from metadata + cleaned blocks. */
 export function buildReport({ meta, blocks: input, origin, now, fallbackId }: BuildInput): Report {
-  let blocks = input;
+  // Every format's text passes cleanInline, but code blocks keep their spacing: strip bidi controls and
+  // invisible characters from every block once more, so none reaches a summary or a briefing.
+  let blocks = input.some((b) => stripInvisible(b.text) !== b.text) ? input.map((b) => ({ kind: b.kind, text: stripInvisible(b.text) })) : input;
   const title = cleanInline(meta.title ?? '') || 'Untitled report';
   let dateline = meta.dateline;
   const lead = blocks.findIndex((b) => b.kind === 'paragraph');
