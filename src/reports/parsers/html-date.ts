@@ -59,12 +59,14 @@ function firstMeta(document: Doc, selectors: string[]): string | undefined {
   return undefined;
 }
 
-export function publishedDate(document: Doc, jsonLd: JsonLd, urls: Array<string | undefined>): string | undefined {
+/** `headerDate`: a date read from the lines under the headline (see html-header-zone.ts), if any. */
+export function publishedDate(document: Doc, jsonLd: JsonLd, urls: Array<string | undefined>, headerDate?: string): string | undefined {
   return (
     firstMeta(document, PUBLISHED_META) ??
     parseDate(jsonLd.article?.datePublished) ??
     parseDate(jsonLd.article?.dateCreated) ??
     bylineDate(document) ??
+    headerDate ??
     urls.map(dateInUrl).find(Boolean)
   );
 }

@@ -135,6 +135,12 @@ export function chooseTitle(signals: TitleSignals, headings: string[]): string |
     const heading = headingsOk.find((h) => agrees(h, reference));
     if (heading) return heading.length <= reference.length ? heading : reference;
   }
+  // No metadata title agrees with any heading, but <title> does: two signals against one. The metadata
+  // then names a section or channel ("Business Monday", "Allergies Health Center"), not the article.
+  if (metaTitles.length && usable(docTitle)) {
+    const heading = headingsOk.find((h) => agrees(h, docTitle));
+    if (heading) return heading.length <= docTitle.length ? heading : docTitle;
+  }
   // Readability's rule: a <title> under 15 characters says little ("x", "Home"); a single h1 says more.
   if (!metaTitles.length && references.length && references[0]!.length < 15 && signals.h1Count === 1 && headings[0] && headingsOk[0] === headings[0]) return headings[0];
   if (references.length) return references[0];

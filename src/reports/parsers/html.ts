@@ -4,6 +4,8 @@ import { stripTracking } from '../urls.ts';
 import { cleanInline, type Block, type ParsedMeta } from './blocks.ts';
 import { parseDocument, type Doc } from './dom.ts';
 import { bylineNames, htmlAuthors } from './html-authors.ts';
+import { headerZoneMeta } from './html-header-zone.ts';
+import { cleanAuthorNames } from './names.ts';
 import { modifiedDate, publishedDate } from './html-date.ts';
 import { chooseTitle, compact, mainHeadings, siteMatcher } from './html-title.ts';
 import { ARTICLE_TYPE, readJsonLd, type JsonLd, type JsonLdArticle } from './jsonld.ts';
@@ -147,7 +149,9 @@ function htmlMeta(document: Doc, pageUrl?: string): { meta: ParsedMeta; page: Pa
   meta.altUrls = [canonical, ogUrl].map((u) => absolute(u, pageUrl)).filter((u): u is string => Boolean(u) && !isSiteRoot(u!, pageUrl));
   const canonicalUrl = meta.altUrls[0];
   meta.url = canonicalUrl ? stripTracking(canonicalUrl) : pageUrl;
-  meta.publishedAt = publishedDate(document, jsonLd, [canonicalUrl, pageUrl]);
+  const zone = headerZoneMeta(document, meta.title);
+  if (!meta.authors?.length && zone.authors?.length) meta.authors = [...new Set(cleanAuthorNames(zone.authors).filter((n) => !isPublisher(n)))];
+  meta.publishedAt = publishedDate(document, jsonLd, [canonicalUrl, pageUrl], zone.publishedAt);
   meta.modifiedAt = modifiedDate(document, jsonLd);
 
   // article:tag is one tag per element on most sites, but a comma-separated list in one element on others.

@@ -37,9 +37,17 @@ export function isDeskOrWire(name: string): boolean {
   return WIRE.test(n) || KICKER.test(n);
 }
 
+/** Degrees and post-nominals printed after a name ("Priya Nair, MD", "Jane Doe PhD"). */
+const CREDENTIAL = /^(md|m\.d\.|phd|ph\.d\.|mph|rn|do|dds|mba|msc|ma|bsc|frcp|dphil|llm|jd|cfa|esq\.?)$/i;
+
+/** Splits on separators but keeps post-nominals with no name of their own out of the list. */
+export function withoutCredentials(names: string[]): string[] {
+  return names.map((n) => n.replace(/,?\s+(M\.?D\.?|Ph\.?D\.?|MPH|RN|DDS|MBA|FRCP|DPhil)\.?$/, '')).filter((n) => !CREDENTIAL.test(n.trim()));
+}
+
 export function cleanAuthorNames(names: string[]): string[] {
   const out: string[] = [];
-  for (const raw of names) {
+  for (const raw of withoutCredentials(names)) {
     let name = stripBylinePrefix(cleanInline(raw.replace(/\s+/g, ' ')).replace(/\s*[([][^)\]]*[)\]]\s*/g, ' ')).trim();
     if (CREDIT.test(name)) continue;
     name = name.replace(HONORIFIC, '');
