@@ -27,7 +27,7 @@ const MONTH = `(${[...MONTH_BY_WORD.keys()].sort((a, b) => b.length - a.length).
 /** Weekday names → 0 (Sunday) … 6, for checking day/month order. English, German, French, Spanish. */
 const WEEKDAYS: Record<string, number> = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6, so: 0, mo: 1, di: 2, mi: 3, do: 4, fr: 5, sa: 6, dim: 0, lun: 1, mar: 2, mer: 3, jeu: 4, ven: 5, sam: 6 };
 
-export function utcDate(year: number, month: number, day: number): string | undefined {
+function utcDate(year: number, month: number, day: number): string | undefined {
   if (month < 0 || month > 11 || day < 1 || day > 31 || year < 1900 || year > 2200) return undefined;
   const d = new Date(Date.UTC(year, month, day));
   return d.getUTCMonth() === month ? d.toISOString() : undefined;

@@ -119,7 +119,7 @@ function bylineElement(document: Doc): string[] {
 }
 
 /** Text of an element with a space between element boundaries ("<span>By</span><a>X</a>" → "By X"). */
-export function spacedText(el: El): string {
+function spacedText(el: El): string {
   let out = '';
   const walk = (node: El) => {
     for (const child of node.childNodes) {

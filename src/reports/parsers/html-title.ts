@@ -59,7 +59,7 @@ export function siteMatcher(names: Array<string | undefined>, pageUrl?: string):
 }
 
 /** Removes site, section and author parts before or after a separator; keeps the headline's own separators. */
-export function stripNameParts(title: string, isName: (part: string) => boolean): string {
+function stripNameParts(title: string, isName: (part: string) => boolean): string {
   let out = cleanInline(title);
   // Blogger and some CMSs put the site first with a colon: "Blog Name: Post Title".
   const colon = /^([^:]{2,60}):\s+(\S.*)$/.exec(out);

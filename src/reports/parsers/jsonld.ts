@@ -60,7 +60,7 @@ export function readJsonLd(document: Doc): JsonLd {
 }
 
 /** The value of a JSON-LD field that may be an @id reference into the @graph. */
-export function resolveRef(value: unknown, byId: Map<string, Record<string, unknown>>): Record<string, unknown> | undefined {
+function resolveRef(value: unknown, byId: Map<string, Record<string, unknown>>): Record<string, unknown> | undefined {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const obj = value as Record<string, unknown>;
   return typeof obj['@id'] === 'string' && !obj.name ? (byId.get(obj['@id']) ?? obj) : obj;

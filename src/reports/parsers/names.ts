@@ -32,16 +32,11 @@ export function stripBylinePrefix(value: string): string {
   return out;
 }
 
-export function isDeskOrWire(name: string): boolean {
-  const n = cleanInline(name).replace(/[.,;:]+$/, '');
-  return WIRE.test(n) || KICKER.test(n);
-}
-
 /** Degrees and post-nominals printed after a name ("Priya Nair, MD", "Jane Doe PhD"). */
 const CREDENTIAL = /^(md|m\.d\.|phd|ph\.d\.|mph|rn|do|dds|mba|msc|ma|bsc|frcp|dphil|llm|jd|cfa|esq\.?)$/i;
 
 /** Splits on separators but keeps post-nominals with no name of their own out of the list. */
-export function withoutCredentials(names: string[]): string[] {
+function withoutCredentials(names: string[]): string[] {
   return names.map((n) => n.replace(/,?\s+(M\.?D\.?|Ph\.?D\.?|MPH|RN|DDS|MBA|FRCP|DPhil)\.?$/, '')).filter((n) => !CREDENTIAL.test(n.trim()));
 }
 
