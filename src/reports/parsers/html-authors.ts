@@ -33,7 +33,7 @@ export function htmlAuthors(document: Doc, jsonLd: JsonLd, isPublisher: (name: s
  */
 function metaLineNames(document: Doc): string[] {
   const scope = (document.querySelector('article') ?? document.querySelector('main') ?? document.body) as El | null;
-  for (const el of scope?.querySelectorAll('[class*="post-meta" i], [class*="entry-meta" i], [class*="article-meta" i], [class*="meta" i]') ?? []) {
+  for (const el of [...(scope?.querySelectorAll('[class*="post-meta" i], [class*="entry-meta" i], [class*="article-meta" i], [class*="meta" i]') ?? [])].slice(0, 100)) {
     if (inChrome(el as El, OUTSIDE_ARTICLE)) continue;
     const text = spacedText(el as El);
     if (!text || text.length > 160) continue;
@@ -94,7 +94,7 @@ function authorLinks(document: Doc): string[] {
     const rel = (a.getAttribute('rel') ?? '').toLowerCase().split(/\s+/);
     return rel.includes('author') || AUTHOR_PATH.test(a.getAttribute('href') ?? '') || /\b(author|username)\b/i.test(a.getAttribute('class') ?? '');
   };
-  const links = [...scope.querySelectorAll('a[href]')].filter((a) => !inChrome(a as El, OUTSIDE_ARTICLE) && isAuthorLink(a as El)) as El[];
+  const links = [...scope.querySelectorAll('a[href]')].slice(0, 500).filter((a) => !inChrome(a as El, OUTSIDE_ARTICLE) && isAuthorLink(a as El)) as El[];
   const first = links[0];
   if (!first) return [];
   const container = (first.closest('[class*="byline" i], [class*="author" i], [data-testid*="byline" i], address, [class*="meta" i], ul, p') ?? first.parentElement) as El | null;
@@ -107,7 +107,7 @@ const NAME_PART = '[itemprop="name"], [class*="author-name" i], [class*="authorn
 
 /** The first byline element (outside figures, navigation and related boxes): its name part, else its text. */
 function bylineElement(document: Doc): string[] {
-  for (const el of document.querySelectorAll(BYLINE)) {
+  for (const el of [...document.querySelectorAll(BYLINE)].slice(0, 200)) {
     if (inChrome(el as El, OUTSIDE_ARTICLE) || /^(META|LINK|SCRIPT|IMG|BODY|HTML|ARTICLE|MAIN)$/.test(el.tagName)) continue;
     const text = spacedText(el as El);
     if (!text || text.length > 200 || CREDIT_LINE.test(text)) continue;

@@ -87,7 +87,7 @@ const UPDATED = /\b(updated|modified|last edited|edited|aktualisiert|geändert|m
 function bylineDate(document: Doc): string | undefined {
   const scope = (document.querySelector('article') ?? document.querySelector('main') ?? document.querySelector('[role="main"]') ?? document.body) as El | null;
   if (!scope) return undefined;
-  const times = [...scope.querySelectorAll('time, abbr.published, [itemprop="datePublished"]')].filter((t) => !inChrome(t as El, OUTSIDE)) as El[];
+  const times = [...scope.querySelectorAll('time, abbr.published, [itemprop="datePublished"]')].slice(0, 200).filter((t) => !inChrome(t as El, OUTSIDE)) as El[];
   const published = times.filter((t) => !UPDATED.test(`${t.getAttribute('class') ?? ''} ${t.parentElement?.textContent?.slice(0, 40) ?? ''}`) || /\bpublished\b/i.test(t.getAttribute('class') ?? ''));
   for (const t of [...published.filter((t) => /published|pubdate/i.test(`${t.getAttribute('class') ?? ''} ${t.hasAttribute('pubdate') ? 'pubdate' : ''}`)), ...published]) {
     const date = parseDate(t.getAttribute('datetime') ?? t.getAttribute('title') ?? t.getAttribute('content') ?? '') ?? parseDate(cleanInline(t.textContent ?? ''));
@@ -97,7 +97,7 @@ function bylineDate(document: Doc): string | undefined {
   // whole page's byline-like elements too, still outside sidebars.
   for (const root of [scope, document.body as El | null]) {
     if (!root) continue;
-    for (const el of root.querySelectorAll(BYLINE_AREA)) {
+    for (const el of [...root.querySelectorAll(BYLINE_AREA)].slice(0, 300)) {
       if (inChrome(el as El, OUTSIDE) || /^(HTML|BODY|MAIN|ARTICLE)$/.test(el.tagName)) continue;
       const text = cleanInline((el.textContent ?? '').replace(/\s+/g, ' '));
       if (!text || text.length > 120 || /^(©|copyright)/i.test(text)) continue;

@@ -17,7 +17,8 @@ export function headerZoneMeta(document: Doc, title: string | undefined): Parsed
   const start = all.findIndex((el) => /^H[1-3]$/.test(el.tagName) && agrees(cleanInline(el.textContent ?? ''), title));
   if (start < 0) return found;
   let examined = 0;
-  for (const el of all.slice(start + 1)) {
+  // Bounded: the header zone is a handful of lines, and untrusted markup may nest thousands of wrappers.
+  for (const el of all.slice(start + 1, start + 80)) {
     if (inChrome(el, ['NAV', 'ASIDE', 'FOOTER', 'FIGURE', 'FIGCAPTION']) || el.querySelector('p, div, li, h1, h2, h3')) continue;
     const text = cleanInline((el.textContent ?? '').replace(/\s+/g, ' '));
     if (!text) continue;
