@@ -52,3 +52,18 @@ describe('dates', () => {
     expect(r.publishedAt).toBeUndefined();
   });
 });
+
+describe('titles that are not the article', () => {
+  const html = (head: string, bodyStart = '') =>
+    `<!doctype html><html lang="de"><head>${head}</head><body><header><a href="/">Netz Blog</a><p class="site-description">Fakten und Hintergründe zur Energiewende</p></header><article>${bodyStart}<p>${'Der Ausbau der Stromnetze kommt langsamer voran als geplant, und die Kosten steigen weiter. '.repeat(5)}</p></article></body></html>`;
+  const parse = (h: string, b = '') => parseReport(html(h, b), { format: 'html', url: 'https://netzblog.example/2024/01/02/netz', origin: { kind: 'url', url: 'https://netzblog.example/2024/01/02/netz' }, now });
+
+  it('a slogan or "Original text" in og:title loses to the <title> and heading that agree', () => {
+    expect(parse('<meta property="og:title" content="Fakten und Hintergründe zur Energiewende"><title>Netzausbau im Verzug – Netz Blog</title>', '<h1>Netzausbau im Verzug</h1>').title).toBe('Netzausbau im Verzug');
+    expect(parse('<meta property="og:title" content="Original text"><title>Netzausbau im Verzug | Netz Blog</title>').title).toBe('Netzausbau im Verzug');
+  });
+
+  it('a site name in og:title is never the title', () => {
+    expect(parse('<meta property="og:title" content="Netz Blog"><title>Netz Blog</title>', '<h2 class="entry-title">Netzausbau im Verzug</h2>').title).toBe('Netzausbau im Verzug');
+  });
+});

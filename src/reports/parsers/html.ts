@@ -92,10 +92,13 @@ function homeNames(document: Doc, pageUrl?: string): string[] {
     /* no base */
   }
   const out: string[] = [];
-  for (const el of document.querySelectorAll('a[href="/"], a[rel~="home"], .site-title, .site-name, .blog-title, [class*="site-title" i], [class*="logo" i]' + (origin ? `, a[href="${origin}"], a[href="${origin}/"]` : ''))) {
+  // Taglines and slogans ("The Free Encyclopedia", "Fakten und Hintergründe zur Energiewende") count too:
+  // a title that is only the site's slogan is no article title.
+  const selector = 'a[href="/"], a[rel~="home"], .site-title, .site-name, .blog-title, [class*="site-title" i], [class*="logo" i], .site-description, .blog-description, [class*="tagline" i], [class*="slogan" i]';
+  for (const el of [...document.querySelectorAll(selector + (origin ? `, a[href="${origin}"], a[href="${origin}/"]` : ''))].slice(0, 40)) {
     const text = cleanInline((el.textContent ?? '').replace(/\s+/g, ' ')) || cleanInline(el.querySelector('img[alt]')?.getAttribute('alt') ?? '');
     if (text && text.length <= 60 && !out.includes(text)) out.push(text);
-    if (out.length >= 4) break;
+    if (out.length >= 6) break;
   }
   return out;
 }
