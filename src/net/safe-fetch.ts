@@ -1,7 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import type { Config } from '../config.ts';
 import { UserError } from '../core/errors.ts';
 import { addressRefusal } from './address-policy.ts';
@@ -99,7 +98,8 @@ function typeAllowed(kind: FetchKind, type: string | undefined): boolean {
  * and connect is impossible. Timeouts cover the whole exchange, including a server that stalls mid-body.
  */
 export class SafeFetcher {
-  private readonly agent: Agent;
+  private readonly agent: Dispatcher;
+  private readonly base: Agent;
   private readonly resolver: Resolver;
 
   constructor(private readonly opts: SafeFetchOptions) {
@@ -114,12 +114,17 @@ export class SafeFetcher {
         (error: Error) => callback(error as NodeJS.ErrnoException, '', 0),
       );
     };
-    this.agent = new Agent({
+    this.base = new Agent({
       connect: { lookup, timeout: opts.timeoutMs },
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
       keepAliveTimeout: 4_000,
     });
+    // undici's decompress interceptor decodes gzip/deflate/br (and zstd where Node has it) as the body
+    // streams. It sits above the Agent, so every hop still connects through the vetting `lookup`, and the
+    // byte cap is counted on what it yields (decompressed bytes) by readCapped; its own maxSize guards the
+    // stages of a multi-encoding chain. Redirects stay ours (no redirect interceptor) so each hop is vetted.
+    this.agent = this.base.compose(interceptors.decompress({ maxSize: opts.maxBytes, skipErrorResponses: true }));
   }
 
   /** Resolves and checks a hostname; returns the addresses that may be dialled. */
@@ -208,6 +213,7 @@ export class SafeFetcher {
           discard(res);
           throw new FetchError(`${current.toString()} is ${type.mime}, not ${kind === 'feed' ? 'a feed (RSS, Atom or JSON Feed)' : 'an article page'}`, 'fetch_type');
         }
+        // The decompress interceptor drops content-length for encoded bodies, so this checks plain ones only.
         const declared = Number(header('content-length'));
         if (Number.isFinite(declared) && declared > maxBytes) {
           discard(res);
@@ -222,32 +228,18 @@ export class SafeFetcher {
     }
   }
 
-  /** Streams the body, aborting as soon as it passes the cap, so a huge response is never held in memory. */
   /**
    * Streams the body, aborting as soon as it passes the cap, so a huge response is never held in memory.
-   * gzip/deflate/brotli bodies are decompressed on the fly and the cap applies to the decompressed bytes
-   * (a small compressed "bomb" cannot expand past FETCH_MAX_BYTES).
+   * The body arrives decompressed (see the interceptor above), so the cap applies to the decompressed
+   * bytes: a small compressed "bomb" cannot expand past FETCH_MAX_BYTES.
    */
   private async readCapped(res: Dispatcher.ResponseData, url: URL, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let size = 0;
-    const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
-    const decoder =
-      encoding === 'gzip' || encoding === 'x-gzip'
-        ? createGunzip()
-        : encoding === 'deflate'
-          ? createInflate()
-          : encoding === 'br'
-            ? createBrotliDecompress()
-            : undefined;
-    const source: AsyncIterable<Buffer> = decoder ? res.body.pipe(decoder) : res.body;
-    // pipe() does not forward errors: a timeout or reset on the socket must end the decompressed stream too.
-    if (decoder) res.body.once('error', (error) => decoder.destroy(error));
     try {
-      for await (const chunk of source) {
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
         size += chunk.length;
         if (size > maxBytes) {
-          decoder?.destroy();
           discard(res);
           throw tooLarge(url, maxBytes);
         }
@@ -255,8 +247,11 @@ export class SafeFetcher {
       }
     } catch (error) {
       if (error instanceof FetchError) throw error;
-      if (decoder && String((error as NodeJS.ErrnoException).code ?? '').startsWith('Z_')) {
-        throw new FetchError(`${url.toString()} sent a corrupt ${encoding} body`, 'fetch_failed');
+      if ((error as { code?: string }).code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') throw tooLarge(url, maxBytes);
+      // Only the decompressor raises zlib errors (the interceptor has already removed content-encoding).
+      const code = String((error as NodeJS.ErrnoException).code ?? '');
+      if (/^Z_|^ERR_(BROTLI|ZSTD|ZLIB)/.test(code)) {
+        throw new FetchError(`${url.toString()} sent a corrupt compressed body (${code})`, 'fetch_failed');
       }
       throw this.translate(error, url, signal.aborted);
     }
@@ -280,7 +275,7 @@ export class SafeFetcher {
   }
 
   async close(): Promise<void> {
-    await this.agent.close().catch(() => undefined);
+    await this.base.close().catch(() => undefined);
   }
 }
 

@@ -2,6 +2,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { parseFeed } from 'feedsmith';
 import { UserError } from '../core/errors.ts';
 import { parseHTML } from 'linkedom';
+import { parseDocument } from './parsers/dom.ts';
 import { cleanAuthorNames, cleanInline, parseDate, splitNames } from './parsers/blocks.ts';
 import { normaliseUrl } from './urls.ts';
 
@@ -10,7 +11,10 @@ export interface FeedItem {
   guid?: string;
   link?: string;
   title?: string;
+  /** The publisher's date (Atom <published>, RSS <pubDate>, JSON Feed date_published). */
   publishedAt?: string;
+  /** A modification date (Atom <updated>, JSON Feed date_modified): never a published date. */
+  modifiedAt?: string;
   authors: string[];
   tags: string[];
   /** Full content HTML/text when the feed carries it (content:encoded, Atom content, content_html). */
@@ -51,15 +55,16 @@ function people(values: unknown): string[] {
 
 /**
  * Titles are often HTML (RSS titles with escaped <em> or &amp;amp;, Atom type="html"/"xhtml"): as plain
- * text they are decoded and stripped of tags. linkedom does the HTML entity decoding (already a dependency).
+ * text they are stripped of tags (one linkedom parse, only when there is markup) and decoded with
+ * `entities` (cleanInline decodes a second level for double-escaped titles).
  */
 export function plainTitle(value: string | undefined): string | undefined {
   if (!value) return undefined;
-  if (!/[<&]/.test(value)) return cleanInline(value.replace(/\s+/g, ' ')) || undefined;
-  const { document } = parseHTML(`<!doctype html><html><body><div>${value.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, '')}</div></body></html>`);
-  let out = document.querySelector('div')?.textContent ?? value;
-  // Double-escaped titles ("&amp;amp;") decode to a literal entity once; decode one more level.
-  if (/&(amp|lt|gt|quot|#\d+|#x[0-9a-f]+);/i.test(out)) out = parseHTML(`<!doctype html><html><body><div>${out.replace(/</g, '&lt;')}</div></body></html>`).document.querySelector('div')?.textContent ?? out;
+  let out = value;
+  if (/<[a-z!/]/i.test(value)) {
+    const { document } = parseHTML(`<!doctype html><html><body><div>${value.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, '')}</div></body></html>`);
+    out = document.querySelector('div')?.textContent ?? value;
+  }
   return cleanInline(out.replace(/\s+/g, ' ')) || undefined;
 }
 
@@ -100,6 +105,7 @@ function mergeDuplicates(items: FeedItem[]): FeedItem[] {
     existing.content = longer(existing.content, item.content);
     existing.summary = longer(existing.summary, item.summary);
     existing.publishedAt ??= item.publishedAt;
+    existing.modifiedAt ??= item.modifiedAt;
     existing.title ??= item.title;
     existing.guid ??= item.guid;
     existing.link ??= item.link;
@@ -178,7 +184,8 @@ export function parseFeedDocument(body: string, feedUrl: string): ParsedFeed {
         guid: text(e?.id),
         link: resolveLink(atomLink(e?.links)),
         title: text(e?.title),
-        publishedAt: parseDate(text(e?.published) ?? text(e?.updated)),
+        publishedAt: parseDate(text(e?.published)),
+        modifiedAt: parseDate(text(e?.updated)),
         authors: authors.length ? authors : feedAuthors,
         tags: names(e?.categories),
         content: text(e?.content),
@@ -196,7 +203,8 @@ export function parseFeedDocument(body: string, feedUrl: string): ParsedFeed {
         guid: text(i?.id),
         link: resolveLink(text(i?.url) ?? text(i?.external_url)),
         title: text(i?.title),
-        publishedAt: parseDate(text(i?.date_published) ?? text(i?.date_modified)),
+        publishedAt: parseDate(text(i?.date_published)),
+        modifiedAt: parseDate(text(i?.date_modified)),
         authors: authors.length ? authors : feedAuthors,
         tags: names(i?.tags),
         content: text(i?.content_html) ?? text(i?.content_text),
@@ -236,15 +244,16 @@ export function parseFeedDocument(body: string, feedUrl: string): ParsedFeed {
 
 /** Finds `<link rel="alternate" type="application/rss+xml" href>` feed links in an HTML page. */
 export function discoverFeedLinks(html: string, pageUrl: string): string[] {
+  // Only the <head> matters and pages can be megabytes: parse up to the end of the head when there is one.
+  const headEnd = html.search(/<\/head\s*>/i);
+  const document = parseDocument(headEnd > 0 ? `${html.slice(0, headEnd)}</head><body></body></html>` : html);
   const links: string[] = [];
-  for (const m of html.matchAll(/<link\b[^<>]*>/gi)) {
-    const tag = m[0];
-    if (!/rel\s*=\s*["']?[^"'>]*alternate/i.test(tag)) continue;
-    if (!/type\s*=\s*["']?application\/(rss|atom|feed|rdf)\+(xml|json)/i.test(tag)) continue;
-    const href = /href\s*=\s*["']([^"']+)["']/i.exec(tag)?.[1];
-    if (!href) continue;
+  for (const link of document.querySelectorAll('link[rel][href][type]')) {
+    const rel = (link.getAttribute('rel') ?? '').toLowerCase().split(/\s+/);
+    if (!rel.includes('alternate')) continue;
+    if (!/^application\/(rss|atom|feed|rdf)\+(xml|json)\b/i.test((link.getAttribute('type') ?? '').trim())) continue;
     try {
-      links.push(new URL(href.replace(/&amp;/g, '&'), pageUrl).toString());
+      links.push(new URL((link.getAttribute('href') ?? '').trim(), pageUrl).toString());
     } catch {
       /* ignore malformed href */
     }

@@ -26,8 +26,16 @@ export interface Report {
   source: string;
   url?: string;
   authors: string[];
-  /** ISO 8601 timestamp, when known. */
+  /** ISO 8601 timestamp of the publisher's date, when the page or feed gives one (never the ingestion time). */
   publishedAt?: string;
+  /** ISO 8601 timestamp of the publisher's last modification, when given (`updatedAt` is our own change time). */
+  modifiedAt?: string;
+  /** BCP-47-ish primary language code detected from the text ('en', 'fr', 'de', 'ja'…), when known. */
+  language?: string;
+  /** A leading dateline moved out of the lead ("LONDON", "MOSCOW (AP)"), when there was one. */
+  dateline?: string;
+  /** Other normalised URLs that identify the same article (canonical, og:url, the fetched URL, a feed item's link). */
+  altUrls?: string[];
   series?: SeriesInfo;
   tags: string[];
   regions: string[];

@@ -31,3 +31,21 @@ export function stripTracking(input: string): string {
     return input;
   }
 }
+
+/**
+ * The URLs that identify an article besides its main `url` (canonical link, og:url, the fetched URL, a
+ * feed item's link): fetchable, tracking parameters removed, one per normaliseUrl() key, never the main
+ * URL's own key. Identity rules compare them with normaliseUrl().
+ */
+export function otherIdentities(url: string | undefined, candidates: Array<string | undefined>): string[] {
+  const seen = new Set(url ? [normaliseUrl(url)] : []);
+  const out: string[] = [];
+  for (const candidate of candidates) {
+    if (!candidate || !/^https?:\/\//i.test(candidate)) continue;
+    const key = normaliseUrl(candidate);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(stripTracking(candidate));
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseFeedDocument, plainTitle } from '../../src/reports/feed-items.ts';
+import { discoverFeedLinks, parseFeedDocument, plainTitle } from '../../src/reports/feed-items.ts';
 import { parseReport } from '../../src/reports/parsers/index.ts';
 import { FeedService } from '../../src/reports/feeds.ts';
 import { startHttpServer, type TestHttpServer } from '../support/http-server.ts';
@@ -26,8 +26,10 @@ describe('parsing real feed shapes', () => {
       link: `${BASE}/blog/posts/iran-strait?wt_mc=rss.feed.atom`,
       authors: ['Gulf Desk'],
       tags: ['Iran', 'shipping'],
-      publishedAt: '2024-05-01T10:00:00.000Z',
+      // Only <updated>: a modification date, never a published one (an undated entry stays undated).
+      modifiedAt: '2024-05-01T10:00:00.000Z',
     });
+    expect(iran!.publishedAt).toBeUndefined();
     expect(iran!.content).toContain('seventeen Indian crew members');
     // A link without rel is the alternate link; <published> wins over <updated>; both authors kept.
     expect(oman).toMatchObject({ link: `${BASE}/blog/posts/oman-mediation`, authors: ['Hamad Al-Busaidi', 'Sara Rahimi'], publishedAt: '2024-05-02T04:00:00.000Z' });
@@ -181,5 +183,18 @@ describe('following a feed with real shapes', () => {
     expect(iran.url).toBe(`${server.url}/blog/posts/iran-strait?wt_mc=rss.feed.atom`);
     expect(iran.source).toBe('Strategic Notes');
     expect(iran.text).toContain('war-risk premiums');
+  });
+});
+
+describe('feed discovery from a page', () => {
+  it('finds rel=alternate feed links of every feed type, resolves them, and ignores other links', () => {
+    const html = `<!doctype html><html><head>
+      <link rel="stylesheet" href="/s.css" type="text/css">
+      <link rel="alternate" hreflang="de" href="/de/" type="text/html">
+      <LINK REL="Alternate" TYPE="application/rss+xml" HREF="/feed.xml?a=1&amp;b=2">
+      <link rel="alternate home" type="application/atom+xml" href="https://other.example/atom">
+      <link rel="alternate" type="application/feed+json" href="feed.json">
+      </head><body><link rel="alternate" type="application/rss+xml" href="/body-feed"></body></html>`;
+    expect(discoverFeedLinks(html, 'https://site.example/blog/post')).toEqual(['https://site.example/feed.xml?a=1&b=2', 'https://other.example/atom', 'https://site.example/blog/feed.json']);
   });
 });

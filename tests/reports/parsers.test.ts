@@ -5,6 +5,7 @@ import { cleanupBlocks } from '../../src/reports/parsers/cleanup.ts';
 import { parseDate, slugify } from '../../src/reports/parsers/blocks.ts';
 import { parseReport, parseReportFile } from '../../src/reports/parsers/index.ts';
 import { looksLikeHeading } from '../../src/reports/parsers/text.ts';
+import { splitFrontMatter } from '../../src/reports/parsers/markdown.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const seedPath = `${root}tests/fixtures/reports/specialeurasia-china-russia-belarus-defence-2023.txt`;
@@ -265,5 +266,24 @@ describe('heading detection and helpers', () => {
     expect(b.contentHash).toBe(a.contentHash);
     expect(c.id).toBe(a.id);
     expect(c.contentHash).not.toBe(a.contentHash);
+  });
+});
+
+describe('front matter split (yaml)', () => {
+  it('reads YAML between --- lines, also empty and "..."-terminated, and leaves the body', () => {
+    expect(splitFrontMatter('---\ntitle: A\ndate: 2024-03-05\n---\n# Body\n')).toEqual({ data: { title: 'A', date: '2024-03-05' }, body: '# Body\n' });
+    expect(splitFrontMatter('---\n---\nText')).toEqual({ data: {}, body: 'Text' });
+    expect(splitFrontMatter('---\nauthors: [Jane Doe, John Roe]\n...\nText').data).toEqual({ authors: ['Jane Doe', 'John Roe'] });
+    expect(splitFrontMatter('# No front matter\n---\nx: 1\n---\n').data).toEqual({});
+    expect(splitFrontMatter('---\n- a list\n---\nText').data).toEqual({});
+  });
+
+  it('refuses invalid YAML with the line it failed on', () => {
+    expect(() => splitFrontMatter('---\ntitle: [unclosed\nauthor: x\n---\nText')).toThrow(/front matter is not valid YAML/);
+  });
+
+  it('a date in front matter is the published date', () => {
+    const r = parseReport('---\ntitle: Dated\npublished: 2024-03-05\n---\n\nThe body text of the report is here.\n', { format: 'markdown', origin: { kind: 'file', path: '/x.md' }, now });
+    expect(r.publishedAt).toBe('2024-03-05T00:00:00.000Z');
   });
 });

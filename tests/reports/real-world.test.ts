@@ -160,12 +160,16 @@ describe('footnote markers and author names', () => {
   });
 
   it('cleans names from bylines and feeds', () => {
-    expect(cleanAuthorNames(['David Smith in Washington', 'Ashifa Kassam in Stanstead, Quebec', 'JANE DOE', 'Dr. Ali Khan', 'Senior Fellow', 'editor@site.example', 'Associated Press', 'Opinion', 'NEWS WIRES', 'Staff', 'Unknown', 'admin'])).toEqual([
+    expect(cleanAuthorNames(['David Smith in Washington', 'Ashifa Kassam in Stanstead, Quebec', 'JANE DOE', 'Dr. Ali Khan', 'Senior Fellow', 'editor@site.example', 'Associated Press', 'Opinion', 'NEWS WIRES', 'Our Foreign Staff', 'Photograph by Jo Bloggs', 'by:\n Laurie Oakes', 'Daniel Frost Associated Press', 'Par Claire Dubois', 'Gina Trapani CEO', 'Andrew Husband Twitter', 'Staff', 'Unknown', 'admin'])).toEqual([
       'David Smith',
       'Ashifa Kassam',
       'Jane Doe',
       'Ali Khan',
-      'Associated Press',
+      'Laurie Oakes',
+      'Daniel Frost',
+      'Claire Dubois',
+      'Gina Trapani',
+      'Andrew Husband',
     ]);
   });
 });

@@ -140,6 +140,48 @@ describe('SSRF guard (FETCH_ALLOW_PRIVATE=false)', () => {
   });
 });
 
+describe('IPv6 addresses that embed an IPv4 address are judged by the embedded address', () => {
+  // Teredo client 127.0.0.1 is stored inverted: 0x7f000001 ^ 0xffffffff = 0x80fffffe.
+  it.each([
+    ['IPv4-compatible ::/96', '::127.0.0.1', /127\.0\.0\.1, which is a loopback address/],
+    ['IPv4-compatible ::/96 (hex)', '::a00:1', /10\.0\.0\.1, which is a private network address/],
+    ['IPv4-mapped ::ffff:0:0/96', '::ffff:169.254.169.254', /169\.254\.169\.254, which is a link-local address/],
+    ['IPv4-translated ::ffff:0:0:0/96', '::ffff:0:c0a8:101', /192\.168\.1\.1, which is a private/],
+    ['6to4 2002::/16', '2002:7f00:1::1', /6to4 for 127\.0\.0\.1/],
+    ['6to4 2002::/16 (metadata)', '2002:a9fe:a9fe::', /169\.254\.169\.254, which is a link-local/],
+    ['NAT64 64:ff9b::/96', '64:ff9b::10.0.0.1', /NAT64 for 10\.0\.0\.1/],
+    ['local NAT64 64:ff9b:1::/48', '64:ff9b:1::7f00:1', /NAT64 for 127\.0\.0\.1/],
+    ['Teredo 2001::/32 (client)', '2001:0:5db8:d822:0:0:80ff:fffe', /Teredo for client 127\.0\.0\.1/],
+    ['Teredo 2001::/32 (server)', '2001:0:a00:1:0:0:a247:2ddd', /Teredo via server 10\.0\.0\.1/],
+  ])('refuses %s with a private embedded address (%s)', (_range, address, message) => {
+    expect(addressRefusal(address)).toMatch(message);
+  });
+
+  it.each([
+    ['IPv4-compatible ::/96', '::93.184.216.34'],
+    ['IPv4-mapped ::ffff:0:0/96', '::ffff:93.184.216.34'],
+    ['IPv4-translated ::ffff:0:0:0/96', '::ffff:0:5db8:d822'],
+    ['6to4 2002::/16', '2002:5db8:d822::1'],
+    ['NAT64 64:ff9b::/96', '64:ff9b::93.184.216.34'],
+    ['local NAT64 64:ff9b:1::/48', '64:ff9b:1::5db8:d822'],
+    // client 93.184.216.34 inverted is a247:27dd; server 8.8.8.8.
+    ['Teredo 2001::/32', '2001:0:808:808:0:0:a247:27dd'],
+  ])('allows %s with a public embedded address (%s)', (_range, address) => {
+    expect(addressRefusal(address)).toBeUndefined();
+  });
+
+  it('refuses a URL with an IPv4-compatible IPv6 literal before connecting', async () => {
+    const f = fetcher();
+    try {
+      const error = await refusal(f.fetch('http://[::127.0.0.1]:9/'));
+      expect(error.code).toBe('fetch_refused');
+      expect(error.message).toMatch(/127\.0\.0\.1, which is a loopback address/);
+    } finally {
+      await f.close();
+    }
+  });
+});
+
 describe('limits, errors and decoding (FETCH_ALLOW_PRIVATE=true for the loopback server)', () => {
   const f = fetcher({ allowPrivate: true });
   afterAll(() => f.close());
@@ -187,7 +229,7 @@ describe('limits, errors and decoding (FETCH_ALLOW_PRIVATE=true for the loopback
     expect((await f.fetch(`${server.url}/brotli`)).text).toBe('<p>brotli body</p>');
     expect(server.requests.at(-1)!.headers['accept-encoding']).toBe('gzip, deflate, br');
     expect((await refusal(f.fetch(`${server.url}/bomb`))).message).toMatch(/larger than the 1 MB limit/);
-    expect((await refusal(f.fetch(`${server.url}/corrupt-gzip`))).message).toMatch(/corrupt gzip body/);
+    expect((await refusal(f.fetch(`${server.url}/corrupt-gzip`))).message).toMatch(/corrupt compressed body/);
     expect((await refusal(f.fetch(`${server.url}/gzip-stall`))).code).toBe('fetch_timeout');
   });
 

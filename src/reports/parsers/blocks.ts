@@ -1,3 +1,9 @@
+import { localisedDate } from './dates.ts';
+import { cleanInline, stripInvisible } from './hygiene.ts';
+import { splitDateline } from './dateline.ts';
+import { detectLanguage } from './language.ts';
+import { otherIdentities } from '../urls.ts';
+import { cleanAuthorNames } from './names.ts';
 import { createHash } from 'node:crypto';
 import type { Report, ReportOrigin, ReportSection, SeriesInfo } from '../types.ts';
 
@@ -20,6 +26,14 @@ export interface ParsedMeta {
   regions?: string[];
   standfirst?: string;
   captions?: string[];
+  /** The publisher's last-modified date, when the page gives one (never used as publishedAt). */
+  modifiedAt?: string;
+  /** Other URLs that identify the article (canonical link, og:url, the fetched URL, a feed item's link). */
+  altUrls?: string[];
+  /** A dateline already split off the lead by the caller. */
+  dateline?: string;
+  /** The document's declared language (<html lang>), a fallback when the text is too short to detect. */
+  declaredLanguage?: string;
 }
 
 /** Collapses whitespace, unifies quotes-insensitive spacing; the basis of the content hash. */
@@ -47,12 +61,6 @@ export function slugify(value: string, max = 80): string {
   const cut = slug.slice(0, max);
   const lastDash = cut.lastIndexOf('-');
   return (lastDash > max / 2 ? cut.slice(0, lastDash) : cut).replace(/-+$/, '');
-}
-
-/** Cleans an inline string: collapses runs of spaces, trims, removes zero-width characters. */
-export function cleanInline(value: string): string {
-  const cleaned = /[\u200b-\u200d\ufeff\u00a0]/.test(value) ? value.replace(/[\u200b-\u200d\ufeff]/g, '').replace(/\u00a0/g, ' ') : value;
-  return (/[ \t]{2}|\t/.test(cleaned) ? cleaned.replace(/[ \t]+/g, ' ') : cleaned).trim();
 }
 
 /** Groups blocks into sections: text before the first heading is the lead (heading null). */
@@ -125,8 +133,20 @@ export interface BuildInput {
 }
 
 /** Assembles the final Report from metadata + cleaned blocks. */
-export function buildReport({ meta, blocks, origin, now, fallbackId }: BuildInput): Report {
+export function buildReport({ meta, blocks: input, origin, now, fallbackId }: BuildInput): Report {
+  // Every format's text passes cleanInline, but code blocks keep their spacing: strip bidi controls and
+  // invisible characters from every block once more, so none reaches a summary or a briefing.
+  let blocks = input.some((b) => stripInvisible(b.text) !== b.text) ? input.map((b) => ({ kind: b.kind, text: stripInvisible(b.text) })) : input;
   const title = cleanInline(meta.title ?? '') || 'Untitled report';
+  let dateline = meta.dateline;
+  const lead = blocks.findIndex((b) => b.kind === 'paragraph');
+  if (!dateline && lead >= 0 && lead <= 1) {
+    const split = splitDateline(blocks[lead]!.text);
+    if (split.dateline) {
+      dateline = split.dateline;
+      blocks = blocks.map((b, i) => (i === lead ? { kind: 'paragraph', text: split.text } : b));
+    }
+  }
   const sections = toSections(blocks);
   const text = sectionsToText(sections);
   const source = cleanInline(meta.source ?? '') || sourceFromOrigin(origin);
@@ -154,6 +174,12 @@ export function buildReport({ meta, blocks, origin, now, fallbackId }: BuildInpu
   };
   if (meta.url) report.url = meta.url;
   if (meta.publishedAt) report.publishedAt = meta.publishedAt;
+  if (meta.modifiedAt && meta.modifiedAt !== meta.publishedAt) report.modifiedAt = meta.modifiedAt;
+  if (dateline) report.dateline = cleanInline(dateline);
+  const language = detectLanguage(`${title}\n${text}`) ?? meta.declaredLanguage;
+  if (language) report.language = language;
+  const altUrls = otherIdentities(meta.url, [...(meta.altUrls ?? []), ...(origin.kind === 'url' ? [origin.url] : [])]);
+  if (altUrls.length) report.altUrls = altUrls;
   if (meta.series && Object.values(meta.series).some(Boolean)) report.series = meta.series;
   if (meta.standfirst) report.standfirst = cleanInline(meta.standfirst);
   if (meta.captions?.length) report.captions = uniq(meta.captions.map(cleanInline));
@@ -206,7 +232,7 @@ export function parseDate(value: unknown): string | undefined {
     const t2 = Number.isNaN(t) ? Date.parse(s) : t;
     if (!Number.isNaN(t2)) return new Date(t2).toISOString();
   }
-  return dateTime(s);
+  return dateTime(s) ?? localisedDate(s);
 }
 
 /** Offsets of the zone abbreviations feeds print (RFC 822 names plus common European and Asian ones). */
@@ -275,34 +301,4 @@ export function atxHeading(line: string): string | undefined {
   return text;
 }
 
-const HONORIFIC = /^(dr|prof|professor|mr|mrs|ms|mx|sir|dame)\.?\s+/i;
-/** Job titles and affiliations that bylines list next to names ("Jane Doe, Senior Fellow"). */
-const ROLE = /\b(fellow|director|analyst|researcher|correspondent|chair(man|woman|person)?|associate|programme|program|lecturer|candidate|intern|contributor|editor|reporter|professor of|head of|senior|junior|deputy|adjunct|visiting|non-?resident|emerit(us|a)|institute|university|centre|center|department|ministry|staff writer)\b/i;
-/** Section kickers printed where a byline would be ("Commentary | 3 March 2024"). */
-const KICKER = /^(commentary|analysis|opinion|op-ed|report|article|news|briefing|brief|policy brief|insights?|podcast|explainer|feature|interview|essay|review|blog|update|research|perspective|editorial|in focus|special report|news ?wires?|wires|wire services?|(news )?agencies|newsroom|news desk|web desk|staff|unknown|admin|administrator|anonymous|guest|guest author|editor|editors|webmaster|site admin)$/i;
-
-/**
- * Normalises author names from any source: drops affiliations in brackets, honorifics, a dateline place
- * ("David Smith in Washington"), job titles and section kickers listed as if they were names, e-mail
- * addresses and URLs; turns ALL-CAPS names into Title Case.
- */
-export function cleanAuthorNames(names: string[]): string[] {
-  const out: string[] = [];
-  for (const raw of names) {
-    let name = cleanInline(raw)
-      .replace(/\s*[([][^)\]]*[)\]]\s*/g, ' ')
-      .replace(/^(by|written by|text by|words by)\s+/i, '')
-      .trim();
-    name = name.replace(HONORIFIC, '');
-    const dateline = /^(\p{Lu}[\p{L}'’.-]+(?:\s+\p{Lu}[\p{L}'’.-]+){1,3})\s+in\s+\p{Lu}[\p{L}\s,.'’-]*$/u.exec(name);
-    if (dateline) name = dateline[1]!;
-    name = cleanInline(name.replace(/[,;:|–—-]+$/, ''));
-    if (!name || name.length < 2 || name.length > 80) continue;
-    if (/@|https?:|www\.|\d/.test(name) || ROLE.test(name) || KICKER.test(name)) continue;
-    if (/\p{Lu}{2}/u.test(name) && name === name.toUpperCase() && name.split(/\s+/).length > 1) {
-      name = name.toLowerCase().replace(/(^|[\s'’-])(\p{Ll})/gu, (_m, sep: string, c: string) => sep + c.toUpperCase());
-    }
-    out.push(name);
-  }
-  return out;
-}
+export { cleanAuthorNames, cleanInline };

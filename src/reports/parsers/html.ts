@@ -1,9 +1,15 @@
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
 import { stripTracking } from '../urls.ts';
-import { cleanInline, parseDate, splitNames, type Block, type ParsedMeta } from './blocks.ts';
+import { cleanInline, type Block, type ParsedMeta } from './blocks.ts';
+import { parseDocument, type Doc } from './dom.ts';
+import { bylineNames, htmlAuthors } from './html-authors.ts';
+import { headerZoneMeta } from './html-header-zone.ts';
+import { cleanAuthorNames } from './names.ts';
+import { modifiedDate, publishedDate } from './html-date.ts';
+import { chooseTitle, compact, mainHeadings, siteMatcher } from './html-title.ts';
+import { ARTICLE_TYPE, readJsonLd, type JsonLd, type JsonLdArticle } from './jsonld.ts';
 
-type Doc = ReturnType<typeof parseHTML>['document'];
 type El = ReturnType<Doc['querySelector']> & object;
 
 /**
@@ -14,11 +20,12 @@ export function parseHtml(html: string, pageUrl?: string, opts: { extract?: bool
   // Feed content from Blogger and older CMSs separates paragraphs with <br><br> instead of <p>; Readability
   // does this itself for whole pages, so only fragments need it.
   if (opts.extract === false && /<br\s*\/?>\s*<br/i.test(html)) html = html.replace(/(?:<br\s*\/?>\s*){2,}/gi, '</p><p>');
-  const { document } = parseHTML(html);
+  const document = parseDocument(html);
   const { meta, page } = htmlMeta(document, pageUrl);
 
   // Readability mutates the document, so metadata and summary boxes are read first.
   const keyPoints = opts.extract === false ? [] : summaryBoxes(document);
+  const marked = takeMarkedCaptions(document);
   let article: ReturnType<Readability<string>['parse']> = null;
   try {
     if (opts.extract === false) throw new Error('extraction not wanted');
@@ -38,8 +45,7 @@ export function parseHtml(html: string, pageUrl?: string, opts: { extract?: bool
     page.headings = headings.length;
     ({ blocks, captions } = contentBlocks(content));
     meta.title ??= cleanInline(article.title ?? '') || undefined;
-    if (!meta.authors?.length && article.byline) meta.authors = bylineNames(article.byline);
-    meta.publishedAt ??= parseDate(article.publishedTime ?? undefined);
+    if (!meta.authors?.length && article.byline && !/^(photo|image|illustration)/i.test(article.byline)) meta.authors = bylineNames(article.byline);
     if (!meta.source && article.siteName) meta.source = cleanInline(article.siteName);
   }
   if (blocks.length === 0) ({ blocks, captions } = contentBlocks(parseHTML(withLineBreaks(html)).document));
@@ -52,6 +58,7 @@ export function parseHtml(html: string, pageUrl?: string, opts: { extract?: bool
     blocks = [...blocks.slice(0, at), ...missing.flat(), ...blocks.slice(at)];
   }
   // Footnote references (<sup>1</sup>, <a href="#fn1">[1]</a>) are stripped as text markers by the clean-up.
+  captions = [...marked, ...captions];
   if (captions.length) meta.captions = [...(meta.captions ?? []), ...captions];
   // Readability often keeps the article's own <h1>; it duplicates the title.
   if (blocks[0]?.kind === 'heading' && meta.title && sameText(blocks[0].text, meta.title)) blocks.shift();
@@ -70,117 +77,30 @@ function metaContent(document: Doc, ...selectors: string[]): string | undefined 
   return undefined;
 }
 
-/**
- * Authors from meta tags. The first selector that names anyone wins, and every element it matches counts:
- * scholarly and think-tank pages repeat `citation_author` / `DC.creator` once per author.
- */
-function metaAuthors(document: Doc): string[] | undefined {
-  const selectors = [
-    'meta[name="citation_author"]',
-    'meta[name="dc.creator" i]',
-    'meta[name="dcterms.creator" i]',
-    'meta[name="author"]',
-    'meta[property="author"]',
-    'meta[property="article:author"]',
-    'meta[property="og:article:author"]',
-    'meta[name="byl"]',
-    'meta[name="parsely-author"]',
-    'meta[name="sailthru.author"]',
-    'meta[name="cXenseParse:author" i]',
-  ];
-  for (const selector of selectors) {
-    const names = [...document.querySelectorAll(selector)]
-      .map((el) => cleanInline(el.getAttribute('content') ?? ''))
-      .filter((v) => v && !/^https?:|^www\.|^@/.test(v))
-      // "Doe, Jane" (citation_author convention) → "Jane Doe".
-      .map((v) => (/^[\p{L}'’ -]+,\s*[\p{L}.'’ -]+$/u.test(v) && selector.includes('citation') ? v.split(/,\s*/).reverse().join(' ') : v))
-      .flatMap(bylineNames);
-    if (names.length) return [...new Set(names)];
-  }
-  return undefined;
-}
-
-function bylineNames(byline: string): string[] {
-  const cleaned = byline
-    .replace(/^\s*(by|written by|words by|author[s]?:?)\s+/i, '')
-    .replace(/\s*[|•·—–-]\s*(\d|[A-Z][a-z]+ \d).*$/, '')
-    .replace(/\s+(is|was)\s+.*$/, '');
-  return splitNames(cleaned).filter((n) => !/^https?:/.test(n) && n.split(/\s+/).length <= 6);
-}
-
-interface JsonLdArticle {
-  headline?: string;
-  name?: string;
-  datePublished?: string;
-  author?: unknown;
-  publisher?: { name?: string };
-  keywords?: string | string[];
-  articleSection?: string | string[];
-  description?: string;
-  url?: string;
-  isAccessibleForFree?: unknown;
-}
-
-interface JsonLd {
-  article?: JsonLdArticle;
-  /** Every @type seen, e.g. WebSite, CollectionPage, NewsArticle: tells an index page from an article. */
-  types: string[];
-  /** Nodes by @id, so `"author": {"@id": …}` references (Yoast/WordPress @graph) can be resolved. */
-  byId: Map<string, Record<string, unknown>>;
-}
-
-const ARTICLE_TYPE = /Article|Report|BlogPosting|Posting|ScholarlyArticle|Analysis|OpinionNewsArticle|Review/;
-
-function readJsonLd(document: Doc): JsonLd {
-  const articles: JsonLdArticle[] = [];
-  const pages: JsonLdArticle[] = [];
-  const types: string[] = [];
-  const byId = new Map<string, Record<string, unknown>>();
-  const visit = (node: unknown, depth: number) => {
-    if (depth > 6) return;
-    if (Array.isArray(node)) return node.forEach((n) => visit(n, depth + 1));
-    if (!node || typeof node !== 'object') return;
-    const obj = node as Record<string, unknown>;
-    if (obj['@graph']) visit(obj['@graph'], depth + 1);
-    if (typeof obj['@id'] === 'string' && Object.keys(obj).length > 1) byId.set(obj['@id'], obj);
-    const type = ([] as unknown[]).concat(obj['@type'] ?? []).map(String);
-    types.push(...type);
-    if (type.some((t) => ARTICLE_TYPE.test(t))) articles.push(obj as JsonLdArticle);
-    else if (type.some((t) => /WebPage|CreativeWork/.test(t))) pages.push(obj as JsonLdArticle);
-    if (obj.mainEntity) visit(obj.mainEntity, depth + 1);
-  };
-  for (const script of document.querySelectorAll('script[type="application/ld+json" i]')) {
-    // Some sites wrap JSON-LD in a CDATA section or HTML comment (valid XHTML habits); JSON.parse would reject it.
-    const raw = (script.textContent ?? '').replace(/^\s*(<!\[CDATA\[|<!--)/, '').replace(/(\]\]>|-->)\s*$/, '');
-    try {
-      visit(JSON.parse(raw), 0);
-    } catch {
-      /* malformed JSON-LD is common; ignore it */
-    }
-  }
-  const candidates = [...articles, ...pages];
-  return { article: candidates.find((c) => c.datePublished || c.author) ?? candidates[0], types, byId };
-}
-
-function jsonLdAuthors(author: unknown, byId: Map<string, Record<string, unknown>>): string[] {
-  return ([] as unknown[])
-    .concat(author ?? [])
-    .map((a) => {
-      if (typeof a === 'string') return a;
-      if (!a || typeof a !== 'object') return '';
-      const obj = a as Record<string, unknown>;
-      const resolved = typeof obj['@id'] === 'string' && !obj.name ? byId.get(obj['@id']) : obj;
-      const name = resolved?.name;
-      return typeof name === 'string' ? name : Array.isArray(name) ? String(name[0] ?? '') : '';
-    })
-    .map(cleanInline)
-    .filter((n) => n && !/^https?:/.test(n));
-}
-
 function list(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(list);
   if (typeof value === 'string') return value.split(/\s*[,;]\s*/).map(cleanInline).filter(Boolean);
   return [];
+}
+
+/** Names the page gives for itself besides metadata: the text of links home and of the site-title element. */
+function homeNames(document: Doc, pageUrl?: string): string[] {
+  let origin = '';
+  try {
+    origin = new URL(pageUrl ?? '').origin;
+  } catch {
+    /* no base */
+  }
+  const out: string[] = [];
+  // Taglines and slogans ("The Free Encyclopedia", "Fakten und Hintergründe zur Energiewende") count too:
+  // a title that is only the site's slogan is no article title.
+  const selector = 'a[href="/"], a[rel~="home"], .site-title, .site-name, .blog-title, [class*="site-title" i], [class*="logo" i], .site-description, .blog-description, [class*="tagline" i], [class*="slogan" i]';
+  for (const el of [...document.querySelectorAll(selector + (origin ? `, a[href="${origin}"], a[href="${origin}/"]` : ''))].slice(0, 40)) {
+    const text = cleanInline((el.textContent ?? '').replace(/\s+/g, ' ')) || cleanInline(el.querySelector('img[alt]')?.getAttribute('alt') ?? '');
+    if (text && text.length <= 60 && !out.includes(text)) out.push(text);
+    if (out.length >= 6) break;
+  }
+  return out;
 }
 
 function htmlMeta(document: Doc, pageUrl?: string): { meta: ParsedMeta; page: PageSignals } {
@@ -191,54 +111,51 @@ function htmlMeta(document: Doc, pageUrl?: string): { meta: ParsedMeta; page: Pa
   const publisherRef = ld?.publisher as { name?: unknown; '@id'?: unknown } | undefined;
   const publisher = typeof publisherRef?.name === 'string' ? publisherRef.name : typeof publisherRef?.['@id'] === 'string' ? jsonLd.byId.get(publisherRef['@id'])?.name : undefined;
   if (ld && typeof publisher === 'string') ld.publisher = { name: publisher };
+  const applicationName = metaContent(document, 'meta[name="application-name"]');
+  const ogSiteName = metaContent(document, 'meta[property="og:site_name"]');
   let siteName =
-    metaContent(document, 'meta[property="og:site_name"]', 'meta[name="application-name"]') ??
+    ogSiteName ??
+    applicationName ??
     (cleanInline(typeof publisher === 'string' ? publisher : '') || metaContent(document, 'meta[name="citation_publisher"]', 'meta[name="dc.publisher" i]', 'meta[name="citation_journal_title"]') || '');
   // "the Guardian" in og:site_name, "The Guardian" elsewhere: prefer the capitalised spelling of the same name.
-  const spelledElsewhere = [metaContent(document, 'meta[name="application-name"]'), ld?.publisher?.name].find((n) => n && n.toLowerCase() === siteName.toLowerCase());
+  const spelledElsewhere = [applicationName, ld?.publisher?.name].find((n) => n && n.toLowerCase() === siteName.toLowerCase());
   if (spelledElsewhere && /^\p{Ll}/u.test(siteName)) siteName = cleanInline(spelledElsewhere);
+  // Platform names (og:site_name "Medium", "Substack") are where the post is hosted, not its publisher.
+  if (/^(medium|substack|blogger|wordpress(\.com)?|tumblr|ghost)$/i.test(siteName) && typeof publisher === 'string' && publisher) siteName = cleanInline(publisher);
   meta.source = siteName || undefined;
-  let title = metaContent(document, 'meta[property="og:title"]', 'meta[name="twitter:title"]', 'meta[property="twitter:title"]', 'meta[name="citation_title"]', 'meta[name="dc.title" i]') ?? cleanInline(ld?.headline ?? '');
-  if (!title) {
-    title = cleanInline(document.querySelector('h1')?.textContent ?? '') || cleanInline(document.querySelector('title')?.textContent ?? '');
-  }
-  const ldAuthors = jsonLdAuthors(ld?.author, jsonLd.byId);
-  meta.authors = ldAuthors.length ? ldAuthors : metaAuthors(document);
-  if (!meta.authors?.length) {
-    const byline = document.querySelector('[rel="author"], .byline, .author-name, [itemprop="author"]')?.textContent;
-    if (byline) meta.authors = bylineNames(cleanInline(byline));
-  }
-  meta.title = stripTitleSuffixes(title, [siteName, ld?.publisher?.name, metaContent(document, 'meta[name="application-name"]'), metaContent(document, 'meta[property="article:section"]'), ...(meta.authors ?? [])]) || undefined;
 
-  meta.publishedAt =
-    parseDate(
-      metaContent(
-        document,
-        'meta[property="article:published_time"]',
-        'meta[property="og:published_time"]',
-        'meta[property="og:article:published_time"]',
-        'meta[itemprop="datePublished"]',
-        'meta[name="parsely-pub-date"]',
-        'meta[name="sailthru.date"]',
-        'meta[name="pubdate"]',
-        'meta[name="publish-date"]',
-        'meta[name="date"]',
-        'meta[name="dc.date" i]',
-        'meta[name="dcterms.date" i]',
-        'meta[name="citation_publication_date"]',
-        'meta[name="citation_date"]',
-        'meta[property="article:published"]',
-        'meta[name="dcterms.issued" i]',
-        'meta[name="dc.date.issued" i]',
-      ),
-    ) ??
-    parseDate(ld?.datePublished) ??
-    parseDate(metaContent(document, 'time[datetime]', '[itemprop="datePublished"]')) ??
-    printedDate(document);
+  const publisherNames = [siteName, ogSiteName, applicationName, ld?.publisher?.name, metaContent(document, 'meta[name="citation_publisher"]'), metaContent(document, 'meta[name="twitter:site"]')?.replace(/^@/, '')];
+  const isPublisher = siteMatcher(publisherNames, pageUrl);
+  meta.authors = htmlAuthors(document, jsonLd, isPublisher);
 
-  const canonical = metaContent(document, 'link[rel="canonical"]', 'meta[property="og:url"]');
-  const canonicalUrl = absolute(canonical, pageUrl);
+  const description = metaContent(document, 'meta[property="og:description"]', 'meta[name="description"]') ?? cleanInline(ld?.description ?? '');
+  meta.title = chooseTitle(
+    {
+      metaTitles: [
+        metaContent(document, 'meta[property="og:title"]'),
+        metaContent(document, 'meta[name="twitter:title"]', 'meta[property="twitter:title"]'),
+        cleanInline(ld?.headline ?? ''),
+        metaContent(document, 'meta[name="citation_title"]', 'meta[name="dc.title" i]', 'meta[name="dcterms.title" i]'),
+      ],
+      documentTitle: cleanInline((document.querySelector('title')?.textContent ?? '').replace(/\s+/g, ' ')),
+      siteNames: [...publisherNames, ...homeNames(document, pageUrl)],
+      otherNames: [metaContent(document, 'meta[property="article:section"]'), ...(meta.authors ?? [])],
+      description,
+      pageUrl,
+      h1Count: document.querySelectorAll('h1').length,
+    },
+    mainHeadings(document),
+  );
+
+  const canonical = metaContent(document, 'link[rel="canonical"]');
+  const ogUrl = metaContent(document, 'meta[property="og:url"]');
+  meta.altUrls = [canonical, ogUrl].map((u) => absolute(u, pageUrl)).filter((u): u is string => Boolean(u) && !isSiteRoot(u!, pageUrl));
+  const canonicalUrl = meta.altUrls[0];
   meta.url = canonicalUrl ? stripTracking(canonicalUrl) : pageUrl;
+  const zone = headerZoneMeta(document, meta.title);
+  if (!meta.authors?.length && zone.authors?.length) meta.authors = [...new Set(cleanAuthorNames(zone.authors).filter((n) => !isPublisher(n)))];
+  meta.publishedAt = publishedDate(document, jsonLd, [canonicalUrl, pageUrl], zone.publishedAt);
+  meta.modifiedAt = modifiedDate(document, jsonLd);
 
   // article:tag is one tag per element on most sites, but a comma-separated list in one element on others.
   const tags = [...document.querySelectorAll('meta[property="article:tag"]')].flatMap((el) => list(el.getAttribute('content') ?? ''));
@@ -249,9 +166,21 @@ function htmlMeta(document: Doc, pageUrl?: string): { meta: ParsedMeta; page: Pa
   if (section) meta.tags = [...meta.tags, section];
   if (!meta.tags.length) delete meta.tags;
 
-  const description = metaContent(document, 'meta[property="og:description"]', 'meta[name="description"]') ?? cleanInline(ld?.description ?? '');
-  if (description && description.length > 40 && !/\[(…|\.\.\.)\]$/.test(description)) meta.standfirst = description;
+  if (description && description.length > 40 && !/\[(…|\.\.\.)\]$/.test(description) && compact(description) !== compact(meta.title ?? '')) meta.standfirst = description;
+  const declared = (document.documentElement?.getAttribute('lang') ?? '').trim().toLowerCase().split(/[-_]/)[0];
+  if (declared && /^[a-z]{2,3}$/.test(declared)) meta.declaredLanguage = declared;
   return { meta, page: pageSignals(document, jsonLd, ld) };
+}
+
+/** A canonical link to the site's front page (a common CMS misconfiguration) identifies no article. */
+function isSiteRoot(url: string, pageUrl?: string): boolean {
+  try {
+    const u = new URL(url);
+    const page = pageUrl ? new URL(pageUrl) : undefined;
+    return (u.pathname === '/' || u.pathname === '') && !u.search && (!page || page.pathname.length > 1);
+  } catch {
+    return true;
+  }
 }
 
 export interface PageSignals {
@@ -277,20 +206,6 @@ function pageSignals(document: Doc, jsonLd: JsonLd, ld: JsonLdArticle | undefine
   const free = ld?.isAccessibleForFree;
   const paywalled = free === false || (typeof free === 'string' && /^false$/i.test(free));
   return { declaresArticle, declaresIndex, teasers: Math.max(linkedHeadings, articles), paywalled };
-}
-
-/**
- * Titles carry the site, section and author after a separator ("Headline | Jane Doe | World | The Courier").
- * Known names are removed from the end only, so a headline containing a separator keeps its own words.
- */
-function stripTitleSuffixes(title: string, names: Array<string | undefined>): string {
-  const known = names.filter((n): n is string => Boolean(n && n.trim())).map((n) => n.trim().toLowerCase().replace(/^the\s+/, ''));
-  let out = title;
-  for (;;) {
-    const m = /^(.*\S)\s+[|–—·•:-]\s+([^|–—·•]{1,80})$/.exec(out);
-    if (!m || !known.includes(m[2]!.trim().toLowerCase().replace(/^the\s+/, ''))) return out;
-    out = m[1]!;
-  }
 }
 
 function absolute(href: string | undefined, base?: string): string | undefined {
@@ -331,16 +246,27 @@ function summaryBoxes(document: Doc): Block[][] {
   return boxes;
 }
 
-/** A date printed in the page header ("Published March 3, 2024") when no meta tag or <time> carries one. */
-function printedDate(document: Doc): string | undefined {
-  for (const el of document.querySelectorAll('time, [class*="date" i], [class*="publish" i], [class*="posted" i], [class*="byline" i], [class*="meta" i]')) {
-    const text = cleanInline(el.textContent ?? '');
-    if (!text || text.length > 80) continue;
-    const bare = text.replace(/^.*?\b(published|posted|updated|date)\b\s*(on)?\s*:?\s*/i, '').replace(/\s*[·•|].*$/, '');
-    const date = parseDate(bare) ?? parseDate(text.split(/\s*[·•|]\s*/).find((part) => parseDate(part)) ?? '');
-    if (date && !/^(last )?updated/i.test(text)) return date;
+const CAPTION_MARK = 'figcaption, [class*="caption" i], [class*="credit" i], [itemprop="caption"], [itemprop="copyrightHolder"], [class*="photo-source" i]';
+
+/**
+ * Photo captions and credits the markup marks as such (class "caption"/"credit", figcaption): taken out
+ * of the document before Readability, which drops class names, so none of them can open the text.
+ * Only short elements that hold no paragraphs of their own are taken: a wrapper named "caption-wrap"
+ * around the whole article is not a caption.
+ */
+function takeMarkedCaptions(document: Doc): string[] {
+  const out: string[] = [];
+  for (const el of [...document.querySelectorAll(CAPTION_MARK)]) {
+    if (!el.isConnected || /^(BODY|HTML|MAIN|ARTICLE)$/.test(el.tagName)) continue;
+    // A caption describes an image: outside a figure, a class-marked element counts only next to one.
+    const nearImage = el.tagName === 'FIGCAPTION' || el.closest('figure') || el.parentElement?.querySelector('img, picture, video') || el.parentElement?.parentElement?.querySelector('img, picture, video');
+    if (!nearImage) continue;
+    const text = cleanInline((el.textContent ?? '').replace(/\s+/g, ' '));
+    if (text.length > 400 || el.querySelectorAll('p').length > 2) continue;
+    if (text && !out.includes(text)) out.push(text);
+    el.remove();
   }
-  return undefined;
+  return out;
 }
 
 /** <br> is a line break in the text, not nothing: without this "Outlook<br>A truce" reads "OutlookA truce". */

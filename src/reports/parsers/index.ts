@@ -64,6 +64,8 @@ export function parseReport(content: string | Buffer, opts: ParseOptions): Repor
   if (page && !opts.fragment) refuseNonArticle(page, cleaned, opts.url ?? opts.filename ?? 'This page');
   meta.captions = [...(meta.captions ?? []), ...cleaned.captions];
   meta.url ??= opts.url;
+  // The fetched URL (or a feed item's link) identifies the article as much as its canonical link does.
+  if (opts.url) meta.altUrls = [...(meta.altUrls ?? []), opts.url];
   meta.source ??= cleaned.sourceHint;
   if (!meta.title && opts.filename) meta.title = titleFromFilename(opts.filename);
 

@@ -1,19 +1,18 @@
-import matter from 'gray-matter';
+import { parse as parseYaml } from 'yaml';
+import { UserError } from '../../core/errors.ts';
 import { atxHeading, cleanInline, parseDate, splitNames, type Block, type ParsedMeta } from './blocks.ts';
 import { readMetaLine } from './text.ts';
 
 /**
- * Markdown with YAML front matter (the `briefs/` format). Front matter via gray-matter; the body is
+ * Markdown with YAML front matter (the `briefs/` format). Front matter via `yaml`; the body is
  * reduced to headings and paragraphs by a small block scanner: we need block structure and plain text
  * only, and a full CommonMark renderer would produce HTML we would then have to strip again.
  */
 export function parseMarkdown(content: string): { meta: ParsedMeta; blocks: Block[]; hasFrontMatter: boolean } {
-  // Passing options (even empty) turns off gray-matter's module-level cache, which would otherwise keep
-  // every document ever parsed in memory for the life of the process.
-  const parsed = matter(content.replace(/^\ufeff/, ''), {});
-  const data = (parsed.data ?? {}) as Record<string, unknown>;
+  const parsed = splitFrontMatter(content.replace(/^\ufeff/, ''));
+  const data = parsed.data;
   const meta = metaFromFrontMatter(data);
-  const { blocks, images } = markdownBlocks(parsed.content);
+  const { blocks, images } = markdownBlocks(parsed.body);
   if (!meta.title) {
     const first = blocks.findIndex((b) => b.kind === 'heading');
     if (first === 0 || (first > 0 && blocks.slice(0, first).every((b) => b.text.length < 40))) {
@@ -33,6 +32,28 @@ export function parseMarkdown(content: string): { meta: ParsedMeta; blocks: Bloc
   }
   if (images.length) meta.captions = [...(meta.captions ?? []), ...images];
   return { meta, blocks, hasFrontMatter: Object.keys(data).length > 0 };
+}
+
+/** `---` on the first line, YAML, then a line of `---` (or YAML's `...`): the Jekyll/Hugo convention. */
+const FRONT_MATTER = /^---[ \t]*\r?\n(?:([\s\S]*?)\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/;
+
+/**
+ * Splits YAML front matter from the body. Hand-written because it is one regular expression: the
+ * packages that do only this (gray-matter, front-matter) bring an old js-yaml and a module cache.
+ * Dates stay strings (YAML 1.2 core schema) and go through parseDate like every other date.
+ */
+export function splitFrontMatter(content: string): { data: Record<string, unknown>; body: string } {
+  const m = FRONT_MATTER.exec(content);
+  if (!m) return { data: {}, body: content };
+  let data: unknown;
+  try {
+    data = m[1]?.trim() ? parseYaml(m[1], { maxAliasCount: 100 }) : {};
+  } catch (error) {
+    const line = (error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
+    throw new UserError(`The front matter is not valid YAML${line ? ` (line ${line + 1} of the file)` : ''}: ${(error as Error).message.split('\n')[0]}`, 'invalid_front_matter');
+  }
+  const record = data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
+  return { data: record, body: content.slice(m[0].length) };
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' ? String(v) : undefined);

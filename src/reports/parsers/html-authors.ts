@@ -1,0 +1,154 @@
+import { cleanInline, splitNames, type ParsedMeta } from './blocks.ts';
+import { readMetaLine } from './text.ts';
+import { inChrome, type Doc } from './dom.ts';
+import { jsonLdAuthors, type JsonLd } from './jsonld.ts';
+import { cleanAuthorNames, stripBylinePrefix } from './names.ts';
+
+type El = ReturnType<Doc['querySelector']> & object;
+
+/**
+ * Authors of an HTML page, strongest source first: JSON-LD author (people, and organisations other than
+ * the publisher), author metadata (citation_author, DC creator, author, article:author, byl, parsely…),
+ * links to author pages in the byline (rel=author, /author/…, /staff/…), then byline elements. Element
+ * text is read with spaces between elements, so "<span>By</span><a>Jane Doe</a>" is "By Jane Doe".
+ * Every name goes through cleanAuthorNames (prefixes, job titles, social labels, desks, placeholders).
+ */
+export function htmlAuthors(document: Doc, jsonLd: JsonLd, isPublisher: (name: string) => boolean): string[] {
+  const keep = (names: string[]) => [...new Set(cleanAuthorNames(names).filter((n) => !isPublisher(n)))];
+  const fromLd = keep(jsonLdAuthors(jsonLd.article?.author, jsonLd.byId).flatMap((a) => (a.organization ? [a.name] : bylineNames(a.name))));
+  if (fromLd.length) return fromLd;
+  const fromMeta = keep(metaAuthors(document, isPublisher));
+  if (fromMeta.length) return fromMeta;
+  const fromLinks = keep(authorLinks(document).flatMap(bylineNames));
+  if (fromLinks.length) return fromLinks;
+  const fromByline = keep(bylineElement(document));
+  if (fromByline.length) return fromByline;
+  return keep(metaLineNames(document));
+}
+
+/**
+ * The weakest source: a post's meta line that lists a name among the date and reading time, without
+ * marking it ("February 8, 2023 · 6 min · Kristaps Ozols", Hugo and Jekyll themes). Read with the plain
+ * text byline rules; only a name of two to four capitalised words counts, so a section label does not.
+ */
+function metaLineNames(document: Doc): string[] {
+  const scope = (document.querySelector('article') ?? document.querySelector('main') ?? document.body) as El | null;
+  for (const el of [...(scope?.querySelectorAll('[class*="post-meta" i], [class*="entry-meta" i], [class*="article-meta" i], [class*="meta" i]') ?? [])].slice(0, 100)) {
+    if (inChrome(el as El, OUTSIDE_ARTICLE)) continue;
+    const text = spacedText(el as El);
+    if (!text || text.length > 160) continue;
+    const found: ParsedMeta = {};
+    if (!readMetaLine(text, found) || !found.authors?.length) continue;
+    const names = found.authors.filter((n) => /^\p{Lu}[\p{L}'’.-]+(\s+\p{Lu}[\p{L}'’.-]+){1,3}$/u.test(n));
+    if (names.length) return names;
+  }
+  return [];
+}
+
+const META_SELECTORS = [
+  'meta[name="citation_author"]',
+  'meta[name="dc.creator" i]',
+  'meta[name="dcterms.creator" i]',
+  'meta[name="author"]',
+  'meta[property="author"]',
+  'meta[property="article:author"]',
+  'meta[name="article:author"]',
+  'meta[property="og:article:author"]',
+  'meta[name="byl"]',
+  'meta[name="parsely-author"]',
+  'meta[name="sailthru.author"]',
+  'meta[name="cxenseparse:author" i]',
+];
+
+/**
+ * Authors from meta tags. The first selector that names anyone wins, and every element it matches counts:
+ * scholarly and think-tank pages repeat `citation_author` / `DC.creator` once per author. A value that
+ * names the publication ("DER KURIER, Hamburg, Germany") is not a byline at all and is skipped whole.
+ */
+function metaAuthors(document: Doc, isPublisher: (name: string) => boolean): string[] {
+  const selectors = [...META_SELECTORS];
+  const label = document.querySelector('meta[name="twitter:label1"]')?.getAttribute('content') ?? '';
+  if (/written by|author/i.test(label)) selectors.push('meta[name="twitter:data1"]');
+  for (const selector of selectors) {
+    const names = [...document.querySelectorAll(selector)]
+      .map((el) => cleanInline((el.getAttribute('content') ?? '').replace(/\s+/g, ' ')))
+      .filter((v) => v && !/^https?:|^www\.|^@|^\/\//.test(v))
+      // "Doe, Jane" (citation_author convention) → "Jane Doe".
+      .map((v) => (/^[\p{L}'’ -]+,\s*[\p{L}.'’ -]+$/u.test(v) && selector.includes('citation') ? v.split(/,\s*/).reverse().join(' ') : v))
+      .filter((v) => !v.split(/\s*,\s*/).some(isPublisher))
+      .flatMap(bylineNames);
+    if (names.length) return names;
+  }
+  return [];
+}
+
+/** Author profile paths: /author/jane, /authors/, /staff/, /people/, /profile/, /user/44, /@jane, /experts/… */
+const AUTHOR_PATH = /\/(authors?|staff|people|person|profiles?|users?|writers?|journalists?|contributors?|experts?|columnists?|reporters?|team|signataires|autor(es|en)?|auteurs?|redakteur(e|in)?)\/[^/?#]+|\/@[\w.-]+\/?$/i;
+const OUTSIDE_ARTICLE = ['NAV', 'FOOTER', 'ASIDE', 'FIGURE', 'FIGCAPTION'];
+
+/** Names of the links to author pages in the first byline that has any. */
+function authorLinks(document: Doc): string[] {
+  const scope = (document.querySelector('article') ?? document.querySelector('main') ?? document.body) as El | null;
+  if (!scope) return [];
+  const isAuthorLink = (a: El) => {
+    const rel = (a.getAttribute('rel') ?? '').toLowerCase().split(/\s+/);
+    return rel.includes('author') || AUTHOR_PATH.test(a.getAttribute('href') ?? '') || /\b(author|username)\b/i.test(a.getAttribute('class') ?? '');
+  };
+  const links = [...scope.querySelectorAll('a[href]')].slice(0, 500).filter((a) => !inChrome(a as El, OUTSIDE_ARTICLE) && isAuthorLink(a as El)) as El[];
+  const first = links[0];
+  if (!first) return [];
+  const container = (first.closest('[class*="byline" i], [class*="author" i], [data-testid*="byline" i], address, [class*="meta" i], ul, p') ?? first.parentElement) as El | null;
+  const inContainer = container ? links.filter((a) => container.contains(a)) : [first];
+  return inContainer.map((a) => spacedText(a)).filter((t) => t.length > 1 && t.length < 80);
+}
+
+const BYLINE = '[itemprop="author"], [class*="byline" i], [data-testid*="byline" i], [class*="author" i], [data-testid*="author" i], [class*="autor" i], address, .fn, [class*="writer" i]';
+const NAME_PART = '[itemprop="name"], [class*="author-name" i], [class*="authorname" i], [class*="byline-name" i], [class*="byline__author" i], [class*="author__name" i], .fn, .name, .author';
+
+/** The first byline element (outside figures, navigation and related boxes): its name part, else its text. */
+function bylineElement(document: Doc): string[] {
+  for (const el of [...document.querySelectorAll(BYLINE)].slice(0, 200)) {
+    if (inChrome(el as El, OUTSIDE_ARTICLE) || /^(META|LINK|SCRIPT|IMG|BODY|HTML|ARTICLE|MAIN)$/.test(el.tagName)) continue;
+    const text = spacedText(el as El);
+    if (!text || text.length > 200 || CREDIT_LINE.test(text)) continue;
+    const part = el.matches(NAME_PART) ? undefined : (el.querySelector(NAME_PART) as El | null);
+    const names = cleanAuthorNames(bylineNames(part ? spacedText(part) : text));
+    if (names.length) return names;
+  }
+  return [];
+}
+
+/** Text of an element with a space between element boundaries ("<span>By</span><a>X</a>" → "By X"). */
+function spacedText(el: El): string {
+  let out = '';
+  const walk = (node: El) => {
+    for (const child of node.childNodes) {
+      if (child.nodeType === 3) out += child.textContent ?? '';
+      else if (child.nodeType === 1) {
+        const tag = (child as El).tagName;
+        if (/^(SCRIPT|STYLE|NOSCRIPT|SVG|BUTTON)$/.test(tag)) continue;
+        out += ' ';
+        walk(child as unknown as El);
+        out += ' ';
+      }
+    }
+  };
+  walk(el);
+  return cleanInline(out.replace(/\s+/g, ' '));
+}
+
+const CREDIT_LINE = /^(photo(graph)?s?|image|illustration|picture|video|graphic|credit|foto|bild)s?\s*(by\b|:|©)/i;
+
+/**
+ * Names in a byline string: brackets (affiliations, "(Niamey, correspondance)") first, then prefixes,
+ * a trailing date or time, "Name in City", and the split into names.
+ */
+export function bylineNames(byline: string): string[] {
+  const cleaned = cleanInline(byline.replace(/\s+/g, ' '))
+    .replace(/\s*[([][^)\]]*[)\]]/g, '')
+    .replace(/^.*$/, (v) => stripBylinePrefix(v))
+    .replace(/\s*[|•·—–-]\s*(\d|[A-Z][a-z]+\.? \d|updated|published).*$/i, '')
+    .replace(/\s+(on|le|am|el|il)\s+\p{L}*,?\s*\d.*$/iu, '')
+    .replace(/\s+(is|was|ist|est|es)\s+.*$/, '');
+  return splitNames(cleaned).filter((n) => !/^https?:/.test(n) && n.split(/\s+/).length <= 6);
+}

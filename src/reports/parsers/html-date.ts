@@ -1,0 +1,112 @@
+import { cleanInline, parseDate } from './blocks.ts';
+import { dateInUrl, findDateIn } from './dates.ts';
+import { inChrome, type Doc } from './dom.ts';
+import type { JsonLd } from './jsonld.ts';
+
+type El = ReturnType<Doc['querySelector']> & object;
+
+/**
+ * The publisher's date of an HTML page, from the page only: publication metadata (article:published_time
+ * and its relatives, JSON-LD datePublished, itemprop), a <time> or printed date in the article's byline,
+ * then a full date in the URL path. Modified dates are never a published date (see modifiedDate), and a
+ * page that carries none gets none: no ingestion time, no © year, no date from the text.
+ */
+const PUBLISHED_META = [
+  'meta[property="article:published_time"]',
+  'meta[name="article:published_time"]',
+  'meta[property="og:published_time"]',
+  'meta[property="og:article:published_time"]',
+  'meta[itemprop="datePublished"]',
+  'meta[name="parsely-pub-date"]',
+  'meta[name="sailthru.date"]',
+  'meta[name="pubdate"]',
+  'meta[name="publishdate"]',
+  'meta[name="publish-date"]',
+  'meta[name="publish_date"]',
+  'meta[name="pdate"]',
+  'meta[name="date"]',
+  'meta[name="dc.date" i]',
+  'meta[name="dcterms.date" i]',
+  'meta[name="dc.date.issued" i]',
+  'meta[name="dcterms.issued" i]',
+  'meta[name="dcterms.created" i]',
+  'meta[name="citation_publication_date"]',
+  'meta[name="citation_date"]',
+  'meta[name="citation_online_date"]',
+  'meta[property="article:published"]',
+  'meta[name="article:published"]',
+  'meta[name="original-publish-date"]',
+  'meta[name="displaydate"]',
+];
+
+const MODIFIED_META = [
+  'meta[property="article:modified_time"]',
+  'meta[name="article:modified_time"]',
+  'meta[property="og:updated_time"]',
+  'meta[itemprop="dateModified"]',
+  'meta[name="last-modified"]',
+  'meta[name="lastmod"]',
+  'meta[name="dcterms.modified" i]',
+];
+
+function firstMeta(document: Doc, selectors: string[]): string | undefined {
+  for (const selector of selectors) {
+    for (const el of document.querySelectorAll(selector)) {
+      const date = parseDate(cleanInline(el.getAttribute('content') ?? el.getAttribute('datetime') ?? ''));
+      if (date) return date;
+    }
+  }
+  return undefined;
+}
+
+/** `headerDate`: a date read from the lines under the headline (see html-header-zone.ts), if any. */
+export function publishedDate(document: Doc, jsonLd: JsonLd, urls: Array<string | undefined>, headerDate?: string): string | undefined {
+  return (
+    firstMeta(document, PUBLISHED_META) ??
+    parseDate(jsonLd.article?.datePublished) ??
+    parseDate(jsonLd.article?.dateCreated) ??
+    bylineDate(document) ??
+    headerDate ??
+    urls.map(dateInUrl).find(Boolean)
+  );
+}
+
+export function modifiedDate(document: Doc, jsonLd: JsonLd): string | undefined {
+  return firstMeta(document, MODIFIED_META) ?? parseDate(jsonLd.article?.dateModified) ?? (document.querySelector('time.updated[datetime], time[itemprop="dateModified"]')?.getAttribute('datetime') ? parseDate(document.querySelector('time.updated[datetime], time[itemprop="dateModified"]')!.getAttribute('datetime')) : undefined);
+}
+
+const OUTSIDE = ['ASIDE', 'NAV', 'FOOTER', 'LI'];
+const BYLINE_AREA = '[class*="byline" i], [class*="meta" i], [class*="date" i], [class*="posted" i], [class*="publish" i], [class*="author" i], [class*="time" i], [class*="dateline" i], [class*="header" i], [data-testid*="date" i], [data-testid*="byline" i]';
+const UPDATED = /\b(updated|modified|last edited|edited|aktualisiert|geändert|mis à jour|modifié|actualizado|更新)\b/i;
+
+/**
+ * A date in the article's byline area: <time datetime> first (the published one, not "updated"), then a
+ * short printed date ("Published March 3, 2024", "Submitted by X on Wed, 11/06/2024 - 09:30", Blogger's
+ * date header). Sidebars, tickers, lists of other stories and footers are not looked at.
+ */
+function bylineDate(document: Doc): string | undefined {
+  const scope = (document.querySelector('article') ?? document.querySelector('main') ?? document.querySelector('[role="main"]') ?? document.body) as El | null;
+  if (!scope) return undefined;
+  const times = [...scope.querySelectorAll('time, abbr.published, [itemprop="datePublished"]')].slice(0, 200).filter((t) => !inChrome(t as El, OUTSIDE)) as El[];
+  const published = times.filter((t) => !UPDATED.test(`${t.getAttribute('class') ?? ''} ${t.parentElement?.textContent?.slice(0, 40) ?? ''}`) || /\bpublished\b/i.test(t.getAttribute('class') ?? ''));
+  for (const t of [...published.filter((t) => /published|pubdate/i.test(`${t.getAttribute('class') ?? ''} ${t.hasAttribute('pubdate') ? 'pubdate' : ''}`)), ...published]) {
+    const date = parseDate(t.getAttribute('datetime') ?? t.getAttribute('title') ?? t.getAttribute('content') ?? '') ?? parseDate(cleanInline(t.textContent ?? ''));
+    if (date) return date;
+  }
+  // The article's scope may start after its date (Blogger's date header sits above the post): look in the
+  // whole page's byline-like elements too, still outside sidebars.
+  for (const root of [scope, document.body as El | null]) {
+    if (!root) continue;
+    for (const el of [...root.querySelectorAll(BYLINE_AREA)].slice(0, 300)) {
+      if (inChrome(el as El, OUTSIDE) || /^(HTML|BODY|MAIN|ARTICLE)$/.test(el.tagName)) continue;
+      const text = cleanInline((el.textContent ?? '').replace(/\s+/g, ' '));
+      if (!text || text.length > 120 || /^(©|copyright)/i.test(text)) continue;
+      const found = findDateIn(text, parseDate);
+      if (!found) continue;
+      const before = text.slice(0, text.indexOf(found.text));
+      if (UPDATED.test(before) && !/\b(published|posted|publié|veröffentlicht|publicado)\b/i.test(before)) continue;
+      return found.iso;
+    }
+  }
+  return undefined;
+}

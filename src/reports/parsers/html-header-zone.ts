@@ -1,0 +1,31 @@
+import { cleanInline, type ParsedMeta } from './blocks.ts';
+import { inChrome, type Doc } from './dom.ts';
+import { agrees } from './html-title.ts';
+import { readMetaLine } from './text.ts';
+
+type El = ReturnType<Doc['querySelector']> & object;
+
+/**
+ * The lines between the headline and the first paragraph of body text, read like the header of pasted
+ * text ("Posted by <b>Name</b> on 12 June 2021", "Jane Doe | 3 March 2024"): the fallback for pages
+ * whose byline and date carry no markup a selector could find.
+ */
+export function headerZoneMeta(document: Doc, title: string | undefined): ParsedMeta {
+  const found: ParsedMeta = {};
+  if (!title) return found;
+  const all = [...document.querySelectorAll('h1, h2, h3, p, div, span, time, li, address, small, em, b, strong')] as El[];
+  const start = all.findIndex((el) => /^H[1-3]$/.test(el.tagName) && agrees(cleanInline(el.textContent ?? ''), title));
+  if (start < 0) return found;
+  let examined = 0;
+  // Bounded: the header zone is a handful of lines, and untrusted markup may nest thousands of wrappers.
+  for (const el of all.slice(start + 1, start + 80)) {
+    if (inChrome(el, ['NAV', 'ASIDE', 'FOOTER', 'FIGURE', 'FIGCAPTION']) || el.querySelector('p, div, li, h1, h2, h3')) continue;
+    const text = cleanInline((el.textContent ?? '').replace(/\s+/g, ' '));
+    if (!text) continue;
+    // The first paragraph of body text ends the header zone.
+    if (text.length > 200 || /^H[1-3]$/.test(el.tagName) || ++examined > 8) break;
+    if (text.length <= 160) readMetaLine(text, found);
+    if (found.publishedAt && found.authors?.length) break;
+  }
+  return found;
+}
