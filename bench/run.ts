@@ -5,6 +5,7 @@
 const suites: Record<string, string> = {
   ingest: './ingest.ts',
   store: './store.ts',
+  fidelity: './fidelity.ts',
   analysis: './analysis.ts',
   llm: './llm.ts',
   discord: './discord.ts',
