@@ -70,5 +70,10 @@ export async function main(argv: string[]): Promise<number> {
 
 const isEntryPoint = process.argv[1] && /(?:cli\.[jt]s|sitrep(?:\.js)?)$/.test(process.argv[1]);
 if (isEntryPoint) {
-  process.exitCode = await main(process.argv);
+  const code = await main(process.argv);
+  if (['start', 'proxy'].includes(process.argv[2] ?? '')) {
+    // A stopped server exits now: a library's leftover timer (a gateway reconnect) must not keep it alive.
+    process.exit(code);
+  }
+  process.exitCode = code;
 }
