@@ -45,7 +45,7 @@ export function registerStart(program: Command, deps: CliDeps): void {
     .option('--shard-count <n>', 'total number of shards of the bot (default SHARD_COUNT)')
     .action(async (options: StartOptions) => {
       const role = parseRole(options.role);
-      const app = await deps.openApp();
+      const app = await deps.openApp({ logBindings: { role } });
       if (app.config.DISCORD_TOKEN) {
         const gateway = parseShardPlan(options, app.config);
         const { runDiscordBot } = await import('../discord/bot.ts');

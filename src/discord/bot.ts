@@ -1,10 +1,9 @@
 import { once } from 'node:events';
-import { hostname } from 'node:os';
 import { Events, Status, type Client } from 'discord.js';
 import type { App } from '../app.ts';
 import { LOCAL_GUILD_ID, type CommandModule } from '../core/command.ts';
 import { ingestBriefs } from '../reports/ingest.ts';
-import type { Logger } from '../logger.ts';
+import { workerId, type Logger } from '../logger.ts';
 import { metrics } from '../ops/metrics.ts';
 import { startOpsServer, type Probe } from '../ops/server.ts';
 import { createShutdown } from '../ops/shutdown.ts';
@@ -132,11 +131,11 @@ export interface RunOptions {
   exitProcess?: boolean;
 }
 
-/** The pino bindings every log line of this process carries. */
+/** The pino bindings of the bot's log lines: role, worker id and (for a gateway) its shards. */
 export function processBindings(role: Role, gateway: GatewayPlan | undefined): Record<string, unknown> {
   return {
     role,
-    workerId: `${hostname()}:${process.pid}`,
+    workerId: workerId(),
     ...(role !== 'worker' ? { shards: gateway?.shards ?? 'auto', ...(gateway?.shardCount ? { shardCount: gateway.shardCount } : {}) } : {}),
   };
 }
