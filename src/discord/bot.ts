@@ -7,6 +7,8 @@ import { workerId, type Logger } from '../logger.ts';
 import { metrics } from '../ops/metrics.ts';
 import { startOpsServer, type Probe } from '../ops/server.ts';
 import { createShutdown } from '../ops/shutdown.ts';
+import type { JobScheduler } from '../scheduling/port.ts';
+import type { SchedulerOps } from '../scheduling/index.ts';
 import { createDiscordClient, type GatewayPlan } from './client.ts';
 import { GatewayBackoff } from './gateway.ts';
 import { loadCommands } from './commands.ts';
@@ -163,6 +165,21 @@ export async function runDiscordBot(app: App, opts: RunOptions = {}): Promise<vo
       },
       discord: () => bot?.shardsReady() ?? false,
     };
+    // The scheduler port joins App at merge (briefings branch); until then it is optional here.
+    const scheduler = (app as Partial<{ scheduler: JobScheduler & SchedulerOps }>).scheduler;
+    if (scheduler) {
+      probes.scheduler = async () => (typeof scheduler.healthy === 'function' ? scheduler.healthy() : true);
+      if (typeof scheduler.depth === 'function') {
+        const sample = () =>
+          void scheduler
+            .depth!()
+            .then((depth) => Object.entries(depth).forEach(([kind, n]) => metrics.queueDepth.set({ kind }, n)))
+            .catch(() => undefined);
+        const timer = setInterval(sample, 15_000).unref();
+        sample();
+        shutdown.add('queue depth sampling', () => clearInterval(timer));
+      }
+    }
     if (app.config.METRICS_PORT !== undefined) {
       const ops = await startOpsServer({ port: app.config.METRICS_PORT, probes, logger });
       shutdown.add('ops server', () => ops.close());
@@ -188,6 +205,8 @@ export async function runDiscordBot(app: App, opts: RunOptions = {}): Promise<vo
         app.feeds.stop();
       });
     }
+    // Registered last, stopped first: no new runs are taken, in-flight ones finish (or go back to the engine).
+    if (scheduler) shutdown.add('scheduler', () => scheduler.close());
     logger.info('running; stop with Ctrl-C or SIGTERM');
     await shutdown.requested;
   } finally {

@@ -11,7 +11,7 @@ export interface BullMqSchedulerOptions {
   prefix?: string;
   /** Jobs of one kind run at once in this process (default 8). */
   concurrency?: number;
-  /** How long close() waits for in-flight handlers (default 8 s, inside the 10 s stop budget). */
+  /** How long close() waits for in-flight handlers (default 5 s, inside the 10 s stop budget). */
   closeGraceMs?: number;
 }
 
@@ -82,6 +82,11 @@ export class BullMqScheduler implements JobScheduler {
     return all;
   }
 
+  /** Whether Redis answers (for /healthz). */
+  async healthy(): Promise<boolean> {
+    return (await this.client.ping()) === 'PONG';
+  }
+
   /** Queue depth per kind (waiting + delayed + active), for /metrics. */
   async depth(): Promise<Record<JobKind, number>> {
     const out = {} as Record<JobKind, number>;
@@ -109,7 +114,7 @@ export class BullMqScheduler implements JobScheduler {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const grace = this.options.closeGraceMs ?? 8_000;
+    const grace = this.options.closeGraceMs ?? 5_000;
     // Worker.close() waits for in-flight handlers; past the grace they are left to BullMQ's stalled-job check.
     await withTimeout(Promise.all(this.workers.map((w) => w.close())), grace).catch(() => Promise.all(this.workers.map((w) => w.close(true))));
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));

@@ -6,6 +6,12 @@ export type { JobHandler, JobKind, JobRun, JobScheduler, RecurringJob } from './
 
 export type SchedulerEngine = JobScheduler['engine'];
 
+/** Optional extras of the fleet engines, used by /healthz and /metrics when present. */
+export interface SchedulerOps {
+  healthy?(): Promise<boolean>;
+  depth?(): Promise<Record<string, number>>;
+}
+
 export interface SchedulerDeps {
   logger: Logger;
   /** Namespace of the engine's keys (BullMQ prefix / pg-boss schema); tests give a unique one. */

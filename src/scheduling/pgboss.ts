@@ -111,6 +111,13 @@ export class PgBossScheduler implements JobScheduler {
     return (rows as DefinitionRow[]).map(toJob);
   }
 
+  /** Whether Postgres answers and pg-boss is started (for /healthz). */
+  async healthy(): Promise<boolean> {
+    await this.start();
+    await this.sql('SELECT 1');
+    return true;
+  }
+
   async depth(): Promise<Record<JobKind, number>> {
     await this.start();
     return { briefing: await this.boss.getQueueSize(queueName('briefing')), 'feed-poll': await this.boss.getQueueSize(queueName('feed-poll')) };
@@ -144,7 +151,7 @@ export class PgBossScheduler implements JobScheduler {
     this.closed = true;
     if (!this.started) return;
     await this.started.catch(() => undefined);
-    await this.boss.stop({ graceful: true, wait: true, timeout: this.options.closeGraceMs ?? 8_000 });
+    await this.boss.stop({ graceful: true, wait: true, timeout: this.options.closeGraceMs ?? 5_000 });
   }
 
   private async definition(id: string): Promise<DefinitionRow | undefined> {
