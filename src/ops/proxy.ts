@@ -1,7 +1,7 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { proxyRequests } from '@discordjs/proxy';
-import { REST } from 'discord.js';
+import { populateErrorResponse, populateSuccessfulResponse } from '@discordjs/proxy';
+import { REST, type RequestMethod } from 'discord.js';
 import type { Logger } from '../logger.ts';
 import { restApiBase } from '../discord/rest.ts';
 import { createShutdown } from './shutdown.ts';
@@ -21,10 +21,12 @@ export interface RestProxy {
 export async function startRestProxy(opts: { upstream: string; port: number; host?: string; logger: Logger; globalRequestsPerSecond?: number }): Promise<RestProxy> {
   const rest = new REST({ api: restApiBase(opts.upstream), globalRequestsPerSecond: opts.globalRequestsPerSecond ?? 50 });
   rest.on('rateLimited', (info) => opts.logger.warn({ route: info.route, global: info.global, retryAfter: info.retryAfter }, 'upstream rate limit'));
-  const handle = proxyRequests(rest);
+  const handle = bufferedProxy(rest);
   const server = createServer((req, res) => {
     Promise.resolve(handle(req, res)).catch((error: unknown) => {
       opts.logger.error({ err: error, url: req.url }, 'proxy request failed');
+      // proxyRequests ends the response itself (in a finally) even when it rethrows.
+      if (res.writableEnded) return;
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ message: 'The Sitrep REST proxy could not reach Discord.', code: 0 }));
     });
@@ -43,6 +45,43 @@ export async function startRestProxy(opts: { upstream: string; port: number; hos
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * @discordjs/proxy's `proxyRequests`, with one change: the request body is read into memory before it is
+ * queued. `proxyRequests` streams the incoming request as the body, so when Discord answers 429 and
+ * @discordjs/rest retries, the retry goes out with an empty body (Discord: 50035 "empty message") and the
+ * message is lost; measured by bench/cluster.ts. Bodies here are small JSON (and the multipart of an
+ * attachment at most), so buffering is cheap. Responses still go through the package's own helpers.
+ */
+function bufferedProxy(rest: REST): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers: Record<string, string> = {};
+    for (const name of ['content-type', 'authorization', 'x-audit-log-reason'] as const) {
+      const value = req.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    try {
+      const response = await rest.queueRequest({
+        fullRoute: url.pathname.replace(/^\/api(\/v\d+)?/, '') as `/${string}`,
+        method: (req.method ?? 'GET') as RequestMethod,
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+        passThroughBody: true,
+        // Each process's own Authorization header is passed on.
+        auth: false,
+        query: url.searchParams,
+        headers,
+      });
+      await populateSuccessfulResponse(res, response);
+    } catch (error) {
+      if (!populateErrorResponse(res, error)) throw error;
+    } finally {
+      res.end();
+    }
   };
 }
 

@@ -146,4 +146,18 @@ describe('shared REST proxy', () => {
     );
     expect(fake.rateLimitedCount).toBeGreaterThan(viaProxy);
   }, 60_000);
+
+  it('keeps the body of a request it has to retry after a 429 (proxyRequests alone would resend it empty)', async () => {
+    const fake = await startFakeDiscord();
+    cleanups.push(() => fake.close());
+    const guild = fake.addGuild();
+    const channel = guild.systemChannelId!;
+    const proxy = await startRestProxy({ upstream: fake.apiUrl, port: 0, host: '127.0.0.1', logger: pino({ level: 'silent' }) });
+    cleanups.push(() => proxy.close());
+    fake.failNext({ method: 'POST', path: `/channels/${channel}/messages`, status: 429, retryAfter: 0.1 });
+    const rest = new REST({ api: proxy.url, retries: 0 }).setToken(fake.token);
+    await rest.post(`/channels/${channel}/messages`, { body: { content: 'after the limit', allowed_mentions: { parse: [] } } });
+    expect(fake.rateLimitedCount).toBe(1);
+    expect(fake.messages(channel).map((m) => m.content)).toEqual(['after the limit']);
+  });
 });
