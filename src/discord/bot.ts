@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { Events, Status, type Client } from 'discord.js';
+import { ClientUser, Events, Routes, Status, type APIUser, type Client } from 'discord.js';
 import type { App } from '../app.ts';
 import { LOCAL_GUILD_ID, type CommandModule } from '../core/command.ts';
 import { ingestBriefs } from '../reports/ingest.ts';
@@ -103,13 +103,18 @@ export async function createDiscordBot(
 
 /**
  * A bot without a gateway connection, for workers: delivering briefings and notes needs only REST
- * (discord.js fetches guilds and channels over REST when they are not cached).
+ * (discord.js fetches guilds and channels over REST when they are not cached). The bot's own user, which
+ * READY would give, is asked over REST (GET /users/@me) and set the way discord.js's READY handler sets
+ * it, so permission checks (`guild.members.fetchMe()`) work too.
  */
-export function createRestOnlyBot(app: App, opts: { token?: string } = {}): DiscordBot {
+export async function createRestOnlyBot(app: App, opts: { token?: string } = {}): Promise<DiscordBot> {
   const token = opts.token ?? app.config.DISCORD_TOKEN;
   if (!token) throw new Error('DISCORD_TOKEN is not set');
   const client = createDiscordClient(app.config);
   client.rest.setToken(token);
+  const me = (await client.rest.get(Routes.user('@me'))) as APIUser;
+  // discord.js's constructor typing hides it; this is what its READY handler does.
+  (client as { user: ClientUser | null }).user = new (ClientUser as unknown as new (c: Client, data: APIUser) => ClientUser)(client, me);
   client.rest.on('rateLimited', (info) => metrics.rateLimited.inc({ scope: info.global ? 'global' : info.scope }));
   const transport = new DiscordBriefingTransport(client);
   const platform = new DiscordPlatform(client, transport);
@@ -187,7 +192,7 @@ export async function runDiscordBot(app: App, opts: RunOptions = {}): Promise<vo
     if (role !== 'worker') {
       await ingestBriefs(app.ingest, app.config.BRIEFS_DIR, logger).catch((error: unknown) => logger.warn({ err: error }, 'could not load the bundled briefs'));
     }
-    const connect = role === 'worker' ? Promise.resolve(createRestOnlyBot(app)) : createDiscordBot(app, { commands: opts.commands, gateway: opts.gateway, logger, signal: starting.signal });
+    const connect = role === 'worker' ? createRestOnlyBot(app) : createDiscordBot(app, { commands: opts.commands, gateway: opts.gateway, logger, signal: starting.signal });
     // A stop asked for while the gateway is still connecting must not wait for it.
     bot = await Promise.race([connect, shutdown.requested.then(() => undefined)]);
     if (!bot) {

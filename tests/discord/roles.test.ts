@@ -161,3 +161,22 @@ describe('shared REST proxy', () => {
     expect(fake.messages(channel).map((m) => m.content)).toEqual(['after the limit']);
   });
 });
+
+describe('REST-only bot (workers)', () => {
+  it('posts and reaches moderators without ever opening a gateway connection', async () => {
+    const { createRestOnlyBot } = await import('../../src/discord/bot.ts');
+    const { startHarness } = await import('./harness.ts');
+    const h = await startHarness({ commands: [], seed: false });
+    cleanups.push(() => h.close());
+    const attemptsBefore = h.fake.gatewayAttempts.length;
+    const bot = await createRestOnlyBot(h.app);
+    cleanups.push(() => bot.stop());
+    expect(bot.shardsReady()).toBe(true);
+    const { messageId } = await bot.transport.send(h.channelId, { content: 'from a worker', embeds: [], ephemeral: false }, { nonce: 'w:1' });
+    expect(h.fake.messages(h.channelId).at(-1)).toMatchObject({ id: messageId, content: 'from a worker', nonce: 'w:1' });
+    // The guild is not cached (no gateway): it is fetched over REST to find the system channel.
+    await bot.transport.notifyModerators(h.guild.id, 'Briefing paused in <#1>.');
+    expect(h.fake.messages(h.guild.systemChannelId!).at(-1)?.content).toMatch(/Briefing paused/);
+    expect(h.fake.gatewayAttempts.length).toBe(attemptsBefore);
+  });
+});
