@@ -9,6 +9,7 @@ import { startOpsServer, type Probe } from '../ops/server.ts';
 import { createShutdown } from '../ops/shutdown.ts';
 import type { JobScheduler } from '../scheduling/port.ts';
 import type { SchedulerOps } from '../scheduling/index.ts';
+import { startFeedPolling } from '../scheduling/feed-polls.ts';
 import { createDiscordClient, type GatewayPlan } from './client.ts';
 import { GatewayBackoff } from './gateway.ts';
 import { loadCommands } from './commands.ts';
@@ -204,11 +205,23 @@ export async function runDiscordBot(app: App, opts: RunOptions = {}): Promise<vo
     if (role !== 'gateway') {
       // The terminal's local subscriptions (same store, local mode) are not ours to deliver.
       app.briefings.start(running.transport, { accept: (sub) => sub.guildId !== LOCAL_GUILD_ID });
-      app.feeds.start();
-      shutdown.add('scheduled work', () => {
-        app.briefings.stop();
-        app.feeds.stop();
+      shutdown.add('briefings', () => app.briefings.stop());
+    }
+    if (scheduler) {
+      // Every role keeps the feed-poll jobs equal to the stored feeds (idempotent); workers run the polls.
+      const polling = await startFeedPolling({
+        scheduler,
+        feeds: app.feeds,
+        everyMs: app.config.FEED_POLL_MINUTES * 60_000,
+        logger,
+        clock: app.clock,
+        schedule: true,
+        work: role !== 'gateway',
       });
+      shutdown.add('feed polling', () => polling.stop());
+    } else if (role !== 'gateway') {
+      app.feeds.start();
+      shutdown.add('feeds', () => app.feeds.stop());
     }
     // Registered last, stopped first: no new runs are taken, in-flight ones finish (or go back to the engine).
     if (scheduler) shutdown.add('scheduler', () => scheduler.close());

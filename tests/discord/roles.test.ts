@@ -180,3 +180,32 @@ describe('REST-only bot (workers)', () => {
     expect(h.fake.gatewayAttempts.length).toBe(attemptsBefore);
   });
 });
+
+describe('runDiscordBot with a scheduler', () => {
+  it('keeps a feed-poll job per stored feed and closes the scheduler when it stops', async () => {
+    const { startHarness } = await import('./harness.ts');
+    const { startFeedServer } = await import('../commands/feed-server.ts');
+    const { createScheduler } = await import('../../src/scheduling/index.ts');
+    const { runDiscordBot } = await import('../../src/discord/bot.ts');
+    const feedServer = await startFeedServer();
+    cleanups.push(() => feedServer.close());
+    const h = await startHarness({ commands: [], seed: false });
+    cleanups.push(() => h.close());
+    const feed = await h.app.feeds.add(`${feedServer.url}/feed.xml`, { guildId: h.guild.id });
+    const scheduler = await createScheduler({ STORE_URL: h.app.config.STORE_URL, SCHEDULER: 'in-process' }, { logger: pino({ level: 'silent' }) });
+    let closed = false;
+    const close = scheduler.close.bind(scheduler);
+    scheduler.close = async () => {
+      closed = true;
+      await close();
+    };
+    const app = Object.assign(Object.create(Object.getPrototypeOf(h.app)), h.app, { scheduler });
+    const controller = new AbortController();
+    const running = runDiscordBot(app, { role: 'worker', signal: controller.signal });
+    for (let i = 0; i < 100 && !(await scheduler.list()).length; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await scheduler.list()).toEqual([{ id: `feed-poll:${feed.id}`, kind: 'feed-poll', everyMs: h.app.config.FEED_POLL_MINUTES * 60_000, data: { feedId: feed.id } }]);
+    controller.abort();
+    await running;
+    expect(closed).toBe(true);
+  });
+});
