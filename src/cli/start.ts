@@ -69,6 +69,6 @@ export function registerStart(program: Command, deps: CliDeps): void {
       const config = loadConfig();
       const port = options.port !== undefined ? Number(options.port) : config.PROXY_PORT;
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port must be a port number (1-65535), not "${options.port}"`);
-      await runRestProxy({ upstream: config.DISCORD_API_URL, port, host: options.host, logger: createLogger(config.LOG_LEVEL).child({ role: 'proxy' }), exitProcess: true });
+      await runRestProxy({ upstream: config.DISCORD_API_URL, port, host: options.host, logger: createLogger(config.LOG_LEVEL, { role: 'proxy' }), exitProcess: true, metricsPort: config.METRICS_PORT });
     });
 }

@@ -5,6 +5,7 @@ import { REST, type RequestMethod } from 'discord.js';
 import type { Logger } from '../logger.ts';
 import { restApiBase } from '../discord/rest.ts';
 import { createShutdown } from './shutdown.ts';
+import { startOpsServer } from './server.ts';
 
 export interface RestProxy {
   url: string;
@@ -86,11 +87,15 @@ function bufferedProxy(rest: REST): (req: IncomingMessage, res: ServerResponse) 
 }
 
 /** `sitrep proxy`: serves until SIGINT / SIGTERM. */
-export async function runRestProxy(opts: { upstream: string; port: number; host?: string; logger: Logger; exitProcess?: boolean }): Promise<void> {
+export async function runRestProxy(opts: { upstream: string; port: number; host?: string; logger: Logger; exitProcess?: boolean; metricsPort?: number }): Promise<void> {
   const shutdown = createShutdown({ logger: opts.logger, exitProcess: opts.exitProcess });
   try {
     const proxy = await startRestProxy(opts);
     shutdown.add('proxy', () => proxy.close());
+    if (opts.metricsPort !== undefined) {
+      const ops = await startOpsServer({ port: opts.metricsPort, logger: opts.logger, probes: { proxy: () => true } });
+      shutdown.add('ops server', () => ops.close());
+    }
     await shutdown.requested;
   } finally {
     await shutdown.run();

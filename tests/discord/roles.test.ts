@@ -209,3 +209,28 @@ describe('runDiscordBot with a scheduler', () => {
     expect(closed).toBe(true);
   });
 });
+
+describe('sitrep proxy', () => {
+  it('runs as its own process, forwards to DISCORD_API_URL, serves /healthz and stops on SIGTERM', async () => {
+    const fake = await startFakeDiscord();
+    cleanups.push(() => fake.close());
+    const guild = fake.addGuild();
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'proxy', '--port', String(port), '--host', '127.0.0.1'], {
+      env: { ...process.env, DISCORD_API_URL: fake.apiUrl, METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let logs = '';
+    child.stderr!.on('data', (d) => (logs += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    cleanups.push(() => void (child.exitCode === null && child.kill('SIGKILL')));
+    for (let i = 0; i < 200 && !/REST proxy listening/.test(logs); i++) await new Promise((r) => setTimeout(r, 50));
+    const rest = new REST({ api: `http://127.0.0.1:${port}/api`, retries: 0 }).setToken(fake.token);
+    await rest.post(`/channels/${guild.systemChannelId}/messages`, { body: { content: 'through the proxy', allowed_mentions: { parse: [] } } });
+    expect(fake.messages(guild.systemChannelId!).map((m) => m.content)).toEqual(['through the proxy']);
+    expect(await healthz(metricsPort)).toMatchObject({ status: 200, body: { ok: true } });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(logs).toMatch(/"role":"proxy"/);
+  }, 40_000);
+});
