@@ -73,9 +73,11 @@ describe('feed polling through the scheduler', () => {
     cleanups.push(async () => {
       for (const s of schedulers) await s.close();
       const client = createClient({ url: REDIS! });
-      const q = new Queue('sitrep-feed-poll', { connection: createNodeRedisClient(client), prefix: namespace });
-      await q.obliterate({ force: true }).catch(() => undefined);
-      await q.close();
+      for (const name of ['sitrep-feed-poll', 'sitrep-briefing']) {
+        const q = new Queue(name, { connection: createNodeRedisClient(client), prefix: namespace });
+        await q.obliterate({ force: true }).catch(() => undefined);
+        await q.close();
+      }
       if (client.isOpen) await client.close();
     });
     const feeds = feedSource(['a', 'b', 'c']);
