@@ -71,7 +71,6 @@ describe('sitrep start stops cleanly', () => {
     const bot = startBot(fake);
     await fake.waitFor(() => fake.connectedShards === 1, 20_000);
     const { code, ms } = await sigtermWithin(bot);
-    if (process.env.DEBUG_STOP) console.log("stop ms", ms, fake.gatewayAttempts.map((t) => t - fake.gatewayAttempts[0]!));
     expect(code, bot.logs()).toBe(0);
     expect(ms).toBeLessThan(10_000);
     expect(bot.logs()).toMatch(/"msg":"shutting down"/);
@@ -92,7 +91,6 @@ describe('sitrep start stops cleanly', () => {
     if (gaps.length >= 2) expect(gaps[1]!).toBeGreaterThanOrEqual(1_300);
     expect(bot.logs()).toMatch(/gateway reconnect backing off/);
     const { code, ms } = await sigtermWithin(bot);
-    if (process.env.DEBUG_STOP) console.log("stop ms", ms, fake.gatewayAttempts.map((t) => t - fake.gatewayAttempts[0]!));
     expect(code, bot.logs().slice(-2000)).toBe(0);
     expect(ms).toBeLessThan(10_000);
   }, 60_000);
@@ -103,7 +101,6 @@ describe('sitrep start stops cleanly', () => {
     const bot = startBot(fake);
     await fake.waitFor(() => fake.gatewayAttempts.length >= 2, 20_000);
     const { code, ms } = await sigtermWithin(bot);
-    if (process.env.DEBUG_STOP) console.log("stop ms", ms, fake.gatewayAttempts.map((t) => t - fake.gatewayAttempts[0]!));
     expect(code, bot.logs().slice(-2000)).toBe(0);
     expect(ms).toBeLessThan(10_000);
   }, 40_000);
