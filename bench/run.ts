@@ -12,6 +12,7 @@ const suites: Record<string, string> = {
   fanout: './fanout.ts',
   idle: './idle.ts',
   'local-start': './local-start.ts',
+  cluster: './cluster.ts',
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { createApp, type App } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { isUserError } from './core/errors.ts';
+import { createLogger } from './logger.ts';
 import { registerStart } from './cli/start.ts';
 import { registerReports } from './cli/reports.ts';
 import { registerAnalysis } from './cli/analysis.ts';
@@ -12,7 +13,8 @@ import { registerBrief } from './cli/brief.ts';
 
 /** What every CLI module gets: a lazily built app (so `--help` needs no store) and the output stream. */
 export interface CliDeps {
-  openApp(): Promise<App>;
+  /** `logBindings` are added to every log line of the app (the first call decides). */
+  openApp(options?: { logBindings?: Record<string, unknown> }): Promise<App>;
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
 }
@@ -37,14 +39,14 @@ export async function main(argv: string[]): Promise<number> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   let app: App | undefined;
   const deps: CliDeps = {
-    async openApp() {
+    async openApp(options = {}) {
       if (!app) {
         const config = loadConfig();
         // One-shot commands and local mode print for a person (or --json for a script): routine info logs on
         // stderr would only interleave with that. The Discord bot keeps info; an explicit LOG_LEVEL always wins.
         const runsDiscordBot = argv[2] === 'start' && Boolean(config.DISCORD_TOKEN);
         if (!process.env.LOG_LEVEL && !runsDiscordBot) config.LOG_LEVEL = 'warn';
-        app = await createApp(config);
+        app = await createApp(config, { logger: createLogger(config.LOG_LEVEL, options.logBindings) });
       }
       return app;
     },
@@ -70,5 +72,10 @@ export async function main(argv: string[]): Promise<number> {
 
 const isEntryPoint = process.argv[1] && /(?:cli\.[jt]s|sitrep(?:\.js)?)$/.test(process.argv[1]);
 if (isEntryPoint) {
-  process.exitCode = await main(process.argv);
+  const code = await main(process.argv);
+  if (['start', 'proxy'].includes(process.argv[2] ?? '')) {
+    // A stopped server exits now: a library's leftover timer (a gateway reconnect) must not keep it alive.
+    process.exit(code);
+  }
+  process.exitCode = code;
 }

@@ -43,6 +43,18 @@ export const configSchema = z.object({
 
   BRIEFING_GRACE_HOURS: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(48).default(6)),
 
+  /** A fleet's Redis for BullMQ when the store is not Redis (e.g. a Postgres store with a Redis for the queues). */
+  REDIS_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional()),
+  /** Scheduler engine; `auto` picks it from the store (SQLite → in-process, Redis → BullMQ, Postgres → pg-boss or BullMQ with REDIS_URL). */
+  SCHEDULER: z.preprocess(emptyAsUndefined, z.enum(['auto', 'in-process', 'bullmq', 'pg-boss']).default('auto')),
+  /** Port of /healthz and /metrics (unset: not served). */
+  METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).optional()),
+  /** Gateway shards this process runs (`0,1`) out of SHARD_COUNT; unset: Discord's recommended count, all in this process. */
+  SHARDS: z.preprocess(emptyAsUndefined, z.string().regex(/^\d+(\s*,\s*\d+)*$/, 'must be shard ids separated by commas, e.g. 0,1').optional()),
+  SHARD_COUNT: z.preprocess(emptyAsUndefined, positiveInt.optional()),
+  /** Port `sitrep proxy` (the shared Discord REST proxy) listens on (default 8080). */
+  PROXY_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(65535).default(8080)),
+
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
 });
 

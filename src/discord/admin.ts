@@ -7,6 +7,7 @@ import { createDiscordBot, type DiscordBot } from './bot.ts';
 import { createOpenAIClient } from '../analysis/llm/index.ts';
 import { restApiBase, tolerantMakeRequest } from './rest.ts';
 import { errorMessage } from '../core/errors.ts';
+import { chooseEngine, createScheduler } from '../scheduling/index.ts';
 
 export interface DoctorCheck {
   name: string;
@@ -67,6 +68,8 @@ export async function runDoctor(app: App): Promise<DoctorCheck[]> {
     checks.push({ name: 'Store', ok: false, detail: `${redact(app.store.url)}: ${errorText(error)}` });
   }
 
+  checks.push(await schedulerCheck(app));
+  checks.push(await changeStreamCheck(app));
   checks.push(await modelCheck(config));
 
   const subscriptions = await app.subscriptions.list().catch(() => undefined);
@@ -108,6 +111,42 @@ export async function runDoctor(app: App): Promise<DoctorCheck[]> {
     }
   }
   return checks;
+}
+
+/** The engine the configuration picks (in-process, BullMQ, pg-boss), reached and listed. */
+async function schedulerCheck(app: App): Promise<DoctorCheck> {
+  let chosen: ReturnType<typeof chooseEngine>;
+  try {
+    chosen = chooseEngine(app.config);
+  } catch (error) {
+    return { name: 'Scheduler', ok: false, detail: errorText(error) };
+  }
+  if (chosen.engine === 'in-process') return { name: 'Scheduler', ok: true, detail: 'in-process (node-cron): one process on the embedded store' };
+  const scheduler = await createScheduler(app.config, { logger: app.logger });
+  try {
+    const jobs = await withDeadline(scheduler.list(), 5_000);
+    return { name: 'Scheduler', ok: true, detail: `${chosen.engine} at ${redact(chosen.url ?? '')}: ${jobs.length} recurring job${jobs.length === 1 ? '' : 's'}` };
+  } catch (error) {
+    return { name: 'Scheduler', ok: false, detail: `${chosen.engine} at ${redact(chosen.url ?? '')}: ${errorText(error)}` };
+  } finally {
+    await scheduler.close().catch(() => undefined);
+  }
+}
+
+/** The store's change log, through which every process sees every write (present once the store has it). */
+async function changeStreamCheck(app: App): Promise<DoctorCheck> {
+  const changes = (app.store as { changes?: { head(): Promise<number> } }).changes;
+  if (!changes || typeof changes.head !== 'function') return { name: 'Change stream', ok: true, skipped: true, detail: 'this store has no change log' };
+  try {
+    const head = await withDeadline(changes.head(), 10_000);
+    return { name: 'Change stream', ok: true, detail: `${app.store.kind} change log readable (at sequence ${head})` };
+  } catch (error) {
+    return { name: 'Change stream', ok: false, detail: `${app.store.kind} change log: ${errorText(error)}` };
+  }
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms).unref())]);
 }
 
 async function modelCheck(config: Config): Promise<DoctorCheck> {

@@ -61,6 +61,7 @@ describe('sitrep doctor', () => {
     expect(out).toMatch(/✔ Discord token: valid/);
     expect(out).toMatch(/✔ Store: sqlite/);
     expect(out).toMatch(/– Model: no model configured/);
+    expect(out).toMatch(/✔ Scheduler: in-process/);
     expect(out).toMatch(new RegExp(`✔ Channel ${h.channelId}.*can view, send and embed`));
   });
 
@@ -80,6 +81,14 @@ describe('sitrep doctor', () => {
     const checks = await runDoctor({ ...h.app, config: { ...h.app.config, DISCORD_TOKEN: 'not-the-right-token-at-all-xxxxxxxx' } });
     expect(checks.find((c) => c.name === 'Discord token')).toMatchObject({ ok: false });
     expect(checks.find((c) => c.name === 'Subscribed channels')).toMatchObject({ skipped: true });
+  });
+
+  it.skipIf(!process.env.SITREP_TEST_REDIS_URL)('checks the BullMQ scheduler engine of a fleet, and names an unreachable one', async () => {
+    h = await startHarness({ commands: [], seed: false });
+    const ok = await runDoctor({ ...h.app, config: { ...h.app.config, SCHEDULER: 'bullmq', REDIS_URL: process.env.SITREP_TEST_REDIS_URL } });
+    expect(ok.find((c) => c.name === 'Scheduler')).toMatchObject({ ok: true, detail: expect.stringMatching(/^bullmq at redis:.*recurring job/) });
+    const down = await runDoctor({ ...h.app, config: { ...h.app.config, SCHEDULER: 'bullmq', REDIS_URL: 'redis://127.0.0.1:9' } });
+    expect(down.find((c) => c.name === 'Scheduler')).toMatchObject({ ok: false, detail: expect.stringMatching(/^bullmq at redis:\/\/127\.0\.0\.1:9/) });
   });
 
   it('accepts a model server that does not list models', async () => {

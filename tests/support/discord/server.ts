@@ -22,6 +22,15 @@
  *       scripted failures: 403 + 50013/50001, 404 + 10003, 429 with real rate-limit headers, 5xx
  *   fake.rateLimitPerSecond = N: global limit enforcement (429 global with headers when exceeded)
  *   fake.disconnectAll(code = 4000) / fake.connectedShards: drop gateway connections (discord.js resumes)
+ *   Sharding: `startFakeDiscord({ shards: 4 })` recommends 4 shards in GET /gateway/bot; each session owns the
+ *       guilds with `(guild_id >> 22) % shard_count === shard_id` (DMs: shard 0), and READY, GUILD_CREATE,
+ *       CHANNEL_CREATE and INTERACTION_CREATE go only to the owning session. `fake.guildIdOnShard(id, count)`
+ *       makes a guild id that lands on a shard; `fake.sessions` lists the identified sessions' shards;
+ *       `handle.shard` says which shard an interaction was delivered to (undefined: no owner connected).
+ *   fake.gatewayDown = true: the gateway refuses connections (and drops the open ones); `fake.gatewayAttempts`
+ *       holds the time of every connection attempt
+ *   fake.messagePosts = { latencyMs?, failureRate?, failureStatus?, random? }: slow or failing channel message posts
+ *   fake.rateLimitedCount: 429s answered (scripted or by the global limit)
  *   fake.waitFor(predicate, timeoutMs): resolves once predicate() is truthy (checked on each request and every 20 ms)
  *   fake.close()
  *
@@ -93,6 +102,8 @@ export class InteractionHandle {
   readonly followups: Json[] = [];
   original?: Json;
   deleted = false;
+  /** The shard whose session received the INTERACTION_CREATE (undefined: no session owned its guild). */
+  shard?: number;
   readonly createdAt = Date.now();
   private readonly events = new EventEmitter();
 
@@ -190,6 +201,10 @@ export interface FakeDiscordOptions {
   rateLimitPerSecond?: number;
   /** Delay before every REST answer, to imitate network latency. */
   latencyMs?: number;
+  /** Shard count recommended by GET /gateway/bot (default 1). */
+  shards?: number;
+  /** session_start_limit.max_concurrency (default 1, as for most bots: one IDENTIFY per 5 s). */
+  maxConcurrency?: number;
   /**
    * A bare, still spec-conforming server, as someone else might write from Discord's documentation alone:
    * turns on every option below (each can also be set on its own).
@@ -242,7 +257,15 @@ export class FakeDiscord {
   private readonly channelMessages = new Map<string, Json[]>();
   private readonly payloads: Json[] = [];
   private readonly failures: ScriptedFailure[] = [];
-  private readonly sockets = new Set<{ ws: WebSocket; seq: number; ready: boolean }>();
+  private readonly sockets = new Set<Session>();
+  /** The gateway refuses connections while true (and drops the open ones when set). */
+  private down = false;
+  /** Every gateway connection attempt (ms since epoch), accepted or refused. */
+  readonly gatewayAttempts: number[] = [];
+  /** Channel message posts only: added latency, and a share answered with a 5xx. */
+  messagePosts: { latencyMs?: number; failureRate?: number; failureStatus?: number; random?: () => number } = {};
+  /** 429 answers sent (scripted or by the global limit). */
+  rateLimitedCount = 0;
   private readonly events = new EventEmitter();
   private windowStart = 0;
   private windowCount = 0;
@@ -263,6 +286,11 @@ export class FakeDiscord {
     this.http = createServer((req, res) => void this.handle(req, res));
     this.wss = new WebSocketServer({ noServer: true });
     this.http.on('upgrade', (req, socket, head) => {
+      this.gatewayAttempts.push(Date.now());
+      if (this.down) {
+        socket.destroy();
+        return;
+      }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws));
     });
     await new Promise<void>((resolve) => this.http.listen(0, '127.0.0.1', resolve));
@@ -309,7 +337,7 @@ export class FakeDiscord {
       const general = this.addChannel(id, { name: 'general' });
       guild.systemChannelId = general.id;
     }
-    if (!guild.hidden) this.broadcast('GUILD_CREATE', this.gatewayGuild(guild));
+    if (!guild.hidden) this.broadcast('GUILD_CREATE', this.gatewayGuild(guild), id);
     return guild;
   }
 
@@ -340,7 +368,7 @@ export class FakeDiscord {
       ...(init.type === 2 || init.type === 13 ? { bitrate: 64_000, user_limit: 0, rtc_region: null } : {}),
     };
     guild.channels.push(channel);
-    if (!guild.hidden) this.broadcast('CHANNEL_CREATE', channel);
+    if (!guild.hidden) this.broadcast('CHANNEL_CREATE', channel, guildId);
     return channel;
   }
 
@@ -353,7 +381,7 @@ export class FakeDiscord {
     guild.roles.push(roleObject(roleId, `role-${user.username}`, bits(init.permissions ?? []), guild.roles.length));
     const member = memberObject(user, [roleId]);
     guild.members.push(member);
-    if (!guild.hidden) this.broadcast('GUILD_MEMBER_ADD', { ...member, guild_id: guildId });
+    if (!guild.hidden) this.broadcast('GUILD_MEMBER_ADD', { ...member, guild_id: guildId }, guildId);
     return { user, roleId };
   }
 
@@ -433,6 +461,31 @@ export class FakeDiscord {
     return [...this.sockets].filter((c) => c.ready).length;
   }
 
+  get gatewayDown(): boolean {
+    return this.down;
+  }
+  set gatewayDown(down: boolean) {
+    this.down = down;
+    if (down) for (const conn of this.sockets) conn.ws.terminate();
+  }
+
+  /** The identified sessions and the shard each one runs. */
+  get sessions(): Array<{ shard: [number, number] }> {
+    return [...this.sockets].filter((c) => c.ready).map((c) => ({ shard: c.shard }));
+  }
+
+  /** A fresh guild id whose shard is `shardId` out of `shardCount` (Discord: (guild_id >> 22) % shard_count). */
+  guildIdOnShard(shardId: number, shardCount: number): string {
+    for (;;) {
+      const id = snowflake();
+      if (shardOf(id, shardCount) === shardId) return id;
+      const ts = BigInt(id) >> 22n;
+      const adjusted = ts - (ts % BigInt(shardCount)) + BigInt(shardId);
+      const candidate = ((adjusted << 22n) | (BigInt(id) & 0x3fffffn)).toString();
+      if (shardOf(candidate, shardCount) === shardId) return candidate;
+    }
+  }
+
   // ───────────────────────────── interactions ─────────────────────────────
 
   /** Sends INTERACTION_CREATE with `payload` completed by sensible defaults. */
@@ -462,7 +515,7 @@ export class FakeDiscord {
     }
     const handle = new InteractionHandle(full);
     this.interactions.set(full.id, handle);
-    this.broadcast('INTERACTION_CREATE', full);
+    handle.shard = this.broadcast('INTERACTION_CREATE', full, (full as Json).guild_id ?? null);
     return handle;
   }
 
@@ -534,7 +587,7 @@ export class FakeDiscord {
   // ───────────────────────────── gateway ─────────────────────────────
 
   private onSocket(ws: WebSocket): void {
-    const conn = { ws, seq: 0, ready: false };
+    const conn: Session = { ws, seq: 0, ready: false, shard: [0, 1] };
     this.sockets.add(conn);
     ws.on('close', () => this.sockets.delete(conn));
     ws.on('error', () => this.sockets.delete(conn));
@@ -559,10 +612,11 @@ export class FakeDiscord {
             return;
           }
           conn.ready = true;
+          conn.shard = validShard(msg.d.shard);
           this.sendDispatch(conn, 'READY', {
             v: 10,
             user: this.botUser,
-            guilds: [...this.guilds.values()].filter((g) => !g.hidden).map((g) => ({ id: g.id, unavailable: true })),
+            guilds: [...this.guilds.values()].filter((g) => !g.hidden && owns(conn, g.id)).map((g) => ({ id: g.id, unavailable: true })),
             session_id: `session-${snowflake()}`,
             ...(this.options.noResumeUrl ? {} : { resume_gateway_url: this.wsUrl }),
             shard: msg.d.shard ?? [0, 1],
@@ -571,7 +625,7 @@ export class FakeDiscord {
             relationships: [],
             presences: [],
           });
-          for (const g of this.guilds.values()) if (!g.hidden) this.sendDispatch(conn, 'GUILD_CREATE', this.gatewayGuild(g));
+          for (const g of this.guilds.values()) if (!g.hidden && owns(conn, g.id)) this.sendDispatch(conn, 'GUILD_CREATE', this.gatewayGuild(g));
           break;
         }
         case 6:
@@ -582,6 +636,7 @@ export class FakeDiscord {
           }
           conn.ready = true;
           conn.seq = Number(msg.d.seq ?? 0);
+          conn.shard = validShard(msg.d.shard ?? conn.shard);
           this.sendDispatch(conn, 'RESUMED', {});
           break;
         default:
@@ -595,8 +650,19 @@ export class FakeDiscord {
     conn.ws.send(JSON.stringify({ op: 0, t, s: conn.seq, d }));
   }
 
-  private broadcast(t: string, d: Json): void {
-    for (const conn of this.sockets) if (conn.ready) this.sendDispatch(conn, t, d);
+  /**
+   * Sends a dispatch to the sessions that own `guildId` (null: a DM, shard 0), like Discord; without a
+   * guild to everyone. Returns the shard it went to, if any session received it.
+   */
+  private broadcast(t: string, d: Json, guildId?: string | null): number | undefined {
+    let shard: number | undefined;
+    for (const conn of this.sockets) {
+      if (!conn.ready) continue;
+      if (guildId !== undefined && !owns(conn, guildId)) continue;
+      this.sendDispatch(conn, t, d);
+      shard ??= conn.shard[0];
+    }
+    return shard;
   }
 
   /** GUILD_CREATE as this server sends it (possibly without members / channels, see `guildCreateWithout`). */
@@ -673,12 +739,18 @@ export class FakeDiscord {
     const record: RecordedRequest = { method, path, query: url.searchParams, body, headers: req.headers, at: Date.now() };
     this.requests.push(record);
     if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const isMessagePost = method === 'POST' && /^\/channels\/\d+\/messages$/.test(path);
+    if (isMessagePost && this.messagePosts.latencyMs) await new Promise((r) => setTimeout(r, this.messagePosts.latencyMs));
     let result: { status: number; body?: unknown; headers?: Record<string, string> };
     try {
-      result = this.route(method, path, url.searchParams, body, req.headers);
+      const failure = isMessagePost && this.messagePosts.failureRate && (this.messagePosts.random ?? Math.random)() < this.messagePosts.failureRate;
+      result = failure
+        ? { status: this.messagePosts.failureStatus ?? 503, body: { message: `${this.messagePosts.failureStatus ?? 503}: Service Unavailable`, code: 0 } }
+        : this.route(method, path, url.searchParams, body, req.headers);
     } catch (error) {
       result = { status: 500, body: { message: `fake discord crashed: ${(error as Error).message}`, code: 0 } };
     }
+    if (result.status === 429) this.rateLimitedCount++;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       ...(this.options.bareRateLimits
@@ -722,7 +794,7 @@ export class FakeDiscord {
     if (method === 'GET' && path === '/gateway/bot') {
       return {
         status: 200,
-        body: { url: this.wsUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 } },
+        body: { url: this.wsUrl, shards: this.options.shards ?? 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: this.options.maxConcurrency ?? 1 } },
       };
     }
     if (method === 'GET' && path === '/gateway') return { status: 200, body: { url: this.wsUrl } };
@@ -1011,4 +1083,29 @@ function roleObject(id: string, name: string, permissions: bigint, position: num
 
 function memberObject(user: Json, roles: string[]): Json {
   return { user, roles, joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0, nick: null, avatar: null, premium_since: null, pending: false };
+}
+
+interface Session {
+  ws: WebSocket;
+  seq: number;
+  ready: boolean;
+  /** [shard_id, num_shards] from IDENTIFY (or RESUME), [0, 1] when not given. */
+  shard: [number, number];
+}
+
+/** Discord's rule: a guild's events go to shard (guild_id >> 22) % num_shards. */
+export function shardOf(guildId: string, shardCount: number): number {
+  return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
+}
+
+function owns(conn: Session, guildId: string | null): boolean {
+  const [id, count] = conn.shard;
+  return guildId === null ? id === 0 : shardOf(guildId, count) === id;
+}
+
+function validShard(shard: unknown): [number, number] {
+  if (Array.isArray(shard) && shard.length === 2 && Number.isInteger(shard[0]) && Number.isInteger(shard[1]) && shard[1] > 0 && shard[0] >= 0 && shard[0] < shard[1]) {
+    return [shard[0], shard[1]];
+  }
+  return [0, 1];
 }
