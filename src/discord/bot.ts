@@ -164,8 +164,7 @@ export async function runDiscordBot(app: App, opts: RunOptions = {}): Promise<vo
   try {
     const probes: Record<string, Probe> = {
       store: async () => {
-        const store = app.store as { health?: () => Promise<{ writable: boolean }> };
-        if (typeof store.health === 'function') return (await store.health()).writable;
+        if (!app.store.health().writable) return false;
         await app.store.ping();
         return true;
       },
