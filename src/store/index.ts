@@ -18,6 +18,10 @@ export interface Store {
   getClaim<V = unknown>(key: string): Promise<V | undefined>;
   /** Overwrites an existing claim's value (e.g. to record message ids after sending). */
   updateClaim(key: string, value: unknown): Promise<void>;
+  /** Claims with compare-and-set (CONTRACTS §1): `claim()` creates generation 1. */
+  readClaim<V = unknown>(key: string): Promise<{ value: V; generation: number } | undefined>;
+  /** Replaces the claim's value only if its generation is still `generation`; then generation+1. False when it moved on. */
+  updateClaimIf(key: string, generation: number, value: unknown): Promise<boolean>;
   /** Lists claims whose key starts with `prefix`. */
   listClaims<V = unknown>(prefix: string): Promise<Array<{ key: string; value: V }>>;
   /** Deletes claims under `prefix` made before `olderThan`; returns how many. Keeps the ledger bounded. */
@@ -31,6 +35,8 @@ interface Backend {
   claim(key: string, json: string): Promise<boolean>;
   getClaim(key: string): Promise<string | undefined>;
   updateClaim(key: string, json: string): Promise<void>;
+  readClaim(key: string): Promise<{ value: string; generation: number } | undefined>;
+  updateClaimIf(key: string, generation: number, json: string): Promise<boolean>;
   listClaims(prefix: string): Promise<Array<{ key: string; value: string }>>;
   pruneClaims(prefix: string, olderThanMs: number): Promise<number>;
   close(): Promise<void>;
@@ -64,6 +70,11 @@ export async function createStore(url: string, options: StoreOptions = {}): Prom
       return raw === undefined ? undefined : (JSON.parse(raw) as V);
     },
     updateClaim: (key, value) => backend.updateClaim(key, JSON.stringify(value)),
+    async readClaim<V>(key: string) {
+      const row = await backend.readClaim(key);
+      return row === undefined ? undefined : { value: JSON.parse(row.value) as V, generation: row.generation };
+    },
+    updateClaimIf: (key, generation, value) => backend.updateClaimIf(key, generation, JSON.stringify(value)),
     async listClaims<V>(prefix: string) {
       return (await backend.listClaims(prefix)).map(({ key, value }) => ({ key, value: JSON.parse(value) as V }));
     },
@@ -105,6 +116,7 @@ async function sqliteBackend(url: string, now: () => number): Promise<Backend> {
   await query('PRAGMA journal_mode=WAL');
   await query('CREATE TABLE IF NOT EXISTS claims(key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at INTEGER NOT NULL DEFAULT 0)');
   await addCreatedAtColumn(query, 'claims', 'INTEGER');
+  await addGenerationColumn(query);
   return {
     adapter() {
       const adapter = open();
@@ -120,7 +132,15 @@ async function sqliteBackend(url: string, now: () => number): Promise<Backend> {
       return rows[0]?.value as string | undefined;
     },
     async updateClaim(key, json) {
-      await query('UPDATE claims SET value = ? WHERE key = ?', json, key);
+      await query('UPDATE claims SET value = ?, generation = generation + 1 WHERE key = ?', json, key);
+    },
+    async readClaim(key) {
+      const rows = await query('SELECT value, generation FROM claims WHERE key = ?', key);
+      return rows[0] ? { value: String(rows[0].value), generation: Number(rows[0].generation) } : undefined;
+    },
+    async updateClaimIf(key, generation, json) {
+      const rows = await query('UPDATE claims SET value = ?, generation = generation + 1 WHERE key = ? AND generation = ? RETURNING key', json, key, generation);
+      return rows.length === 1;
     },
     async listClaims(prefix) {
       const rows = await query("SELECT key, value FROM claims WHERE key >= ? AND key < ? ORDER BY key", prefix, `${prefix}\uffff`);
@@ -142,6 +162,15 @@ async function redisBackend(url: string, now: () => number): Promise<Backend> {
   client.on('error', () => undefined);
   await client.connect();
   const claimKey = (key: string) => `sitrep:claim:${key}`;
+  const generationKey = (key: string) => `sitrep:claim-gen:${key}`;
+  // Compare-and-set in one script, so no other writer can slip between the check and the write.
+  const casScript = `
+    if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+    local g = tonumber(redis.call('GET', KEYS[2]) or '1')
+    if g ~= tonumber(ARGV[1]) then return 0 end
+    redis.call('SET', KEYS[1], ARGV[2])
+    redis.call('SET', KEYS[2], g + 1)
+    return 1`;
   /** Sorted set of claim keys by creation time, so old claims can be pruned without a full scan. */
   const claimTimes = 'sitrep:claim-times';
   const adapters: Array<{ disconnect(): Promise<void> }> = [];
@@ -161,7 +190,15 @@ async function redisBackend(url: string, now: () => number): Promise<Backend> {
       return (await client.get(claimKey(key))) ?? undefined;
     },
     async updateClaim(key, json) {
-      await client.set(claimKey(key), json, { XX: true });
+      if ((await client.set(claimKey(key), json, { XX: true })) === 'OK') await client.incr(generationKey(key));
+    },
+    async readClaim(key) {
+      const [value, generation] = await client.mGet([claimKey(key), generationKey(key)]);
+      return value == null ? undefined : { value, generation: generation == null ? 1 : Number(generation) };
+    },
+    async updateClaimIf(key, generation, json) {
+      const result = await client.eval(casScript, { keys: [claimKey(key), generationKey(key)], arguments: [String(generation), json] });
+      return Number(result) === 1;
     },
     async listClaims(prefix) {
       const out: Array<{ key: string; value: string }> = [];
@@ -177,7 +214,7 @@ async function redisBackend(url: string, now: () => number): Promise<Backend> {
       const old = (await client.zRangeByScore(claimTimes, '-inf', `(${olderThanMs}`)).filter((key) => key.startsWith(prefix));
       for (let i = 0; i < old.length; i += 500) {
         const batch = old.slice(i, i + 500);
-        await client.del(batch.map(claimKey));
+        await client.del([...batch.map(claimKey), ...batch.map(generationKey)]);
         await client.zRem(claimTimes, batch);
       }
       return old.length;
@@ -203,6 +240,7 @@ async function postgresBackend(url: string, now: () => number): Promise<Backend>
   const query: Query = (sql, ...params) => pgQuery(sql, params);
   await query('CREATE TABLE IF NOT EXISTS sitrep_claims(key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at BIGINT NOT NULL DEFAULT 0)');
   await query('ALTER TABLE sitrep_claims ADD COLUMN IF NOT EXISTS created_at BIGINT NOT NULL DEFAULT 0');
+  await query('ALTER TABLE sitrep_claims ADD COLUMN IF NOT EXISTS generation BIGINT NOT NULL DEFAULT 1');
   return {
     adapter: () => open(),
     async claim(key, json) {
@@ -219,7 +257,15 @@ async function postgresBackend(url: string, now: () => number): Promise<Backend>
       return rows[0]?.value as string | undefined;
     },
     async updateClaim(key, json) {
-      await query('UPDATE sitrep_claims SET value = $1 WHERE key = $2', json, key);
+      await query('UPDATE sitrep_claims SET value = $1, generation = generation + 1 WHERE key = $2', json, key);
+    },
+    async readClaim(key) {
+      const rows = await query('SELECT value, generation FROM sitrep_claims WHERE key = $1', key);
+      return rows[0] ? { value: String(rows[0].value), generation: Number(rows[0].generation) } : undefined;
+    },
+    async updateClaimIf(key, generation, json) {
+      const rows = await query('UPDATE sitrep_claims SET value = $1, generation = generation + 1 WHERE key = $2 AND generation = $3 RETURNING key', json, key, generation);
+      return rows.length === 1;
     },
     async listClaims(prefix) {
       const rows = await query('SELECT key, value FROM sitrep_claims WHERE starts_with(key, $1) ORDER BY key', prefix);
@@ -239,4 +285,10 @@ async function postgresBackend(url: string, now: () => number): Promise<Backend>
 async function addCreatedAtColumn(query: Query, table: string, type: string): Promise<void> {
   const columns = await query(`PRAGMA table_info(${table})`);
   if (!columns.some((c) => c.name === 'created_at')) await query(`ALTER TABLE ${table} ADD COLUMN created_at ${type} NOT NULL DEFAULT 0`);
+}
+
+/** Adds `generation` (compare-and-set on claims) to a claims table made before it existed. */
+async function addGenerationColumn(query: Query): Promise<void> {
+  const columns = await query('PRAGMA table_info(claims)');
+  if (!columns.some((c) => c.name === 'generation')) await query('ALTER TABLE claims ADD COLUMN generation INTEGER NOT NULL DEFAULT 1');
 }
