@@ -223,9 +223,23 @@ export class Lease {
     const every = Math.max(250, Math.floor(this.ledger.leaseMs / 3));
     this.heartbeat = setInterval(() => void this.update().catch(() => undefined), every);
     this.heartbeat.unref();
-    return () => {
-      if (this.heartbeat) clearInterval(this.heartbeat);
-      this.heartbeat = undefined;
-    };
+    return () => this.stopHeartbeat();
+  }
+
+  /**
+   * Gives the delivery up (a stop while it is in flight): anyone may take it over at once, and this
+   * owner writes nothing more (a send still in flight ends as a lost lease, its part resent under its nonce).
+   */
+  async release(): Promise<void> {
+    this.stopHeartbeat();
+    await this.update((r) => {
+      r.released = true;
+    }).catch(() => undefined);
+    this.lost = true;
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
   }
 }

@@ -7,7 +7,7 @@ import type { JobScheduler } from '../scheduling/port.ts';
 import { InProcessScheduler } from '../scheduling/in-process.ts';
 import { UserError, errorMessage } from '../core/errors.ts';
 import { BriefingComposer, type AnalysisSource, type CompositionContext, type ReportSource } from './composer.ts';
-import { DeliveryLedger, LeaseLostError, deliveryKey, type DeliveryRecord } from './delivery-ledger.ts';
+import { DeliveryLedger, LeaseLostError, deliveryKey, type DeliveryRecord, type Lease } from './delivery-ledger.ts';
 import { FAILURE_POLICY, PartFailedError, applyFailurePolicy, sendParts, type FailureKind } from './deliver.ts';
 import { latestOccurrence } from './schedule.ts';
 import { ScheduleIndex, type Due } from './schedule-index.ts';
@@ -93,6 +93,8 @@ export class BriefingService {
   private readonly inFlight = new Set<string>();
   private readonly contexts = new Map<string, CompositionContext>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Deliveries this instance is sending: released on stop so a restart resumes them at once. */
+  private readonly active = new Set<Lease>();
   private transport: BriefingTransport | undefined;
   private accepts: (sub: Subscription) => boolean = () => true;
   private scheduler: JobScheduler | undefined;
@@ -197,6 +199,8 @@ export class BriefingService {
     this.timers.clear();
     this.unlisten?.();
     this.unlisten = undefined;
+    await Promise.all([...this.active].map((lease) => lease.release()));
+    this.active.clear();
     const scheduler = this.scheduler;
     this.scheduler = undefined;
     this.starting = undefined;
@@ -419,6 +423,7 @@ export class BriefingService {
       if (!acquired.won) return { ...base, status: acquired.reason === 'done' ? 'already_delivered' : 'in_progress_elsewhere', messageIds: [] };
       const { lease, takenOver } = acquired;
       const stopKeepAlive = lease.keepAlive();
+      this.active.add(lease);
       try {
         let briefing: Briefing;
         // Records from before `composed` existed were composed before their claim.
@@ -473,6 +478,7 @@ export class BriefingService {
         throw error;
       } finally {
         stopKeepAlive();
+        this.active.delete(lease);
       }
     } finally {
       this.inFlight.delete(key);
