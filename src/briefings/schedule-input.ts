@@ -155,6 +155,61 @@ export function zonesForAbbreviation(input: string): string[] | undefined {
   return zoneAbbreviations().get(name);
 }
 
+let zoneNames: string[] | undefined;
+function knownZones(): string[] {
+  zoneNames ??= [...Intl.supportedValuesOf('timeZone'), 'UTC'];
+  return zoneNames;
+}
+
+/** The canonical IANA name ("europe/rome" → "Europe/Rome"), or a UserError that suggests a close match. */
+export function parseTimezone(input: string): string {
+  const zone = input.trim();
+  // CET, EST, IST, BST… mean different zones to different people (and some are legacy tz names): ask.
+  refuseAbbreviation(zone);
+  try {
+    // The Intl constructor accepts every IANA zone and alias the runtime knows (ICU), case-insensitively,
+    // and resolves it to its canonical spelling.
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    const suggestion = suggestTimezone(zone);
+    throw new UserError(
+      `Unknown timezone "${zone}". Use an IANA name such as Europe/Rome or America/New_York${suggestion ? ` — did you mean ${suggestion}?` : ''}`,
+      'invalid_timezone',
+    );
+  }
+}
+
+/** A close IANA name for a mistyped one: by city ("rome" → Europe/Rome), else by edit distance. */
+export function suggestTimezone(input: string): string | undefined {
+  const wanted = input.toLowerCase().replace(/\s+/g, '_');
+  if (!wanted) return undefined;
+  const zones = knownZones();
+  const byCity = zones.find((z) => z.toLowerCase().split('/').pop() === wanted.split('/').pop());
+  if (byCity) return byCity;
+  let best: { zone: string; distance: number } | undefined;
+  for (const zone of zones) {
+    const candidates = [zone.toLowerCase(), zone.toLowerCase().split('/').pop()!];
+    for (const candidate of candidates) {
+      const distance = levenshtein(wanted, candidate);
+      if (!best || distance < best.distance) best = { zone, distance };
+    }
+  }
+  return best && best.distance <= Math.max(2, Math.floor(wanted.length / 4)) ? best.zone : undefined;
+}
+
+// Tiny and allocation-light; a dependency for one edit distance over ~400 zone names is not worth it.
+function levenshtein(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
 /** Refuses a zone abbreviation with the IANA zones it may mean: never a silent pick. */
 export function refuseAbbreviation(input: string): void {
   const zones = zonesForAbbreviation(input);

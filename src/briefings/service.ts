@@ -5,53 +5,22 @@ import type { Logger } from '../logger.ts';
 import type { Store } from '../store/index.ts';
 import type { JobScheduler } from '../scheduling/port.ts';
 import { InProcessScheduler } from '../scheduling/in-process.ts';
-import { UserError, errorMessage } from '../core/errors.ts';
 import { BriefingComposer, type AnalysisSource, type CompositionContext, type ReportSource } from './composer.ts';
-import { DeliveryLedger, LeaseLostError, deliveryKey, type DeliveryRecord, type Lease } from './delivery-ledger.ts';
-import { FAILURE_POLICY, PartFailedError, applyFailurePolicy, sendParts, type FailureKind } from './deliver.ts';
+import { DeliveryLedger, type DeliveryRecord } from './delivery-ledger.ts';
+import { FAILURE_POLICY } from './deliver.ts';
+import { OccurrenceDelivery, type DeliveryOutcome, type SendNowResult } from './occurrence.ts';
 import { latestOccurrence } from './schedule.ts';
 import { ScheduleIndex, type Due } from './schedule-index.ts';
 import { BriefingJobs } from './scheduler.ts';
 import type { SubscriptionService } from './subscriptions.ts';
-import { DeliveryError, type BriefingTransport } from './transport.ts';
+import type { BriefingTransport } from './transport.ts';
 import type { Briefing, Subscription, SubscriptionFilters } from './types.ts';
 
 export type { AnalysisSource, ReportSource } from './composer.ts';
+export type { DeliveryOutcome, DeliveryStatus, SendNowResult } from './occurrence.ts';
 export type { DeliveryRecord } from './delivery-ledger.ts';
 export { LEDGER_RETENTION_MS, nonceFor } from './delivery-ledger.ts';
 
-export type DeliveryStatus =
-  | 'delivered'
-  /** Finished an occurrence that an interrupted run had started, without repeating its sent parts. */
-  | 'resumed'
-  | 'skipped_empty'
-  | 'already_delivered'
-  | 'in_progress_elsewhere'
-  /** Past the grace window: not sent (a briefing that late is noise). */
-  | 'missed'
-  | 'paused'
-  | 'removed'
-  | 'failed';
-
-export interface DeliveryOutcome {
-  subscriptionId: string;
-  guildId: string;
-  channelId: string;
-  occurrence: string;
-  status: DeliveryStatus;
-  /** Ids of the messages this call sent. */
-  messageIds: string[];
-  error?: string;
-  /** For failed deliveries: the transport's failure kind ('unexpected' for an error outside the transport). */
-  failure?: FailureKind;
-}
-
-/** What `/briefing send-now` did: `posted` is false when there was nothing new and the policy is `skip`. */
-export interface SendNowResult {
-  messageIds: string[];
-  posted: boolean;
-  status: 'delivered' | 'resumed' | 'skipped_empty' | 'already_delivered';
-}
 
 export interface BriefingServiceOptions {
   /** Channels delivered in parallel (the Discord REST queue serialises per route anyway). */
@@ -90,11 +59,9 @@ export class BriefingService {
   private readonly composer: BriefingComposer;
   private readonly ledger: DeliveryLedger;
   private readonly index: ScheduleIndex;
-  private readonly inFlight = new Set<string>();
+  private readonly delivery: OccurrenceDelivery;
   private readonly contexts = new Map<string, CompositionContext>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  /** Deliveries this instance is sending: released on stop so a restart resumes them at once. */
-  private readonly active = new Set<Lease>();
   private transport: BriefingTransport | undefined;
   private accepts: (sub: Subscription) => boolean = () => true;
   private scheduler: JobScheduler | undefined;
@@ -127,6 +94,15 @@ export class BriefingService {
       maxAgeMs: deps.config.BRIEFING_MAX_AGE_DAYS * 24 * 3_600_000,
     });
     this.ledger = new DeliveryLedger({ store: deps.store, clock: deps.clock, logger: deps.logger, leaseMs: this.options.leaseMs });
+    this.delivery = new OccurrenceDelivery({
+      clock: deps.clock,
+      logger: deps.logger,
+      composer: this.composer,
+      ledger: this.ledger,
+      subscriptions: deps.subscriptions,
+      graceMs: () => this.graceMs,
+      sendPolicy: this.options,
+    });
     this.index = new ScheduleIndex({ subscriptions: deps.subscriptions, logger: deps.logger, graceMs: () => this.graceMs, reindexMs: this.options.reindexMs });
     this.unlisten = deps.subscriptions.onChange((change) => this.index.onChange(change, this.deps.clock.now()));
   }
@@ -199,8 +175,7 @@ export class BriefingService {
     this.timers.clear();
     this.unlisten?.();
     this.unlisten = undefined;
-    await Promise.all([...this.active].map((lease) => lease.release()));
-    this.active.clear();
+    await this.delivery.releaseAll();
     const scheduler = this.scheduler;
     this.scheduler = undefined;
     this.starting = undefined;
@@ -231,7 +206,7 @@ export class BriefingService {
       return undefined;
     }
     const now = this.deps.clock.now();
-    const outcome = await this.deliverGuarded(sub, occurrence, now, transport, this.contextFor(occurrence, now));
+    const outcome = await this.delivery.deliverGuarded(sub, occurrence, now, transport, this.contextFor(occurrence, now));
     this.retryLaterIfUseful(outcome, now);
     return outcome;
   }
@@ -283,7 +258,7 @@ export class BriefingService {
     const occurrence = new Date(record.occurrence);
     const manual = key.includes(':manual:');
     const now = this.deps.clock.now();
-    return this.deliverGuarded(sub, occurrence, now, transport, this.contextFor(occurrence, now), { manual });
+    return this.delivery.deliverGuarded(sub, occurrence, now, transport, this.contextFor(occurrence, now), { manual });
   }
 
   // ---------------------------------------------------------------- catch-up pass (index)
@@ -311,7 +286,7 @@ export class BriefingService {
       // A slow pass or a sleeping process may find a later occurrence already due: deliver only the latest.
       const { latest } = this.index.around(sub, now);
       const occurrence = latest && latest.getTime() > due.occurrence ? latest : new Date(due.occurrence);
-      const outcome = await this.deliverGuarded(sub, occurrence, now, transport, ctx);
+      const outcome = await this.delivery.deliverGuarded(sub, occurrence, now, transport, ctx);
       await this.reindexAfter(sub.id, occurrence, now, outcome);
       return outcome;
     } finally {
@@ -333,188 +308,13 @@ export class BriefingService {
 
   // ---------------------------------------------------------------- delivery
 
-  /** Delivers an occurrence unless it is past the grace window; never throws. */
-  private async deliverGuarded(
-    sub: Subscription,
-    occurrence: Date,
-    now: Date,
-    transport: BriefingTransport,
-    ctx: CompositionContext,
-    opts: { manual?: boolean } = {},
-  ): Promise<DeliveryOutcome> {
-    const base = { subscriptionId: sub.id, guildId: sub.guildId, channelId: sub.channelId, occurrence: occurrence.toISOString(), messageIds: [] };
-    if (now.getTime() - occurrence.getTime() > this.graceMs) {
-      this.deps.logger.warn({ subscription: sub.id, occurrence: base.occurrence }, 'briefing occurrence missed beyond the grace window; not sent');
-      return { ...base, status: 'missed' };
-    }
-    try {
-      return await this.deliverOccurrence(sub, occurrence, transport, ctx, opts);
-    } catch (error) {
-      this.deps.logger.error({ err: error, subscription: sub.id }, 'briefing delivery failed unexpectedly');
-      return { ...base, status: 'failed', failure: 'unexpected', error: errorMessage(error) };
-    }
-  }
-
   /** Posts a subscription's briefing now (moderator's /briefing send-now), as a delivery like the others. */
-  async sendNow(sub: Subscription, transport: BriefingTransport): Promise<SendNowResult> {
-    // An interrupted send-now (a crash, a restart) is finished, never reposted whole.
-    const now = this.deps.clock.now();
-    const pending = (await this.ledger.incompleteManual(sub.id))
-      .filter((p) => now.getTime() - Date.parse(p.record.occurrence) <= this.graceMs)
-      .sort((a, b) => a.record.occurrence.localeCompare(b.record.occurrence))
-      .at(-1);
-    let occurrence = now;
-    if (pending) {
-      const ready = await this.waitForLease(pending.key);
-      if (ready?.done) return { messageIds: ready.sent, posted: ready.sent.length > 0, status: 'already_delivered' };
-      occurrence = new Date(pending.record.occurrence);
-    }
-    const outcome = await this.deliverOccurrence(sub, occurrence, transport, this.composer.newContext(now), { manual: true });
-    switch (outcome.status) {
-      case 'delivered':
-      case 'resumed':
-        return { messageIds: outcome.messageIds, posted: true, status: outcome.status };
-      case 'skipped_empty':
-        return { messageIds: [], posted: false, status: 'skipped_empty' };
-      case 'already_delivered':
-        return { messageIds: [], posted: false, status: 'already_delivered' };
-      case 'in_progress_elsewhere':
-        throw new UserError('A briefing is being posted in that channel right now; try again in a minute.', 'delivery_in_progress');
-      default:
-        throw new UserError(`Could not post the briefing in that channel: ${outcome.error ?? outcome.status}`, 'delivery_failed');
-    }
+  sendNow(sub: Subscription, transport: BriefingTransport): Promise<SendNowResult> {
+    return this.delivery.sendNow(sub, transport, this.options.leaseMs);
   }
 
-  /** Waits (at most one lease) for an unfinished delivery's lease to run out or for it to finish. */
-  private async waitForLease(key: string): Promise<DeliveryRecord | undefined> {
-    const deadline = performance.now() + this.options.leaseMs + 1000;
-    for (;;) {
-      const record = await this.ledger.read(key);
-      if (!record || record.done || record.released || this.ledger.leaseExpired(record) || record.owner === this.ledger.owner) return record;
-      if (performance.now() > deadline) return record;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
 
-  private async deliverOccurrence(
-    sub: Subscription,
-    occurrence: Date,
-    transport: BriefingTransport,
-    ctx: CompositionContext,
-    opts: { manual?: boolean } = {},
-  ): Promise<DeliveryOutcome> {
-    const occurrenceIso = occurrence.toISOString();
-    const key = deliveryKey(sub.id, occurrence, opts.manual);
-    const base = { subscriptionId: sub.id, guildId: sub.guildId, channelId: sub.channelId, occurrence: occurrenceIso };
-    if (this.inFlight.has(key)) return { ...base, status: 'in_progress_elsewhere', messageIds: [] };
-    this.inFlight.add(key);
-    try {
-      const acquired = await this.ledger.acquire(key, () => ({
-        subscriptionId: sub.id,
-        occurrence: occurrenceIso,
-        kind: opts.manual ? 'manual' : 'scheduled',
-        composed: false,
-        composedAt: ctx.at.toISOString(),
-        reportIds: [],
-        parts: 0,
-        sent: [],
-        done: false,
-      }));
-      if (!acquired.won) return { ...base, status: acquired.reason === 'done' ? 'already_delivered' : 'in_progress_elsewhere', messageIds: [] };
-      const { lease, takenOver } = acquired;
-      const stopKeepAlive = lease.keepAlive();
-      this.active.add(lease);
-      try {
-        let briefing: Briefing;
-        // Records from before `composed` existed were composed before their claim.
-        if (lease.record.composed === false) {
-          // Only the winner of the claim composes (no N-fold analysis or model calls across a fleet).
-          const composed = await this.composer.composeOccurrence(sub, ctx, occurrence);
-          briefing = composed.briefing;
-          const skip = briefing.items.length === 0 && sub.emptyPolicy === 'skip';
-          await lease.update((r) => {
-            r.composed = true;
-            r.composedAt = ctx.at.toISOString();
-            r.reportIds = composed.reportIds;
-            if (composed.cursor.seq !== undefined) r.cursorSeq = composed.cursor.seq;
-            if (composed.cursor.time !== undefined) r.cursor = composed.cursor.time;
-            if (briefing.emptyNotice) r.emptyNotice = briefing.emptyNotice;
-            if (skip) {
-              r.done = true;
-              r.status = 'skipped_empty';
-            }
-          });
-          if (skip) {
-            await this.recordDelivery(sub, lease.record, []);
-            return { ...base, status: 'skipped_empty', messageIds: [] };
-          }
-        } else {
-          briefing = await this.composer.recompose(sub, lease.record, ctx);
-          if (takenOver) this.deps.logger.info({ subscription: sub.id, occurrence: occurrenceIso, alreadySent: lease.record.sent.length }, 'resuming interrupted briefing');
-        }
-        const messages = this.composer.render(transport, briefing, ctx);
-        let sentNow: string[];
-        try {
-          sentNow = await sendParts(lease, messages, transport, sub.channelId, this.options);
-        } catch (error) {
-          if (!(error instanceof PartFailedError)) throw error;
-          return await this.failed(sub, lease.record, error, base, transport, (r) => lease.update(r));
-        }
-        await lease.update((r) => {
-          r.done = true;
-          r.status = 'delivered';
-        });
-        await this.recordDelivery(sub, lease.record, lease.record.sent);
-        return { ...base, status: takenOver ? 'resumed' : 'delivered', messageIds: sentNow };
-      } catch (error) {
-        if (error instanceof LeaseLostError) return { ...base, status: 'in_progress_elsewhere', messageIds: [] };
-        // Let another attempt (this process's retry, another process) take over at once.
-        await lease
-          .update((r) => {
-            r.released = true;
-            r.error = `unexpected: ${errorMessage(error)}`;
-          })
-          .catch(() => undefined);
-        throw error;
-      } finally {
-        stopKeepAlive();
-        this.active.delete(lease);
-      }
-    } finally {
-      this.inFlight.delete(key);
-    }
-  }
 
-  private async recordDelivery(sub: Subscription, record: DeliveryRecord, messageIds: string[]): Promise<void> {
-    await this.deps.subscriptions.recordDelivery(sub.id, {
-      occurrence: record.occurrence,
-      at: this.deps.clock.now().toISOString(),
-      messageIds,
-      cursor: record.cursor,
-      cursorSeq: record.cursorSeq,
-    });
-  }
-
-  private async failed(
-    sub: Subscription,
-    record: DeliveryRecord,
-    failure: PartFailedError,
-    base: Omit<DeliveryOutcome, 'status' | 'messageIds'>,
-    transport: BriefingTransport,
-    update: (change: (r: DeliveryRecord) => void) => Promise<void>,
-  ): Promise<DeliveryOutcome> {
-    const error = failure.cause;
-    const kind = error instanceof DeliveryError ? error.kind : 'other';
-    const message = errorMessage(error);
-    await update((r) => {
-      r.released = true;
-      r.status = 'failed';
-      r.error = `${kind}: ${message}`;
-    });
-    const action = await applyFailurePolicy({ subscriptions: this.deps.subscriptions, logger: this.deps.logger }, sub, error, record.occurrence, transport);
-    const status = action === 'pause' ? 'paused' : action === 'remove' ? 'removed' : 'failed';
-    return { ...base, status, messageIds: failure.sentNow, error: message, ...(status === 'failed' ? { failure: kind } : {}) };
-  }
 }
 
 function retryable(outcome: DeliveryOutcome): boolean {

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
 import { UserError } from '../core/errors.ts';
 import type { Store } from '../store/index.ts';
-import { describeSchedule, isCronMacro, nextRun, parseCron, parseTime, refuseAbbreviation } from './schedule-input.ts';
+import { describeSchedule, isCronMacro, nextRun, parseCron, parseTime, parseTimezone } from './schedule-input.ts';
 import type { BriefingFormat, EmptyPolicy, Schedule, Subscription } from './types.ts';
 
-export { parseCron, parseTime } from './schedule-input.ts';
+export { parseCron, parseTime, parseTimezone, suggestTimezone } from './schedule-input.ts';
 
 export interface SubscribeInput {
   guildId: string;
@@ -105,61 +105,6 @@ const subscribeSchema = z.object({
   emptyPolicy: z.enum(['skip', 'notice'], { error: 'Empty-day policy must be "skip" or "notice"' }).default('skip'),
   createdBy: z.string({ error: 'createdBy is required' }).trim().min(1, 'createdBy is required'),
 });
-
-let zoneNames: string[] | undefined;
-function knownZones(): string[] {
-  zoneNames ??= [...Intl.supportedValuesOf('timeZone'), 'UTC'];
-  return zoneNames;
-}
-
-/** The canonical IANA name ("europe/rome" → "Europe/Rome"), or a UserError that suggests a close match. */
-export function parseTimezone(input: string): string {
-  const zone = input.trim();
-  // CET, EST, IST, BST… mean different zones to different people (and some are legacy tz names): ask.
-  refuseAbbreviation(zone);
-  try {
-    // The Intl constructor accepts every IANA zone and alias the runtime knows (ICU), case-insensitively,
-    // and resolves it to its canonical spelling.
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
-  } catch {
-    const suggestion = suggestTimezone(zone);
-    throw new UserError(
-      `Unknown timezone "${zone}". Use an IANA name such as Europe/Rome or America/New_York${suggestion ? ` — did you mean ${suggestion}?` : ''}`,
-      'invalid_timezone',
-    );
-  }
-}
-
-/** A close IANA name for a mistyped one: by city ("rome" → Europe/Rome), else by edit distance. */
-export function suggestTimezone(input: string): string | undefined {
-  const wanted = input.toLowerCase().replace(/\s+/g, '_');
-  if (!wanted) return undefined;
-  const zones = knownZones();
-  const byCity = zones.find((z) => z.toLowerCase().split('/').pop() === wanted.split('/').pop());
-  if (byCity) return byCity;
-  let best: { zone: string; distance: number } | undefined;
-  for (const zone of zones) {
-    const candidates = [zone.toLowerCase(), zone.toLowerCase().split('/').pop()!];
-    for (const candidate of candidates) {
-      const distance = levenshtein(wanted, candidate);
-      if (!best || distance < best.distance) best = { zone, distance };
-    }
-  }
-  return best && best.distance <= Math.max(2, Math.floor(wanted.length / 4)) ? best.zone : undefined;
-}
-
-// Tiny and allocation-light; a dependency for one edit distance over ~400 zone names is not worth it.
-function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
 
 /** Validates input into the stored parts of a subscription; every problem is a specific UserError. */
 export function parseSubscribeInput(
