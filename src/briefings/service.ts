@@ -141,6 +141,7 @@ export class BriefingService {
     this.transport = transport;
     if (options.accept) this.accepts = options.accept;
     this.index.accepts = this.accepts;
+    this.unlisten ??= this.deps.subscriptions.onChange((change) => this.index.onChange(change, this.deps.clock.now()));
     this.starting ??= this.startScheduling().catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not start briefing scheduling'));
     return this.starting;
   }
