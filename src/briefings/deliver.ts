@@ -1,7 +1,7 @@
 import pRetry, { AbortError } from 'p-retry';
 import { errorMessage } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';
-import { nonceFor, type Lease } from './delivery-ledger.ts';
+import { nonceFor, type DeliveryRecord, type Lease } from './delivery-ledger.ts';
 import type { SubscriptionService } from './subscriptions.ts';
 import { DeliveryError, type BriefingTransport, type DeliveryFailureKind } from './transport.ts';
 import type { Subscription } from './types.ts';
@@ -51,11 +51,15 @@ export async function sendWithRetry(transport: BriefingTransport, channelId: str
   return messageId;
 }
 
-/** A part failed after its retries; carries what was sent before it. */
+/** A change to a delivery record not written yet (merged into the next write). */
+export type RecordChange = (record: DeliveryRecord) => void;
+
+/** A part failed after its retries; carries what was sent before it and the record change still to write. */
 export class PartFailedError extends Error {
   constructor(
     override readonly cause: unknown,
     readonly sentNow: string[],
+    readonly unrecorded: RecordChange | undefined,
   ) {
     super(errorMessage(cause));
     this.name = 'PartFailedError';
@@ -63,33 +67,45 @@ export class PartFailedError extends Error {
 }
 
 /**
- * Sends the parts not yet sent, in order. Each part is recorded as `sending` (with its nonce) before the
- * request and as sent (with the message id) after it, so a resume after a crash re-sends at most the part
- * that was in flight, under the same nonce.
+ * Sends the parts not yet sent, in order. Each part is recorded as `sending` (with its nonce) before its
+ * request, in the same write that records the previous part as sent (and, for the first, `before`: the
+ * composed briefing), so a resume after a crash re-sends at most the part that was in flight, under the
+ * same nonce. Returns the change recording the last part as sent, for the caller's final write.
  */
-export async function sendParts(lease: Lease, messages: unknown[], transport: BriefingTransport, channelId: string, policy: SendPolicy): Promise<string[]> {
+export async function sendParts(
+  lease: Lease,
+  messages: unknown[],
+  transport: BriefingTransport,
+  channelId: string,
+  policy: SendPolicy,
+  before?: RecordChange,
+): Promise<{ sentNow: string[]; unrecorded: RecordChange | undefined }> {
   const sentNow: string[] = [];
-  await lease.update((r) => {
+  let unrecorded: RecordChange | undefined = (r) => {
+    before?.(r);
     r.parts = messages.length;
-  });
+  };
   for (let part = lease.record.sent.length; part < messages.length; part++) {
     const nonce = nonceFor(lease.key, part);
+    const previous = unrecorded;
     await lease.update((r) => {
-      r.sending = { part, nonce, at: r.heartbeatAt };
+      previous?.(r);
+      r.sending = { part, nonce, at: lease.now() };
     });
+    unrecorded = undefined;
     let messageId: string;
     try {
       messageId = await sendWithRetry(transport, channelId, messages[part], nonce, policy);
     } catch (error) {
-      throw new PartFailedError(error, sentNow);
+      throw new PartFailedError(error, sentNow, undefined);
     }
     sentNow.push(messageId);
-    await lease.update((r) => {
+    unrecorded = (r) => {
       r.sent.push(messageId);
       delete r.sending;
-    });
+    };
   }
-  return sentNow;
+  return { sentNow, unrecorded };
 }
 
 export function failureKindOf(error: unknown): FailureKind {

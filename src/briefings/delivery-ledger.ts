@@ -92,7 +92,7 @@ export class DeliveryLedger {
     private readonly deps: { store: Store; clock: Clock; logger: Logger; leaseMs: number },
   ) {}
 
-  private nowIso(): string {
+  nowIso(): string {
     return this.deps.clock.now().toISOString();
   }
 
@@ -201,6 +201,11 @@ export class Lease {
     private generation: number,
     readonly record: DeliveryRecord,
   ) {}
+
+  /** Now, from the ledger's clock. */
+  now(): string {
+    return this.ledger.nowIso();
+  }
 
   /** Applies `change` to the record (and renews the lease), then writes it if nobody took the delivery over. */
   update(change: (record: DeliveryRecord) => void = () => undefined): Promise<void> {

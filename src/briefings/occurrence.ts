@@ -3,7 +3,7 @@ import { UserError, errorMessage } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { BriefingComposer, CompositionContext } from './composer.ts';
 import { LeaseLostError, deliveryKey, type DeliveryLedger, type DeliveryRecord, type Lease } from './delivery-ledger.ts';
-import { PartFailedError, applyFailurePolicy, sendParts, type FailureKind, type SendPolicy } from './deliver.ts';
+import { PartFailedError, applyFailurePolicy, sendParts, type FailureKind, type RecordChange, type SendPolicy } from './deliver.ts';
 import type { SubscriptionService } from './subscriptions.ts';
 import { DeliveryError, type BriefingTransport } from './transport.ts';
 import type { Briefing, Subscription } from './types.ts';
@@ -106,7 +106,9 @@ export class OccurrenceDelivery {
       if (performance.now() > deadline) return record;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-  }  /** Gives up every delivery in flight (a stop): a restart or another process resumes them at once. */
+  }
+
+  /** Gives up every delivery in flight (a stop): a restart or another process resumes them at once. */
   async releaseAll(): Promise<void> {
     await Promise.all([...this.active].map((lease) => lease.release()));
     this.active.clear();
@@ -133,7 +135,6 @@ export class OccurrenceDelivery {
       return { ...base, status: 'failed', failure: 'unexpected', error: errorMessage(error) };
     }
   }
-
 
   async deliverOccurrence(
     sub: Subscription,
@@ -165,25 +166,28 @@ export class OccurrenceDelivery {
       this.active.add(lease);
       try {
         let briefing: Briefing;
+        let composedChange: RecordChange | undefined;
         // Records from before `composed` existed were composed before their claim.
         if (lease.record.composed === false) {
           // Only the winner of the claim composes (no N-fold analysis or model calls across a fleet).
           const composed = await this.deps.composer.composeOccurrence(sub, ctx, occurrence);
           briefing = composed.briefing;
           const skip = briefing.items.length === 0 && sub.emptyPolicy === 'skip';
-          await lease.update((r) => {
+          // Recorded with the first part's "sending" (one write): what a resume rebuilds the briefing from.
+          composedChange = (r) => {
             r.composed = true;
             r.composedAt = ctx.at.toISOString();
             r.reportIds = composed.reportIds;
             if (composed.cursor.seq !== undefined) r.cursorSeq = composed.cursor.seq;
             if (composed.cursor.time !== undefined) r.cursor = composed.cursor.time;
             if (briefing.emptyNotice) r.emptyNotice = briefing.emptyNotice;
-            if (skip) {
+          };
+          if (skip) {
+            await lease.update((r) => {
+              composedChange?.(r);
               r.done = true;
               r.status = 'skipped_empty';
-            }
-          });
-          if (skip) {
+            });
             await this.recordDelivery(sub, lease.record, []);
             return { ...base, status: 'skipped_empty', messageIds: [] };
           }
@@ -193,13 +197,20 @@ export class OccurrenceDelivery {
         }
         const messages = this.deps.composer.render(transport, briefing, ctx);
         let sentNow: string[];
+        let unrecorded: RecordChange | undefined;
         try {
-          sentNow = await sendParts(lease, messages, transport, sub.channelId, this.deps.sendPolicy);
+          ({ sentNow, unrecorded } = await sendParts(lease, messages, transport, sub.channelId, this.deps.sendPolicy, composedChange));
         } catch (error) {
           if (!(error instanceof PartFailedError)) throw error;
-          return await this.failed(sub, lease.record, error, base, transport, (r) => lease.update(r));
+          return await this.failed(sub, lease.record, error, base, transport, (change) =>
+            lease.update((r) => {
+              error.unrecorded?.(r);
+              change(r);
+            }),
+          );
         }
         await lease.update((r) => {
+          unrecorded?.(r);
           r.done = true;
           r.status = 'delivered';
         });
