@@ -5,14 +5,23 @@ import type { JobHandler, JobKind, JobRun, JobScheduler, RecurringJob } from './
 
 const MINUTE_MS = 60_000;
 
+interface Entry {
+  job: RecurringJob;
+  /** Key of the (pattern, timezone) group whose node-cron task fires this job. */
+  group?: string;
+  timer?: NodeJS.Timeout;
+}
+
 /**
  * The scheduler port in one process (the embedded SQLite default): node-cron evaluates each job's cron
- * pattern in its IANA timezone (DST included); `everyMs` jobs run on an interval. Nothing is shared with
- * other processes: a fleet uses the BullMQ or pg-boss adapter instead.
+ * pattern in its IANA timezone; `everyMs` jobs run on an interval. Jobs with the same pattern and timezone
+ * share one node-cron task (10,000 daily subscriptions use a few hundred tasks, not 10,000). Nothing is
+ * shared with other processes: a fleet uses the BullMQ or pg-boss adapter instead.
  */
 export class InProcessScheduler implements JobScheduler {
   readonly engine = 'in-process' as const;
-  private readonly jobs = new Map<string, { job: RecurringJob; task?: ScheduledTask; timer?: NodeJS.Timeout }>();
+  private readonly jobs = new Map<string, Entry>();
+  private readonly groups = new Map<string, { task: ScheduledTask; ids: Set<string> }>();
   private readonly handlers = new Map<JobKind, JobHandler>();
   private readonly running = new Set<Promise<void>>();
   private closed = false;
@@ -22,15 +31,24 @@ export class InProcessScheduler implements JobScheduler {
   async upsert(job: RecurringJob): Promise<void> {
     if (this.closed) return;
     if ((job.pattern === undefined) === (job.everyMs === undefined)) throw new Error(`Job ${job.id}: give exactly one of pattern and everyMs`);
+    if (job.pattern !== undefined && !cron.validate(job.pattern)) throw new Error(`Job ${job.id}: invalid cron pattern "${job.pattern}"`);
     this.stopJob(job.id);
-    const entry: { job: RecurringJob; task?: ScheduledTask; timer?: NodeJS.Timeout } = { job: { ...job, data: { ...job.data } } };
+    const entry: Entry = { job: { ...job, data: { ...job.data } } };
     if (job.pattern !== undefined) {
-      if (!cron.validate(job.pattern)) throw new Error(`Job ${job.id}: invalid cron pattern "${job.pattern}"`);
-      const unit = job.pattern.trim().split(/\s+/).length === 6 ? 1000 : MINUTE_MS; // 6 fields: seconds
-      entry.task = cron.schedule(job.pattern, (context) => this.fire(job.id, floorTo(context.date, unit)), {
-        name: job.id,
-        timezone: job.timezone,
-      });
+      const pattern = job.pattern;
+      const key = `${pattern}|${job.timezone ?? ''}`;
+      let group = this.groups.get(key);
+      if (!group) {
+        const unit = pattern.trim().split(/\s+/).length === 6 ? 1000 : MINUTE_MS; // 6 fields: seconds
+        const ids = new Set<string>();
+        const task = cron.schedule(pattern, (context) => {
+          const at = floorTo(context.date, unit);
+          for (const id of [...ids]) this.fire(id, at);
+        }, { name: key, timezone: job.timezone });
+        this.groups.set(key, (group = { task, ids }));
+      }
+      group.ids.add(job.id);
+      entry.group = key;
     } else {
       entry.timer = setInterval(() => this.fire(job.id, new Date()), job.everyMs);
       entry.timer.unref();
@@ -68,7 +86,14 @@ export class InProcessScheduler implements JobScheduler {
   private stopJob(id: string): void {
     const entry = this.jobs.get(id);
     if (!entry) return;
-    if (entry.task) void entry.task.destroy();
+    if (entry.group) {
+      const group = this.groups.get(entry.group);
+      group?.ids.delete(id);
+      if (group && group.ids.size === 0) {
+        void group.task.destroy();
+        this.groups.delete(entry.group);
+      }
+    }
     if (entry.timer) clearInterval(entry.timer);
     this.jobs.delete(id);
   }

@@ -220,6 +220,15 @@ describe('InProcessScheduler (node-cron)', () => {
     const run = runs.find((r) => r.id === 'briefing:x')!;
     expect(run.scheduledAt.getMilliseconds()).toBe(0);
     expect(run.attempt).toBe(1);
+
+    // Jobs with the same pattern and timezone share a node-cron task; removing one leaves the other running.
+    await scheduler.upsert({ id: 'briefing:y', kind: 'briefing', pattern: '* * * * * *', timezone: 'Europe/Rome', data: { subscriptionId: 'y' } });
+    await expect.poll(() => runs.some((r) => r.id === 'briefing:y'), { timeout: 5_000 }).toBe(true);
+    await scheduler.remove('briefing:x');
+    const xRuns = runs.filter((r) => r.id === 'briefing:x').length;
+    const yRuns = runs.filter((r) => r.id === 'briefing:y').length;
+    await expect.poll(() => runs.filter((r) => r.id === 'briefing:y').length, { timeout: 5_000 }).toBeGreaterThan(yRuns);
+    expect(runs.filter((r) => r.id === 'briefing:x').length).toBe(xRuns);
     await expect(scheduler.upsert({ id: 'bad', kind: 'briefing', data: {} })).rejects.toThrow(/exactly one of pattern and everyMs/);
   });
 });
