@@ -198,6 +198,35 @@ describe('the delivery ledger', () => {
   });
 });
 
+describe('resume after a crash (the owner never released its lease)', () => {
+  it('a start resumes the dead owner\'s delivery as soon as its lease runs out, not minutes later', async () => {
+    const env = await tempStore();
+    const clock = { now: () => new Date() }; // real time: the lease has to run out by itself
+    const subscriptions = new SubscriptionService({ store: env.store, clock });
+    const sub = await subscriptions.subscribe({ guildId: GUILD, channelId: 'crash', time: '07:30', timezone: 'UTC', createdBy: 'mod', emptyPolicy: 'notice' });
+    const occurrence = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000).toISOString();
+    // The dead process claimed it a moment ago (a 1 s lease) and died before composing.
+    const dead = new DeliveryLedger({ store: env.store, clock, logger: silentLogger, leaseMs: 1_000 });
+    const key = `delivery:${sub.id}:${occurrence}`;
+    expect((await dead.acquire(key, () => ({ subscriptionId: sub.id, occurrence, composed: false, composedAt: occurrence, reportIds: [], parts: 0, sent: [], done: false }))).won).toBe(true);
+    const service = new BriefingService({
+      config: testConfig(), logger: silentLogger, clock, store: env.store, reports: new MemoryReports(), analysis: new FakeAnalysis(), subscriptions,
+      scheduler: new FakeScheduler(), options: { leaseMs: 1_000, retryBaseMs: 1 },
+    });
+    const transport = new RecordingTransport();
+    cleanups.push(async () => {
+      await service.stop();
+      await env.cleanup();
+    });
+    const started = performance.now();
+    await service.start(transport);
+    await expect.poll(() => transport.to('crash').length, { timeout: 10_000 }).toBe(1);
+    expect(performance.now() - started).toBeLessThan(10_000);
+    const record = await env.store.getClaim<DeliveryRecord>(key);
+    expect(record).toMatchObject({ done: true, takeovers: 1 });
+  });
+});
+
 describe('InProcessScheduler (node-cron)', () => {
   it('runs interval jobs until removed, and pattern jobs at their time with the occurrence instant', async () => {
     const scheduler = new InProcessScheduler({ logger: silentLogger });
