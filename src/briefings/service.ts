@@ -248,6 +248,8 @@ export class BriefingService {
     const now = this.deps.clock.now();
     for (const { key, record } of await this.ledger.incomplete()) {
       if (now.getTime() - Date.parse(record.occurrence) > this.graceMs) continue;
+      // A message Discord refused ('other') would be refused again: the policy gives that occurrence up.
+      if (record.status === 'failed' && record.error?.startsWith('other:')) continue;
       const wait = record.released ? 0 : this.ledger.leaseRemainingMs(record);
       this.later(wait + 100, () => this.resume(key, record, transport));
     }
