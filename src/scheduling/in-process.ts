@@ -1,9 +1,19 @@
+import { CronExpressionParser } from 'cron-parser';
 import cron, { type ScheduledTask } from 'node-cron';
 import { errorMessage } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { JobHandler, JobKind, JobRun, JobScheduler, RecurringJob } from './port.ts';
 
 const MINUTE_MS = 60_000;
+
+interface Group {
+  task: ScheduledTask;
+  ids: Set<string>;
+  pattern: string;
+  timezone?: string;
+  /** Fires an occurrence node-cron skips (see gapOccurrence). */
+  gapTimer?: NodeJS.Timeout;
+}
 
 interface Entry {
   job: RecurringJob;
@@ -21,7 +31,7 @@ interface Entry {
 export class InProcessScheduler implements JobScheduler {
   readonly engine = 'in-process' as const;
   private readonly jobs = new Map<string, Entry>();
-  private readonly groups = new Map<string, { task: ScheduledTask; ids: Set<string> }>();
+  private readonly groups = new Map<string, Group>();
   private readonly handlers = new Map<JobKind, JobHandler>();
   private readonly running = new Set<Promise<void>>();
   private closed = false;
@@ -41,11 +51,19 @@ export class InProcessScheduler implements JobScheduler {
       if (!group) {
         const unit = pattern.trim().split(/\s+/).length === 6 ? 1000 : MINUTE_MS; // 6 fields: seconds
         const ids = new Set<string>();
-        const task = cron.schedule(pattern, (context) => {
-          const at = floorTo(context.date, unit);
-          for (const id of [...ids]) this.fire(id, at);
-        }, { name: key, timezone: job.timezone });
-        this.groups.set(key, (group = { task, ids }));
+        const created: Group = { ids, pattern, timezone: job.timezone } as Group;
+        created.task = cron.schedule(
+          pattern,
+          (context) => {
+            const at = floorTo(context.date, unit);
+            for (const id of [...ids]) this.fire(id, at);
+            // Once node-cron has moved on to its next match (a moment later), check the gap before it.
+            setTimeout(() => this.armGap(created), 1000).unref();
+          },
+          { name: key, timezone: job.timezone },
+        );
+        this.groups.set(key, (group = created));
+        this.armGap(created);
       }
       group.ids.add(job.id);
       entry.group = key;
@@ -90,12 +108,33 @@ export class InProcessScheduler implements JobScheduler {
       const group = this.groups.get(entry.group);
       group?.ids.delete(id);
       if (group && group.ids.size === 0) {
+        if (group.gapTimer) clearTimeout(group.gapTimer);
         void group.task.destroy();
         this.groups.delete(entry.group);
       }
     }
     if (entry.timer) clearInterval(entry.timer);
     this.jobs.delete(id);
+  }
+
+  /**
+   * node-cron matches wall-clock fields, so a time inside a spring-forward gap (02:30 on the night clocks
+   * jump from 02:00 to 03:00) never matches and that day would get no run; cron-parser, which decides what
+   * an occurrence is everywhere else in Sitrep, runs it an hour later. This timer fires that occurrence.
+   */
+  private armGap(group: Group): void {
+    if (group.gapTimer) clearTimeout(group.gapTimer);
+    group.gapTimer = undefined;
+    if (this.closed || group.pattern.trim().split(/\s+/).length !== 5) return;
+    const now = new Date();
+    const at = gapOccurrence(group.pattern, group.timezone, now, group.task.getNextRun());
+    const delay = at ? at.getTime() - now.getTime() : Infinity;
+    if (!at || delay > 2 ** 31 - 1) return;
+    group.gapTimer = setTimeout(() => {
+      for (const id of [...group.ids]) this.fire(id, at);
+      setTimeout(() => this.armGap(group), 1000).unref();
+    }, delay);
+    group.gapTimer.unref();
   }
 
   private fire(id: string, scheduledAt: Date): void {
@@ -109,6 +148,21 @@ export class InProcessScheduler implements JobScheduler {
       .finally(() => this.running.delete(running));
     this.running.add(running);
   }
+}
+
+/**
+ * The next occurrence after `from` by cron-parser when node-cron's next run (`nodeCronNext`) is later, i.e.
+ * an occurrence node-cron will skip (a DST gap); undefined when node-cron covers it.
+ */
+export function gapOccurrence(pattern: string, timezone: string | undefined, from: Date, nodeCronNext: Date | null): Date | undefined {
+  let next: Date;
+  try {
+    next = CronExpressionParser.parse(pattern, { tz: timezone, currentDate: from }).next().toDate();
+  } catch {
+    return undefined;
+  }
+  if (!nodeCronNext || next.getTime() >= nodeCronNext.getTime() - 1000) return undefined;
+  return next;
 }
 
 /** node-cron reports when it fired; a 5-field pattern's occurrence is the whole minute. */

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BriefingService, type DeliveryRecord } from '../../src/briefings/service.ts';
 import { SubscriptionService, type SubscribeInput } from '../../src/briefings/subscriptions.ts';
 import { DeliveryLedger, LeaseLostError } from '../../src/briefings/delivery-ledger.ts';
-import { InProcessScheduler } from '../../src/scheduling/in-process.ts';
+import { InProcessScheduler, gapOccurrence } from '../../src/scheduling/in-process.ts';
 import type { JobRun } from '../../src/scheduling/port.ts';
 import { FakeAnalysis, ManualClock, MemoryReports, RecordingTransport, makeReport, silentLogger, tempStore, testConfig } from './support/harness.ts';
 import { FakeScheduler } from './support/fake-scheduler.ts';
@@ -259,5 +259,28 @@ describe('InProcessScheduler (node-cron)', () => {
     await expect.poll(() => runs.filter((r) => r.id === 'briefing:y').length, { timeout: 5_000 }).toBeGreaterThan(yRuns);
     expect(runs.filter((r) => r.id === 'briefing:x').length).toBe(xRuns);
     await expect(scheduler.upsert({ id: 'bad', kind: 'briefing', data: {} })).rejects.toThrow(/exactly one of pattern and everyMs/);
+  });
+});
+
+describe('spring-forward gap', () => {
+  it('fires the occurrence node-cron skips: 02:30 in Rome on 29 March 2026 runs at 03:30 CEST, as cron-parser has it', () => {
+    // node-cron's next match from 28 March noon is 30 March 00:30Z (it never matches 02:30 on the 29th).
+    const nodeCronNext = new Date('2026-03-30T00:30:00Z');
+    expect(gapOccurrence('30 2 * * *', 'Europe/Rome', new Date('2026-03-28T12:00:00Z'), nodeCronNext)?.toISOString()).toBe('2026-03-29T01:30:00.000Z');
+    // An ordinary day: node-cron covers it, no extra timer.
+    expect(gapOccurrence('30 2 * * *', 'Europe/Rome', new Date('2026-03-30T12:00:00Z'), new Date('2026-03-31T00:30:00Z'))).toBeUndefined();
+    expect(gapOccurrence('30 2 * * *', 'Europe/Rome', new Date('2026-03-30T12:00:00Z'), null)).toBeUndefined();
+  });
+
+  it('a real node-cron group reports its next run, so no gap timer doubles ordinary runs', async () => {
+    const { default: cron } = await import('node-cron');
+    const task = cron.schedule('30 7 * * *', () => undefined, { timezone: 'Europe/Rome' });
+    try {
+      const next = task.getNextRun();
+      expect(next).not.toBeNull();
+      expect(gapOccurrence('30 7 * * *', 'Europe/Rome', new Date(), next)).toBeUndefined();
+    } finally {
+      await task.destroy();
+    }
   });
 });
