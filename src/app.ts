@@ -60,7 +60,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     async close() {
       if (closed) return;
       closed = true;
-      briefings.stop();
+      await briefings.stop(); // releases in-flight deliveries, closes the in-process scheduler
       feeds.stop();
       await analysis.flush(); // cache and usage writes still in flight
       await reports.flush(); // report writes and the search index snapshot

@@ -42,6 +42,10 @@ export const configSchema = z.object({
   FEED_POLL_MINUTES: z.preprocess(emptyAsUndefined, positiveInt.default(15)),
 
   BRIEFING_GRACE_HOURS: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(48).default(6)),
+  /** A report published more than this many days before it was ingested is not "new" in briefings. */
+  BRIEFING_MAX_AGE_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().positive().max(3650).default(14)),
+  /** Lease of a delivery claim, renewed while sending; after a crash the delivery resumes once it runs out. */
+  BRIEFING_LEASE_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().min(1).max(600).optional()),
 
   /** A fleet's Redis for BullMQ when the store is not Redis (e.g. a Postgres store with a Redis for the queues). */
   REDIS_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional()),

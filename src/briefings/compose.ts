@@ -160,12 +160,25 @@ export function buildBriefing(items: BriefingItem[], options: BuildOptions): Bri
   return briefing;
 }
 
-/** The reports that are new after `cursor` (by ingestion time), without feed backlog, oldest first. */
-export function newReports(reports: Report[], cursor: string | Date | undefined): Report[] {
+/**
+ * Whether a report was published long before it was ingested (an old article found late, e.g. in a feed's
+ * archive): such a report is not news, so briefings leave it out. Undated reports are never stale.
+ */
+export function isStale(report: Pick<Report, 'publishedAt' | 'ingestedAt'>, maxAgeMs: number | undefined): boolean {
+  if (maxAgeMs === undefined || !report.publishedAt) return false;
+  const age = Date.parse(report.ingestedAt) - Date.parse(report.publishedAt);
+  return Number.isFinite(age) && age > maxAgeMs;
+}
+
+/**
+ * The reports that are new after `cursor` (by ingestion time), without feed backlog or stale reports
+ * (published more than `maxAgeMs` before they were ingested), oldest first by published date when known.
+ */
+export function newReports(reports: Report[], cursor: string | Date | undefined, maxAgeMs?: number): Report[] {
   const after = cursor === undefined ? undefined : new Date(cursor).getTime();
   return reports
-    .filter((r) => !r.backfill && (after === undefined || Date.parse(r.ingestedAt) > after))
-    .sort((a, b) => a.ingestedAt.localeCompare(b.ingestedAt));
+    .filter((r) => !r.backfill && !isStale(r, maxAgeMs) && (after === undefined || Date.parse(r.ingestedAt) > after))
+    .sort((a, b) => reportDate(a).localeCompare(reportDate(b)) || a.ingestedAt.localeCompare(b.ingestedAt));
 }
 
 /** Analyses and filters candidates, then ranks them: the items of a briefing. */

@@ -78,9 +78,3 @@ export function longLocalDate(at: Date, timezone: string): string {
 export function localTime(at: Date, timezone: string): string {
   return new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
 }
-
-/** A person-readable description of a schedule, e.g. "daily at 07:30 (Europe/Rome)". */
-export function describeSchedule(schedule: Schedule): string {
-  if (schedule.kind === 'daily') return `daily at ${schedule.time} (${schedule.timezone})`;
-  return `cron "${schedule.cron}" (${schedule.timezone})`;
-}

@@ -1,15 +1,18 @@
-import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
 import { UserError } from '../core/errors.ts';
 import type { Store } from '../store/index.ts';
+import { describeSchedule, isCronMacro, nextRun, parseCron, parseTime, parseTimezone } from './schedule-input.ts';
 import type { BriefingFormat, EmptyPolicy, Schedule, Subscription } from './types.ts';
-import { errorMessage } from '../core/errors.ts';
+
+export { parseCron, parseTime, parseTimezone, suggestTimezone } from './schedule-input.ts';
 
 export interface SubscribeInput {
   guildId: string;
   channelId: string;
-  /** HH:MM, 24-hour clock. Exactly one of `time` and `cron`. */
+  /** Tells a channel's subscriptions apart: 1–32 letters, digits, "-", "_" or spaces; default "daily". */
+  name?: string;
+  /** HH:MM (24-hour) or a 12-hour time (8:00 PM, 8pm). Exactly one of `time` and `cron`. */
   time?: string;
   /** 5-field cron expression (minute hour day-of-month month day-of-week). */
   cron?: string;
@@ -38,10 +41,7 @@ export type SubscriptionChange =
 
 const MAX_FILTER_TERMS = 25;
 const MAX_TERM_LENGTH = 100;
-/** A briefing more often than hourly would flood a channel; nobody wants a "briefing" every minute. */
-const MIN_INTERVAL_MS = 60 * 60 * 1000;
-
-const TIME_MESSAGE = 'Time must be HH:MM in 24-hour format, e.g. 07:30 (or a 5-field cron expression such as "0 7 * * 1-5" for weekdays)';
+export const DEFAULT_SUBSCRIPTION_NAME = 'daily';
 
 /** Discord snowflakes, or the terminal's local ids: short, no separators that would break storage keys. */
 const idSchema = (what: string) =>
@@ -78,9 +78,22 @@ const termList = (what: string) =>
       return terms;
     });
 
+const nameSchema = z
+  .string()
+  .trim()
+  .transform((v) => v.replace(/\s+/g, ' '))
+  .pipe(
+    z
+      .string()
+      .min(1, 'A briefing name needs at least one character')
+      .max(32, 'A briefing name is at most 32 characters')
+      .regex(/^[\p{L}\p{N}_ -]+$/u, 'A briefing name may only contain letters, digits, "-", "_" and spaces'),
+  );
+
 const subscribeSchema = z.object({
   guildId: idSchema('Guild id'),
   channelId: idSchema('Channel id'),
+  name: z.preprocess((v) => (v === undefined || v === null || v === '' ? DEFAULT_SUBSCRIPTION_NAME : v), nameSchema),
   time: z.string().trim().optional(),
   cron: z.string().trim().optional(),
   timezone: z.string({ error: 'Timezone is required, e.g. Europe/Rome' }).trim().min(1, 'Timezone is required, e.g. Europe/Rome'),
@@ -93,99 +106,18 @@ const subscribeSchema = z.object({
   createdBy: z.string({ error: 'createdBy is required' }).trim().min(1, 'createdBy is required'),
 });
 
-/** "7:30" or "07:30" → "07:30"; anything else is a UserError with the expected format. */
-export function parseTime(input: string): string {
-  const match = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(input.trim());
-  if (!match) throw new UserError(TIME_MESSAGE, 'invalid_time');
-  return `${match[1]!.padStart(2, '0')}:${match[2]}`;
-}
-
-let zoneNames: string[] | undefined;
-function knownZones(): string[] {
-  zoneNames ??= [...Intl.supportedValuesOf('timeZone'), 'UTC'];
-  return zoneNames;
-}
-
-/** The canonical IANA name ("europe/rome" → "Europe/Rome"), or a UserError that suggests a close match. */
-export function parseTimezone(input: string): string {
-  const zone = input.trim();
-  try {
-    // The Intl constructor accepts every IANA zone and alias the runtime knows (ICU), case-insensitively,
-    // and resolves it to its canonical spelling.
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
-  } catch {
-    const suggestion = suggestTimezone(zone);
-    throw new UserError(
-      `Unknown timezone "${zone}". Use an IANA name such as Europe/Rome or America/New_York${suggestion ? ` — did you mean ${suggestion}?` : ''}`,
-      'invalid_timezone',
-    );
-  }
-}
-
-/** A close IANA name for a mistyped one: by city ("rome" → Europe/Rome), else by edit distance. */
-export function suggestTimezone(input: string): string | undefined {
-  const wanted = input.toLowerCase().replace(/\s+/g, '_');
-  if (!wanted) return undefined;
-  const zones = knownZones();
-  const byCity = zones.find((z) => z.toLowerCase().split('/').pop() === wanted.split('/').pop());
-  if (byCity) return byCity;
-  let best: { zone: string; distance: number } | undefined;
-  for (const zone of zones) {
-    const candidates = [zone.toLowerCase(), zone.toLowerCase().split('/').pop()!];
-    for (const candidate of candidates) {
-      const distance = levenshtein(wanted, candidate);
-      if (!best || distance < best.distance) best = { zone, distance };
-    }
-  }
-  return best && best.distance <= Math.max(2, Math.floor(wanted.length / 4)) ? best.zone : undefined;
-}
-
-// Tiny and allocation-light; a dependency for one edit distance over ~400 zone names is not worth it.
-function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
-/** Validates a 5-field cron expression in `timezone`; returns it normalised (single spaces). */
-export function parseCron(input: string, timezone: string): string {
-  const cron = input.trim().replace(/\s+/g, ' ');
-  const fields = cron.split(' ');
-  if (fields.length !== 5 || cron.startsWith('@')) {
-    throw new UserError(
-      `Cron must have 5 fields (minute hour day-of-month month day-of-week), e.g. "30 7 * * 1-5" for 07:30 on weekdays; got "${input.trim()}"`,
-      'invalid_cron',
-    );
-  }
-  let first: Date;
-  let second: Date;
-  try {
-    const expression = CronExpressionParser.parse(cron, { tz: timezone, currentDate: new Date() });
-    first = expression.next().toDate();
-    second = expression.next().toDate();
-  } catch (error) {
-    const why = errorMessage(error);
-    throw new UserError(`Invalid cron expression "${cron}": ${why}. Example: "30 7 * * 1-5" (07:30 on weekdays)`, 'invalid_cron');
-  }
-  if (second.getTime() - first.getTime() < MIN_INTERVAL_MS) {
-    throw new UserError(`Cron "${cron}" runs more than once an hour; a briefing can run at most hourly, e.g. "0 7 * * *"`, 'invalid_cron');
-  }
-  return cron;
-}
-
 /** Validates input into the stored parts of a subscription; every problem is a specific UserError. */
 export function parseSubscribeInput(
   input: SubscribeInput,
-): Pick<Subscription, 'guildId' | 'channelId' | 'schedule' | 'filters' | 'format' | 'emptyPolicy' | 'createdBy'> {
+): Pick<Subscription, 'guildId' | 'channelId' | 'name' | 'schedule' | 'filters' | 'format' | 'emptyPolicy' | 'createdBy'> {
   const parsed = subscribeSchema.safeParse(input);
   if (!parsed.success) throw new UserError(parsed.error.issues[0]?.message ?? 'Invalid subscription', 'invalid_subscription');
   const data = parsed.data;
+  // "@daily" typed as the time is a cron macro, not a badly written HH:MM.
+  if (data.time && isCronMacro(data.time) && !data.cron) {
+    data.cron = data.time;
+    data.time = undefined;
+  }
   const hasTime = Boolean(data.time);
   const hasCron = Boolean(data.cron);
   if (hasTime && hasCron) throw new UserError('Give either a time (HH:MM) or a cron expression, not both', 'invalid_schedule');
@@ -199,6 +131,7 @@ export function parseSubscribeInput(
   return {
     guildId: data.guildId,
     channelId: data.channelId,
+    name: data.name,
     schedule,
     filters: { topics: data.topics, actors: data.actors, regions: data.regions, sources: data.sources },
     format: data.format,
@@ -207,13 +140,23 @@ export function parseSubscribeInput(
   };
 }
 
-export function subscriptionId(guildId: string, channelId: string): string {
-  return `${guildId}:${channelId}`;
+/**
+ * `guild:channel` for the default name (so rows, delivery claims and jobs from before names keep their ids),
+ * `guild:channel:<name>` otherwise; names compare case-insensitively.
+ */
+export function subscriptionId(guildId: string, channelId: string, name: string = DEFAULT_SUBSCRIPTION_NAME): string {
+  const key = name.trim().replace(/\s+/g, ' ').toLowerCase();
+  return key === DEFAULT_SUBSCRIPTION_NAME ? `${guildId}:${channelId}` : `${guildId}:${channelId}:${encodeURIComponent(key)}`;
+}
+
+/** Rows from before named subscriptions have no name: they are the channel's "daily" one. */
+function withName(sub: Subscription): Subscription {
+  return sub.name ? sub : { ...sub, name: DEFAULT_SUBSCRIPTION_NAME };
 }
 
 /**
- * Subscriptions of channels to scheduled briefings, one per (guild, channel), in the store's
- * `subscriptions` namespace. Listeners (the scheduler's index) hear about every change made here.
+ * Subscriptions of channels to scheduled briefings, several per channel told apart by name (CONTRACTS §6),
+ * in the store's `subscriptions` namespace. Listeners (the scheduler) hear about every change made here.
  */
 export class SubscriptionService {
   private readonly kv;
@@ -228,8 +171,9 @@ export class SubscriptionService {
   /** Creates or updates the subscription of a channel. A new subscription's cursor is now: it gets reports from now on. */
   async subscribe(input: SubscribeInput): Promise<Subscription> {
     const parts = parseSubscribeInput(input);
-    const id = subscriptionId(parts.guildId, parts.channelId);
-    const existing = await this.kv.get(id);
+    const id = subscriptionId(parts.guildId, parts.channelId, parts.name);
+    const stored = await this.kv.get(id);
+    const existing = stored ? withName(stored) : undefined;
     const now = this.deps.clock.now().toISOString();
     const subscription: Subscription = existing
       ? // Updating keeps the cursor and delivery history. Subscribing again is how a moderator says "try
@@ -243,8 +187,8 @@ export class SubscriptionService {
     return subscription;
   }
 
-  async unsubscribe(guildId: string, channelId: string): Promise<Subscription | undefined> {
-    const subscription = await this.get(guildId, channelId);
+  async unsubscribe(guildId: string, channelId: string, name?: string): Promise<Subscription | undefined> {
+    const subscription = await this.get(guildId, channelId, name);
     if (!subscription) return undefined;
     await this.remove(subscription.id, 'unsubscribed');
     return subscription;
@@ -256,17 +200,44 @@ export class SubscriptionService {
     if (!this.kv.iterator) throw new Error('The configured store cannot list keys');
     for await (const [, value] of this.kv.iterator(undefined)) {
       const subscription = value as Subscription | undefined;
-      if (subscription && (guildId === undefined || subscription.guildId === guildId)) out.push(subscription);
+      if (subscription && (guildId === undefined || subscription.guildId === guildId)) out.push(withName(subscription));
     }
     return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  get(guildId: string, channelId: string): Promise<Subscription | undefined> {
-    return this.getById(subscriptionId(guildId, channelId));
+  /** The subscriptions of one channel, by name. */
+  async inChannel(guildId: string, channelId: string): Promise<Subscription[]> {
+    return (await this.list(guildId)).filter((s) => s.channelId === channelId).sort((a, b) => a.name!.localeCompare(b.name!));
+  }
+
+  /**
+   * A channel's subscription by name; without a name, the channel's only subscription (a UserError naming
+   * the choices when it has several).
+   */
+  async get(guildId: string, channelId: string, name?: string): Promise<Subscription | undefined> {
+    if (name !== undefined && name.trim() !== '') return this.getById(subscriptionId(guildId, channelId, name));
+    const byDefault = await this.getById(subscriptionId(guildId, channelId));
+    const all = await this.inChannel(guildId, channelId);
+    if (all.length <= 1) return all[0] ?? byDefault;
+    throw new UserError(
+      `That channel has ${all.length} briefings (${all.map((s) => `"${s.name}"`).join(', ')}); say which one with the name option.`,
+      'ambiguous_subscription',
+    );
   }
 
   async getById(id: string): Promise<Subscription | undefined> {
-    return (await this.kv.get(id)) ?? undefined;
+    const stored = await this.kv.get(id);
+    return stored ? withName(stored) : undefined;
+  }
+
+  /** The subscription's next run after `from`, if its schedule has one. */
+  nextRunAt(sub: Subscription, from: Date): Date | undefined {
+    return nextRun(sub.schedule, from);
+  }
+
+  /** The schedule in plain words, e.g. "every day at 08:00 (Europe/Paris)" or "at 07:00, Monday through Friday (Europe/Rome)". */
+  describeSchedule(sub: Subscription): string {
+    return describeSchedule(sub.schedule);
   }
 
   /** Stops deliveries to a subscription (e.g. the bot lost access), keeping why so moderators can see it. */
@@ -302,10 +273,11 @@ export class SubscriptionService {
    * After a delivery: advances the cursor (never backwards) and records the delivery. A skipped empty day
    * (no message ids) only moves the cursor: "last briefing" keeps naming the last one actually posted.
    */
-  async recordDelivery(id: string, delivery: { occurrence: string; at: string; messageIds: string[]; cursor?: string }): Promise<void> {
+  async recordDelivery(id: string, delivery: { occurrence: string; at: string; messageIds: string[]; cursor?: string; cursorSeq?: number }): Promise<void> {
     await this.update(id, (s) => ({
       ...s,
       cursor: delivery.cursor && delivery.cursor > s.cursor ? delivery.cursor : s.cursor,
+      ...(delivery.cursorSeq !== undefined && delivery.cursorSeq > (s.cursorSeq ?? -1) ? { cursorSeq: delivery.cursorSeq } : {}),
       ...(delivery.messageIds.length > 0 ? { lastDelivery: { occurrence: delivery.occurrence, at: delivery.at, messageIds: delivery.messageIds } } : {}),
     }));
   }

@@ -22,6 +22,8 @@ export interface Subscription {
   id: string;
   guildId: string;
   channelId: string;
+  /** Tells a channel's subscriptions apart (CONTRACTS §6); `daily` when absent (rows from before names). */
+  name?: string;
   schedule: Schedule;
   filters: SubscriptionFilters;
   format: BriefingFormat;
@@ -32,8 +34,11 @@ export interface Subscription {
    *  occurrences are caught up only from then on. Absent on subscriptions that never changed schedule. */
   scheduledAt?: string;
   paused?: { reason: string; at: string };
-  /** Reports ingested after this instant are new for the subscription (advanced after each delivery). */
+  /** Reports ingested after this instant are new for the subscription (advanced after each delivery); used
+   *  when the library has no ingest sequence, and for the "nothing new since" notice. */
   cursor: string;
+  /** Reports whose store-assigned ingest seq is above this are new (advanced after each delivery). */
+  cursorSeq?: number;
   lastDelivery?: { occurrence: string; at: string; messageIds: string[] };
 }
 

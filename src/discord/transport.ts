@@ -65,7 +65,8 @@ export class DiscordBriefingTransport implements BriefingTransport<DiscordMessag
       const access = await discordChannelAccess(this.client, guildId, channelId);
       // The note is plain text: Embed Links is not needed for it.
       if (!access.ok && (access.reason !== undefined || access.missing.some((name) => name !== 'Embed Links'))) return;
-      const [first] = renderBriefingMessages({ content: text });
+      // The note is the bot's own text (no report text): its channel mention (<#id>) is kept; it never pings.
+      const [first] = renderBriefingMessages({ content: text }, { isKnownChannel: () => true });
       if (first) await this.send(channelId, first);
     } catch {
       // A note to moderators must never turn into a second failure.

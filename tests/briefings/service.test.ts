@@ -102,7 +102,8 @@ describe('composition', () => {
     s.clock.set('2026-11-27T06:30:00Z');
     await service.runDue(new Date('2026-11-27T06:30:00Z'), s.transport);
     const after = await s.subscriptions.getById(sub.id);
-    expect(after!.cursor).toBe('2026-11-27T06:30:00.000Z');
+    // The cursor moves to the latest ingestion the briefing considered, never to the compose time.
+    expect(after!.cursor).toBe('2026-11-27T01:00:00.000Z');
     expect(after!.lastDelivery?.occurrence).toBe('2026-11-27T06:30:00.000Z');
 
     s.reports.add(makeReport('d', { ingestedAt: '2026-11-27T09:00:00Z' }));
@@ -162,7 +163,7 @@ describe('composition', () => {
     expect(s.transport.to('skip')).toHaveLength(0);
     const skipped = await s.subscriptions.get(GUILD, 'skip');
     expect(skipped!.lastDelivery).toBeUndefined(); // nothing was posted
-    expect(skipped!.cursor).toBe('2026-11-27T06:30:00.000Z');
+    expect(skipped!.cursor).toBe('2026-11-26T12:00:00.000Z'); // nothing was considered: the cursor stays
     const notice = s.transport.to('notice');
     expect(notice).toHaveLength(1);
     expect(notice[0]!.cards[0]!.description).toMatch(/No new reports matching topics: Arctic since Thursday 26 November 2026/);
@@ -302,20 +303,28 @@ describe('failures', () => {
 });
 
 describe('sendNow and composeLatest', () => {
-  it('sendNow posts now (a notice when empty) and advances the cursor', async () => {
+  it('sendNow posts now and advances the cursor; with nothing new it obeys the empty policy', async () => {
     const s = await setup('2026-11-26T12:00:00Z');
-    const sub = await s.subscribe('now');
+    const sub = await s.subscribe('now'); // emptyPolicy: skip (the default)
+    const noticed = await s.subscribe('loud', { emptyPolicy: 'notice' });
     s.reports.add(makeReport('a', { ingestedAt: '2026-11-26T13:00:00Z' }));
     s.clock.set('2026-11-26T15:00:00Z');
     const service = s.makeService();
-    const { messageIds } = await service.sendNow(sub, s.transport);
-    expect(messageIds).toHaveLength(1);
+    const first = await service.sendNow(sub, s.transport);
+    expect(first).toMatchObject({ posted: true, status: 'delivered' });
+    expect(first.messageIds).toHaveLength(1);
     expect(titles(s.transport, 'now')).toContain('Report a');
-    expect((await s.subscriptions.getById(sub.id))!.cursor).toBe('2026-11-26T15:00:00.000Z');
+    expect((await s.subscriptions.getById(sub.id))!.cursor).toBe('2026-11-26T13:00:00.000Z');
     s.clock.advance(60_000);
     const again = await service.sendNow((await s.subscriptions.getById(sub.id))!, s.transport);
-    expect(again.messageIds).toHaveLength(1);
-    expect(s.transport.to('now')[1]!.cards[0]!.description).toMatch(/No new reports since/);
+    expect(again).toEqual({ messageIds: [], posted: false, status: 'skipped_empty' });
+    expect(s.transport.to('now')).toHaveLength(1);
+
+    await service.sendNow(noticed, s.transport); // report a
+    s.clock.advance(60_000);
+    const notice = await service.sendNow((await s.subscriptions.getById(noticed.id))!, s.transport);
+    expect(notice.posted).toBe(true);
+    expect(s.transport.to('loud')[1]!.cards[0]!.description).toMatch(/No new reports since/);
   });
 
   it('composeLatest shows the last 24 h, or the latest few when nothing is that new', async () => {

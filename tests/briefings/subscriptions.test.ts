@@ -38,8 +38,8 @@ describe('SubscriptionService', () => {
   });
 
   it.each([
-    [{ time: '25:00' }, 'Time must be HH:MM in 24-hour format, e.g. 07:30 (or a 5-field cron expression such as "0 7 * * 1-5" for weekdays)'],
-    [{ time: '7h30' }, 'Time must be HH:MM in 24-hour format, e.g. 07:30 (or a 5-field cron expression such as "0 7 * * 1-5" for weekdays)'],
+    [{ time: '25:00' }, 'Time must be HH:MM on the 24-hour clock'],
+    [{ time: '7h30' }, 'Time must be HH:MM on the 24-hour clock'],
     [{ time: '07:30', cron: '0 7 * * *' }, 'not both'],
     [{}, 'A schedule is required'],
     [{ cron: '0 7 * *' }, 'Cron must have 5 fields'],

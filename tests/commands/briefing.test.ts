@@ -87,7 +87,7 @@ describe('/briefing subscribe', () => {
   it('does not check permissions before the invoker is a moderator and the input is valid', async () => {
     const p = platform();
     await expect(run(briefing, t.app, subscribe({}, { invoker: member }), p)).rejects.toThrow(UserError);
-    await expect(run(briefing, t.app, subscribe({ channel: CHANNEL_NO_PERMS, time: '7pm' }), p)).rejects.toThrow(/HH:MM/);
+    await expect(run(briefing, t.app, subscribe({ channel: CHANNEL_NO_PERMS, time: '7h' }), p)).rejects.toThrow(/HH:MM/);
     expect(p.checked).toEqual([]);
   });
 });
@@ -146,7 +146,8 @@ describe('/briefing preview and send-now', () => {
   });
 
   it('sends now through the platform transport', async () => {
-    await run(briefing, t.app, subscribe({}), platform());
+    // Nothing is new since subscribing: with empty: notice, send-now still posts (skip would post nothing).
+    await run(briefing, t.app, subscribe({ empty: 'notice' }), platform());
     const transport = new RecordingTransport();
     const reply = await run(briefing, t.app, input('send-now', { channel: CHANNEL }), fakePlatform({}, transport));
     expect(transport.sent.length).toBeGreaterThan(0);

@@ -66,7 +66,7 @@ describe('runLocalMode', () => {
     const io = harness();
     const running = runLocalMode(t.app, { input: io.input, output: io.output, interactive: true });
     await io.waitFor('Type a command');
-    io.input.write('/briefing subscribe channel:terminal time:07:30 timezone:Europe/Rome\r');
+    io.input.write('/briefing subscribe channel:terminal time:07:30 timezone:Europe/Rome empty:notice\r');
     await io.waitFor('Briefing scheduled');
     const before = io.text().length;
     io.input.write('/briefing send-now channel:terminal\r');

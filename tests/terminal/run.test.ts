@@ -40,7 +40,7 @@ describe('runTerminalCommand', () => {
   });
 
   it('sends a briefing now into the output', async () => {
-    await sh('/briefing subscribe channel:terminal time:08:00 timezone:Europe/Rome');
+    await sh('/briefing subscribe channel:terminal time:08:00 timezone:Europe/Rome empty:notice');
     const out = await sh('/briefing send-now channel:terminal');
     expect(out).toContain('briefing for #terminal');
     expect(out).toMatch(/Posted the briefing in #terminal \(\d+ messages?\)\./);

@@ -5,6 +5,7 @@
  * Env: the usual config (STORE_URL, DISCORD_API_URL, DISCORD_TOKEN, BRIEFS_DIR, LOG_LEVEL) plus
  *   SITREP_TEST_NOW        ISO instant the clock is fixed at
  *   SITREP_TEST_TRANSPORT  "discord" (src/discord/transport.ts over discord.js REST) or "http" (NonceHttpTransport)
+ *   SITREP_TEST_SEND_NOW   "guildId:channelId": run /briefing send-now for that channel instead of a tick
  */
 import { createApp } from '../../../src/app.ts';
 import { loadConfig } from '../../../src/config.ts';
@@ -28,10 +29,17 @@ if (process.env.SITREP_TEST_TRANSPORT === 'discord') {
   transport = new NonceHttpTransport(config.DISCORD_API_URL, config.DISCORD_TOKEN);
 }
 
-const outcomes = await app.briefings.runDue(now, transport);
-const counts: Record<string, number> = {};
-for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
-process.stdout.write(`${JSON.stringify({ counts, outcomes: outcomes.length })}\n`);
+if (process.env.SITREP_TEST_SEND_NOW) {
+  const [guildId, channelId] = process.env.SITREP_TEST_SEND_NOW.split(':');
+  const subscription = await app.subscriptions.get(guildId!, channelId!);
+  const result = await app.briefings.sendNow(subscription!, transport);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else {
+  const outcomes = await app.briefings.runDue(now, transport);
+  const counts: Record<string, number> = {};
+  for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
+  process.stdout.write(`${JSON.stringify({ counts, outcomes: outcomes.length })}\n`);
+}
 await destroy();
 await app.close();
 process.exit(0);

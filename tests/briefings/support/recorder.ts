@@ -1,7 +1,8 @@
 /**
  * A loopback stand-in for Discord's "create message" route (POST /api[/vN]/channels/:id/messages) that
  * records every message it receives. Like Discord it honours `nonce` + `enforce_nonce: true` (a repeat
- * of a nonce in the same channel returns the message already created instead of posting again) and can
+ * of a nonce in the same channel within the nonce window returns the message already created instead of
+ * posting again; after the window the nonce is forgotten, as Discord's is after a few minutes) and can
  * enforce the global limit of N requests per second with 429 + retry-after + x-ratelimit-global.
  * Used by the kill -9 test and bench/fanout.ts; the full Discord-compatible server is tests/support/discord.
  */
@@ -21,6 +22,8 @@ export interface RecorderOptions {
   ratePerSecond?: number;
   /** Channel ids that answer 404 Unknown Channel. */
   unknownChannels?: Set<string>;
+  /** How long a nonce is remembered (Discord: a few minutes; default 5 minutes). */
+  nonceWindowMs?: number;
 }
 
 export interface Recorder {
@@ -87,7 +90,7 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
       const nonce = body.nonce === undefined ? undefined : String(body.nonce);
       if (nonce && body.enforce_nonce) {
         const previous = nonces.get(`${channelId}:${nonce}`);
-        if (previous) {
+        if (previous && Date.now() - previous.at <= (options.nonceWindowMs ?? 5 * 60_000)) {
           repeatedNonces++;
           return send(res, 200, { id: previous.id, channel_id: channelId, nonce });
         }
