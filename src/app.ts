@@ -8,6 +8,8 @@ import { FeedService } from './reports/feeds.ts';
 import { AnalysisService } from './analysis/service.ts';
 import { SubscriptionService } from './briefings/subscriptions.ts';
 import { BriefingService } from './briefings/service.ts';
+import { createScheduler } from './scheduling/index.ts';
+import type { JobScheduler } from './scheduling/port.ts';
 
 
 /** Every service, built once. Passed to commands, transports and the CLI; never a module singleton. */
@@ -22,6 +24,8 @@ export interface App {
   analysis: AnalysisService;
   subscriptions: SubscriptionService;
   briefings: BriefingService;
+  /** The engine recurring work runs on: in-process (node-cron) on SQLite, BullMQ on Redis, pg-boss on Postgres. */
+  scheduler: JobScheduler;
   close(): Promise<void>;
 }
 
@@ -29,6 +33,7 @@ export interface AppOverrides {
   logger?: Logger;
   clock?: Clock;
   store?: Store;
+  scheduler?: JobScheduler;
 }
 
 /** Composition root: builds every service from the config (tests pass a temp store, a fixed clock). */
@@ -43,7 +48,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const feeds = new FeedService({ config, logger, clock, store, reports, ingest });
   const analysis = new AnalysisService({ config, logger, store, clock });
   const subscriptions = new SubscriptionService({ store, clock });
-  const briefings = new BriefingService({ config, logger, clock, store, reports, analysis, subscriptions });
+  const scheduler = overrides.scheduler ?? (await createScheduler(config, { logger }));
+  const briefings = new BriefingService({ config, logger, clock, store, reports, analysis, subscriptions, scheduler });
 
   let closed = false;
   return {
@@ -57,11 +63,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     analysis,
     subscriptions,
     briefings,
+    scheduler,
     async close() {
       if (closed) return;
       closed = true;
-      await briefings.stop(); // releases in-flight deliveries, closes the in-process scheduler
+      await briefings.stop(); // releases in-flight deliveries
       feeds.stop();
+      await scheduler.close().catch((error: unknown) => logger.warn({ err: error }, 'scheduler did not close cleanly'));
       await analysis.flush(); // cache and usage writes still in flight
       await reports.flush(); // report writes and the search index snapshot
       await store.close();

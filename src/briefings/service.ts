@@ -136,26 +136,31 @@ export class BriefingService {
    * occurrences missed within the grace window, and resumes unfinished deliveries (after a crash) as soon as
    * their lease runs out. `accept` limits the subscriptions this process delivers: the Discord bot takes
    * Discord guilds only, local mode only its own, so the two never post each other's briefings.
+   * `work: false` (a fleet's gateway) only keeps the jobs in step with subscription changes made here;
+   * the workers that share the engine deliver.
    */
-  start(transport: BriefingTransport, options: { accept?: (sub: Subscription) => boolean } = {}): Promise<void> {
+  start(transport: BriefingTransport, options: { accept?: (sub: Subscription) => boolean; work?: boolean } = {}): Promise<void> {
     this.transport = transport;
     if (options.accept) this.accepts = options.accept;
     this.index.accepts = this.accepts;
     this.unlisten ??= this.deps.subscriptions.onChange((change) => this.index.onChange(change, this.deps.clock.now()));
-    this.starting ??= this.startScheduling().catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not start briefing scheduling'));
+    this.starting ??= this.startScheduling(options.work ?? true).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not start briefing scheduling'));
     return this.starting;
   }
 
-  private async startScheduling(): Promise<void> {
+  private async startScheduling(work: boolean): Promise<void> {
     if (!this.scheduler) {
       this.ownsScheduler = !this.deps.scheduler;
       this.scheduler = this.deps.scheduler ?? new InProcessScheduler({ logger: this.deps.logger });
     }
-    await this.scheduler.work('briefing', async (run) => {
-      await this.runOccurrence(run.data.subscriptionId ?? '', run.scheduledAt);
-    });
+    if (work) {
+      await this.scheduler.work('briefing', async (run) => {
+        await this.runOccurrence(run.data.subscriptionId ?? '', run.scheduledAt);
+      });
+    }
     this.jobs = new BriefingJobs({ subscriptions: this.deps.subscriptions, scheduler: this.scheduler, logger: this.deps.logger, accepts: (s) => this.accepts(s) });
     await this.jobs.start();
+    if (!work) return;
     // Catch-up of occurrences missed while no process ran, then resumption of interrupted deliveries.
     const now = this.deps.clock.now();
     const outcomes = await this.runDue(now);

@@ -170,8 +170,7 @@ export async function runDiscordBot(app: App, opts: RunOptions = {}): Promise<vo
       },
       discord: () => bot?.shardsReady() ?? false,
     };
-    // The scheduler port joins App at merge (briefings branch); until then it is optional here.
-    const scheduler = (app as Partial<{ scheduler: JobScheduler & SchedulerOps }>).scheduler;
+    const scheduler: JobScheduler & SchedulerOps = app.scheduler;
     if (scheduler) {
       probes.scheduler = async () => (typeof scheduler.healthy === 'function' ? scheduler.healthy() : true);
       if (typeof scheduler.depth === 'function') {
@@ -201,11 +200,10 @@ export async function runDiscordBot(app: App, opts: RunOptions = {}): Promise<vo
     }
     const running = bot;
     shutdown.add('discord', () => running.stop());
-    if (role !== 'gateway') {
-      // The terminal's local subscriptions (same store, local mode) are not ours to deliver.
-      app.briefings.start(running.transport, { accept: (sub) => sub.guildId !== LOCAL_GUILD_ID });
-      shutdown.add('briefings', () => app.briefings.stop());
-    }
+    // The terminal's local subscriptions (same store, local mode) are not ours to deliver. A gateway keeps the
+    // shared engine's jobs in step with the subscription changes it takes; workers (and `all`) deliver.
+    await app.briefings.start(running.transport, { accept: (sub) => sub.guildId !== LOCAL_GUILD_ID, work: role !== 'gateway' });
+    shutdown.add('briefings', () => app.briefings.stop());
     if (scheduler) {
       // Every role keeps the feed-poll jobs equal to the stored feeds (idempotent); workers run the polls.
       const polling = await startFeedPolling({
