@@ -8,6 +8,14 @@ export interface CardField {
   inline?: boolean;
 }
 
+/** A link shown as the title (a masked link on Discord, "title <url>" in the terminal). */
+export interface CardLink {
+  title: string;
+  url: string;
+  /** Plain text after the link, e.g. "SpecialEurasia, 14 Aug 2023". */
+  note?: string;
+}
+
 export interface Card {
   title?: string;
   url?: string;
@@ -15,6 +23,8 @@ export interface Card {
   author?: string;
   description?: string;
   fields?: CardField[];
+  /** Links listed after the description, one a line. Typed so renderers can build real links within limits. */
+  links?: CardLink[];
   footer?: string;
   /** ISO 8601. */
   timestamp?: string;

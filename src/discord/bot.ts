@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { Events, type Client } from 'discord.js';
 import type { App } from '../app.ts';
-import { LOCAL_GUILD_ID, type CommandModule } from '../core/command.ts';
+import type { CommandModule } from '../core/command.ts';
+import { LOCAL_GUILD_ID } from '../terminal/platform.ts';
 import { ingestBriefs } from '../reports/ingest.ts';
 import { createDiscordClient } from './client.ts';
 import { loadCommands } from './commands.ts';

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   ApplicationCommandOptionType,
   GuildMember,
@@ -9,11 +8,12 @@ import {
   type CommandInteractionOption,
   type Interaction,
 } from 'discord.js';
-import type { App } from '../app.ts';
 import type { Logger } from '../logger.ts';
-import type { AutocompleteInput, ChannelRef, CommandContext, CommandInput, CommandModule, OptionValue, Platform } from '../core/command.ts';
+import type { AutocompleteInput, ChannelRef, CommandContext, CommandModule, CommandServices, OptionValue, Platform } from '../core/command.ts';
 import type { Choice, Reply } from '../core/reply.ts';
-import { isUserError } from '../core/errors.ts';
+import { autocomplete, dispatch, errorResult, type DispatchHooks, type Invocation } from '../core/dispatch.ts';
+import { createRegistry } from '../core/registry.ts';
+import { truncate } from '../presentation/text.ts';
 import { renderReply, toInteractionOptions, type DiscordMessage, type RenderOptions } from './render.ts';
 import { discordErrorMessage, isActionableDiscordError } from './errors.ts';
 
@@ -25,7 +25,9 @@ const MAX_CHOICES = 25;
 const MAX_CHOICE_LENGTH = 100;
 
 export interface InteractionRouterDeps {
-  app: App;
+  /** What commands may use (an App will do). `app` is the older name of the same thing. */
+  services?: CommandServices;
+  app?: CommandServices;
   commands: readonly CommandModule[];
   platform: Platform;
   logger?: Logger;
@@ -34,13 +36,16 @@ export interface InteractionRouterDeps {
 export type InteractionHandler = (interaction: Interaction) => Promise<void>;
 
 /**
- * The interaction router: slash commands and autocomplete to command modules, with the one error
- * fallback. The returned handler never rejects, whatever the command or Discord does.
+ * The interaction router: translates slash commands and autocomplete into core/dispatch and the reply into
+ * Discord messages. Lookup, preconditions, deferral and error mapping live in the dispatcher, shared with
+ * the terminal. The returned handler never rejects, whatever the command or Discord does.
  */
 export function createInteractionRouter(deps: InteractionRouterDeps): InteractionHandler {
-  const logger = deps.logger ?? deps.app.logger;
-  const byName = new Map(deps.commands.map((c) => [c.data.name, c]));
-  const ctx: CommandContext = { app: deps.app, platform: deps.platform };
+  const services = deps.services ?? deps.app;
+  if (!services) throw new Error('createInteractionRouter needs the services');
+  const logger = deps.logger ?? services.logger;
+  const registry = createRegistry(deps.commands);
+  const ctx: CommandContext = { services, platform: deps.platform };
 
   return async (interaction) => {
     try {
@@ -53,65 +58,39 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
   };
 
   async function runCommand(interaction: ChatInputCommandInteraction): Promise<void> {
-    const started = Date.now();
-    const command = byName.get(interaction.commandName);
+    const invocation = toInvocation(interaction);
+    const hooks: DispatchHooks = {
+      logger,
+      autoDeferMs: AUTO_DEFER_MS,
+      defer: async (ephemeral) => {
+        if (interaction.deferred || interaction.replied) return;
+        await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+      },
+      describeError: (error) => (isActionableDiscordError(error) ? discordErrorMessage(error) : undefined),
+    };
+    const result = await dispatch(registry, invocation, ctx, hooks);
     try {
-      if (!command) {
-        await send(interaction, { content: `/${interaction.commandName} is not available any more. The server's command list may be out of date.`, ephemeral: true });
-        return;
-      }
-      const input = toCommandInput(interaction);
-      if (needsModerator(command, input.subcommand) && !input.invoker.isModerator) {
-        const name = ['/' + interaction.commandName, input.subcommand].filter(Boolean).join(' ');
-        await send(interaction, {
-          content: input.guildId
-            ? `${name} is for moderators: you need the Manage Server or Manage Channels permission.`
-            : `${name} only works inside a server, by its moderators.`,
-          ephemeral: true,
-        });
-        return;
-      }
-      if (command.defers?.(input, ctx)) {
-        await interaction.deferReply(command.defersEphemeral?.(input, ctx) ? { flags: MessageFlags.Ephemeral } : {});
-      }
-      const reply = await executeWithAutoDefer(interaction, command.execute(input, ctx));
-      await send(interaction, reply);
-      logger.debug({ command: interaction.commandName, subcommand: input.subcommand, ms: Date.now() - started }, 'command answered');
+      await send(interaction, result.reply);
     } catch (error) {
-      await fail(interaction, error);
-    }
-  }
-
-  /** Defers when the command is still running after AUTO_DEFER_MS, so a slow path never loses the interaction. */
-  async function executeWithAutoDefer(interaction: ChatInputCommandInteraction, running: Promise<Reply>): Promise<Reply> {
-    if (interaction.deferred || interaction.replied) return running;
-    let timer: NodeJS.Timeout | undefined;
-    const slow = new Promise<'slow'>((resolve) => {
-      timer = setTimeout(() => resolve('slow'), AUTO_DEFER_MS);
-    });
-    try {
-      const first = await Promise.race([running, slow]);
-      if (first !== 'slow') return first;
-      // If deferring fails (interaction already gone) the command's outcome still decides what we report.
-      await interaction.deferReply().catch((error: unknown) => logger.warn({ err: error }, 'auto-defer failed'));
-      return await running;
-    } finally {
-      clearTimeout(timer);
+      // Discord refused the answer itself: say so if it lets us, else log.
+      const failure = errorResult(error, invocation, hooks, logger);
+      try {
+        await send(interaction, failure.reply);
+      } catch (deliveryError) {
+        logger.warn({ err: deliveryError, command: interaction.commandName }, 'could not tell the user about an error');
+      }
     }
   }
 
   async function runAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
-    const command = byName.get(interaction.commandName);
     let choices: Choice[] = [];
     try {
-      if (command?.autocomplete) {
-        const input = toAutocompleteInput(interaction);
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<Choice[]>((resolve) => {
-          timer = setTimeout(() => resolve([]), AUTOCOMPLETE_BUDGET_MS);
-        });
-        choices = await Promise.race([command.autocomplete(input, ctx), late]).finally(() => clearTimeout(timer));
-      }
+      const input = toAutocompleteInput(interaction);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<Choice[]>((resolve) => {
+        timer = setTimeout(() => resolve([]), AUTOCOMPLETE_BUDGET_MS);
+      });
+      choices = await Promise.race([autocomplete(registry, interaction.commandName, input, ctx), late]).finally(() => clearTimeout(timer));
     } catch (error) {
       logger.warn({ err: error, command: interaction.commandName }, 'autocomplete failed; answering no choices');
       choices = [];
@@ -127,29 +106,6 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
     const options: RenderOptions = { isKnownChannel: (id) => isKnownChannel(interaction, id) };
     const messages = renderReply(reply, options);
     await deliver(interaction, messages);
-  }
-
-  async function fail(interaction: ChatInputCommandInteraction, error: unknown): Promise<void> {
-    let content: string;
-    if (isUserError(error)) {
-      content = error.message;
-      logger.debug({ command: interaction.commandName, code: error.code, message: error.message }, 'user error');
-    } else if (isActionableDiscordError(error)) {
-      content = discordErrorMessage(error)!;
-      logger.info({ err: error, command: interaction.commandName }, 'Discord refused an action');
-    } else {
-      const errorId = randomBytes(4).toString('hex');
-      logger.error(
-        { err: error, errorId, command: interaction.commandName, guildId: interaction.guildId, userId: interaction.user.id },
-        'command failed unexpectedly',
-      );
-      content = `Something went wrong (error id ${errorId}). Please try again in a moment; if it keeps happening, give this id to the bot's maintainers.`;
-    }
-    try {
-      await deliver(interaction, renderReply({ content, ephemeral: true }));
-    } catch (deliveryError) {
-      logger.warn({ err: deliveryError, command: interaction.commandName }, 'could not tell the user about an error');
-    }
   }
 }
 
@@ -194,13 +150,6 @@ function isKnownChannel(interaction: ChatInputCommandInteraction, channelId: str
   return !elsewhere || ('guildId' in elsewhere && elsewhere.guildId === interaction.guildId);
 }
 
-function needsModerator(command: CommandModule, subcommand: string | undefined): boolean {
-  const rule = command.moderatorOnly;
-  if (rule === true) return true;
-  if (!rule || !subcommand) return false;
-  return rule.includes(subcommand) || rule.includes(subcommand.split(' ').pop()!);
-}
-
 export function isModerator(interaction: Interaction): boolean {
   if (!interaction.inGuild()) return false;
   // The owner has every permission; a server that computes member.permissions from roles alone may not say so.
@@ -211,12 +160,13 @@ export function isModerator(interaction: Interaction): boolean {
   return Boolean(perms && (perms.has(PermissionFlagsBits.ManageGuild) || perms.has(PermissionFlagsBits.ManageChannels)));
 }
 
-export function toCommandInput(interaction: ChatInputCommandInteraction): CommandInput {
+export function toInvocation(interaction: ChatInputCommandInteraction): Invocation {
   const { subcommand, leaves } = flattenOptions(interaction.options.data);
   const member = interaction.member;
   const displayName =
     (member && 'displayName' in member ? member.displayName : undefined) ?? interaction.user.globalName ?? interaction.user.username;
   return {
+    command: interaction.commandName,
     subcommand,
     options: Object.fromEntries(leaves.map((o) => [o.name, optionValue(o)])),
     invoker: { id: interaction.user.id, name: displayName, isModerator: isModerator(interaction) },
@@ -277,7 +227,7 @@ export function sanitiseChoices(choices: readonly Choice[]): Choice[] {
     if (!value || value.length > MAX_CHOICE_LENGTH || seen.has(value)) continue;
     const name = String(choice.name ?? '').replace(/\s+/g, ' ').trim() || value;
     seen.add(value);
-    out.push({ name: name.length > MAX_CHOICE_LENGTH ? `${name.slice(0, MAX_CHOICE_LENGTH - 1).trimEnd()}…` : name, value });
+    out.push({ name: truncate(name, MAX_CHOICE_LENGTH), value });
   }
   return out;
 }

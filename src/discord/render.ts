@@ -1,14 +1,16 @@
 import { MessageFlags, type APIEmbed, type APIEmbedField, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
-import type { Card, Reply } from '../core/reply.ts';
+import type { Card, CardLink, Reply } from '../core/reply.ts';
+import { cutPoint as wordCutPoint, truncate as truncateText } from '../presentation/text.ts';
 
 /**
  * The one renderer from transport-neutral `Reply` to Discord messages. Every message it returns fits
  * Discord's limits, so Discord never rejects what the bot sends: long text is split into more embeds or
  * messages, and only truncated (at a word boundary, with "…") past a sane number of messages.
  *
- * Reply text is plain text (see src/commands-support/cards.ts): here it is escaped so that report text
- * can neither form mentions nor Markdown that breaks the layout. Bare URLs are left intact so they
- * stay clickable.
+ * Reply text is plain text (see src/presentation/): here it is escaped so that report text can neither
+ * form mentions nor Markdown that breaks the layout, and bidi controls are stripped so it cannot reorder
+ * what readers see. Bare URLs are left intact so they stay clickable; a card's typed links become real
+ * masked links.
  */
 export const LIMITS = {
   content: 2000,
@@ -27,8 +29,12 @@ export const LIMITS = {
 /** A long description or content is split into at most this many parts before being truncated. */
 const MAX_DESCRIPTION_PARTS = 3;
 const MAX_CONTENT_PARTS = 3;
+/** Link lines of a card beyond these many embeds are counted instead of shown. */
+const MAX_LINK_EMBEDS = 3;
 const ZWSP = '\u200b';
 const ELLIPSIS = '…';
+/** Bidi embedding, override and isolate controls and the directional marks (U+202A–202E, U+2066–2069, U+200E/F, U+061C). */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
 
 export interface DiscordMessage {
   content?: string;
@@ -48,16 +54,23 @@ export interface RenderOptions {
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>]+[^\s<>.,;:!?'")\]]/gi;
 
+/** Removes bidi controls: report text must not reorder what readers see (a "txt.exe" shown as "exe.txt"). */
+export function stripBidi(text: string): string {
+  return text.replace(BIDI_CONTROLS, '');
+}
+
 /** Neutralises everything that could notify someone: @everyone, @here, <@user>, <@!user>, <@&role>. */
 export function neutraliseMentions(text: string, options: RenderOptions = {}): string {
-  return text
+  // Stripped first: a control inside "@\u202eeveryone" must not hide a mention from the checks below.
+  return stripBidi(text)
     .replace(/@(everyone|here)/gi, `@${ZWSP}$1`)
     .replace(/<@/g, `<${ZWSP}@`)
     .replace(/<#(\d+)>/g, (whole, id: string) => (options.isKnownChannel?.(id) ? whole : `<${ZWSP}#${id}>`));
 }
 
 /** Escapes Markdown (bold, code, spoilers, headings, lists, block quotes, masked links) outside URLs. */
-export function escapeText(text: string, options: RenderOptions = {}): string {
+export function escapeText(raw: string, options: RenderOptions = {}): string {
+  const text = stripBidi(raw);
   let out = '';
   let last = 0;
   for (const match of text.matchAll(URL_PATTERN)) {
@@ -81,7 +94,7 @@ function escapeMarkdownFully(text: string): string {
     .replace(/^([ \t]*)(#{1,3} |-# |>|[-+] |\d+\. )/gm, (_whole, indent: string, marker: string) =>
       /^\d/.test(marker) ? `${indent}${marker.replace('.', '\\.')}` : `${indent}\\${marker}`,
     )
-    .replace(/<(t:-?\d+(?::[tTdDfFR])?)>/g, `<${ZWSP}$1>`)
+    // Timestamps (<t:…>) are kept: they ping nobody, and cards use them for the next briefing time.
     .replace(/<(a?:\w+:\d+)>/g, `<${ZWSP}$1>`)
     .replace(/<\/([\w -]+:\d+)>/g, `<${ZWSP}/$1>`);
 }
@@ -93,11 +106,9 @@ function plain(text: string): string {
 
 // ───────────────────────────── cutting ─────────────────────────────
 
-/** Cuts `text` to at most `max` code units at a word boundary, ending in "…". */
+/** Cuts `text` to at most `max` code units at a word boundary, ending in "…" (never after a lone escape backslash). */
 export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const cut = cutPoint(text, max - ELLIPSIS.length);
-  return `${stripDanglingEscape(text.slice(0, cut).trimEnd())}${ELLIPSIS}`;
+  return truncateText(text, max, stripDanglingEscape);
 }
 
 /** Ends `text` (already cut from something longer) with "…", within `max`. */
@@ -129,14 +140,8 @@ function cutPoint(text: string, max: number, preferParagraphs = false): number {
       if (at >= floor && at + separator.length <= max) return at + separator.length;
     }
   }
-  for (let i = Math.min(max, window.length - 1); i >= floor; i--) {
-    if (/\s/.test(window[i]!)) return i;
-  }
-  let hard = max;
-  // Never split a surrogate pair (an emoji would turn into a replacement character).
-  const code = text.charCodeAt(hard - 1);
-  if (code >= 0xd800 && code <= 0xdbff) hard -= 1;
-  return Math.max(1, hard);
+  // A word boundary, else a hard cut that never splits a surrogate pair (an emoji would turn into a replacement character).
+  return wordCutPoint(text, max);
 }
 
 /** A cut right after a backslash would escape the next character (or the ellipsis): drop it. */
@@ -197,6 +202,44 @@ function validColor(color: number | undefined): number | undefined {
   return color !== undefined && Number.isInteger(color) && color >= 0 && color <= 0xffffff ? color : undefined;
 }
 
+/** Link titles are cut to this many characters, so a line never outgrows a description. */
+const LINK_TITLE_CHARS = 200;
+const LINK_NOTE_CHARS = 200;
+
+/**
+ * A typed link as a real masked link, "• [Title](https://…) — note": the title escaped (so brackets in an
+ * untrusted title cannot end the link early), the URL checked and with ")" and whitespace encoded. A link
+ * whose URL is not a valid http(s) URL is shown as text.
+ */
+export function linkLine(link: CardLink, options: RenderOptions = {}): string {
+  const title = escapedWithin(plain(link.title) || link.url, LINK_TITLE_CHARS, options);
+  const note = link.note && nonEmpty(link.note) ? ` — ${escapedWithin(plain(link.note), LINK_NOTE_CHARS, options)}` : '';
+  const url = validUrl(link.url);
+  if (!url) return `• ${title}${note}`;
+  return `• [${title}](${url.replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/\s/g, '%20')})${note}`;
+}
+
+/** Packs whole link lines into descriptions of at most `max` characters, in at most `parts` parts; the rest is counted. */
+function packLinks(lines: string[], max: number, parts: number): string[] {
+  const packed: string[] = [];
+  let current = '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (current && current.length + 1 + line.length > max) {
+      if (packed.length + 1 >= parts) {
+        const more = `…and ${lines.length - i} more`;
+        packed.push(current.length + 1 + more.length <= max ? `${current}\n${more}` : current);
+        return packed;
+      }
+      packed.push(current);
+      current = '';
+    }
+    current = current ? `${current}\n${line}` : line;
+  }
+  if (current) packed.push(current);
+  return packed;
+}
+
 /** One card becomes one embed, or several when its text is longer than one embed can hold. */
 export function cardToEmbeds(card: Card, options: RenderOptions = {}): APIEmbed[] {
   const color = validColor(card.color);
@@ -212,6 +255,13 @@ export function cardToEmbeds(card: Card, options: RenderOptions = {}): APIEmbed[
     const note = url ? `\n\nFull text: ${url}` : '';
     descriptionParts[MAX_DESCRIPTION_PARTS - 1] = withEllipsis(descriptionParts[MAX_DESCRIPTION_PARTS - 1]!, LIMITS.description - note.length) + note;
   }
+  // Typed links follow the description, each line whole (a masked link cut in half would show as Markdown).
+  const linkParts = packLinks((card.links ?? []).map((link) => linkLine(link, options)), LIMITS.description, MAX_LINK_EMBEDS);
+  if (linkParts.length > 0 && descriptionParts.length > 0) {
+    const last = descriptionParts[descriptionParts.length - 1]!;
+    if (last.length + 2 + linkParts[0]!.length <= LIMITS.description) descriptionParts[descriptionParts.length - 1] = `${last}\n\n${linkParts.shift()}`;
+  }
+  descriptionParts.push(...linkParts);
   const fields: APIEmbedField[] = (card.fields ?? [])
     .filter((f) => nonEmpty(f.name) || nonEmpty(f.value))
     .map((f) => ({

@@ -3,8 +3,8 @@ import { createInterface, type Interface } from 'node:readline';
 import type { App } from '../app.ts';
 import { llmConfigured } from '../config.ts';
 import { ingestBriefs } from '../reports/ingest.ts';
-import { reportDate } from '../reports/types.ts';
-import { formatDate, plural } from '../commands-support/format.ts';
+import { plural } from '../presentation/text.ts';
+import { reportDateLabel } from '../presentation/reports.ts';
 import { LOCAL_GUILD_ID } from './platform.ts';
 import { renderBriefingText } from './render.ts';
 import { TerminalTransport } from './transport.ts';
@@ -51,7 +51,7 @@ async function latestLines(app: App): Promise<string[]> {
   if (reports.length === 0) return [`No reports yet: put Markdown briefs in ${app.config.BRIEFS_DIR} or run sitrep ingest <file|url>.`];
   const lines = ['Latest reports:'];
   for (const report of reports) {
-    const meta = [report.source, formatDate(reportDate(report)), report.authors.join(', ') || undefined].filter(Boolean).join(' · ');
+    const meta = [report.source, reportDateLabel(report), report.authors.join(', ') || undefined].filter(Boolean).join(' · ');
     lines.push(`  • ${report.title}`, `    ${meta}`, `    id: ${report.id}`);
   }
   return lines;
@@ -103,20 +103,21 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
     print(`\n(Today's briefing is not available: ${errorMessage(error)})`);
   }
 
-  const transport = new TerminalTransport(printAsync);
+  const transport = new TerminalTransport(printAsync, app.clock);
   // Only the terminal's own subscriptions: a store shared with a Discord deployment keeps its guilds'
   // briefings for the bot.
   app.briefings.start(transport, { accept: (sub) => sub.guildId === LOCAL_GUILD_ID });
   app.feeds.start();
 
-  // Commands (and discord.js, for their builders) load only now, after the reports are on screen.
-  const [{ runTerminalCommand }, { completeLineWithValues }, { commands }, { terminalPlatform }] = await Promise.all([
+  // Commands load only now, after the reports are on screen.
+  const [{ runTerminalCommand }, { completeLineWithValues }, { bundledRegistry }, { terminalPlatform }] = await Promise.all([
     import('./run.ts'),
     import('./complete.ts'),
-    import('../../commands/index.ts'),
+    import('../core/registry.ts'),
     import('./platform.ts'),
   ]);
-  const completionContext = { app, platform: terminalPlatform(transport) };
+  const { commands } = await bundledRegistry();
+  const completionContext = { services: app, platform: terminalPlatform(transport) };
   // Option values (report titles, timezones, feeds) come from the commands' autocomplete, as on Discord.
   const completer = (line: string, callback: (error: null, result: [string[], string]) => void) => {
     completeLineWithValues(line, commands, completionContext).then(

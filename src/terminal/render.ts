@@ -1,6 +1,6 @@
 import type { Card, Reply } from '../core/reply.ts';
 import type { Briefing } from '../briefings/types.ts';
-import { presentBriefing } from '../briefings/present.ts';
+import { presentBriefing } from '../presentation/briefing.ts';
 
 /**
  * Replies and briefings as plain terminal text: the same cards Discord shows as embeds, printed as
@@ -41,6 +41,9 @@ export function renderCard(card: Card): string {
   }
   if (card.url) lines.push(card.url);
   if (card.description) lines.push('', flattenMarkdown(card.description));
+  if (card.links && card.links.length > 0) {
+    lines.push('', ...card.links.map((link) => `• ${flattenMarkdown(link.title)} <${link.url}>${link.note ? ` — ${flattenMarkdown(link.note)}` : ''}`));
+  }
   if (card.fields && card.fields.length > 0) {
     lines.push('');
     for (const field of card.fields) {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import summarise from '../../commands/summarise.ts';
 import actors from '../../commands/actors.ts';
 import { UserError } from '../../src/core/errors.ts';
-import { fakePlatform, input, makeApp, NOW, run, SEED_ID, type TestApp } from './helpers.ts';
+import { deferral, input, makeApp, NOW, run, SEED_ID, type TestApp } from './helpers.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -31,7 +31,7 @@ describe('/summarise', () => {
   });
 
   it('always defers', () => {
-    expect(summarise.defers!(input(undefined, { report: SEED_ID }), { app: t.app, platform: fakePlatform() })).toBe(true);
+    expect(deferral(summarise, t.app, input(undefined, { report: SEED_ID }))).toBe('public');
   });
 
   it('rejects an unknown report and an invalid length', async () => {
@@ -92,8 +92,7 @@ describe('/actors', () => {
   });
 
   it('defers for the overview and not for one report offline', () => {
-    const ctx = { app: t.app, platform: fakePlatform() };
-    expect(actors.defers!(input(undefined, {}), ctx)).toBe(true);
-    expect(actors.defers!(input(undefined, { report: SEED_ID }), ctx)).toBe(false);
+    expect(deferral(actors, t.app, input(undefined, {}))).toBe('public');
+    expect(deferral(actors, t.app, input(undefined, { report: SEED_ID }))).toBeUndefined();
   });
 });

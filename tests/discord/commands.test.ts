@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { commandPayloads, deployCommands, loadCommands } from '../../src/discord/commands.ts';
 import { startHttpServer, type TestHttpServer } from '../support/http-server.ts';
 import { expectSafePayloads, SEED_ID, startHarness, textOf, type Harness } from './harness.ts';
+import { buildBriefing } from '../../src/briefings/compose.ts';
+import type { BriefingItem } from '../../src/briefings/types.ts';
+import { DETAILED_ITEMS } from '../../src/presentation/briefing.ts';
+import { makeReport } from '../briefings/support/harness.ts';
 
 const HOSTILE_ID = 'hostile-report-everyone';
 const HOSTILE = `---
@@ -224,6 +228,44 @@ describe('/briefing', () => {
     const unsub = await h.run({ name: 'briefing', subcommand: 'unsubscribe', ...asModerator(), options: { channel: { channel: h.channelId } } }).reply();
     expect(unsub.content).toMatch(/Stopped/);
     expect(await h.app.subscriptions.list(h.guild.id)).toEqual([]);
+    expectSafePayloads(h.fake);
+  });
+});
+
+describe('/briefing against a hanging Discord', () => {
+  it('answers send-now within the deadline instead of waiting for the retries', async () => {
+    await h.run({ name: 'briefing', subcommand: 'subscribe', ...asModerator(), options: { channel: { channel: h.channelId }, time: '08:00', timezone: 'UTC', empty: 'notice' } }).reply();
+    const platform = h.bot.platform as { postDeadlineMs: number };
+    platform.postDeadlineMs = 1_500;
+    h.fake.latencyFor = (method, path) => (method === 'POST' && path === `/channels/${h.channelId}/messages` ? 30_000 : 0);
+    try {
+      const sent = await h.run({ name: 'briefing', subcommand: 'send-now', ...asModerator(), options: { channel: { channel: h.channelId } } }).reply(15_000);
+      expect(sent).toMatchObject({ ephemeral: true, content: 'Discord did not accept the message in time; it will be retried at the next run.' });
+    } finally {
+      h.fake.latencyFor = undefined;
+      platform.postDeadlineMs = 10_000;
+      for (const s of await h.app.subscriptions.list(h.guild.id)) await h.app.subscriptions.remove(s.id, 'unsubscribed');
+    }
+  });
+});
+
+describe('a briefing with more reports than cards, all the way to the Discord payload', () => {
+  it('posts the "And N more" card with real masked links, not escaped Markdown', async () => {
+    const items: BriefingItem[] = Array.from({ length: 30 }, (_, i) => {
+      const report = { ...makeReport(`overflow-${i}`, { title: `Report [${i}] @everyone`, url: `https://example.org/reports/${i}_(draft)` }), publishedAt: '2026-11-26T08:00:00Z' };
+      return { report, summary: { reportId: report.id, length: 'brief', sentences: [], text: `Summary ${i}.`, engine: { engine: 'offline', version: 't' } }, actors: [] } satisfies BriefingItem;
+    });
+    const briefing = buildBriefing(items, { at: new Date('2026-11-27T07:00:00Z'), timezone: 'UTC', format: 'full' });
+    const before = h.fake.messages(h.channelId).length;
+    for (const message of h.bot.transport.renderBriefing(briefing)) await h.bot.transport.send(h.channelId, message);
+    const posted = h.fake.messages(h.channelId).slice(before);
+    const overflow = posted.flatMap((m) => m.embeds ?? []).find((e: any) => e.title === `And ${30 - DETAILED_ITEMS.full} more`);
+    expect(overflow).toBeDefined();
+    const n = DETAILED_ITEMS.full;
+    // The title is escaped inside the link text; the URL keeps its underscore and has its parentheses encoded.
+    expect(overflow.description).toContain(`• [Report \\[${n}\\] @\u200beveryone](https://example.org/reports/${n}_%28draft%29) — SpecialEurasia, 26 Nov 2026`);
+    expect(overflow.description).not.toMatch(/\\\[Report/);
+    expect(overflow.description.split('\n')).toHaveLength(30 - n);
     expectSafePayloads(h.fake);
   });
 });

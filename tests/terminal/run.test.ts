@@ -47,7 +47,7 @@ describe('runTerminalCommand', () => {
   });
 
   it.each([
-    ['/report latest count:20', 'Error: Invalid count:20 for /report latest: must be between 1 and 10.'],
+    ['/report latest count:20', 'Error: Option "count" must be between 1 and 10 (got 20).'],
     ['/report show', /^Error: Missing required option:\n  report: Title or id \(type a few letters and press Tab\)\n/],
     ['/briefing subscribe channel:terminal time:08:00', /timezone: IANA timezone, e\.g\. Europe\/Rome \(type a few letters and press Tab, e\.g\. rome\)/],
     ['help sumarise', 'Error: Unknown command sumarise. Did you mean help summarise? Type help for the list.'],

@@ -233,6 +233,8 @@ export class FakeDiscord {
   readonly interactions = new Map<string, InteractionHandle>();
   rateLimitPerSecond: number | undefined;
   latencyMs = 0;
+  /** Extra delay before the answer to some requests (e.g. a hanging POST /channels/:id/messages); 0 = none. */
+  latencyFor: ((method: string, path: string) => number) | undefined;
   /** Count of IDENTIFY / RESUME payloads received. */
   identifies = 0;
   heartbeats = 0;
@@ -672,7 +674,8 @@ export class FakeDiscord {
     const method = req.method ?? 'GET';
     const record: RecordedRequest = { method, path, query: url.searchParams, body, headers: req.headers, at: Date.now() };
     this.requests.push(record);
-    if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const latency = this.latencyFor?.(method, path) || this.latencyMs;
+    if (latency) await new Promise((r) => setTimeout(r, latency));
     let result: { status: number; body?: unknown; headers?: Record<string, string> };
     try {
       result = this.route(method, path, url.searchParams, body, req.headers);

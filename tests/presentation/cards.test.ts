@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { engineFooter, reportLead } from '../../src/commands-support/cards.ts';
-import { trimText } from '../../src/commands-support/format.ts';
+import { engineFooter } from '../../src/presentation/analysis.ts';
+import { reportLead } from '../../src/presentation/reports.ts';
+import { trimText } from '../../src/presentation/text.ts';
 import type { Report } from '../../src/reports/types.ts';
 
 describe('engineFooter', () => {

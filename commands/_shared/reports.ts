@@ -1,24 +1,30 @@
-import type { App } from '../app.ts';
-import type { Choice } from '../core/reply.ts';
-import { UserError } from '../core/errors.ts';
-import { reportDate, type Report } from '../reports/types.ts';
-import { trimText } from './format.ts';
+import type { CommandServices } from '../../src/core/command.ts';
+import type { Choice } from '../../src/core/reply.ts';
+import { UserError } from '../../src/core/errors.ts';
+import { reportDate, type Report } from '../../src/reports/types.ts';
+import { quoted, trimText } from '../../src/presentation/text.ts';
 
 /** The most choices Discord accepts in one autocomplete answer. */
 export const MAX_CHOICES = 25;
 /** Discord's limit for a choice name and value; titles are trimmed, ids always fit. */
 const CHOICE_CHARS = 100;
+const SUGGESTIONS = 3;
 
-/** Finds the report a person meant (id, exact title or a unique title match) or explains what to do. */
-export async function resolveReportOption(app: App, value: string): Promise<Report> {
-  const report = await app.reports.resolve(value.trim());
-  if (!report) throw new UserError(`No report matches “${trimText(value, 80)}”. Try /report search.`, 'unknown_report');
-  return report;
+/**
+ * Finds the report a person meant (id, exact title or a close title match) or explains what to do, with
+ * the closest titles as suggestions: never an arbitrary report.
+ */
+export async function resolveReportOption(services: CommandServices, value: string): Promise<Report> {
+  const report = await services.reports.resolve(value.trim());
+  if (report) return report;
+  const suggestions = (await services.reports.search(value.trim(), { limit: SUGGESTIONS })).map((r) => `${quoted(r.title, 70)} (id ${r.id})`);
+  const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.join(', or ')}?` : '';
+  throw new UserError(`No report matches ${quoted(value)}.${hint} Try /report search.`, 'unknown_report');
 }
 
 /** Autocomplete on report titles: the value is the report id, so the command gets an exact match. */
-export async function reportChoices(app: App, typed: string): Promise<Choice[]> {
-  const suggestions = await app.reports.suggest(typed.trim(), MAX_CHOICES);
+export async function reportChoices(services: CommandServices, typed: string): Promise<Choice[]> {
+  const suggestions = await services.reports.suggest(typed.trim(), MAX_CHOICES);
   return suggestions.slice(0, MAX_CHOICES).map((s) => ({ name: trimText(s.title, CHOICE_CHARS - 1), value: s.id.slice(0, CHOICE_CHARS) }));
 }
 
@@ -34,26 +40,26 @@ export function filterChoices(values: readonly string[], typed: string): Choice[
   return [...starts, ...contains].slice(0, MAX_CHOICES).map((value) => ({ name: value.slice(0, CHOICE_CHARS), value: value.slice(0, CHOICE_CHARS) }));
 }
 
+const FALLBACK_REPORTS = 10;
+
 /**
  * Reports of the last `days` days by their date (published, else added), newest first. When there are
  * none, the most recent reports instead, flagged `fallback`, so the overview is never empty for a
  * library that is simply quiet this week.
  */
 export async function recentReports(
-  app: App,
+  services: CommandServices,
   days: number,
   limit: number,
 ): Promise<{ reports: Report[]; total: number; fallback: boolean }> {
-  const since = new Date(app.clock.now().getTime() - days * 86_400_000).toISOString();
+  const since = new Date(services.clock.now().getTime() - days * 86_400_000).toISOString();
   const recent: Report[] = [];
   // list() is newest first by reportDate, so the window is a prefix of it.
-  for (const report of await app.reports.list({})) {
+  for (const report of await services.reports.list({})) {
     if (reportDate(report) < since) break;
     recent.push(report);
   }
   if (recent.length > 0) return { reports: recent.slice(0, limit), total: recent.length, fallback: false };
-  const latest = await app.reports.list({ limit: Math.min(limit, FALLBACK_REPORTS) });
+  const latest = await services.reports.list({ limit: Math.min(limit, FALLBACK_REPORTS) });
   return { reports: latest, total: latest.length, fallback: true };
 }
-
-const FALLBACK_REPORTS = 10;

@@ -1,4 +1,4 @@
-import type { Choice } from '../core/reply.ts';
+import type { Choice } from '../../src/core/reply.ts';
 import { MAX_CHOICES } from './reports.ts';
 
 let zones: string[] | undefined;
