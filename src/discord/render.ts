@@ -1,6 +1,8 @@
 import { MessageFlags, type APIEmbed, type APIEmbedField, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
 import type { Card, CardLink, Reply } from '../core/reply.ts';
-import { cutPoint as wordCutPoint, truncate as truncateText } from '../presentation/text.ts';
+import { stripBidi, cutPoint as wordCutPoint, truncate as truncateText } from '../presentation/text.ts';
+
+export { stripBidi };
 
 /**
  * The one renderer from transport-neutral `Reply` to Discord messages. Every message it returns fits
@@ -33,8 +35,6 @@ const MAX_CONTENT_PARTS = 3;
 const MAX_LINK_EMBEDS = 3;
 const ZWSP = '\u200b';
 const ELLIPSIS = '…';
-/** Bidi embedding, override and isolate controls and the directional marks (U+202A–202E, U+2066–2069, U+200E/F, U+061C). */
-const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
 
 export interface DiscordMessage {
   content?: string;
@@ -53,11 +53,6 @@ export interface RenderOptions {
 // ───────────────────────────── escaping ─────────────────────────────
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>]+[^\s<>.,;:!?'")\]]/gi;
-
-/** Removes bidi controls: report text must not reorder what readers see (a "txt.exe" shown as "exe.txt"). */
-export function stripBidi(text: string): string {
-  return text.replace(BIDI_CONTROLS, '');
-}
 
 /** Neutralises everything that could notify someone: @everyone, @here, <@user>, <@!user>, <@&role>. */
 export function neutraliseMentions(text: string, options: RenderOptions = {}): string {

@@ -1,6 +1,13 @@
 /** Text helpers shared by every card and message. Output is plain text: renderers escape it for their medium. */
 
 const ELLIPSIS = '…';
+/** Bidi embedding, override and isolate controls and the directional marks (U+202A–202E, U+2066–2069, U+200E/F, U+061C). */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+
+/** Removes bidi controls: report text must not reorder what readers see (a "txt.exe" shown as "exe.txt"). Every renderer applies it. */
+export function stripBidi(text: string): string {
+  return text.replace(BIDI_CONTROLS, '');
+}
 
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
   return `${count} ${count === 1 ? singular : pluralForm}`;

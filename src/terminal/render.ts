@@ -1,6 +1,7 @@
 import type { Card, Reply } from '../core/reply.ts';
 import type { Briefing } from '../briefings/types.ts';
 import { presentBriefing } from '../presentation/briefing.ts';
+import { stripBidi } from '../presentation/text.ts';
 
 /**
  * Replies and briefings as plain terminal text: the same cards Discord shows as embeds, printed as
@@ -12,7 +13,7 @@ const WIDTH = 100;
 export function flattenMarkdown(text: string): string {
   // Escaped characters are set aside first so that "\\*" never opens emphasis.
   const escaped: string[] = [];
-  return text
+  return stripBidi(text)
     .replace(/\\([*_~`|>\\[\]()#-])/g, (_m, char: string) => `\u0000${escaped.push(char) - 1}\u0000`)
     .replace(/\[([^\]\n]+)\]\(<?(https?:\/\/[^)\s>]+)>?\)/g, '$1 <$2>')
     .replace(/\*\*([^*\n]+)\*\*/g, '$1')

@@ -72,3 +72,10 @@ describe('runTerminalCommand', () => {
     expect(await sh('help summarise')).toContain('length:');
   });
 });
+
+describe('aliases and links in the terminal', () => {
+  it('takes /summarize like the CLI does', async () => {
+    const out = await sh(`/summarize report:${SEED_ID} length:brief`);
+    expect(out).toMatch(/^Summary: China’s defence cooperation/m);
+  });
+});
