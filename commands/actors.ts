@@ -43,6 +43,8 @@ export async function actorPresence(services: Pick<CommandServices, 'analysis'>,
 
 export default defineCommand({
   data,
+  // The Key actors button of report cards.
+  actions: { actors: ([report]) => (report ? { options: { report } } : undefined) },
   // The overview analyses many reports; a single report is quick offline but not on a model.
   defer: ({ args }, { services }) => (llmConfigured(services.config) || !args.report ? 'public' : undefined),
   async execute({ args }, { services }) {

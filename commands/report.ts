@@ -1,5 +1,6 @@
 import { ApplicationCommandOptionType } from 'discord-api-types/v10';
-import { defineCommandGroup, defineSubcommand, type SubcommandData } from '../src/core/command.ts';
+import { defineCommandGroup, defineSubcommand, type ActionRoute, type SubcommandData } from '../src/core/command.ts';
+import type { CardAction } from '../src/core/reply.ts';
 import { UserError } from '../src/core/errors.ts';
 import { reportCard } from '../src/presentation/reports.ts';
 import { plural, quoted } from '../src/presentation/text.ts';
@@ -7,6 +8,18 @@ import { filterChoices, reportChoices, resolveReportOption } from './_shared/rep
 
 const SEARCH_RESULTS = 5;
 const DEFAULT_LATEST = 5;
+const MAX_PAGE = 20;
+const PAGE_OPTION = { type: ApplicationCommandOptionType.Integer, name: 'page', description: 'Page of results (default 1)', min_value: 1, max_value: MAX_PAGE } as const;
+
+/** Previous / Next buttons: stateless actions that run the same subcommand for another page. */
+function pageActions(action: string, page: number, hasMore: boolean, args: string[]): CardAction[] {
+  const actions: CardAction[] = [];
+  if (page > 1) actions.push({ kind: 'action', label: '◀ Previous', action, args: [String(page - 1), ...args] });
+  if (hasMore && page < MAX_PAGE) actions.push({ kind: 'action', label: 'Next ▶', action, args: [String(page + 1), ...args] });
+  return actions;
+}
+
+const pageOf = (value: string | undefined) => (value && /^\d{1,2}$/.test(value) ? Number(value) : undefined);
 
 const latestData = {
   type: ApplicationCommandOptionType.Subcommand,
@@ -15,6 +28,7 @@ const latestData = {
   options: [
     { type: ApplicationCommandOptionType.Integer, name: 'count', description: 'How many (1-10, default 5)', min_value: 1, max_value: 10 },
     { type: ApplicationCommandOptionType.String, name: 'source', description: 'Only reports from this publisher', autocomplete: true, max_length: 100 },
+    PAGE_OPTION,
   ],
 } as const satisfies SubcommandData;
 
@@ -34,11 +48,17 @@ const latest = defineSubcommand({
         );
       }
     }
-    const reports = await services.reports.list({ limit: count, source: sourceName });
-    if (reports.length === 0) return { content: 'The library has no reports yet. Add some with /sources add, or run sitrep ingest on the host.' };
+    const page = args.page ?? 1;
+    const window = await services.reports.list({ limit: count * page + 1, source: sourceName });
+    const reports = window.slice(count * (page - 1), count * page);
+    if (reports.length === 0) {
+      if (page > 1) return { content: `There is no page ${page}: the library has ${plural(window.length, 'report')}${sourceName ? ` from ${sourceName}` : ''}.`, ephemeral: true };
+      return { content: 'The library has no reports yet. Add some with /sources add, or run sitrep ingest on the host.' };
+    }
     return {
-      content: `${plural(reports.length, 'latest report')}${sourceName ? ` from ${sourceName}` : ''}:`,
+      content: `${plural(reports.length, 'latest report')}${sourceName ? ` from ${sourceName}` : ''}${page > 1 ? ` (page ${page})` : ''}:`,
       cards: reports.map((report) => reportCard(report)),
+      actions: pageActions('report-latest-page', page, window.length > count * page, [String(count), sourceName ?? '']),
     };
   },
   async autocomplete(input, { services }) {
@@ -50,17 +70,23 @@ const searchData = {
   type: ApplicationCommandOptionType.Subcommand,
   name: 'search',
   description: 'Search reports by title, actors and text',
-  options: [{ type: ApplicationCommandOptionType.String, name: 'query', description: 'Words to look for, e.g. "china belarus defence"', required: true, max_length: 200 }],
+  options: [{ type: ApplicationCommandOptionType.String, name: 'query', description: 'Words to look for, e.g. "china belarus defence"', required: true, max_length: 200 }, PAGE_OPTION],
 } as const satisfies SubcommandData;
 
 const search = defineSubcommand({
   data: searchData,
   async execute({ args }, { services }) {
-    const reports = await services.reports.search(args.query, { limit: SEARCH_RESULTS });
-    if (reports.length === 0) return { content: `No reports match ${quoted(args.query)}. Try fewer or different words.`, ephemeral: true };
+    const page = args.page ?? 1;
+    const window = await services.reports.search(args.query, { limit: SEARCH_RESULTS * page + 1 });
+    const reports = window.slice(SEARCH_RESULTS * (page - 1), SEARCH_RESULTS * page);
+    if (reports.length === 0) {
+      if (page > 1) return { content: `There is no page ${page} of reports matching ${quoted(args.query)}.`, ephemeral: true };
+      return { content: `No reports match ${quoted(args.query)}. Try fewer or different words.`, ephemeral: true };
+    }
     return {
-      content: `${plural(reports.length, 'report')} matching ${quoted(args.query)}, best first:`,
+      content: `${plural(reports.length, 'report')} matching ${quoted(args.query)}, best first${page > 1 ? ` (page ${page})` : ''}:`,
       cards: reports.map((report) => reportCard(report)),
+      actions: pageActions('report-search-page', page, window.length > SEARCH_RESULTS * page, [args.query]),
     };
   },
 });
@@ -85,4 +111,11 @@ const show = defineSubcommand({
 export default defineCommandGroup({
   data: { name: 'report', description: 'Find analysis reports in the library' },
   subcommands: [latest, search, show],
+  // Previous / Next: the same subcommand for another page, replacing the message.
+  actions: {
+    'report-latest-page': ([page, count, source]): ActionRoute | undefined =>
+      pageOf(page) ? { subcommand: 'latest', options: { page: pageOf(page), count: pageOf(count), source: source || undefined }, update: true } : undefined,
+    'report-search-page': ([page, query]): ActionRoute | undefined =>
+      pageOf(page) && query ? { subcommand: 'search', options: { page: pageOf(page), query }, update: true } : undefined,
+  },
 });

@@ -26,6 +26,8 @@ export default defineCommand({
   data,
   // The CLI takes both spellings; so does the terminal.
   aliases: ['summarize'],
+  // The Summary button of report cards.
+  actions: { summary: ([report]) => (report ? { options: { report } } : undefined) },
   // Summaries may need a model call (or a long report's first analysis): always defer.
   defer: 'public',
   async execute({ args }, { services }) {

@@ -150,6 +150,19 @@ export interface SubcommandModule extends Handler {
   readonly data: SubcommandData;
 }
 
+/**
+ * What an action (a button) runs: an invocation of the same command, so it passes the same preconditions
+ * and option checks. `update` replaces the message the button is on (pagination) instead of answering privately.
+ */
+export interface ActionRoute {
+  subcommand?: string;
+  options: RawOptions;
+  update?: boolean;
+}
+
+/** Turns an action's arguments back into an invocation; undefined when they no longer make sense. */
+export type ActionHandler = (args: readonly string[]) => ActionRoute | undefined;
+
 /** One file (or folder) per command in `commands/`, default-exported. */
 export interface CommandModule extends Preconditions {
   readonly data: CommandData;
@@ -159,6 +172,8 @@ export interface CommandModule extends Preconditions {
   readonly handler?: Handler;
   /** The handlers of a command's subcommands, by name. */
   readonly subcommands?: Readonly<Record<string, SubcommandModule>>;
+  /** Actions (buttons) this command answers, by action name. */
+  readonly actions?: Readonly<Record<string, ActionHandler>>;
 }
 
 type Input<Args, G> = G extends true ? GuildCommandInput<Args> : CommandInput<Args>;
@@ -185,10 +200,10 @@ export function defineSubcommand<const D extends SubcommandData, G extends boole
 
 /** A command without subcommands: its data and a handler typed from it. */
 export function defineCommand<const D extends CommandData, G extends boolean = false>(
-  spec: { data: D; aliases?: readonly string[] } & HandlerSpec<ArgsOf<D['options']>, G>,
+  spec: { data: D; aliases?: readonly string[]; actions?: Record<string, ActionHandler> } & HandlerSpec<ArgsOf<D['options']>, G>,
 ): CommandModule {
-  const { data, aliases, guildOnly, moderator } = spec;
-  return { data, aliases, guildOnly, moderator, handler: handlerOf(data.options, spec) };
+  const { data, aliases, guildOnly, moderator, actions } = spec;
+  return { data, aliases, guildOnly, moderator, actions, handler: handlerOf(data.options, spec) };
 }
 
 /** A command made of subcommands: the registered data lists them in the given order. */
@@ -198,8 +213,10 @@ export function defineCommandGroup(spec: {
   guildOnly?: boolean;
   moderator?: boolean;
   subcommands: readonly SubcommandModule[];
+  actions?: Record<string, ActionHandler>;
 }): CommandModule {
   return {
+    actions: spec.actions,
     data: { ...spec.data, options: spec.subcommands.map((s) => s.data) },
     aliases: spec.aliases,
     guildOnly: spec.guildOnly,

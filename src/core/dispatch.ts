@@ -6,6 +6,7 @@ import { validateOptions } from './options.ts';
 import type { CommandRegistry } from './registry.ts';
 import type { Choice, Reply } from './reply.ts';
 import { isUserError, UserError } from './errors.ts';
+import { decodeActionId, EXPIRED_ACTION_MESSAGE } from './actions.ts';
 
 /**
  * The one command runner of every transport (Discord interactions, the terminal, tests):
@@ -171,6 +172,37 @@ export function errorResult(error: unknown, invocation: Pick<Invocation, 'comman
     error,
     errorId,
   };
+}
+
+export interface ActionResult extends DispatchResult {
+  /** Replace the message the button is on (pagination) rather than answer privately. */
+  update: boolean;
+}
+
+/**
+ * A button press: its stateless id names an action of a command, which turns the id's arguments back into
+ * an invocation of that command; then the same dispatch runs (preconditions, option checks, tenancy
+ * through the same services). An unknown or expired id gets a clear private answer.
+ */
+export async function dispatchAction(
+  registry: CommandRegistry,
+  actionId: string,
+  base: Omit<Invocation, 'command' | 'subcommand' | 'options'>,
+  ctx: CommandContext,
+  hooks: DispatchHooks = {},
+): Promise<ActionResult> {
+  const ref = decodeActionId(actionId);
+  const command = ref ? registry.commandForAction(ref.action) : undefined;
+  const route = ref && command ? command.actions![ref.action]!(ref.args) : undefined;
+  if (!command || !route) {
+    const logger = hooks.logger ?? ctx.services.logger;
+    logger.debug({ actionId }, 'unknown or expired action');
+    return { reply: { content: EXPIRED_ACTION_MESSAGE, ephemeral: true }, status: 'user_error', update: false };
+  }
+  const result = await dispatch(registry, { ...base, command: command.data.name, subcommand: route.subcommand, options: route.options }, ctx, hooks);
+  const update = Boolean(route.update) && result.status === 'ok';
+  // What one member asks for from a shared message is theirs alone, unless it pages the message itself.
+  return { ...result, update, reply: update ? result.reply : { ...result.reply, ephemeral: true } };
 }
 
 /** Autocomplete through the same lookup: the subcommand's (or command's) own suggestions, never an error. */

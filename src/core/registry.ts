@@ -37,6 +37,7 @@ export function isCommandModule(value: unknown): value is CommandModule {
 
 export class CommandRegistry {
   private readonly byName = new Map<string, CommandModule>();
+  private readonly byAction = new Map<string, CommandModule>();
 
   constructor(entries: ReadonlyArray<{ module: unknown; source: string }>) {
     const sources = new Map<string, string>();
@@ -50,6 +51,11 @@ export class CommandRegistry {
         sources.set(name, source);
         this.byName.set(name, command);
       }
+      for (const action of Object.keys(command.actions ?? {})) {
+        const other = this.byAction.get(action);
+        if (other) throw new Error(`Duplicate action "${action}": answered by /${other.data.name} and by ${source}.`);
+        this.byAction.set(action, command);
+      }
     }
     this.commands = [...new Set(this.byName.values())];
   }
@@ -60,6 +66,11 @@ export class CommandRegistry {
   /** A command by its name or an alias, case-insensitively. */
   get(name: string): CommandModule | undefined {
     return this.byName.get(name.toLowerCase());
+  }
+
+  /** The command that answers an action (a button). */
+  commandForAction(action: string): CommandModule | undefined {
+    return this.byAction.get(action);
   }
 
   /** Every name a person may type, aliases included. */

@@ -16,6 +16,15 @@ export interface CardLink {
   note?: string;
 }
 
+/**
+ * Something a reader can do from a card or a reply: run an action of a command (a button on Discord:
+ * Summary, Key actors, Next page) or open a link. Actions are stateless: their `args` say everything,
+ * so they keep working after a restart and on any shard.
+ */
+export type CardAction =
+  | { kind: 'action'; label: string; action: string; args: string[] }
+  | { kind: 'link'; label: string; url: string };
+
 export interface Card {
   title?: string;
   url?: string;
@@ -26,6 +35,8 @@ export interface Card {
   /** Links listed after the description, one a line. Typed so renderers can build real links within limits. */
   links?: CardLink[];
   footer?: string;
+  /** Buttons under the card. */
+  actions?: CardAction[];
   /** ISO 8601. */
   timestamp?: string;
   color?: number;
@@ -36,6 +47,8 @@ export interface Reply {
   cards?: Card[];
   /** Only the invoking user sees it (Discord ephemeral). */
   ephemeral?: boolean;
+  /** Buttons under the whole reply, e.g. Previous / Next page. */
+  actions?: CardAction[];
 }
 
 export interface Choice {

@@ -4,14 +4,15 @@ import {
   MessageFlags,
   PermissionFlagsBits,
   type AutocompleteInteraction,
+  type ButtonInteraction,
   type ChatInputCommandInteraction,
   type CommandInteractionOption,
   type Interaction,
 } from 'discord.js';
 import type { Logger } from '../logger.ts';
-import type { AutocompleteInput, ChannelRef, CommandContext, CommandModule, CommandServices, OptionValue, Platform } from '../core/command.ts';
+import type { AutocompleteInput, ChannelRef, CommandContext, CommandModule, CommandServices, Invoker, OptionValue, Platform } from '../core/command.ts';
 import type { Choice, Reply } from '../core/reply.ts';
-import { autocomplete, dispatch, errorResult, type DispatchHooks, type Invocation } from '../core/dispatch.ts';
+import { autocomplete, dispatch, dispatchAction, errorResult, type DispatchHooks, type Invocation } from '../core/dispatch.ts';
 import { createRegistry } from '../core/registry.ts';
 import { truncate } from '../presentation/text.ts';
 import { renderReply, toInteractionOptions, type DiscordMessage, type RenderOptions } from './render.ts';
@@ -36,7 +37,7 @@ export interface InteractionRouterDeps {
 export type InteractionHandler = (interaction: Interaction) => Promise<void>;
 
 /**
- * The interaction router: translates slash commands and autocomplete into core/dispatch and the reply into
+ * The interaction router: translates slash commands, buttons and autocomplete into core/dispatch and the reply into
  * Discord messages. Lookup, preconditions, deferral and error mapping live in the dispatcher, shared with
  * the terminal. The returned handler never rejects, whatever the command or Discord does.
  */
@@ -51,6 +52,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
     try {
       if (interaction.isChatInputCommand()) await runCommand(interaction);
       else if (interaction.isAutocomplete()) await runAutocomplete(interaction);
+      else if (interaction.isButton()) await runAction(interaction);
     } catch (error) {
       // Only reached if the error fallback itself throws; never let it out.
       logger.error({ err: error }, 'interaction handler failed');
@@ -79,6 +81,32 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
       } catch (deliveryError) {
         logger.warn({ err: deliveryError, command: interaction.commandName }, 'could not tell the user about an error');
       }
+    }
+  }
+
+  /** A button: its stateless id runs an action of a command through the same dispatcher and preconditions. */
+  async function runAction(interaction: ButtonInteraction): Promise<void> {
+    const base = { invoker: invokerOf(interaction), guildId: interaction.guildId ?? undefined, channelId: interaction.channelId ?? undefined };
+    const hooks: DispatchHooks = {
+      logger,
+      autoDeferMs: AUTO_DEFER_MS,
+      // What a button asks for is private unless it pages the message itself (see dispatchAction).
+      defer: async () => {
+        if (!interaction.deferred && !interaction.replied) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+      },
+      describeError: (error) => (isActionableDiscordError(error) ? discordErrorMessage(error) : undefined),
+    };
+    const result = await dispatchAction(registry, interaction.customId, base, ctx, hooks);
+    try {
+      const messages = renderReply(result.reply, { isKnownChannel: (id) => isKnownChannel(interaction, id) });
+      if (result.update && !interaction.deferred && !interaction.replied) {
+        const { flags: _flags, ...page } = toInteractionOptions(messages[0]!);
+        await interaction.update(page);
+      } else {
+        await deliver(interaction, messages);
+      }
+    } catch (error) {
+      logger.warn({ err: error, customId: interaction.customId }, 'could not answer a button');
     }
   }
 
@@ -114,7 +142,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
  * followUp for the rest. An answer whose visibility differs from the deferral's placeholder replaces it
  * with a follow-up, so private output is never shown to the channel (and public output not hidden).
  */
-export async function deliver(interaction: ChatInputCommandInteraction, messages: DiscordMessage[]): Promise<void> {
+export async function deliver(interaction: ChatInputCommandInteraction | ButtonInteraction, messages: DiscordMessage[]): Promise<void> {
   const [first, ...rest] = messages;
   if (!first) return;
   if (interaction.replied) {
@@ -129,8 +157,8 @@ export async function deliver(interaction: ChatInputCommandInteraction, messages
       for (const m of messages) await interaction.followUp(toInteractionOptions(m));
       return;
     }
-    const { content, embeds, allowedMentions } = toInteractionOptions(first);
-    await interaction.editReply({ content, embeds, allowedMentions });
+    const { content, embeds, allowedMentions, components } = toInteractionOptions(first);
+    await interaction.editReply({ content, embeds, allowedMentions, ...(components ? { components } : {}) });
   } else {
     await interaction.reply(toInteractionOptions(first));
   }
@@ -142,7 +170,7 @@ export async function deliver(interaction: ChatInputCommandInteraction, messages
  * given us the guild's channels (a guild announced without them, or not at all) the cache cannot tell,
  * so links are kept unless the id is a known channel of another guild.
  */
-function isKnownChannel(interaction: ChatInputCommandInteraction, channelId: string): boolean {
+function isKnownChannel(interaction: ChatInputCommandInteraction | ButtonInteraction, channelId: string): boolean {
   const guild = interaction.guild;
   if (guild?.channels.cache.has(channelId)) return true;
   if (!interaction.guildId || (guild && guild.available && guild.channels.cache.size > 0)) return false;
@@ -160,16 +188,20 @@ export function isModerator(interaction: Interaction): boolean {
   return Boolean(perms && (perms.has(PermissionFlagsBits.ManageGuild) || perms.has(PermissionFlagsBits.ManageChannels)));
 }
 
-export function toInvocation(interaction: ChatInputCommandInteraction): Invocation {
-  const { subcommand, leaves } = flattenOptions(interaction.options.data);
+function invokerOf(interaction: ChatInputCommandInteraction | ButtonInteraction): Invoker {
   const member = interaction.member;
   const displayName =
     (member && 'displayName' in member ? member.displayName : undefined) ?? interaction.user.globalName ?? interaction.user.username;
+  return { id: interaction.user.id, name: displayName, isModerator: isModerator(interaction) };
+}
+
+export function toInvocation(interaction: ChatInputCommandInteraction): Invocation {
+  const { subcommand, leaves } = flattenOptions(interaction.options.data);
   return {
     command: interaction.commandName,
     subcommand,
     options: Object.fromEntries(leaves.map((o) => [o.name, optionValue(o)])),
-    invoker: { id: interaction.user.id, name: displayName, isModerator: isModerator(interaction) },
+    invoker: invokerOf(interaction),
     guildId: interaction.guildId ?? undefined,
     channelId: interaction.channelId ?? undefined,
   };

@@ -1,5 +1,15 @@
-import { MessageFlags, type APIEmbed, type APIEmbedField, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
-import type { Card, CardLink, Reply } from '../core/reply.ts';
+import {
+  ButtonStyle,
+  ComponentType,
+  MessageFlags,
+  type APIActionRowComponent,
+  type APIButtonComponent,
+  type APIEmbed,
+  type APIEmbedField,
+  type RESTPostAPIChannelMessageJSONBody,
+} from 'discord.js';
+import type { Card, CardAction, CardLink, Reply } from '../core/reply.ts';
+import { encodeActionId } from '../core/actions.ts';
 import { stripBidi, cutPoint as wordCutPoint, truncate as truncateText } from '../presentation/text.ts';
 
 export { stripBidi };
@@ -26,6 +36,10 @@ export const LIMITS = {
   footer: 2048,
   author: 256,
   url: 2048,
+  actionRows: 5,
+  buttonsPerRow: 5,
+  buttonLabel: 80,
+  buttonUrl: 512,
 } as const;
 
 /** A long description or content is split into at most this many parts before being truncated. */
@@ -40,6 +54,8 @@ export interface DiscordMessage {
   content?: string;
   embeds: APIEmbed[];
   ephemeral: boolean;
+  /** Rows of buttons (Summary, Key actors, Previous/Next), at most 5. */
+  components?: APIActionRowComponent<APIButtonComponent>[];
 }
 
 export interface RenderOptions {
@@ -305,24 +321,57 @@ export function renderReply(reply: Reply, options: RenderOptions = {}): DiscordM
     contentParts.length = MAX_CONTENT_PARTS;
     contentParts[MAX_CONTENT_PARTS - 1] = withEllipsis(contentParts[MAX_CONTENT_PARTS - 1]!, LIMITS.content);
   }
-  const embeds = (reply.cards ?? []).flatMap((card) => cardToEmbeds(card, options));
+  const cards = (reply.cards ?? []).map((card) => ({ embeds: cardToEmbeds(card, options), row: actionRow(card.actions) }));
 
   const messages: DiscordMessage[] = contentParts.map((content) => ({ content, embeds: [], ephemeral }));
   let current: DiscordMessage = messages.pop() ?? { embeds: [], ephemeral };
   let size = 0;
-  for (const embed of embeds) {
-    const s = embedSize(embed);
-    if (current.embeds.length >= LIMITS.embedsPerMessage || (current.embeds.length > 0 && size + s > LIMITS.embedTotal)) {
-      messages.push(current);
-      current = { embeds: [], ephemeral };
-      size = 0;
-    }
-    current.embeds.push(embed);
-    size += s;
+  for (const card of cards) {
+    card.embeds.forEach((embed, i) => {
+      const s = embedSize(embed);
+      if (current.embeds.length >= LIMITS.embedsPerMessage || (current.embeds.length > 0 && size + s > LIMITS.embedTotal)) {
+        messages.push(current);
+        current = { embeds: [], ephemeral };
+        size = 0;
+      }
+      current.embeds.push(embed);
+      size += s;
+      // A card's buttons go with the message that shows its first embed, while rows are left.
+      if (i === 0 && card.row) addRow(current, card.row, reply.actions?.length ? 1 : 0);
+    });
   }
   if (current.content !== undefined || current.embeds.length > 0) messages.push(current);
   if (messages.length === 0) messages.push({ content: 'Nothing to show.', embeds: [], ephemeral });
+  const replyRow = actionRow(reply.actions);
+  if (replyRow) addRow(messages[messages.length - 1]!, replyRow, 0);
   return messages;
+}
+
+// ───────────────────────────── buttons ─────────────────────────────
+
+function addRow(message: DiscordMessage, row: APIActionRowComponent<APIButtonComponent>, reserved: number): void {
+  const rows = (message.components ??= []);
+  if (rows.length < LIMITS.actionRows - reserved) rows.push(row);
+}
+
+/**
+ * A card's or reply's actions as one row of buttons: stateless action ids (skipped when one would not
+ * fit Discord's 100 characters) and link buttons to valid http(s) URLs; labels within 80 characters.
+ */
+export function actionRow(actions: readonly CardAction[] | undefined): APIActionRowComponent<APIButtonComponent> | undefined {
+  const buttons: APIButtonComponent[] = [];
+  for (const action of actions ?? []) {
+    if (buttons.length >= LIMITS.buttonsPerRow) break;
+    const label = truncate(plain(stripBidi(action.label)), LIMITS.buttonLabel) || 'Open';
+    if (action.kind === 'link') {
+      const url = validUrl(action.url);
+      if (url && url.length <= LIMITS.buttonUrl) buttons.push({ type: ComponentType.Button, style: ButtonStyle.Link, label, url });
+    } else {
+      const custom_id = encodeActionId({ action: action.action, args: action.args });
+      if (custom_id) buttons.push({ type: ComponentType.Button, style: ButtonStyle.Secondary, label, custom_id });
+    }
+  }
+  return buttons.length > 0 ? { type: ComponentType.ActionRow, components: buttons } : undefined;
 }
 
 /** Briefings are posted to channels: never ephemeral. */
@@ -336,6 +385,7 @@ export function toInteractionOptions(message: DiscordMessage) {
     // No `content: ""` beside embeds: Discord allows it, a stricter compatible server may not.
     ...(message.content ? { content: message.content } : {}),
     embeds: message.embeds,
+    ...(message.components?.length ? { components: message.components } : {}),
     allowedMentions: { parse: [] as [] },
     ...(message.ephemeral ? { flags: MessageFlags.Ephemeral as const } : {}),
   };
@@ -346,6 +396,7 @@ export function toRestBody(message: DiscordMessage): RESTPostAPIChannelMessageJS
   return {
     ...(message.content ? { content: message.content } : {}),
     embeds: message.embeds,
+    ...(message.components?.length ? { components: message.components } : {}),
     allowed_mentions: { parse: [] },
   };
 }

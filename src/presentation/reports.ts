@@ -1,4 +1,4 @@
-import type { Card, CardField } from '../core/reply.ts';
+import type { Card, CardAction, CardField } from '../core/reply.ts';
 import type { Report } from '../reports/types.ts';
 import { formatDate } from './dates.ts';
 import { trimText } from './text.ts';
@@ -54,7 +54,17 @@ export function sourceLine(report: Pick<Report, 'source' | 'publishedAt' | 'inge
   return [report.source, reportDateLabel(report)].filter(Boolean).join(' · ');
 }
 
-export function reportCard(report: Report, options: { lead?: boolean } = {}): Card {
+/** Summary, Key actors and a link to the original: what a reader can do from a report card. */
+export function reportActions(report: Pick<Report, 'id' | 'url'>): CardAction[] {
+  const actions: CardAction[] = [
+    { kind: 'action', label: 'Summary', action: 'summary', args: [report.id] },
+    { kind: 'action', label: 'Key actors', action: 'actors', args: [report.id] },
+  ];
+  if (report.url) actions.push({ kind: 'link', label: 'Original', url: report.url });
+  return actions;
+}
+
+export function reportCard(report: Report, options: { lead?: boolean; actions?: boolean } = {}): Card {
   const fields: CardField[] = [];
   fields.push({ name: report.authors.length > 1 ? 'Authors' : 'Author', value: report.authors.length > 0 ? report.authors.join(', ') : 'Not stated', inline: true });
   fields.push({ name: 'Published', value: reportDateLabel(report), inline: true });
@@ -73,5 +83,6 @@ export function reportCard(report: Report, options: { lead?: boolean } = {}): Ca
     fields,
     footer: `Report id: ${report.id}`,
     timestamp: report.publishedAt,
+    ...(options.actions === false ? {} : { actions: reportActions(report) }),
   };
 }
