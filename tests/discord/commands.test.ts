@@ -232,6 +232,44 @@ describe('/briefing', () => {
   });
 });
 
+describe('buttons over the real discord.js client', () => {
+  /** Presses a button of a message the bot sent in answer to `handle`, as the same member. */
+  function press(handle: ReturnType<Harness['run']>, customId: string) {
+    const { id: _id, token: _token, data: _data, type: _type, ...context } = handle.payload;
+    return h.fake.interact({ ...context, type: 3, data: { custom_id: customId, component_type: 2 }, message: handle.original });
+  }
+  const buttons = (message: any): any[] => (message.components ?? []).flatMap((row: any) => row.components);
+
+  it('Summary answers privately, Next replaces the page, an expired id gets a clear private answer', async () => {
+    const extra = await mkdtemp(join(tmpdir(), 'sitrep-pages-'));
+    for (const i of [1, 2]) {
+      await writeFile(join(extra, `page-${i}.md`), `---\nid: page-report-${i}\ntitle: Page report ${i}\nsource: Loopback Review\npublishedAt: 2026-11-2${i}\n---\n\nNATO and Russia met in Vienna for talks number ${i}.\n`);
+    }
+    await h.app.ingest.ingestPath(extra);
+    const latest = h.run({ name: 'report', subcommand: 'latest', options: { count: 1 } });
+    const first = await latest.reply();
+    const summaryButton = buttons(first).find((b) => b.label === 'Summary');
+    expect(summaryButton?.custom_id).toMatch(/^v1:summary:/);
+    expect(buttons(first).map((b) => b.label)).toContain('Next ▶');
+
+    const summary = await press(latest, summaryButton.custom_id).reply(20_000);
+    expect(summary.ephemeral).toBe(true);
+    expect(textOf(summary)).toMatch(/Summary: /);
+
+    const next = buttons(first).find((b) => b.label === 'Next ▶');
+    const paged = press(latest, next.custom_id);
+    await h.fake.waitFor(() => paged.callbacks.length > 0, 10_000);
+    expect(paged.callbacks[0]!.type).toBe(7);
+    expect(paged.callbacks[0]!.data.content).toBe('1 latest report (page 2):');
+    expect(buttons(paged.callbacks[0]!.data).map((b) => b.label)).toContain('◀ Previous');
+
+    const expired = await press(latest, 'v0:summary:gone').reply();
+    expect(expired).toMatchObject({ ephemeral: true, content: expect.stringMatching(/no longer valid/) });
+    await rm(extra, { recursive: true, force: true });
+    expectSafePayloads(h.fake);
+  });
+});
+
 describe('/briefing against a hanging Discord', () => {
   it('answers send-now within the deadline instead of waiting for the retries', async () => {
     await h.run({ name: 'briefing', subcommand: 'subscribe', ...asModerator(), options: { channel: { channel: h.channelId }, time: '08:00', timezone: 'UTC', empty: 'notice' } }).reply();

@@ -837,7 +837,7 @@ export class FakeDiscord {
     if (!h) return unknown(10062, 'Unknown interaction');
     if (Date.now() - h.createdAt > (this.options.interactionTimeoutMs ?? 3000)) return unknown(10062, 'Unknown interaction');
     if (h.callbacks.length) return { status: 400, body: { message: 'Interaction has already been acknowledged.', code: 40060 } };
-    if (body?.type === 4) {
+    if (body?.type === 4 || body?.type === 7) {
       const invalid = this.invalidMessage(body.data ?? {});
       if (invalid) return invalid;
       this.payloads.push(body.data);
