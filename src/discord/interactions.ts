@@ -15,15 +15,13 @@ import type { Choice, Reply } from '../core/reply.ts';
 import { autocomplete, dispatch, dispatchAction, errorResult, type DispatchHooks, type Invocation } from '../core/dispatch.ts';
 import { createRegistry } from '../core/registry.ts';
 import { truncate } from '../presentation/text.ts';
-import { renderReply, toInteractionOptions, type DiscordMessage, type RenderOptions } from './render.ts';
+import { LIMITS, renderReply, stripBidi, toInteractionOptions, type DiscordMessage, type RenderOptions } from './render.ts';
 import { discordErrorMessage, isActionableDiscordError } from './errors.ts';
 
 /** Discord drops an interaction not acknowledged within 3 s; past this, a command that did not ask to defer is deferred anyway. */
 const AUTO_DEFER_MS = 2_000;
 /** Autocomplete must answer within 3 s: whatever is not ready by then is answered with no choices. */
 const AUTOCOMPLETE_BUDGET_MS = 2_500;
-const MAX_CHOICES = 25;
-const MAX_CHOICE_LENGTH = 100;
 
 export interface InteractionRouterDeps {
   /** What commands may use (an App will do). `app` is the older name of the same thing. */
@@ -254,12 +252,12 @@ export function sanitiseChoices(choices: readonly Choice[]): Choice[] {
   const out: Choice[] = [];
   const seen = new Set<string>();
   for (const choice of choices) {
-    if (out.length >= MAX_CHOICES) break;
+    if (out.length >= LIMITS.choices) break;
     const value = String(choice.value ?? '');
-    if (!value || value.length > MAX_CHOICE_LENGTH || seen.has(value)) continue;
+    if (!value || value.length > LIMITS.choiceValue || seen.has(value)) continue;
     const name = String(choice.name ?? '').replace(/\s+/g, ' ').trim() || value;
     seen.add(value);
-    out.push({ name: truncate(name, MAX_CHOICE_LENGTH), value });
+    out.push({ name: truncate(stripBidi(name), LIMITS.choiceName), value });
   }
   return out;
 }

@@ -40,6 +40,9 @@ export const LIMITS = {
   buttonsPerRow: 5,
   buttonLabel: 80,
   buttonUrl: 512,
+  choices: 25,
+  choiceName: 100,
+  choiceValue: 100,
 } as const;
 
 /** A long description or content is split into at most this many parts before being truncated. */
