@@ -118,6 +118,8 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
   ]);
   const { commands } = await bundledRegistry();
   const completionContext = { services: app, platform: terminalPlatform(transport) };
+  // Buttons of the last answer, as numbered follow-ups.
+  const session = { followUps: [] as string[] };
   // Option values (report titles, timezones, feeds) come from the commands' autocomplete, as on Discord.
   const completer = (line: string, callback: (error: null, result: [string[], string]) => void) => {
     completeLineWithValues(line, commands, completionContext).then(
@@ -133,7 +135,7 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
   };
 
   print('');
-  print('Type a command such as /report latest, /summarise report:<id> length:brief, or help. exit quits.');
+  print('Type a command such as /report latest, /summarise report:<id> length:brief, or help; a number runs a follow-up of the last answer. exit quits.');
 
   await new Promise<void>((resolve) => {
     // Keeps the process alive when stdin is closed (non-interactive), until a signal stops it.
@@ -173,7 +175,7 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
         if (/^\/?(exit|quit)$/i.test(command)) return finish();
         busy = true;
         try {
-          if (command) print(`${await runTerminalCommand(app, command, { transport })}\n`);
+          if (command) print(`${await runTerminalCommand(app, command, { transport, session })}\n`);
         } finally {
           busy = false;
         }

@@ -1,4 +1,5 @@
-import type { Card, Reply } from '../core/reply.ts';
+import type { Card, CardAction, Reply } from '../core/reply.ts';
+import { encodeActionId } from '../core/actions.ts';
 import type { Briefing } from '../briefings/types.ts';
 import { presentBriefing } from '../presentation/briefing.ts';
 import { stripBidi } from '../presentation/text.ts';
@@ -33,7 +34,27 @@ function indent(text: string, prefix: string): string {
     .join('\n');
 }
 
-export function renderCard(card: Card): string {
+/**
+ * Buttons as numbered follow-ups ("Actions: [1] Summary · [2] Key actors · Original <https://…>"): typing
+ * the number at the prompt runs the action. `followUps` collects the action ids, number n at index n-1.
+ */
+function actionsLine(actions: readonly CardAction[] | undefined, followUps: string[] | undefined): string | undefined {
+  if (!followUps || !actions || actions.length === 0) return undefined;
+  const parts: string[] = [];
+  for (const action of actions) {
+    if (action.kind === 'link') {
+      parts.push(`${action.label} <${action.url}>`);
+      continue;
+    }
+    const id = encodeActionId({ action: action.action, args: action.args });
+    if (!id) continue;
+    followUps.push(id);
+    parts.push(`[${followUps.length}] ${action.label}`);
+  }
+  return parts.length > 0 ? `Actions: ${parts.join(' · ')}` : undefined;
+}
+
+export function renderCard(card: Card, followUps?: string[]): string {
   const lines: string[] = [];
   if (card.author) lines.push(flattenMarkdown(card.author));
   if (card.title) {
@@ -54,13 +75,18 @@ export function renderCard(card: Card): string {
     }
   }
   if (card.footer) lines.push('', `— ${flattenMarkdown(card.footer)}`);
+  const actions = actionsLine(card.actions, followUps);
+  if (actions) lines.push(actions);
   return lines.join('\n');
 }
 
-export function renderReply(reply: Reply): string {
+/** A reply as text; with `followUps`, its buttons become numbered follow-ups (see actionsLine). */
+export function renderReply(reply: Reply, followUps?: string[]): string {
   const blocks: string[] = [];
   if (reply.content) blocks.push(flattenMarkdown(reply.content));
-  for (const card of reply.cards ?? []) blocks.push(renderCard(card));
+  for (const card of reply.cards ?? []) blocks.push(renderCard(card, followUps));
+  const actions = actionsLine(reply.actions, followUps);
+  if (actions) blocks.push(actions);
   return blocks.join('\n\n');
 }
 

@@ -1,6 +1,6 @@
 import type { CommandServices } from '../core/command.ts';
 import type { BriefingTransport } from '../briefings/transport.ts';
-import { dispatch } from '../core/dispatch.ts';
+import { dispatch, dispatchAction } from '../core/dispatch.ts';
 import { bundledRegistry } from '../core/registry.ts';
 import { isUserError, errorMessage } from '../core/errors.ts';
 import { helpText, parseCommandLine } from './parse.ts';
@@ -11,6 +11,12 @@ import { TerminalTransport } from './transport.ts';
 export interface TerminalCommandOptions {
   /** Where `/briefing send-now` posts; by default its messages are returned with the reply. */
   transport?: BriefingTransport;
+  /** Keeps the last answer's buttons as numbered follow-ups: typing `2` runs the second one. */
+  session?: TerminalSession;
+}
+
+export interface TerminalSession {
+  followUps: string[];
 }
 
 /**
@@ -26,24 +32,27 @@ export async function runTerminalCommand(services: CommandServices, line: string
     const registry = await bundledRegistry();
     const commands = registry.commands;
     if (help) return helpText(commands, help[2]);
-    const parsed = parseCommandLine(trimmed, commands);
     const posted: string[] = [];
     const transport = options.transport ?? new TerminalTransport((text) => posted.push(text), services.clock);
-    const result = await dispatch(
-      registry,
-      {
-        command: parsed.command.data.name,
-        subcommand: parsed.subcommand,
-        options: parsed.options,
-        invoker: localInvoker(),
-        guildId: LOCAL_GUILD_ID,
-        channelId: LOCAL_CHANNEL_ID,
-      },
-      { services, platform: terminalPlatform(transport) },
-    );
+    const ctx = { services, platform: terminalPlatform(transport) };
+    const base = { invoker: localInvoker(), guildId: LOCAL_GUILD_ID, channelId: LOCAL_CHANNEL_ID };
+    const followUp = /^\d{1,3}$/.test(trimmed) ? Number(trimmed) : undefined;
+    let result;
+    if (followUp !== undefined) {
+      const offered = options.session?.followUps ?? [];
+      const id = offered[followUp - 1];
+      if (!id) return `Error: There is no follow-up [${followUp}]${offered.length > 0 ? `: the last answer offered 1-${offered.length}` : ''}.`;
+      result = await dispatchAction(registry, id, base, ctx);
+    } else {
+      const parsed = parseCommandLine(trimmed, commands);
+      result = await dispatch(registry, { ...base, command: parsed.command.data.name, subcommand: parsed.subcommand, options: parsed.options }, ctx);
+    }
     if (result.status === 'user_error') return `Error: ${result.reply.content ?? ''}`;
     if (result.status === 'failed' || result.status === 'transport_error') return `Something went wrong: ${errorMessage(result.error)}`;
-    return [...posted.map((text) => text.trim()), renderReply(result.reply)].filter(Boolean).join('\n\n');
+    const followUps: string[] | undefined = options.session ? [] : undefined;
+    const text = renderReply(result.reply, followUps);
+    if (options.session && followUps) options.session.followUps = followUps;
+    return [...posted.map((t) => t.trim()), text].filter(Boolean).join('\n\n');
   } catch (error) {
     // Parsing errors (unknown command, bad option syntax) are UserErrors too.
     if (isUserError(error)) return `Error: ${error.message}`;

@@ -79,3 +79,16 @@ describe('aliases and links in the terminal', () => {
     expect(out).toMatch(/^Summary: China’s defence cooperation/m);
   });
 });
+
+describe('buttons as numbered follow-ups', () => {
+  it('offers a report card’s actions as numbers and runs them through the same commands', async () => {
+    const session = { followUps: [] as string[] };
+    const shown = await runTerminalCommand(t.app, `/report show report:${SEED_ID}`, { session });
+    expect(shown).toMatch(/^Actions: \[1\] Summary · \[2\] Key actors · Original <https:\/\/www\.specialeurasia\.com\/.+>$/m);
+    const summary = await runTerminalCommand(t.app, '1', { session });
+    expect(summary).toMatch(/^Summary: China’s defence cooperation/m);
+    // The summary card offers no follow-ups of its own: the numbers are gone.
+    expect(await runTerminalCommand(t.app, '2', { session })).toBe('Error: There is no follow-up [2].');
+    expect(await sh('1')).toBe('Error: There is no follow-up [1].');
+  });
+});
