@@ -4,7 +4,7 @@ import { MAX_CHOICES } from './reports.ts';
 let zones: string[] | undefined;
 
 /** Every IANA zone the runtime knows, plus UTC (some ICU builds leave it out of the canonical list). */
-export function timeZones(): string[] {
+function timeZones(): string[] {
   if (!zones) {
     const list = Intl.supportedValuesOf('timeZone');
     zones = list.includes('UTC') ? list : ['UTC', ...list];

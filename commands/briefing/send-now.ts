@@ -3,10 +3,7 @@ import { defineSubcommand, type SubcommandData } from '../../src/core/command.ts
 import { withinDeadline } from '../../src/core/deadline.ts';
 import { UserError } from '../../src/core/errors.ts';
 import { channelLabel, plural } from '../../src/presentation/text.ts';
-import { NAME_OPTION, nameArg, requireAccess, requireSubscription, TEXT_CHANNELS } from './shared.ts';
-
-/** How long the command waits for Discord to take the briefing: the answer must fit the interaction. */
-export const POST_DEADLINE_MS = 10_000;
+import { NAME_OPTION, nameArg, POST_DEADLINE_MS, requireAccess, requireSubscription, TEXT_CHANNELS } from './shared.ts';
 
 const data = {
   type: ApplicationCommandOptionType.Subcommand,

@@ -1,6 +1,7 @@
 import { ApplicationCommandOptionType, ChannelType } from 'discord-api-types/v10';
 import type { ChannelRef, CommandContext, CommandServices } from '../../src/core/command.ts';
 import { UserError } from '../../src/core/errors.ts';
+import { withinDeadline } from '../../src/core/deadline.ts';
 import type { Subscription } from '../../src/briefings/types.ts';
 import type { ScheduleDescriber } from '../../src/presentation/subscriptions.ts';
 import { subscriptionName } from '../../src/presentation/subscriptions.ts';
@@ -17,7 +18,9 @@ export const NAME_OPTION = {
   max_length: 32,
 } as const;
 
-export const DEFAULT_NAME = 'daily';
+const DEFAULT_NAME = 'daily';
+/** How long a command waits for Discord (a channel check, a posted briefing): the answer must fit the interaction. */
+export const POST_DEADLINE_MS = 10_000;
 const NAME_PATTERN = /^[\p{L}\p{N} _-]{1,32}$/u;
 
 /** A subscription name as typed, checked: 1–32 letters, digits, "-", "_" or spaces. */
@@ -40,7 +43,7 @@ export function describerOf(services: CommandServices): ScheduleDescriber {
 }
 
 /** The briefings of one channel. */
-export async function channelSubscriptions(services: CommandServices, guildId: string, channelId: string): Promise<Subscription[]> {
+async function channelSubscriptions(services: CommandServices, guildId: string, channelId: string): Promise<Subscription[]> {
   return (await services.subscriptions.list(guildId)).filter((s) => s.channelId === channelId);
 }
 
@@ -72,7 +75,14 @@ export async function requireSubscription(
 
 /** Refuses a channel the bot cannot post in, naming the missing permissions. */
 export async function requireAccess(ctx: CommandContext, guildId: string, channel: ChannelRef): Promise<void> {
-  const access = await ctx.platform.channelAccess(guildId, channel.id);
+  // A REST call of an interactive command: bounded, so the answer never waits on Discord's own retries.
+  const checking = ctx.platform.channelAccess(guildId, channel.id);
+  const outcome = await withinDeadline(checking, ctx.platform.postDeadlineMs ?? POST_DEADLINE_MS);
+  if (!outcome.done) {
+    checking.catch(() => undefined);
+    throw new UserError(`Discord did not answer in time about ${channelLabel(channel)}; nothing was changed. Try again in a moment.`, 'discord_timeout');
+  }
+  const access = outcome.value;
   if (access.ok) return;
   if (access.missing.length > 0) {
     throw new UserError(`I can't post in ${channelLabel(channel)}: missing ${joinList(access.missing)}. Give me these permissions there and try again.`, 'missing_permissions');

@@ -4,9 +4,9 @@
  * on any shard; a bump of the version retires old buttons with a clear answer instead of a wrong one.
  */
 
-export const ACTION_ID_VERSION = 'v1';
+const ACTION_ID_VERSION = 'v1';
 /** Discord's limit for a custom id. */
-export const MAX_ACTION_ID_LENGTH = 100;
+const MAX_ACTION_ID_LENGTH = 100;
 
 export interface ActionRef {
   action: string;

@@ -44,7 +44,7 @@ export interface DispatchResult {
   errorId?: string;
 }
 
-export const MODERATOR_PERMISSIONS_TEXT = 'the Manage Server or Manage Channels permission';
+const MODERATOR_PERMISSIONS_TEXT = 'the Manage Server or Manage Channels permission';
 
 export interface Prepared {
   command: CommandModule;

@@ -18,7 +18,7 @@ function isHandler(value: unknown): value is Handler {
 }
 
 /** Why `value` is not a command module, or undefined when it is one. */
-export function commandProblem(value: unknown): string | undefined {
+function commandProblem(value: unknown): string | undefined {
   const v = value as Partial<CommandModule> | undefined;
   if (!v || typeof v !== 'object') return 'it does not default-export a command';
   if (!v.data || typeof v.data.name !== 'string' || !/^[-_\p{L}\p{N}]{1,32}$/u.test(v.data.name)) return 'its data has no valid name (1-32 lowercase letters, digits, "-" or "_")';

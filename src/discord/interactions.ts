@@ -193,7 +193,7 @@ function invokerOf(interaction: ChatInputCommandInteraction | ButtonInteraction)
   return { id: interaction.user.id, name: displayName, isModerator: isModerator(interaction) };
 }
 
-export function toInvocation(interaction: ChatInputCommandInteraction): Invocation {
+function toInvocation(interaction: ChatInputCommandInteraction): Invocation {
   const { subcommand, leaves } = flattenOptions(interaction.options.data);
   return {
     command: interaction.commandName,
@@ -205,7 +205,7 @@ export function toInvocation(interaction: ChatInputCommandInteraction): Invocati
   };
 }
 
-export function toAutocompleteInput(interaction: AutocompleteInteraction): AutocompleteInput {
+function toAutocompleteInput(interaction: AutocompleteInteraction): AutocompleteInput {
   const { subcommand, leaves } = flattenOptions(interaction.options.data);
   const focused = interaction.options.getFocused(true);
   return {
@@ -248,7 +248,7 @@ function optionValue(option: CommandInteractionOption): OptionValue | undefined 
 }
 
 /** At most 25 choices, names 1–100 characters, string values of at most 100: what Discord accepts. */
-export function sanitiseChoices(choices: readonly Choice[]): Choice[] {
+function sanitiseChoices(choices: readonly Choice[]): Choice[] {
   const out: Choice[] = [];
   const seen = new Set<string>();
   for (const choice of choices) {

@@ -2,7 +2,7 @@ import { ChannelType, DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes, 
 import type { BriefingSink, ChannelAccess, ChannelRef, Platform } from '../core/command.ts';
 
 /** What the bot needs in a channel to post a briefing, with the names Discord's settings show. */
-export const REQUIRED_CHANNEL_PERMISSIONS = [
+const REQUIRED_CHANNEL_PERMISSIONS = [
   { flag: PermissionFlagsBits.ViewChannel, name: 'View Channel' },
   { flag: PermissionFlagsBits.SendMessages, name: 'Send Messages' },
   { flag: PermissionFlagsBits.EmbedLinks, name: 'Embed Links' },

@@ -46,7 +46,7 @@ export interface DiscordMessage {
 
 // ───────────────────────────── cards → embeds ─────────────────────────────
 
-export function embedSize(embed: APIEmbed): number {
+function embedSize(embed: APIEmbed): number {
   return (
     (embed.title?.length ?? 0) +
     (embed.description?.length ?? 0) +
@@ -76,7 +76,7 @@ const LINK_NOTE_CHARS = 200;
  * untrusted title cannot end the link early), the URL checked and with ")" and whitespace encoded. A link
  * whose URL is not a valid http(s) URL is shown as text.
  */
-export function linkLine(link: CardLink, options: RenderOptions = {}): string {
+function linkLine(link: CardLink, options: RenderOptions = {}): string {
   const title = escapedWithin(plain(link.title) || link.url, LINK_TITLE_CHARS, options);
   const note = link.note && nonEmpty(link.note) ? ` — ${escapedWithin(plain(link.note), LINK_NOTE_CHARS, options)}` : '';
   const url = validUrl(link.url);
@@ -106,7 +106,7 @@ function packLinks(lines: string[], max: number, parts: number): string[] {
 }
 
 /** One card becomes one embed, or several when its text is longer than one embed can hold. */
-export function cardToEmbeds(card: Card, options: RenderOptions = {}): APIEmbed[] {
+function cardToEmbeds(card: Card, options: RenderOptions = {}): APIEmbed[] {
   const color = validColor(card.color);
   const title = nonEmpty(card.title) ? escapedWithin(plain(card.title!), LIMITS.title, options) : undefined;
   const author = nonEmpty(card.author) ? truncate(neutraliseMentions(plain(card.author!.slice(0, 4 * LIMITS.author))), LIMITS.author) : undefined;

@@ -35,7 +35,7 @@ export function summaryCard(report: Report, summary: Summary, configuredModel?: 
   };
 }
 
-export const ACTOR_TYPE_LABEL: Record<Actor['type'], string> = {
+const ACTOR_TYPE_LABEL: Record<Actor['type'], string> = {
   person: 'Person',
   state: 'State',
   organisation: 'Organisation',
@@ -46,11 +46,11 @@ function roleOf(actor: Pick<Actor, 'role' | 'affiliation'>): string | undefined 
   return [actor.role, actor.affiliation].filter(Boolean).join(', ') || undefined;
 }
 
-export function actorDetail(actor: Actor): string {
+function actorDetail(actor: Actor): string {
   return [ACTOR_TYPE_LABEL[actor.type] ?? actor.type, roleOf(actor), plural(actor.mentions, 'mention')].filter(Boolean).join(' · ');
 }
 
-export const ACTORS_SHOWN = 15;
+const ACTORS_SHOWN = 15;
 
 export function actorsCard(report: Report, result: ActorsResult, configuredModel?: string): Card {
   const actors = [...result.actors].sort((a, b) => b.score - a.score);

@@ -5,7 +5,7 @@ import { trimText } from './text.ts';
 
 /** How reports are named on every card: their lead, their date, their language. */
 
-export const LEAD_MAX_CHARS = 600;
+const LEAD_MAX_CHARS = 600;
 
 /** The standfirst when the publisher gave one, else the first paragraph of the body, trimmed. */
 export function reportLead(report: Pick<Report, 'standfirst' | 'sections' | 'text'>, max = LEAD_MAX_CHARS): string | undefined {
@@ -37,7 +37,7 @@ export function reportLanguage(report: object): string | undefined {
   return name && name !== code ? `${name} (${code})` : code;
 }
 
-export function seriesLine(report: Pick<Report, 'series'>): string | undefined {
+function seriesLine(report: Pick<Report, 'series'>): string | undefined {
   const series = report.series;
   if (!series) return undefined;
   const parts = [
@@ -55,7 +55,7 @@ export function sourceLine(report: Pick<Report, 'source' | 'publishedAt' | 'inge
 }
 
 /** Summary, Key actors and a link to the original: what a reader can do from a report card. */
-export function reportActions(report: Pick<Report, 'id' | 'url'>): CardAction[] {
+function reportActions(report: Pick<Report, 'id' | 'url'>): CardAction[] {
   const actions: CardAction[] = [
     { kind: 'action', label: 'Summary', action: 'summary', args: [report.id] },
     { kind: 'action', label: 'Key actors', action: 'actors', args: [report.id] },

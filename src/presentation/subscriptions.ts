@@ -38,7 +38,7 @@ export function nextRunLine(subscription: Subscription, describer: ScheduleDescr
   return `Next briefing: ${timestampTag(next, 'F')} (${timestampTag(next, 'R')})`;
 }
 
-export function filtersText(subscription: Pick<Subscription, 'filters'>): string {
+function filtersText(subscription: Pick<Subscription, 'filters'>): string {
   const f = subscription.filters;
   const parts = [
     f.topics.length > 0 ? `topics: ${f.topics.join(', ')}` : undefined,

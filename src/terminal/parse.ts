@@ -75,7 +75,7 @@ function isSubcommand(option: Option): boolean {
 }
 
 /** "report:<title or id> [length:brief|standard|detailed]" */
-export function usageOf(options: readonly Option[]): string {
+function usageOf(options: readonly Option[]): string {
   return options
     .filter((o) => !isSubcommand(o))
     .map((o) => {

@@ -132,3 +132,12 @@ describe('report resolution', () => {
     await expect(resolveReportOption(services, 'y'.repeat(3_000))).rejects.toThrow(/^No report matches “y{79}…”\./);
   });
 });
+
+describe('bounded waits on the transport', () => {
+  it('answers subscribe when the channel check hangs, changing nothing', async () => {
+    const hanging = { ...fakePlatform(), postDeadlineMs: 50, channelAccess: () => new Promise<never>(() => undefined) };
+    const error = await run(briefing, t.app, input('subscribe', { channel: CHANNEL, time: '08:00', timezone: 'UTC' } as never), hanging).catch((e) => e);
+    expect(error.message).toBe('Discord did not answer in time about #briefings; nothing was changed. Try again in a moment.');
+    expect(await t.app.subscriptions.list(GUILD)).toEqual([]);
+  });
+});
