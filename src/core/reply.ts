@@ -23,7 +23,9 @@ export interface CardLink {
  */
 export type CardAction =
   | { kind: 'action'; label: string; action: string; args: string[] }
-  | { kind: 'link'; label: string; url: string };
+  | { kind: 'link'; label: string; url: string }
+  /** A choice among many (a select menu on Discord): picking an option runs `action` with its value as the last argument. */
+  | { kind: 'menu'; placeholder: string; action: string; args: string[]; options: Array<{ label: string; value: string; description?: string }> };
 
 export interface Card {
   title?: string;

@@ -5,6 +5,7 @@ import {
   PermissionFlagsBits,
   type AutocompleteInteraction,
   type ButtonInteraction,
+  type StringSelectMenuInteraction,
   type ChatInputCommandInteraction,
   type CommandInteractionOption,
   type Interaction,
@@ -14,6 +15,7 @@ import type { AutocompleteInput, ChannelRef, CommandContext, CommandModule, Comm
 import type { Choice, Reply } from '../core/reply.ts';
 import { autocomplete, dispatch, dispatchAction, errorResult, type DispatchHooks, type Invocation } from '../core/dispatch.ts';
 import { createRegistry } from '../core/registry.ts';
+import { decodeActionId, encodeActionId } from '../core/actions.ts';
 import { truncate } from '../presentation/text.ts';
 import { LIMITS, renderReply, stripBidi, toInteractionOptions, type DiscordMessage, type RenderOptions } from './render.ts';
 import { discordErrorMessage, isActionableDiscordError } from './errors.ts';
@@ -50,7 +52,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
     try {
       if (interaction.isChatInputCommand()) await runCommand(interaction);
       else if (interaction.isAutocomplete()) await runAutocomplete(interaction);
-      else if (interaction.isButton()) await runAction(interaction);
+      else if (interaction.isButton() || interaction.isStringSelectMenu()) await runAction(interaction);
     } catch (error) {
       // Only reached if the error fallback itself throws; never let it out.
       logger.error({ err: error }, 'interaction handler failed');
@@ -82,8 +84,11 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
     }
   }
 
-  /** A button: its stateless id runs an action of a command through the same dispatcher and preconditions. */
-  async function runAction(interaction: ButtonInteraction): Promise<void> {
+  /**
+   * A button or a menu: its stateless id runs an action of a command through the same dispatcher and
+   * preconditions; a menu's picked value is the action's last argument.
+   */
+  async function runAction(interaction: ComponentInteraction): Promise<void> {
     const base = { invoker: invokerOf(interaction), guildId: interaction.guildId ?? undefined, channelId: interaction.channelId ?? undefined };
     const hooks: DispatchHooks = {
       logger,
@@ -94,7 +99,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
       },
       describeError: (error) => (isActionableDiscordError(error) ? discordErrorMessage(error) : undefined),
     };
-    const result = await dispatchAction(registry, interaction.customId, base, ctx, hooks);
+    const result = await dispatchAction(registry, actionIdOf(interaction), base, ctx, hooks);
     try {
       const messages = renderReply(result.reply, { isKnownChannel: (id) => isKnownChannel(interaction, id) });
       if (result.update && !interaction.deferred && !interaction.replied) {
@@ -140,7 +145,17 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
  * followUp for the rest. An answer whose visibility differs from the deferral's placeholder replaces it
  * with a follow-up, so private output is never shown to the channel (and public output not hidden).
  */
-export async function deliver(interaction: ChatInputCommandInteraction | ButtonInteraction, messages: DiscordMessage[]): Promise<void> {
+type ComponentInteraction = ButtonInteraction | StringSelectMenuInteraction;
+
+/** The action id a component stands for: a button's own, or a menu's with the picked value appended. */
+function actionIdOf(interaction: ComponentInteraction): string {
+  if (!interaction.isStringSelectMenu()) return interaction.customId;
+  const ref = decodeActionId(interaction.customId);
+  const value = interaction.values[0];
+  return (ref && value !== undefined && encodeActionId({ action: ref.action, args: [...ref.args, value] })) || interaction.customId;
+}
+
+export async function deliver(interaction: ChatInputCommandInteraction | ComponentInteraction, messages: DiscordMessage[]): Promise<void> {
   const [first, ...rest] = messages;
   if (!first) return;
   if (interaction.replied) {
@@ -168,7 +183,7 @@ export async function deliver(interaction: ChatInputCommandInteraction | ButtonI
  * given us the guild's channels (a guild announced without them, or not at all) the cache cannot tell,
  * so links are kept unless the id is a known channel of another guild.
  */
-function isKnownChannel(interaction: ChatInputCommandInteraction | ButtonInteraction, channelId: string): boolean {
+function isKnownChannel(interaction: ChatInputCommandInteraction | ComponentInteraction, channelId: string): boolean {
   const guild = interaction.guild;
   if (guild?.channels.cache.has(channelId)) return true;
   if (!interaction.guildId || (guild && guild.available && guild.channels.cache.size > 0)) return false;
@@ -186,7 +201,7 @@ export function isModerator(interaction: Interaction): boolean {
   return Boolean(perms && (perms.has(PermissionFlagsBits.ManageGuild) || perms.has(PermissionFlagsBits.ManageChannels)));
 }
 
-function invokerOf(interaction: ChatInputCommandInteraction | ButtonInteraction): Invoker {
+function invokerOf(interaction: ChatInputCommandInteraction | ComponentInteraction): Invoker {
   const member = interaction.member;
   const displayName =
     (member && 'displayName' in member ? member.displayName : undefined) ?? interaction.user.globalName ?? interaction.user.username;

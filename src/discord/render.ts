@@ -4,6 +4,7 @@ import {
   MessageFlags,
   type APIActionRowComponent,
   type APIButtonComponent,
+  type APIStringSelectComponent,
   type APIEmbed,
   type APIEmbedField,
   type RESTPostAPIChannelMessageJSONBody,
@@ -39,8 +40,8 @@ export interface DiscordMessage {
   content?: string;
   embeds: APIEmbed[];
   ephemeral: boolean;
-  /** Rows of buttons (Summary, Key actors, Previous/Next), at most 5. */
-  components?: APIActionRowComponent<APIButtonComponent>[];
+  /** Rows of buttons (Summary, Key actors, Previous/Next) and menus, at most 5. */
+  components?: APIActionRowComponent<APIButtonComponent | APIStringSelectComponent>[];
 }
 
 
@@ -196,16 +197,44 @@ export function renderReply(reply: Reply, options: RenderOptions = {}): DiscordM
   }
   if (current.content !== undefined || current.embeds.length > 0) messages.push(current);
   if (messages.length === 0) messages.push({ content: 'Nothing to show.', embeds: [], ephemeral });
-  const replyRow = actionRow(reply.actions);
-  if (replyRow) addRow(messages[messages.length - 1]!, replyRow, 0);
+  for (const row of actionRows(reply.actions)) addRow(messages[messages.length - 1]!, row, 0);
   return messages;
 }
 
 // ───────────────────────────── buttons ─────────────────────────────
 
-function addRow(message: DiscordMessage, row: APIActionRowComponent<APIButtonComponent>, reserved: number): void {
+type Row = APIActionRowComponent<APIButtonComponent | APIStringSelectComponent>;
+
+function addRow(message: DiscordMessage, row: Row, reserved: number): void {
   const rows = (message.components ??= []);
   if (rows.length < LIMITS.actionRows - reserved) rows.push(row);
+}
+
+/** A menu as a select menu of its own row: options within Discord's 25 and 100-character limits; values too long are left out. */
+function menuRow(menu: Extract<CardAction, { kind: 'menu' }>): Row | undefined {
+  const custom_id = encodeActionId({ action: menu.action, args: menu.args });
+  const options = menu.options
+    .filter((o) => o.value.length > 0 && o.value.length <= LIMITS.choiceValue)
+    .slice(0, LIMITS.choices)
+    .map((o) => ({
+      label: truncate(plain(stripBidi(o.label)), LIMITS.choiceName) || o.value,
+      value: o.value,
+      ...(o.description && nonEmpty(o.description) ? { description: truncate(plain(stripBidi(o.description)), LIMITS.choiceName) } : {}),
+    }));
+  if (!custom_id || options.length === 0) return undefined;
+  return { type: ComponentType.ActionRow, components: [{ type: ComponentType.StringSelect, custom_id, placeholder: truncate(plain(menu.placeholder), 150), options }] };
+}
+
+/** A reply's or card's actions as rows: the buttons in one row, each menu in a row of its own. */
+function actionRows(actions: readonly CardAction[] | undefined): Row[] {
+  const rows: Row[] = [];
+  const buttons = actionRow(actions);
+  if (buttons) rows.push(buttons);
+  for (const action of actions ?? []) {
+    const row = action.kind === 'menu' ? menuRow(action) : undefined;
+    if (row) rows.push(row);
+  }
+  return rows;
 }
 
 /**
@@ -216,6 +245,7 @@ export function actionRow(actions: readonly CardAction[] | undefined): APIAction
   const buttons: APIButtonComponent[] = [];
   for (const action of actions ?? []) {
     if (buttons.length >= LIMITS.buttonsPerRow) break;
+    if (action.kind === 'menu') continue;
     const label = truncate(plain(stripBidi(action.label)), LIMITS.buttonLabel) || 'Open';
     if (action.kind === 'link') {
       const url = validUrl(action.url);

@@ -1,5 +1,5 @@
 import type { Actor } from '../analysis/types.ts';
-import type { Card, CardField, CardLink, Reply } from '../core/reply.ts';
+import type { Card, CardAction, CardField, CardLink, Reply } from '../core/reply.ts';
 import { reportDate } from '../reports/types.ts';
 import type { Briefing, BriefingItem } from '../briefings/types.ts';
 import { reportDateLabel, reportLanguage } from './reports.ts';
@@ -89,6 +89,16 @@ function overflowCard(rest: BriefingItem[], briefing: Briefing): Card {
   return card;
 }
 
+/** Menu options Discord takes in one select menu. */
+const MENU_OPTIONS = 25;
+
+/** "Open a summary…": one menu to read any report of the briefing privately (the Summary action). */
+function summaryMenu(briefing: Briefing): CardAction[] {
+  if (briefing.items.length === 0) return [];
+  const options = briefing.items.slice(0, MENU_OPTIONS).map(({ report }) => ({ label: report.title, value: report.id, description: `${report.source}, ${reportDateLabel(report, briefing.timezone)}` }));
+  return [{ kind: 'menu', placeholder: 'Open a summary (only you see it)…', action: 'summary', args: [], options }];
+}
+
 export function presentBriefing(briefing: Briefing): Reply {
   const cards: Card[] = [headerCard(briefing)];
   const shown = DETAILED_ITEMS[briefing.format];
@@ -97,5 +107,6 @@ export function presentBriefing(briefing: Briefing): Reply {
   for (const item of detailed) cards.push(itemCard(item, briefing));
   const rest = briefing.items.slice(detailed.length);
   if (rest.length > 0) cards.push(overflowCard(rest, briefing));
-  return { cards };
+  const actions = summaryMenu(briefing);
+  return actions.length > 0 ? { cards, actions } : { cards };
 }

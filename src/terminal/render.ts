@@ -40,18 +40,25 @@ function indent(text: string, prefix: string): string {
  */
 function actionsLine(actions: readonly CardAction[] | undefined, followUps: string[] | undefined): string | undefined {
   if (!followUps || !actions || actions.length === 0) return undefined;
-  const parts: string[] = [];
-  for (const action of actions) {
-    if (action.kind === 'link') {
-      parts.push(`${action.label} <${action.url}>`);
-      continue;
-    }
-    const id = encodeActionId({ action: action.action, args: action.args });
-    if (!id) continue;
+  const offer = (action: string, args: string[], label: string): string | undefined => {
+    const id = encodeActionId({ action, args });
+    if (!id) return undefined;
     followUps.push(id);
-    parts.push(`[${followUps.length}] ${action.label}`);
+    return `[${followUps.length}] ${label}`;
+  };
+  const parts: string[] = [];
+  const menus: string[] = [];
+  for (const action of actions) {
+    if (action.kind === 'link') parts.push(`${action.label} <${action.url}>`);
+    else if (action.kind === 'action') parts.push(offer(action.action, action.args, action.label) ?? '');
+    else {
+      // A menu's options are follow-ups of their own, one a line ("Open a summary: [4] Title").
+      const options = action.options.map((o) => offer(action.action, [...action.args, o.value], flattenMarkdown(o.label))).filter(Boolean);
+      if (options.length > 0) menus.push(`${action.placeholder.replace(/[.…\s]+$/, '')}:`, ...options.map((o) => `  ${o}`));
+    }
   }
-  return parts.length > 0 ? `Actions: ${parts.join(' · ')}` : undefined;
+  const line = parts.filter(Boolean).length > 0 ? `Actions: ${parts.filter(Boolean).join(' · ')}` : undefined;
+  return [line, ...menus].filter(Boolean).join('\n') || undefined;
 }
 
 export function renderCard(card: Card, followUps?: string[]): string {

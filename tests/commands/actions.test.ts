@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApplicationCommandOptionType as T, type APIButtonComponent } from 'discord-api-types/v10';
+import { ApplicationCommandOptionType as T, type APIButtonComponent, type APIStringSelectComponent } from 'discord-api-types/v10';
 import { decodeActionId, encodeActionId, EXPIRED_ACTION_MESSAGE } from '../../src/core/actions.ts';
 import { defineCommandGroup, defineSubcommand } from '../../src/core/command.ts';
 import { dispatchAction } from '../../src/core/dispatch.ts';
@@ -19,7 +19,7 @@ afterAll(async () => t?.close());
 const press = (id: string, invoker = member, guildId: string | undefined = GUILD) =>
   dispatchAction(registry, id, { invoker, guildId, channelId: 'c' }, { services: t.app, platform: fakePlatform() });
 
-const labelOf = (button: APIButtonComponent) => ('label' in button ? button.label : undefined);
+const labelOf = (component: APIButtonComponent | APIStringSelectComponent) => ('label' in component ? component.label : undefined);
 
 /** The custom ids of a reply's buttons, as Discord would receive them. */
 function buttonIds(reply: Parameters<typeof renderReply>[0]): string[] {

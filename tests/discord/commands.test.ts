@@ -263,6 +263,23 @@ describe('buttons over the real discord.js client', () => {
     expect(paged.callbacks[0]!.data.content).toBe('1 latest report (page 2):');
     expect(buttons(paged.callbacks[0]!.data).map((b) => b.label)).toContain('◀ Previous');
 
+    // A briefing's menu opens any of its reports' summaries privately.
+    const seed = (await h.app.reports.get(SEED_ID))!;
+    const briefing = buildBriefing([{ report: seed, summary: { reportId: seed.id, length: 'brief', sentences: [], text: 'S.', engine: { engine: 'offline', version: 't' } }, actors: [] }], {
+      at: new Date('2026-11-27T07:00:00Z'),
+      timezone: 'UTC',
+      format: 'compact',
+    });
+    const before = h.fake.messages(h.channelId).length;
+    for (const message of h.bot.transport.renderBriefing(briefing)) await h.bot.transport.send(h.channelId, message);
+    const posted = h.fake.messages(h.channelId).slice(before).at(-1)!;
+    const menu = buttons(posted).find((c) => c.type === 3);
+    expect(menu.options.map((o: any) => o.value)).toEqual([SEED_ID]);
+    const { id: _i, token: _t, data: _d, type: _y, ...context } = latest.payload;
+    const picked = await h.fake.interact({ ...context, type: 3, data: { custom_id: menu.custom_id, component_type: 3, values: [SEED_ID] }, message: posted }).reply(20_000);
+    expect(picked.ephemeral).toBe(true);
+    expect(textOf(picked)).toMatch(/Summary: China’s defence cooperation/);
+
     const expired = await press(latest, 'v0:summary:gone').reply();
     expect(expired).toMatchObject({ ephemeral: true, content: expect.stringMatching(/no longer valid/) });
     await rm(extra, { recursive: true, force: true });

@@ -31,6 +31,11 @@ describe('presentBriefing', () => {
     expect(cards).toHaveLength(1 + DETAILED_ITEMS.full + 1);
     const overflow = cards.at(-1)!;
     expect(overflow.title).toBe(`And ${40 - DETAILED_ITEMS.full} more`);
+    // One menu opens any report's summary (at most 25 options, as Discord allows).
+    expect(reply.actions).toEqual([expect.objectContaining({ kind: 'menu', action: 'summary', args: [] })]);
+    const menu = reply.actions![0] as Extract<NonNullable<typeof reply.actions>[number], { kind: 'menu' }>;
+    expect(menu.options).toHaveLength(25);
+    expect(menu.options[0]).toEqual({ label: 'Report [0]', value: 'r0', description: 'SpecialEurasia, undated, added 27 Nov 2026' });
     // Typed links, not Markdown inside the text: the renderer builds the links.
     expect(overflow.description).toBeUndefined();
     expect(overflow.links).toHaveLength(40 - DETAILED_ITEMS.full);
