@@ -2,6 +2,7 @@ import { ApplicationCommandOptionType } from 'discord-api-types/v10';
 import pMap from 'p-map';
 import { defineCommand, type CommandData, type CommandServices } from '../src/core/command.ts';
 import type { Report } from '../src/reports/types.ts';
+import type { CardAction } from '../src/core/reply.ts';
 import { actorPresenceCard, actorsCard, type ActorPresence } from '../src/presentation/analysis.ts';
 import { llmConfigured } from '../src/config.ts';
 import { recentReports, reportChoices, resolveReportOption } from './_shared/reports.ts';
@@ -10,12 +11,16 @@ export const RECENT_DAYS = 7;
 /** Reports analysed for the overview: the most recent ones, so one command never triggers hundreds of analyses. */
 export const OVERVIEW_MAX_REPORTS = 40;
 const OVERVIEW_ACTORS = 10;
+const MAX_PAGE = 10;
 const ANALYSIS_CONCURRENCY = 4;
 
 const data = {
   name: 'actors',
   description: 'Key actors of a report, or the most present actors of the last 7 days',
-  options: [{ type: ApplicationCommandOptionType.String, name: 'report', description: 'Title or id; leave empty for the last 7 days', autocomplete: true, max_length: 200 }],
+  options: [
+    { type: ApplicationCommandOptionType.String, name: 'report', description: 'Title or id; leave empty for the last 7 days', autocomplete: true, max_length: 200 },
+    { type: ApplicationCommandOptionType.Integer, name: 'page', description: 'Page of the 7-day overview (default 1)', min_value: 1, max_value: MAX_PAGE },
+  ],
 } as const satisfies CommandData;
 
 /** Actors ranked by how many recent reports mention them, then by mentions. */
@@ -43,8 +48,12 @@ export async function actorPresence(services: Pick<CommandServices, 'analysis'>,
 
 export default defineCommand({
   data,
-  // The Key actors button of report cards.
-  actions: { actors: ([report]) => (report ? { options: { report } } : undefined) },
+  actions: {
+    // The Key actors button of report cards.
+    actors: ([report]) => (report ? { options: { report } } : undefined),
+    // Previous / Next of the overview, replacing the message.
+    'actors-page': ([page]) => (page && /^\d{1,2}$/.test(page) ? { options: { page: Number(page) }, update: true } : undefined),
+  },
   // The overview analyses many reports; a single report is quick offline but not on a model.
   defer: ({ args }, { services }) => (llmConfigured(services.config) || !args.report ? 'public' : undefined),
   async execute({ args }, { services }) {
@@ -56,9 +65,14 @@ export default defineCommand({
     const { reports, total, fallback } = await recentReports(services, RECENT_DAYS, OVERVIEW_MAX_REPORTS);
     if (reports.length === 0) return { content: 'The library has no reports yet, so there are no actors to show.' };
     const presence = await actorPresence(services, reports);
-    return {
-      cards: [actorPresenceCard(presence.slice(0, OVERVIEW_ACTORS), { days: RECENT_DAYS, reportCount: total, analysed: reports.length, fallback })],
-    };
+    const page = args.page ?? 1;
+    const shown = presence.slice(OVERVIEW_ACTORS * (page - 1), OVERVIEW_ACTORS * page);
+    if (shown.length === 0 && page > 1) return { content: `There is no page ${page}: the overview has ${presence.length} actors.`, ephemeral: true };
+    const actions: CardAction[] = [];
+    if (page > 1) actions.push({ kind: 'action', label: '◀ Previous', action: 'actors-page', args: [String(page - 1)] });
+    if (presence.length > OVERVIEW_ACTORS * page && page < MAX_PAGE) actions.push({ kind: 'action', label: 'Next ▶', action: 'actors-page', args: [String(page + 1)] });
+    const card = actorPresenceCard(shown, { days: RECENT_DAYS, reportCount: total, analysed: reports.length, fallback });
+    return { cards: [page > 1 ? { ...card, title: `${card.title} (page ${page})` } : card], ...(actions.length > 0 ? { actions } : {}) };
   },
   async autocomplete(input, { services }) {
     return input.focused.name === 'report' ? reportChoices(services, input.focused.value) : [];
