@@ -6,6 +6,7 @@ import type { CardAction } from '../src/core/reply.ts';
 import { actorPresenceCard, actorsCard, type ActorPresence } from '../src/presentation/analysis.ts';
 import { llmConfigured } from '../src/config.ts';
 import { recentReports, reportChoices, resolveReportOption } from './_shared/reports.ts';
+import { viewOf } from './_shared/library.ts';
 
 export const RECENT_DAYS = 7;
 /** Reports analysed for the overview: the most recent ones, so one command never triggers hundreds of analyses. */
@@ -56,13 +57,14 @@ export default defineCommand({
   },
   // The overview analyses many reports; a single report is quick offline but not on a model.
   defer: ({ args }, { services }) => (llmConfigured(services.config) || !args.report ? 'public' : undefined),
-  async execute({ args }, { services }) {
+  async execute(input, { services }) {
+    const { args } = input;
     const model = llmConfigured(services.config) ? services.config.OPENAI_MODEL : undefined;
     if (args.report) {
-      const report = await resolveReportOption(services, args.report);
+      const report = await resolveReportOption(services, viewOf(input), args.report);
       return { cards: [actorsCard(report, await services.analysis.actors(report), model)] };
     }
-    const { reports, total, fallback } = await recentReports(services, RECENT_DAYS, OVERVIEW_MAX_REPORTS);
+    const { reports, total, fallback } = await recentReports(services, viewOf(input), RECENT_DAYS, OVERVIEW_MAX_REPORTS);
     if (reports.length === 0) return { content: 'The library has no reports yet, so there are no actors to show.' };
     const presence = await actorPresence(services, reports);
     const page = args.page ?? 1;
@@ -75,6 +77,6 @@ export default defineCommand({
     return { cards: [page > 1 ? { ...card, title: `${card.title} (page ${page})` } : card], ...(actions.length > 0 ? { actions } : {}) };
   },
   async autocomplete(input, { services }) {
-    return input.focused.name === 'report' ? reportChoices(services, input.focused.value) : [];
+    return input.focused.name === 'report' ? reportChoices(services, viewOf(input), input.focused.value) : [];
   },
 });

@@ -5,6 +5,7 @@ import { UserError } from '../src/core/errors.ts';
 import { reportCard } from '../src/presentation/reports.ts';
 import { plural, quoted } from '../src/presentation/text.ts';
 import { filterChoices, reportChoices, resolveReportOption } from './_shared/reports.ts';
+import { libraryFor, viewOf } from './_shared/library.ts';
 
 const SEARCH_RESULTS = 5;
 const DEFAULT_LATEST = 5;
@@ -34,12 +35,14 @@ const latestData = {
 
 const latest = defineSubcommand({
   data: latestData,
-  async execute({ args }, { services }) {
+  async execute(input, { services }) {
+    const { args } = input;
+    const library = libraryFor(services, viewOf(input));
     const count = args.count ?? DEFAULT_LATEST;
     let sourceName: string | undefined;
     if (args.source) {
       const wanted = args.source.toLowerCase();
-      const names = await services.reports.sources();
+      const names = await library.sources();
       sourceName = names.find((name) => name.toLowerCase() === wanted);
       if (!sourceName) {
         throw new UserError(
@@ -49,7 +52,7 @@ const latest = defineSubcommand({
       }
     }
     const page = args.page ?? 1;
-    const window = await services.reports.list({ limit: count * page + 1, source: sourceName });
+    const window = await library.list({ limit: count * page + 1, source: sourceName });
     const reports = window.slice(count * (page - 1), count * page);
     if (reports.length === 0) {
       if (page > 1) return { content: `There is no page ${page}: the library has ${plural(window.length, 'report')}${sourceName ? ` from ${sourceName}` : ''}.`, ephemeral: true };
@@ -62,7 +65,7 @@ const latest = defineSubcommand({
     };
   },
   async autocomplete(input, { services }) {
-    return input.focused.name === 'source' ? filterChoices(await services.reports.sources(), input.focused.value) : [];
+    return input.focused.name === 'source' ? filterChoices(await libraryFor(services, viewOf(input)).sources(), input.focused.value) : [];
   },
 });
 
@@ -75,9 +78,10 @@ const searchData = {
 
 const search = defineSubcommand({
   data: searchData,
-  async execute({ args }, { services }) {
+  async execute(input, { services }) {
+    const { args } = input;
     const page = args.page ?? 1;
-    const window = await services.reports.search(args.query, { limit: SEARCH_RESULTS * page + 1 });
+    const window = await libraryFor(services, viewOf(input)).search(args.query, { limit: SEARCH_RESULTS * page + 1 });
     const reports = window.slice(SEARCH_RESULTS * (page - 1), SEARCH_RESULTS * page);
     if (reports.length === 0) {
       if (page > 1) return { content: `There is no page ${page} of reports matching ${quoted(args.query)}.`, ephemeral: true };
@@ -100,11 +104,11 @@ const showData = {
 
 const show = defineSubcommand({
   data: showData,
-  async execute({ args }, { services }) {
-    return { cards: [reportCard(await resolveReportOption(services, args.report))] };
+  async execute(input, { services }) {
+    return { cards: [reportCard(await resolveReportOption(services, viewOf(input), input.args.report))] };
   },
   async autocomplete(input, { services }) {
-    return input.focused.name === 'report' ? reportChoices(services, input.focused.value) : [];
+    return input.focused.name === 'report' ? reportChoices(services, viewOf(input), input.focused.value) : [];
   },
 });
 

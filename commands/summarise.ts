@@ -3,6 +3,7 @@ import { defineCommand, type CommandData } from '../src/core/command.ts';
 import { summaryCard } from '../src/presentation/analysis.ts';
 import { llmConfigured } from '../src/config.ts';
 import { reportChoices, resolveReportOption } from './_shared/reports.ts';
+import { viewOf } from './_shared/library.ts';
 
 const data = {
   name: 'summarise',
@@ -30,12 +31,13 @@ export default defineCommand({
   actions: { summary: ([report]) => (report ? { options: { report } } : undefined) },
   // Summaries may need a model call (or a long report's first analysis): always defer.
   defer: 'public',
-  async execute({ args }, { services }) {
-    const report = await resolveReportOption(services, args.report);
+  async execute(input, { services }) {
+    const { args } = input;
+    const report = await resolveReportOption(services, viewOf(input), args.report);
     const summary = await services.analysis.summarise(report, { length: args.length ?? 'standard' });
     return { cards: [summaryCard(report, summary, llmConfigured(services.config) ? services.config.OPENAI_MODEL : undefined)] };
   },
   async autocomplete(input, { services }) {
-    return input.focused.name === 'report' ? reportChoices(services, input.focused.value) : [];
+    return input.focused.name === 'report' ? reportChoices(services, viewOf(input), input.focused.value) : [];
   },
 });

@@ -126,10 +126,10 @@ describe('report resolution', () => {
         search: () => [{ id: 'baltic-2026', title: 'Baltic security outlook' }],
       },
     } as unknown as CommandServices;
-    await expect(resolveReportOption(services, 'baltik secrity')).rejects.toThrow(
+    await expect(resolveReportOption(services, { guildId: GUILD }, 'baltik secrity')).rejects.toThrow(
       'No report matches “baltik secrity”. Did you mean “Baltic security outlook” (id baltic-2026)? Try /report search.',
     );
-    await expect(resolveReportOption(services, 'y'.repeat(3_000))).rejects.toThrow(/^No report matches “y{79}…”\./);
+    await expect(resolveReportOption(services, { guildId: GUILD }, 'y'.repeat(3_000))).rejects.toThrow(/^No report matches “y{79}…”\./);
   });
 });
 
@@ -139,5 +139,29 @@ describe('bounded waits on the transport', () => {
     const error = await run(briefing, t.app, input('subscribe', { channel: CHANNEL, time: '08:00', timezone: 'UTC' } as never), hanging).catch((e) => e);
     expect(error.message).toBe('Discord did not answer in time about #briefings; nothing was changed. Try again in a moment.');
     expect(await t.app.subscriptions.list(GUILD)).toEqual([]);
+  });
+});
+
+describe('tenancy: every read names the asking server', () => {
+  it('passes the guild (or null in a DM) to each library read, as CONTRACTS §5 describes', async () => {
+    const calls: Array<[string, unknown[]]> = [];
+    const record = (name: string, answer: unknown) => (...args: unknown[]) => {
+      calls.push([name, args]);
+      return answer;
+    };
+    const report = { id: 'r', title: 'T', source: 'S', authors: [], tags: [], regions: [], sections: [], text: 'x', ingestedAt: '2026-11-27T00:00:00Z' };
+    const services = {
+      ...t.app,
+      reports: { list: record('list', [report]), search: record('search', []), suggest: record('suggest', []), resolve: record('resolve', report), sources: record('sources', ['S']) },
+    } as unknown as CommandServices;
+    const reportCommand = (await import('../../commands/report.ts')).default;
+    const reg = createRegistry([reportCommand]);
+    await dispatch(reg, { command: 'report', ...input('latest', { source: 's' }) }, { services, platform: fakePlatform() });
+    await dispatch(reg, { command: 'report', ...input('show', { report: 'r' }, { guildId: undefined }) }, { services, platform: fakePlatform() });
+    expect(calls).toEqual([
+      ['sources', [{ guildId: GUILD }]],
+      ['list', [{ limit: 6, source: 'S', guildId: GUILD }]],
+      ['resolve', ['r', { guildId: null }]],
+    ]);
   });
 });
