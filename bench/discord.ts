@@ -13,11 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
-import { SlashCommandBuilder } from 'discord.js';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createStore } from '../src/store/index.ts';
-import type { CommandModule } from '../src/core/command.ts';
+import { defineCommand, type CommandModule } from '../src/core/command.ts';
+import { execute } from '../src/core/dispatch.ts';
+import { createRegistry } from '../src/core/registry.ts';
 import type { Report } from '../src/reports/types.ts';
 import { createDiscordBot } from '../src/discord/bot.ts';
 import { loadCommands } from '../src/discord/commands.ts';
@@ -79,12 +80,12 @@ function generateReports(count: number): Report[] {
   });
 }
 
-const ping: CommandModule = {
-  data: new SlashCommandBuilder().setName('ping').setDescription('baseline: no work'),
+const ping: CommandModule = defineCommand({
+  data: { name: 'ping', description: 'baseline: no work' },
   async execute() {
     return { content: 'pong' };
   },
-};
+});
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -158,12 +159,12 @@ export async function run(): Promise<void> {
       );
     }
     // The same commands called directly (no gateway, no REST): what the transport adds on top.
-    const modules = new Map((await loadCommands()).map((m) => [m.data.name, m]));
-    const ctx = { app, platform: bot.platform };
+    const registry = createRegistry(await loadCommands());
+    const ctx = { services: app, platform: bot.platform };
     const invoker = { id: String(user.id), name: 'reader', isModerator: false };
     const direct: Array<{ label: string; run: () => Promise<unknown> }> = [
-      { label: '/report show', run: () => modules.get('report')!.execute({ subcommand: 'show', options: { report: randomId() }, invoker, guildId: guild.id }, ctx) },
-      { label: '/actors (7-day overview)', run: () => modules.get('actors')!.execute({ options: {}, invoker, guildId: guild.id }, ctx) },
+      { label: '/report show', run: () => execute(registry, { command: 'report', subcommand: 'show', options: { report: randomId() }, invoker, guildId: guild.id }, ctx) },
+      { label: '/actors (7-day overview)', run: () => execute(registry, { command: 'actors', options: {}, invoker, guildId: guild.id }, ctx) },
     ];
     for (const d of direct) {
       const times: number[] = [];

@@ -1,27 +1,32 @@
-import { SlashCommandBuilder } from 'discord.js';
+import { ApplicationCommandOptionType } from 'discord-api-types/v10';
 import pMap from 'p-map';
-import type { App } from '../src/app.ts';
-import type { CommandModule } from '../src/core/command.ts';
+import { defineCommand, type CommandData, type CommandServices } from '../src/core/command.ts';
 import type { Report } from '../src/reports/types.ts';
-import { actorPresenceCard, actorsCard, type ActorPresence } from '../src/commands-support/cards.ts';
-import { optionalString } from '../src/commands-support/options.ts';
-import { recentReports, reportChoices, resolveReportOption } from '../src/commands-support/reports.ts';
+import type { CardAction } from '../src/core/reply.ts';
+import { actorPresenceCard, actorsCard, type ActorPresence } from '../src/presentation/analysis.ts';
 import { llmConfigured } from '../src/config.ts';
+import { recentReports, reportChoices, resolveReportOption } from './_shared/reports.ts';
+import { viewOf } from './_shared/library.ts';
 
 export const RECENT_DAYS = 7;
 /** Reports analysed for the overview: the most recent ones, so one command never triggers hundreds of analyses. */
 export const OVERVIEW_MAX_REPORTS = 40;
 const OVERVIEW_ACTORS = 10;
+const MAX_PAGE = 10;
 const ANALYSIS_CONCURRENCY = 4;
 
-const data = new SlashCommandBuilder()
-  .setName('actors')
-  .setDescription('Key actors of a report, or the most present actors of the last 7 days')
-  .addStringOption((o) => o.setName('report').setDescription('Title or id; leave empty for the last 7 days').setAutocomplete(true));
+const data = {
+  name: 'actors',
+  description: 'Key actors of a report, or the most present actors of the last 7 days',
+  options: [
+    { type: ApplicationCommandOptionType.String, name: 'report', description: 'Title or id; leave empty for the last 7 days', autocomplete: true, max_length: 200 },
+    { type: ApplicationCommandOptionType.Integer, name: 'page', description: 'Page of the 7-day overview (default 1)', min_value: 1, max_value: MAX_PAGE },
+  ],
+} as const satisfies CommandData;
 
 /** Actors ranked by how many recent reports mention them, then by mentions. */
-export async function actorPresence(app: App, reports: Report[]): Promise<ActorPresence[]> {
-  const results = await pMap(reports, async (report) => ({ report, result: await app.analysis.actors(report) }), { concurrency: ANALYSIS_CONCURRENCY });
+export async function actorPresence(services: Pick<CommandServices, 'analysis'>, reports: Report[]): Promise<ActorPresence[]> {
+  const results = await pMap(reports, async (report) => ({ report, result: await services.analysis.actors(report) }), { concurrency: ANALYSIS_CONCURRENCY });
   const byName = new Map<string, ActorPresence & { score: number }>();
   for (const { report, result } of results) {
     for (const actor of result.actors) {
@@ -42,30 +47,36 @@ export async function actorPresence(app: App, reports: Report[]): Promise<ActorP
     .map(({ score: _score, ...presence }) => presence);
 }
 
-const command: CommandModule = {
+export default defineCommand({
   data,
-
-  async execute(input, { app }) {
-    const model = llmConfigured(app.config) ? app.config.OPENAI_MODEL : undefined;
-    const value = optionalString(input, 'report');
-    if (value) {
-      const report = await resolveReportOption(app, value);
-      return { cards: [actorsCard(report, await app.analysis.actors(report), model)] };
-    }
-    const { reports, total, fallback } = await recentReports(app, RECENT_DAYS, OVERVIEW_MAX_REPORTS);
-    if (reports.length === 0) return { content: 'The library has no reports yet, so there are no actors to show.' };
-    const presence = await actorPresence(app, reports);
-    return {
-      cards: [actorPresenceCard(presence.slice(0, OVERVIEW_ACTORS), { days: RECENT_DAYS, reportCount: total, analysed: reports.length, fallback })],
-    };
+  actions: {
+    // The Key actors button of report cards.
+    actors: ([report]) => (report ? { options: { report } } : undefined),
+    // Previous / Next of the overview, replacing the message.
+    'actors-page': ([page]) => (page && /^\d{1,2}$/.test(page) ? { options: { page: Number(page) }, update: true } : undefined),
   },
-
-  async autocomplete(input, { app }) {
-    return input.focused.name === 'report' ? reportChoices(app, input.focused.value) : [];
-  },
-
   // The overview analyses many reports; a single report is quick offline but not on a model.
-  defers: (input, { app }) => llmConfigured(app.config) || !optionalString(input, 'report'),
-};
-
-export default command;
+  defer: ({ args }, { services }) => (llmConfigured(services.config) || !args.report ? 'public' : undefined),
+  async execute(input, { services }) {
+    const { args } = input;
+    const model = llmConfigured(services.config) ? services.config.OPENAI_MODEL : undefined;
+    if (args.report) {
+      const report = await resolveReportOption(services, viewOf(input), args.report);
+      return { cards: [actorsCard(report, await services.analysis.actors(report), model)] };
+    }
+    const { reports, total, fallback } = await recentReports(services, viewOf(input), RECENT_DAYS, OVERVIEW_MAX_REPORTS);
+    if (reports.length === 0) return { content: 'The library has no reports yet, so there are no actors to show.' };
+    const presence = await actorPresence(services, reports);
+    const page = args.page ?? 1;
+    const shown = presence.slice(OVERVIEW_ACTORS * (page - 1), OVERVIEW_ACTORS * page);
+    if (shown.length === 0 && page > 1) return { content: `There is no page ${page}: the overview has ${presence.length} actors.`, ephemeral: true };
+    const actions: CardAction[] = [];
+    if (page > 1) actions.push({ kind: 'action', label: '◀ Previous', action: 'actors-page', args: [String(page - 1)] });
+    if (presence.length > OVERVIEW_ACTORS * page && page < MAX_PAGE) actions.push({ kind: 'action', label: 'Next ▶', action: 'actors-page', args: [String(page + 1)] });
+    const card = actorPresenceCard(shown, { days: RECENT_DAYS, reportCount: total, analysed: reports.length, fallback });
+    return { cards: [page > 1 ? { ...card, title: `${card.title} (page ${page})` } : card], ...(actions.length > 0 ? { actions } : {}) };
+  },
+  async autocomplete(input, { services }) {
+    return input.focused.name === 'report' ? reportChoices(services, viewOf(input), input.focused.value) : [];
+  },
+});

@@ -1,44 +1,43 @@
-import { SlashCommandBuilder } from 'discord.js';
-import type { CommandModule } from '../src/core/command.ts';
-import { SUMMARY_LENGTHS, type SummaryLength } from '../src/analysis/types.ts';
-import { summaryCard } from '../src/commands-support/cards.ts';
-import { optionalChoice, requiredString } from '../src/commands-support/options.ts';
-import { reportChoices, resolveReportOption } from '../src/commands-support/reports.ts';
+import { ApplicationCommandOptionType } from 'discord-api-types/v10';
+import { defineCommand, type CommandData } from '../src/core/command.ts';
+import { summaryCard } from '../src/presentation/analysis.ts';
 import { llmConfigured } from '../src/config.ts';
+import { reportChoices, resolveReportOption } from './_shared/reports.ts';
+import { viewOf } from './_shared/library.ts';
 
-const LENGTH_LABELS: Record<SummaryLength, string> = {
-  brief: 'Brief',
-  standard: 'Standard',
-  detailed: 'Detailed',
-};
+const data = {
+  name: 'summarise',
+  description: 'Summarise a report',
+  options: [
+    { type: ApplicationCommandOptionType.String, name: 'report', description: 'Title or id (start typing to pick)', required: true, autocomplete: true, max_length: 200 },
+    {
+      type: ApplicationCommandOptionType.String,
+      name: 'length',
+      description: 'How long a summary (default standard)',
+      choices: [
+        { name: 'Brief', value: 'brief' },
+        { name: 'Standard', value: 'standard' },
+        { name: 'Detailed', value: 'detailed' },
+      ],
+    },
+  ],
+} as const satisfies CommandData;
 
-const data = new SlashCommandBuilder()
-  .setName('summarise')
-  .setDescription('Summarise a report')
-  .addStringOption((o) => o.setName('report').setDescription('Title or id (start typing to pick)').setRequired(true).setAutocomplete(true))
-  .addStringOption((o) =>
-    o
-      .setName('length')
-      .setDescription('How long a summary (default standard)')
-      .addChoices(...SUMMARY_LENGTHS.map((length) => ({ name: LENGTH_LABELS[length], value: length }))),
-  );
-
-const command: CommandModule = {
+export default defineCommand({
   data,
-
-  async execute(input, { app }) {
-    const report = await resolveReportOption(app, requiredString(input, 'report'));
-    const length = optionalChoice(input, 'length', SUMMARY_LENGTHS) ?? 'standard';
-    const summary = await app.analysis.summarise(report, { length });
-    return { cards: [summaryCard(report, summary, llmConfigured(app.config) ? app.config.OPENAI_MODEL : undefined)] };
-  },
-
-  async autocomplete(input, { app }) {
-    return input.focused.name === 'report' ? reportChoices(app, input.focused.value) : [];
-  },
-
+  // The CLI takes both spellings; so does the terminal.
+  aliases: ['summarize'],
+  // The Summary button of report cards.
+  actions: { summary: ([report]) => (report ? { options: { report } } : undefined) },
   // Summaries may need a model call (or a long report's first analysis): always defer.
-  defers: () => true,
-};
-
-export default command;
+  defer: 'public',
+  async execute(input, { services }) {
+    const { args } = input;
+    const report = await resolveReportOption(services, viewOf(input), args.report);
+    const summary = await services.analysis.summarise(report, { length: args.length ?? 'standard' });
+    return { cards: [summaryCard(report, summary, llmConfigured(services.config) ? services.config.OPENAI_MODEL : undefined)] };
+  },
+  async autocomplete(input, { services }) {
+    return input.focused.name === 'report' ? reportChoices(services, viewOf(input), input.focused.value) : [];
+  },
+});

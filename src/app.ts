@@ -1,5 +1,6 @@
 import type { Config } from './config.ts';
 import { systemClock, type Clock } from './core/clock.ts';
+import type { CommandServices } from './core/command.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createStore, type Store } from './store/index.ts';
 import { ReportLibrary } from './reports/library.ts';
@@ -11,9 +12,11 @@ import { BriefingService } from './briefings/service.ts';
 import { createScheduler } from './scheduling/index.ts';
 import type { JobScheduler } from './scheduling/port.ts';
 
-
-/** Every service, built once. Passed to commands, transports and the CLI; never a module singleton. */
-export interface App {
+/**
+ * Every service, built once. Passed to transports and the CLI; commands see only the narrower
+ * CommandServices (core/command.ts). Never a module singleton.
+ */
+export interface App extends CommandServices {
   config: Config;
   logger: Logger;
   clock: Clock;

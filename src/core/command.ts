@@ -1,7 +1,39 @@
-import type { RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
-import type { App } from '../app.ts';
+import type {
+  APIApplicationCommandBasicOption,
+  APIApplicationCommandSubcommandOption,
+  ApplicationCommandOptionType,
+  RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord-api-types/v10';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { ReportLibrary } from '../reports/library.ts';
+import type { FeedService } from '../reports/feeds.ts';
+import type { AnalysisService } from '../analysis/service.ts';
+import type { SubscriptionService } from '../briefings/subscriptions.ts';
+import type { BriefingService } from '../briefings/service.ts';
+import type { Clock } from './clock.ts';
 import type { Choice, Reply } from './reply.ts';
-import type { BriefingTransport } from '../briefings/transport.ts';
+
+/**
+ * Commands as plain data typed against discord-api-types (as yuudachi does), handlers with arguments typed
+ * from that data, and preconditions declared per command or subcommand (as Sapphire does). `dispatch.ts`
+ * runs them for every transport. Type-only imports: core holds no runtime dependency on the services.
+ */
+
+/** What commands may use: the services, never the store, the ingest pipeline or the app's lifecycle. */
+export interface CommandServices {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly reports: ReportLibrary;
+  readonly feeds: FeedService;
+  readonly analysis: AnalysisService;
+  readonly subscriptions: SubscriptionService;
+  readonly briefings: BriefingService;
+}
+
+/** Where `/briefing send-now` posts: whatever the briefing service delivers through. */
+export type BriefingSink = Parameters<BriefingService['sendNow']>[1];
 
 /** A channel option as commands see it, whatever the transport. */
 export interface ChannelRef {
@@ -12,6 +44,7 @@ export interface ChannelRef {
 }
 
 export type OptionValue = string | number | boolean | ChannelRef;
+export type RawOptions = Record<string, OptionValue | undefined | null>;
 
 /** The invoking person, as far as commands need to know them. */
 export interface Invoker {
@@ -34,48 +67,160 @@ export interface Platform {
   readonly name: 'discord' | 'terminal';
   /** Checks that `channelId` is a text channel of `guildId` where the bot can View, Send and Embed. */
   channelAccess(guildId: string, channelId: string): Promise<ChannelAccess>;
+  /** How this transport names a channel in text: `<#id>` on Discord (never pings), `#name` in the terminal. */
+  channelMention(channel: Pick<ChannelRef, 'id' | 'name'>): string;
   /** Where `/briefing send-now` delivers; absent when the transport cannot post briefings. */
-  readonly briefings?: BriefingTransport;
+  readonly briefings?: BriefingSink;
+  /**
+   * How long a command may wait for the transport to post (Discord REST) before answering that it will be
+   * retried; it must fit the interaction. Default 10 s.
+   */
+  readonly postDeadlineMs?: number;
 }
 
-export interface CommandInput {
+export interface CommandContext {
+  services: CommandServices;
+  platform: Platform;
+}
+
+// ───────────────────────────── definitions as data ─────────────────────────────
+
+export type CommandData = RESTPostAPIChatInputApplicationCommandsJSONBody;
+export type SubcommandData = APIApplicationCommandSubcommandOption;
+export type BasicOptionData = APIApplicationCommandBasicOption;
+
+type ValueOf<O> = O extends { type: ApplicationCommandOptionType.String; choices: readonly { value: infer V }[] }
+  ? V
+  : O extends { type: ApplicationCommandOptionType.String | ApplicationCommandOptionType.Attachment }
+    ? string
+    : O extends { type: ApplicationCommandOptionType.Integer | ApplicationCommandOptionType.Number }
+      ? number
+      : O extends { type: ApplicationCommandOptionType.Boolean }
+        ? boolean
+        : O extends { type: ApplicationCommandOptionType.Channel }
+          ? ChannelRef
+          : string;
+
+/** The handler's arguments, typed from the option definitions: required options are present, others may be undefined. */
+export type ArgsOf<Options> = Options extends readonly unknown[]
+  ? { [O in Options[number] as O extends { name: infer N extends string } ? N : never]: O extends { required: true } ? ValueOf<O> : ValueOf<O> | undefined }
+  : Record<string, never>;
+
+export interface CommandInput<Args = Record<string, OptionValue | undefined>> {
   /** Subcommand name for commands that have them (`report latest` → "latest"). */
   subcommand?: string;
-  options: Record<string, OptionValue | undefined>;
+  /** Validated against the definition: types, choices, lengths and ranges; text trimmed, empty text absent. */
+  args: Args;
   invoker: Invoker;
-  /** Absent in DMs. The terminal uses a fixed local guild id. */
+  /** Absent in DMs. */
   guildId?: string;
   channelId?: string;
 }
+
+/** The input of a guild-only handler: the dispatcher guarantees the guild. */
+export type GuildCommandInput<Args = Record<string, OptionValue | undefined>> = CommandInput<Args> & { guildId: string };
 
 export interface AutocompleteInput {
   subcommand?: string;
   /** The option being typed. */
   focused: { name: string; value: string };
-  options: Record<string, OptionValue | undefined>;
+  options: RawOptions;
   guildId?: string;
 }
 
-export interface CommandContext {
-  app: App;
-  platform: Platform;
+/** Whether the transport must acknowledge first (work that may take over 2 s), and whether the placeholder is private. */
+export type DeferMode = 'public' | 'ephemeral';
+
+export interface Preconditions {
+  /** Only inside a server (not in direct messages). */
+  guildOnly?: boolean;
+  /** Only for moderators (Manage Server or Manage Channels). */
+  moderator?: boolean;
 }
 
-/** One file per command in `commands/`, default-exported. */
-export interface CommandModule {
-  data: { name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
+/** What the dispatcher runs for one command, or for one subcommand. */
+export interface Handler extends Preconditions {
+  readonly options: readonly BasicOptionData[];
+  defer?: DeferMode | ((input: CommandInput, ctx: CommandContext) => DeferMode | undefined);
   execute(input: CommandInput, ctx: CommandContext): Promise<Reply>;
   autocomplete?(input: AutocompleteInput, ctx: CommandContext): Promise<Choice[]>;
-  /** Whether the transport must defer before executing (work that may take over 2 s). */
-  defers?(input: CommandInput, ctx: CommandContext): boolean;
-  /**
-   * When the command defers: whether its answer will be private, so the "thinking…" placeholder is shown
-   * only to the invoker too. Optional; without it Discord replaces a public placeholder by a private follow-up.
-   */
-  defersEphemeral?(input: CommandInput, ctx: CommandContext): boolean;
-  /** Subcommands that need a moderator (or true for the whole command). Transports check this before execute. */
-  moderatorOnly?: boolean | readonly string[];
 }
 
-/** Guild id of the terminal's local mode; never a Discord guild, so the two never deliver each other's briefings. */
-export const LOCAL_GUILD_ID = 'local';
+export interface SubcommandModule extends Handler {
+  readonly data: SubcommandData;
+}
+
+/**
+ * What an action (a button) runs: an invocation of the same command, so it passes the same preconditions
+ * and option checks. `update` replaces the message the button is on (pagination) instead of answering privately.
+ */
+export interface ActionRoute {
+  subcommand?: string;
+  options: RawOptions;
+  update?: boolean;
+}
+
+/** Turns an action's arguments back into an invocation; undefined when they no longer make sense. */
+export type ActionHandler = (args: readonly string[]) => ActionRoute | undefined;
+
+/** One file (or folder) per command in `commands/`, default-exported. */
+export interface CommandModule extends Preconditions {
+  readonly data: CommandData;
+  /** Other names the terminal accepts (`summarize`); Discord registers only `data.name`. */
+  readonly aliases?: readonly string[];
+  /** The handler of a command without subcommands. */
+  readonly handler?: Handler;
+  /** The handlers of a command's subcommands, by name. */
+  readonly subcommands?: Readonly<Record<string, SubcommandModule>>;
+  /** Actions (buttons) this command answers, by action name. */
+  readonly actions?: Readonly<Record<string, ActionHandler>>;
+}
+
+type Input<Args, G> = G extends true ? GuildCommandInput<Args> : CommandInput<Args>;
+
+interface HandlerSpec<Args, G extends boolean> {
+  guildOnly?: G;
+  moderator?: boolean;
+  defer?: DeferMode | ((input: Input<Args, G>, ctx: CommandContext) => DeferMode | undefined);
+  execute(input: Input<Args, G>, ctx: CommandContext): Promise<Reply>;
+  autocomplete?(input: AutocompleteInput, ctx: CommandContext): Promise<Choice[]>;
+}
+
+function handlerOf<Args, G extends boolean>(options: readonly unknown[] | undefined, spec: HandlerSpec<Args, G>): Handler {
+  // The dispatcher checks guildOnly before calling, so the typed input holds; the cast erases the argument type.
+  return { ...(spec as unknown as Omit<Handler, 'options'>), options: (options ?? []) as readonly BasicOptionData[] };
+}
+
+/** A subcommand: its data (`as const satisfies SubcommandData`) and a handler typed from it. */
+export function defineSubcommand<const D extends SubcommandData, G extends boolean = false>(
+  spec: { data: D } & HandlerSpec<ArgsOf<D['options']>, G>,
+): SubcommandModule {
+  return { ...handlerOf(spec.data.options, spec), data: spec.data };
+}
+
+/** A command without subcommands: its data and a handler typed from it. */
+export function defineCommand<const D extends CommandData, G extends boolean = false>(
+  spec: { data: D; aliases?: readonly string[]; actions?: Record<string, ActionHandler> } & HandlerSpec<ArgsOf<D['options']>, G>,
+): CommandModule {
+  const { data, aliases, guildOnly, moderator, actions } = spec;
+  return { data, aliases, guildOnly, moderator, actions, handler: handlerOf(data.options, spec) };
+}
+
+/** A command made of subcommands: the registered data lists them in the given order. */
+export function defineCommandGroup(spec: {
+  data: Omit<CommandData, 'options'>;
+  aliases?: readonly string[];
+  guildOnly?: boolean;
+  moderator?: boolean;
+  subcommands: readonly SubcommandModule[];
+  actions?: Record<string, ActionHandler>;
+}): CommandModule {
+  return {
+    actions: spec.actions,
+    data: { ...spec.data, options: spec.subcommands.map((s) => s.data) },
+    aliases: spec.aliases,
+    guildOnly: spec.guildOnly,
+    moderator: spec.moderator,
+    subcommands: Object.fromEntries(spec.subcommands.map((s) => [s.data.name, s])),
+  };
+}

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { ClientUser, Events, Routes, Status, type APIUser, type Client } from 'discord.js';
 import type { App } from '../app.ts';
-import { LOCAL_GUILD_ID, type CommandModule } from '../core/command.ts';
+import type { CommandModule } from '../core/command.ts';
+import { LOCAL_GUILD_ID } from '../terminal/platform.ts';
 import { ingestBriefs } from '../reports/ingest.ts';
 import { workerId, type Logger } from '../logger.ts';
 import { metrics } from '../ops/metrics.ts';

@@ -1,31 +1,34 @@
-import { randomBytes } from 'node:crypto';
 import {
   ApplicationCommandOptionType,
   GuildMember,
   MessageFlags,
   PermissionFlagsBits,
   type AutocompleteInteraction,
+  type ButtonInteraction,
+  type StringSelectMenuInteraction,
   type ChatInputCommandInteraction,
   type CommandInteractionOption,
   type Interaction,
 } from 'discord.js';
-import type { App } from '../app.ts';
 import type { Logger } from '../logger.ts';
-import type { AutocompleteInput, ChannelRef, CommandContext, CommandInput, CommandModule, OptionValue, Platform } from '../core/command.ts';
+import type { AutocompleteInput, ChannelRef, CommandContext, CommandModule, CommandServices, Invoker, OptionValue, Platform } from '../core/command.ts';
 import type { Choice, Reply } from '../core/reply.ts';
-import { isUserError } from '../core/errors.ts';
-import { renderReply, toInteractionOptions, type DiscordMessage, type RenderOptions } from './render.ts';
+import { autocomplete, dispatch, dispatchAction, errorResult, type DispatchHooks, type Invocation } from '../core/dispatch.ts';
+import { createRegistry } from '../core/registry.ts';
+import { decodeActionId, encodeActionId } from '../core/actions.ts';
+import { truncate } from '../presentation/text.ts';
+import { LIMITS, renderReply, stripBidi, toInteractionOptions, type DiscordMessage, type RenderOptions } from './render.ts';
 import { discordErrorMessage, isActionableDiscordError } from './errors.ts';
 
 /** Discord drops an interaction not acknowledged within 3 s; past this, a command that did not ask to defer is deferred anyway. */
 const AUTO_DEFER_MS = 2_000;
 /** Autocomplete must answer within 3 s: whatever is not ready by then is answered with no choices. */
 const AUTOCOMPLETE_BUDGET_MS = 2_500;
-const MAX_CHOICES = 25;
-const MAX_CHOICE_LENGTH = 100;
 
 export interface InteractionRouterDeps {
-  app: App;
+  /** What commands may use (an App will do). `app` is the older name of the same thing. */
+  services?: CommandServices;
+  app?: CommandServices;
   commands: readonly CommandModule[];
   platform: Platform;
   logger?: Logger;
@@ -34,18 +37,22 @@ export interface InteractionRouterDeps {
 export type InteractionHandler = (interaction: Interaction) => Promise<void>;
 
 /**
- * The interaction router: slash commands and autocomplete to command modules, with the one error
- * fallback. The returned handler never rejects, whatever the command or Discord does.
+ * The interaction router: translates slash commands, buttons and autocomplete into core/dispatch and the reply into
+ * Discord messages. Lookup, preconditions, deferral and error mapping live in the dispatcher, shared with
+ * the terminal. The returned handler never rejects, whatever the command or Discord does.
  */
 export function createInteractionRouter(deps: InteractionRouterDeps): InteractionHandler {
-  const logger = deps.logger ?? deps.app.logger;
-  const byName = new Map(deps.commands.map((c) => [c.data.name, c]));
-  const ctx: CommandContext = { app: deps.app, platform: deps.platform };
+  const services = deps.services ?? deps.app;
+  if (!services) throw new Error('createInteractionRouter needs the services');
+  const logger = deps.logger ?? services.logger;
+  const registry = createRegistry(deps.commands);
+  const ctx: CommandContext = { services, platform: deps.platform };
 
   return async (interaction) => {
     try {
       if (interaction.isChatInputCommand()) await runCommand(interaction);
       else if (interaction.isAutocomplete()) await runAutocomplete(interaction);
+      else if (interaction.isButton() || interaction.isStringSelectMenu()) await runAction(interaction);
     } catch (error) {
       // Only reached if the error fallback itself throws; never let it out.
       logger.error({ err: error }, 'interaction handler failed');
@@ -53,65 +60,68 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
   };
 
   async function runCommand(interaction: ChatInputCommandInteraction): Promise<void> {
-    const started = Date.now();
-    const command = byName.get(interaction.commandName);
+    const invocation = toInvocation(interaction);
+    const hooks: DispatchHooks = {
+      logger,
+      autoDeferMs: AUTO_DEFER_MS,
+      defer: async (ephemeral) => {
+        if (interaction.deferred || interaction.replied) return;
+        await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+      },
+      describeError: (error) => (isActionableDiscordError(error) ? discordErrorMessage(error) : undefined),
+    };
+    const result = await dispatch(registry, invocation, ctx, hooks);
     try {
-      if (!command) {
-        await send(interaction, { content: `/${interaction.commandName} is not available any more. The server's command list may be out of date.`, ephemeral: true });
-        return;
-      }
-      const input = toCommandInput(interaction);
-      if (needsModerator(command, input.subcommand) && !input.invoker.isModerator) {
-        const name = ['/' + interaction.commandName, input.subcommand].filter(Boolean).join(' ');
-        await send(interaction, {
-          content: input.guildId
-            ? `${name} is for moderators: you need the Manage Server or Manage Channels permission.`
-            : `${name} only works inside a server, by its moderators.`,
-          ephemeral: true,
-        });
-        return;
-      }
-      if (command.defers?.(input, ctx)) {
-        await interaction.deferReply(command.defersEphemeral?.(input, ctx) ? { flags: MessageFlags.Ephemeral } : {});
-      }
-      const reply = await executeWithAutoDefer(interaction, command.execute(input, ctx));
-      await send(interaction, reply);
-      logger.debug({ command: interaction.commandName, subcommand: input.subcommand, ms: Date.now() - started }, 'command answered');
+      await send(interaction, result.reply);
     } catch (error) {
-      await fail(interaction, error);
+      // Discord refused the answer itself: say so if it lets us, else log.
+      const failure = errorResult(error, invocation, hooks, logger);
+      try {
+        await send(interaction, failure.reply);
+      } catch (deliveryError) {
+        logger.warn({ err: deliveryError, command: interaction.commandName }, 'could not tell the user about an error');
+      }
     }
   }
 
-  /** Defers when the command is still running after AUTO_DEFER_MS, so a slow path never loses the interaction. */
-  async function executeWithAutoDefer(interaction: ChatInputCommandInteraction, running: Promise<Reply>): Promise<Reply> {
-    if (interaction.deferred || interaction.replied) return running;
-    let timer: NodeJS.Timeout | undefined;
-    const slow = new Promise<'slow'>((resolve) => {
-      timer = setTimeout(() => resolve('slow'), AUTO_DEFER_MS);
-    });
+  /**
+   * A button or a menu: its stateless id runs an action of a command through the same dispatcher and
+   * preconditions; a menu's picked value is the action's last argument.
+   */
+  async function runAction(interaction: ComponentInteraction): Promise<void> {
+    const base = { invoker: invokerOf(interaction), guildId: interaction.guildId ?? undefined, channelId: interaction.channelId ?? undefined };
+    const hooks: DispatchHooks = {
+      logger,
+      autoDeferMs: AUTO_DEFER_MS,
+      // What a button asks for is private unless it pages the message itself (see dispatchAction).
+      defer: async () => {
+        if (!interaction.deferred && !interaction.replied) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+      },
+      describeError: (error) => (isActionableDiscordError(error) ? discordErrorMessage(error) : undefined),
+    };
+    const result = await dispatchAction(registry, actionIdOf(interaction), base, ctx, hooks);
     try {
-      const first = await Promise.race([running, slow]);
-      if (first !== 'slow') return first;
-      // If deferring fails (interaction already gone) the command's outcome still decides what we report.
-      await interaction.deferReply().catch((error: unknown) => logger.warn({ err: error }, 'auto-defer failed'));
-      return await running;
-    } finally {
-      clearTimeout(timer);
+      const messages = renderReply(result.reply, { isKnownChannel: (id) => isKnownChannel(interaction, id) });
+      if (result.update && !interaction.deferred && !interaction.replied) {
+        const { flags: _flags, ...page } = toInteractionOptions(messages[0]!);
+        await interaction.update(page);
+      } else {
+        await deliver(interaction, messages);
+      }
+    } catch (error) {
+      logger.warn({ err: error, customId: interaction.customId }, 'could not answer a button');
     }
   }
 
   async function runAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
-    const command = byName.get(interaction.commandName);
     let choices: Choice[] = [];
     try {
-      if (command?.autocomplete) {
-        const input = toAutocompleteInput(interaction);
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<Choice[]>((resolve) => {
-          timer = setTimeout(() => resolve([]), AUTOCOMPLETE_BUDGET_MS);
-        });
-        choices = await Promise.race([command.autocomplete(input, ctx), late]).finally(() => clearTimeout(timer));
-      }
+      const input = toAutocompleteInput(interaction);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<Choice[]>((resolve) => {
+        timer = setTimeout(() => resolve([]), AUTOCOMPLETE_BUDGET_MS);
+      });
+      choices = await Promise.race([autocomplete(registry, interaction.commandName, input, ctx), late]).finally(() => clearTimeout(timer));
     } catch (error) {
       logger.warn({ err: error, command: interaction.commandName }, 'autocomplete failed; answering no choices');
       choices = [];
@@ -128,29 +138,6 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
     const messages = renderReply(reply, options);
     await deliver(interaction, messages);
   }
-
-  async function fail(interaction: ChatInputCommandInteraction, error: unknown): Promise<void> {
-    let content: string;
-    if (isUserError(error)) {
-      content = error.message;
-      logger.debug({ command: interaction.commandName, code: error.code, message: error.message }, 'user error');
-    } else if (isActionableDiscordError(error)) {
-      content = discordErrorMessage(error)!;
-      logger.info({ err: error, command: interaction.commandName }, 'Discord refused an action');
-    } else {
-      const errorId = randomBytes(4).toString('hex');
-      logger.error(
-        { err: error, errorId, command: interaction.commandName, guildId: interaction.guildId, userId: interaction.user.id },
-        'command failed unexpectedly',
-      );
-      content = `Something went wrong (error id ${errorId}). Please try again in a moment; if it keeps happening, give this id to the bot's maintainers.`;
-    }
-    try {
-      await deliver(interaction, renderReply({ content, ephemeral: true }));
-    } catch (deliveryError) {
-      logger.warn({ err: deliveryError, command: interaction.commandName }, 'could not tell the user about an error');
-    }
-  }
 }
 
 /**
@@ -158,7 +145,17 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
  * followUp for the rest. An answer whose visibility differs from the deferral's placeholder replaces it
  * with a follow-up, so private output is never shown to the channel (and public output not hidden).
  */
-export async function deliver(interaction: ChatInputCommandInteraction, messages: DiscordMessage[]): Promise<void> {
+type ComponentInteraction = ButtonInteraction | StringSelectMenuInteraction;
+
+/** The action id a component stands for: a button's own, or a menu's with the picked value appended. */
+function actionIdOf(interaction: ComponentInteraction): string {
+  if (!interaction.isStringSelectMenu()) return interaction.customId;
+  const ref = decodeActionId(interaction.customId);
+  const value = interaction.values[0];
+  return (ref && value !== undefined && encodeActionId({ action: ref.action, args: [...ref.args, value] })) || interaction.customId;
+}
+
+export async function deliver(interaction: ChatInputCommandInteraction | ComponentInteraction, messages: DiscordMessage[]): Promise<void> {
   const [first, ...rest] = messages;
   if (!first) return;
   if (interaction.replied) {
@@ -173,8 +170,8 @@ export async function deliver(interaction: ChatInputCommandInteraction, messages
       for (const m of messages) await interaction.followUp(toInteractionOptions(m));
       return;
     }
-    const { content, embeds, allowedMentions } = toInteractionOptions(first);
-    await interaction.editReply({ content, embeds, allowedMentions });
+    const { content, embeds, allowedMentions, components } = toInteractionOptions(first);
+    await interaction.editReply({ content, embeds, allowedMentions, ...(components ? { components } : {}) });
   } else {
     await interaction.reply(toInteractionOptions(first));
   }
@@ -186,19 +183,12 @@ export async function deliver(interaction: ChatInputCommandInteraction, messages
  * given us the guild's channels (a guild announced without them, or not at all) the cache cannot tell,
  * so links are kept unless the id is a known channel of another guild.
  */
-function isKnownChannel(interaction: ChatInputCommandInteraction, channelId: string): boolean {
+function isKnownChannel(interaction: ChatInputCommandInteraction | ComponentInteraction, channelId: string): boolean {
   const guild = interaction.guild;
   if (guild?.channels.cache.has(channelId)) return true;
   if (!interaction.guildId || (guild && guild.available && guild.channels.cache.size > 0)) return false;
   const elsewhere = interaction.client.channels.cache.get(channelId);
   return !elsewhere || ('guildId' in elsewhere && elsewhere.guildId === interaction.guildId);
-}
-
-function needsModerator(command: CommandModule, subcommand: string | undefined): boolean {
-  const rule = command.moderatorOnly;
-  if (rule === true) return true;
-  if (!rule || !subcommand) return false;
-  return rule.includes(subcommand) || rule.includes(subcommand.split(' ').pop()!);
 }
 
 export function isModerator(interaction: Interaction): boolean {
@@ -211,21 +201,26 @@ export function isModerator(interaction: Interaction): boolean {
   return Boolean(perms && (perms.has(PermissionFlagsBits.ManageGuild) || perms.has(PermissionFlagsBits.ManageChannels)));
 }
 
-export function toCommandInput(interaction: ChatInputCommandInteraction): CommandInput {
-  const { subcommand, leaves } = flattenOptions(interaction.options.data);
+function invokerOf(interaction: ChatInputCommandInteraction | ComponentInteraction): Invoker {
   const member = interaction.member;
   const displayName =
     (member && 'displayName' in member ? member.displayName : undefined) ?? interaction.user.globalName ?? interaction.user.username;
+  return { id: interaction.user.id, name: displayName, isModerator: isModerator(interaction) };
+}
+
+function toInvocation(interaction: ChatInputCommandInteraction): Invocation {
+  const { subcommand, leaves } = flattenOptions(interaction.options.data);
   return {
+    command: interaction.commandName,
     subcommand,
     options: Object.fromEntries(leaves.map((o) => [o.name, optionValue(o)])),
-    invoker: { id: interaction.user.id, name: displayName, isModerator: isModerator(interaction) },
+    invoker: invokerOf(interaction),
     guildId: interaction.guildId ?? undefined,
     channelId: interaction.channelId ?? undefined,
   };
 }
 
-export function toAutocompleteInput(interaction: AutocompleteInteraction): AutocompleteInput {
+function toAutocompleteInput(interaction: AutocompleteInteraction): AutocompleteInput {
   const { subcommand, leaves } = flattenOptions(interaction.options.data);
   const focused = interaction.options.getFocused(true);
   return {
@@ -268,16 +263,16 @@ function optionValue(option: CommandInteractionOption): OptionValue | undefined 
 }
 
 /** At most 25 choices, names 1–100 characters, string values of at most 100: what Discord accepts. */
-export function sanitiseChoices(choices: readonly Choice[]): Choice[] {
+function sanitiseChoices(choices: readonly Choice[]): Choice[] {
   const out: Choice[] = [];
   const seen = new Set<string>();
   for (const choice of choices) {
-    if (out.length >= MAX_CHOICES) break;
+    if (out.length >= LIMITS.choices) break;
     const value = String(choice.value ?? '');
-    if (!value || value.length > MAX_CHOICE_LENGTH || seen.has(value)) continue;
+    if (!value || value.length > LIMITS.choiceValue || seen.has(value)) continue;
     const name = String(choice.name ?? '').replace(/\s+/g, ' ').trim() || value;
     seen.add(value);
-    out.push({ name: name.length > MAX_CHOICE_LENGTH ? `${name.slice(0, MAX_CHOICE_LENGTH - 1).trimEnd()}…` : name, value });
+    out.push({ name: truncate(stripBidi(name), LIMITS.choiceName), value });
   }
   return out;
 }

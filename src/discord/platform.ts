@@ -1,9 +1,8 @@
 import { ChannelType, DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes, type Client, type Guild, type GuildBasedChannel } from 'discord.js';
-import type { ChannelAccess, Platform } from '../core/command.ts';
-import type { BriefingTransport } from '../briefings/transport.ts';
+import type { BriefingSink, ChannelAccess, ChannelRef, Platform } from '../core/command.ts';
 
 /** What the bot needs in a channel to post a briefing, with the names Discord's settings show. */
-export const REQUIRED_CHANNEL_PERMISSIONS = [
+const REQUIRED_CHANNEL_PERMISSIONS = [
   { flag: PermissionFlagsBits.ViewChannel, name: 'View Channel' },
   { flag: PermissionFlagsBits.SendMessages, name: 'Send Messages' },
   { flag: PermissionFlagsBits.EmbedLinks, name: 'Embed Links' },
@@ -26,8 +25,15 @@ export class DiscordPlatform implements Platform {
 
   constructor(
     private readonly client: Client,
-    readonly briefings?: BriefingTransport,
+    readonly briefings?: BriefingSink,
+    /** How long a command waits for Discord to take a posted briefing (the interaction must be answered). */
+    readonly postDeadlineMs = 10_000,
   ) {}
+
+  /** A channel mention never pings; the renderer keeps those of the interaction's guild. */
+  channelMention(channel: Pick<ChannelRef, 'id'>): string {
+    return `<#${channel.id}>`;
+  }
 
   async channelAccess(guildId: string, channelId: string): Promise<ChannelAccess> {
     return discordChannelAccess(this.client, guildId, channelId);

@@ -2,7 +2,7 @@ import { DiscordAPIError, Routes, type Client, type RESTPostAPIChannelMessageRes
 import { DeliveryError, type BriefingTransport, type SendOptions } from '../briefings/transport.ts';
 import type { Briefing } from '../briefings/types.ts';
 import type { Reply } from '../core/reply.ts';
-import { presentBriefing } from '../briefings/present.ts';
+import { presentBriefing } from '../presentation/briefing.ts';
 import { renderBriefingMessages, toRestBody, type DiscordMessage } from './render.ts';
 import { toDeliveryError } from './errors.ts';
 import { discordChannelAccess } from './platform.ts';

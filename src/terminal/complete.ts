@@ -1,6 +1,7 @@
-import { ApplicationCommandOptionType, type APIApplicationCommandOption } from 'discord.js';
+import { ApplicationCommandOptionType, type APIApplicationCommandOption } from 'discord-api-types/v10';
 import type { CommandContext, CommandModule } from '../core/command.ts';
 import { LOCAL_GUILD_ID } from './platform.ts';
+import { findCommand } from './parse.ts';
 
 type Option = APIApplicationCommandOption;
 const isSub = (o: Option) => o.type === ApplicationCommandOptionType.Subcommand || o.type === ApplicationCommandOptionType.SubcommandGroup;
@@ -20,8 +21,8 @@ function lineContext(line: string, commands: readonly CommandModule[]): LineCont
   const words = (quoted ? body.slice(0, body.length - quoted[1]!.length) : body).split(/\s+/);
   const current = quoted ? quoted[1]! : (words.pop() ?? '');
   const done = quoted ? words.filter(Boolean) : words;
-  const command = done.length > 0 ? commands.find((c) => c.data.name === done[0]!.toLowerCase()) : undefined;
-  let options = (command?.data.toJSON().options ?? []) as Option[];
+  const command = done.length > 0 ? findCommand(commands, done[0]!) : undefined;
+  let options = (command?.data.options ?? []) as Option[];
   let subcommand: string | undefined;
   for (const word of done.slice(1)) {
     const sub = options.find((o) => isSub(o) && o.name === word.toLowerCase());
@@ -65,21 +66,22 @@ const quoteIfNeeded = (value: string) => (/[\s"']/.test(value) ? `"${value.repla
 
 /**
  * Completion with option values as Discord's autocomplete offers them (report titles → ids, timezones,
- * feeds): the same `command.autocomplete` answers both, so the terminal suggests exactly what Discord would.
+ * feeds): the same handler's `autocomplete` answers both, so the terminal suggests exactly what Discord would.
  */
 export async function completeLineWithValues(line: string, commands: readonly CommandModule[], ctx: CommandContext): Promise<Completion> {
   const [completions, current] = completeLine(line, commands);
   if (completions.length > 0) return { completions, current };
   const context = lineContext(line, commands);
   const colon = context.current.indexOf(':');
-  if (!context.command?.autocomplete || colon <= 0) return { completions, current };
+  const handler = context.command?.subcommands ? (context.subcommand ? context.command.subcommands[context.subcommand] : undefined) : context.command?.handler;
+  if (!handler?.autocomplete || colon <= 0) return { completions, current };
   const name = context.current.slice(0, colon);
   const option = context.options.find((o) => o.name === name);
   if (!option || !('autocomplete' in option) || !option.autocomplete) return { completions, current };
   const typed = context.current.slice(colon + 1).replace(/^["'“]/, '');
   let choices;
   try {
-    choices = await context.command.autocomplete(
+    choices = await handler.autocomplete(
       { subcommand: context.subcommand, focused: { name, value: typed }, options: {}, guildId: LOCAL_GUILD_ID },
       ctx,
     );

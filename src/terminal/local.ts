@@ -3,8 +3,8 @@ import { createInterface, type Interface } from 'node:readline';
 import type { App } from '../app.ts';
 import { llmConfigured } from '../config.ts';
 import { ingestBriefs } from '../reports/ingest.ts';
-import { reportDate } from '../reports/types.ts';
-import { formatDate, plural } from '../commands-support/format.ts';
+import { plural } from '../presentation/text.ts';
+import { reportDateLabel } from '../presentation/reports.ts';
 import { LOCAL_GUILD_ID } from './platform.ts';
 import { renderBriefingText } from './render.ts';
 import { TerminalTransport } from './transport.ts';
@@ -51,7 +51,7 @@ async function latestLines(app: App): Promise<string[]> {
   if (reports.length === 0) return [`No reports yet: put Markdown briefs in ${app.config.BRIEFS_DIR} or run sitrep ingest <file|url>.`];
   const lines = ['Latest reports:'];
   for (const report of reports) {
-    const meta = [report.source, formatDate(reportDate(report)), report.authors.join(', ') || undefined].filter(Boolean).join(' · ');
+    const meta = [report.source, reportDateLabel(report), report.authors.join(', ') || undefined].filter(Boolean).join(' · ');
     lines.push(`  • ${report.title}`, `    ${meta}`, `    id: ${report.id}`);
   }
   return lines;
@@ -103,20 +103,23 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
     print(`\n(Today's briefing is not available: ${errorMessage(error)})`);
   }
 
-  const transport = new TerminalTransport(printAsync);
+  const transport = new TerminalTransport(printAsync, app.clock);
   // Only the terminal's own subscriptions: a store shared with a Discord deployment keeps its guilds'
   // briefings for the bot.
   app.briefings.start(transport, { accept: (sub) => sub.guildId === LOCAL_GUILD_ID });
   app.feeds.start();
 
-  // Commands (and discord.js, for their builders) load only now, after the reports are on screen.
-  const [{ runTerminalCommand }, { completeLineWithValues }, { commands }, { terminalPlatform }] = await Promise.all([
+  // Commands load only now, after the reports are on screen.
+  const [{ runTerminalCommand }, { completeLineWithValues }, { bundledRegistry }, { terminalPlatform }] = await Promise.all([
     import('./run.ts'),
     import('./complete.ts'),
-    import('../../commands/index.ts'),
+    import('../core/registry.ts'),
     import('./platform.ts'),
   ]);
-  const completionContext = { app, platform: terminalPlatform(transport) };
+  const { commands } = await bundledRegistry();
+  const completionContext = { services: app, platform: terminalPlatform(transport) };
+  // Buttons of the last answer, as numbered follow-ups.
+  const session = { followUps: [] as string[] };
   // Option values (report titles, timezones, feeds) come from the commands' autocomplete, as on Discord.
   const completer = (line: string, callback: (error: null, result: [string[], string]) => void) => {
     completeLineWithValues(line, commands, completionContext).then(
@@ -132,7 +135,7 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
   };
 
   print('');
-  print('Type a command such as /report latest, /summarise report:<id> length:brief, or help. exit quits.');
+  print('Type a command such as /report latest, /summarise report:<id> length:brief, or help; a number runs a follow-up of the last answer. exit quits.');
 
   await new Promise<void>((resolve) => {
     // Keeps the process alive when stdin is closed (non-interactive), until a signal stops it.
@@ -172,7 +175,7 @@ export async function runLocalMode(app: App, io: LocalModeIo): Promise<void> {
         if (/^\/?(exit|quit)$/i.test(command)) return finish();
         busy = true;
         try {
-          if (command) print(`${await runTerminalCommand(app, command, { transport })}\n`);
+          if (command) print(`${await runTerminalCommand(app, command, { transport, session })}\n`);
         } finally {
           busy = false;
         }

@@ -1,12 +1,13 @@
-import { ApplicationCommandOptionType, type APIApplicationCommandOption } from 'discord.js';
-import type { CommandModule, OptionValue } from '../core/command.ts';
+import { ApplicationCommandOptionType, type APIApplicationCommandOption } from 'discord-api-types/v10';
+import type { BasicOptionData, CommandModule, OptionValue } from '../core/command.ts';
 import { UserError } from '../core/errors.ts';
+import { shorten, validateOptions } from '../core/options.ts';
 import { LOCAL_GUILD_ID } from './platform.ts';
 
 /**
  * Parses slash commands typed in the terminal — `/report show report:"china defence"` — and validates
- * them against the same definitions Discord receives (`data.toJSON()`), so the terminal accepts exactly
- * what Discord would. Hand-written because the syntax is Discord's own `name:value` form, which no
+ * them against the same definitions Discord receives (`data`), so the terminal accepts exactly what
+ * Discord would; the dispatcher then checks lengths and ranges for both. Hand-written because the syntax is Discord's own `name:value` form, which no
  * argv parser (commander, yargs) speaks.
  */
 
@@ -55,6 +56,12 @@ export function tokenize(line: string): Token[] {
   return tokens;
 }
 
+/** A command by name or alias (`summarize` is `/summarise`, as in the CLI). */
+export function findCommand(commands: readonly CommandModule[], name: string): CommandModule | undefined {
+  const lower = name.toLowerCase();
+  return commands.find((c) => c.data.name === lower) ?? commands.find((c) => c.aliases?.some((alias) => alias.toLowerCase() === lower));
+}
+
 export interface ParsedCommand {
   command: CommandModule;
   subcommand?: string;
@@ -68,7 +75,7 @@ function isSubcommand(option: Option): boolean {
 }
 
 /** "report:<title or id> [length:brief|standard|detailed]" */
-export function usageOf(options: readonly Option[]): string {
+function usageOf(options: readonly Option[]): string {
   return options
     .filter((o) => !isSubcommand(o))
     .map((o) => {
@@ -133,7 +140,7 @@ const describe = (option: Option) =>
 
 function convert(option: Option, raw: string, where: string): OptionValue {
   const fail = (why: string): never => {
-    throw new UserError(`Invalid ${option.name}:${raw} for ${where}: ${why}.`);
+    throw new UserError(`Invalid ${option.name}:${shorten(raw)} for ${where}: ${why}.`);
   };
   switch (option.type) {
     case ApplicationCommandOptionType.String: {
@@ -142,8 +149,7 @@ function convert(option: Option, raw: string, where: string): OptionValue {
         if (!choice) fail(`choose one of ${option.choices.map((c) => c.value).join(', ')}`);
         return choice!.value;
       }
-      if (option.min_length !== undefined && raw.length < option.min_length) fail(`at least ${option.min_length} characters`);
-      if (option.max_length !== undefined && raw.length > option.max_length) fail(`at most ${option.max_length} characters`);
+      // Lengths are checked by the dispatcher, for every transport.
       return raw;
     }
     case ApplicationCommandOptionType.Integer:
@@ -154,11 +160,7 @@ function convert(option: Option, raw: string, where: string): OptionValue {
       if (option.choices && option.choices.length > 0 && !option.choices.some((c) => c.value === value)) {
         fail(`choose one of ${option.choices.map((c) => c.value).join(', ')}`);
       }
-      const min = 'min_value' in option ? option.min_value : undefined;
-      const max = 'max_value' in option ? option.max_value : undefined;
-      if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
-        fail(min !== undefined && max !== undefined ? `must be between ${min} and ${max}` : min !== undefined ? `must be at least ${min}` : `must be at most ${max}`);
-      }
+      // Ranges are checked by the dispatcher, for every transport.
       return value;
     }
     case ApplicationCommandOptionType.Boolean: {
@@ -183,7 +185,7 @@ export function parseCommandLine(line: string, commands: readonly CommandModule[
   const head = tokens.shift();
   if (!head || head.key) throw new UserError('Type a command such as /report latest, or help.');
   const name = head.value.toLowerCase();
-  const command = commands.find((c) => c.data.name === name);
+  const command = findCommand(commands, name);
   if (!command) {
     const guess = closestName(name, commands.map((c) => c.data.name));
     throw new UserError(
@@ -191,10 +193,9 @@ export function parseCommandLine(line: string, commands: readonly CommandModule[
     );
   }
 
-  const json = command.data.toJSON();
-  let options: readonly Option[] = json.options ?? [];
+  let options: readonly Option[] = command.data.options ?? [];
   let subcommand: string | undefined;
-  const path: string[] = [name];
+  const path: string[] = [command.data.name];
   // Walk down subcommand groups and subcommands with the leading bare words.
   while (options.some(isSubcommand)) {
     const word = tokens[0] && !tokens[0].key ? tokens[0].value.toLowerCase() : undefined;
@@ -253,19 +254,27 @@ export function parseCommandLine(line: string, commands: readonly CommandModule[
       `Missing required option${missing.length > 1 ? 's' : ''}:\n${missing.map((o) => `  ${o.name}: ${describe(o)}`).join('\n')}\n${usage}`,
     );
   }
+  // The dispatcher checks again; checking here too lets the usage line follow a bad value at once.
+  try {
+    validateOptions(options.filter((o) => !isSubcommand(o)) as BasicOptionData[], values, LOCAL_GUILD_ID);
+  } catch (error) {
+    if (error instanceof UserError) throw new UserError(`${error.message}\n${usage}`, error.code);
+    throw error;
+  }
   return { command, subcommand, options: values };
 }
 
 /** Help text generated from the command definitions, so it never drifts from what the commands accept. */
 export function helpText(commands: readonly CommandModule[], name?: string): string {
-  const selected = name ? commands.filter((c) => c.data.name === name.replace(/^\//, '').toLowerCase()) : commands;
+  const wanted = name ? findCommand(commands, name.replace(/^\//, '')) : undefined;
+  const selected = name ? (wanted ? [wanted] : []) : commands;
   if (name && selected.length === 0) {
     const guess = closestName(name.replace(/^\//, ''), commands.map((c) => c.data.name));
     throw new UserError(`Unknown command ${name}.${didYouMean(guess, (n) => `help ${n}`)} Type help for the list.`);
   }
   const lines: string[] = [];
   for (const command of selected) {
-    const json = command.data.toJSON();
+    const json = command.data;
     const options = (json.options ?? []) as Option[];
     const subs = options.filter(isSubcommand);
     if (subs.length === 0) {

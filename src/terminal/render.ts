@@ -1,6 +1,8 @@
-import type { Card, Reply } from '../core/reply.ts';
+import type { Card, CardAction, Reply } from '../core/reply.ts';
+import { encodeActionId } from '../core/actions.ts';
 import type { Briefing } from '../briefings/types.ts';
-import { presentBriefing } from '../briefings/present.ts';
+import { presentBriefing } from '../presentation/briefing.ts';
+import { stripBidi } from '../presentation/text.ts';
 
 /**
  * Replies and briefings as plain terminal text: the same cards Discord shows as embeds, printed as
@@ -12,7 +14,7 @@ const WIDTH = 100;
 export function flattenMarkdown(text: string): string {
   // Escaped characters are set aside first so that "\\*" never opens emphasis.
   const escaped: string[] = [];
-  return text
+  return stripBidi(text)
     .replace(/\\([*_~`|>\\[\]()#-])/g, (_m, char: string) => `\u0000${escaped.push(char) - 1}\u0000`)
     .replace(/\[([^\]\n]+)\]\(<?(https?:\/\/[^)\s>]+)>?\)/g, '$1 <$2>')
     .replace(/\*\*([^*\n]+)\*\*/g, '$1')
@@ -32,7 +34,34 @@ function indent(text: string, prefix: string): string {
     .join('\n');
 }
 
-export function renderCard(card: Card): string {
+/**
+ * Buttons as numbered follow-ups ("Actions: [1] Summary · [2] Key actors · Original <https://…>"): typing
+ * the number at the prompt runs the action. `followUps` collects the action ids, number n at index n-1.
+ */
+function actionsLine(actions: readonly CardAction[] | undefined, followUps: string[] | undefined): string | undefined {
+  if (!followUps || !actions || actions.length === 0) return undefined;
+  const offer = (action: string, args: string[], label: string): string | undefined => {
+    const id = encodeActionId({ action, args });
+    if (!id) return undefined;
+    followUps.push(id);
+    return `[${followUps.length}] ${label}`;
+  };
+  const parts: string[] = [];
+  const menus: string[] = [];
+  for (const action of actions) {
+    if (action.kind === 'link') parts.push(`${action.label} <${action.url}>`);
+    else if (action.kind === 'action') parts.push(offer(action.action, action.args, action.label) ?? '');
+    else {
+      // A menu's options are follow-ups of their own, one a line ("Open a summary: [4] Title").
+      const options = action.options.map((o) => offer(action.action, [...action.args, o.value], flattenMarkdown(o.label))).filter(Boolean);
+      if (options.length > 0) menus.push(`${action.placeholder.replace(/[.…\s]+$/, '')}:`, ...options.map((o) => `  ${o}`));
+    }
+  }
+  const line = parts.filter(Boolean).length > 0 ? `Actions: ${parts.filter(Boolean).join(' · ')}` : undefined;
+  return [line, ...menus].filter(Boolean).join('\n') || undefined;
+}
+
+export function renderCard(card: Card, followUps?: string[]): string {
   const lines: string[] = [];
   if (card.author) lines.push(flattenMarkdown(card.author));
   if (card.title) {
@@ -41,6 +70,9 @@ export function renderCard(card: Card): string {
   }
   if (card.url) lines.push(card.url);
   if (card.description) lines.push('', flattenMarkdown(card.description));
+  if (card.links && card.links.length > 0) {
+    lines.push('', ...card.links.map((link) => `• ${flattenMarkdown(link.title)} <${link.url}>${link.note ? ` — ${flattenMarkdown(link.note)}` : ''}`));
+  }
   if (card.fields && card.fields.length > 0) {
     lines.push('');
     for (const field of card.fields) {
@@ -50,13 +82,18 @@ export function renderCard(card: Card): string {
     }
   }
   if (card.footer) lines.push('', `— ${flattenMarkdown(card.footer)}`);
+  const actions = actionsLine(card.actions, followUps);
+  if (actions) lines.push(actions);
   return lines.join('\n');
 }
 
-export function renderReply(reply: Reply): string {
+/** A reply as text; with `followUps`, its buttons become numbered follow-ups (see actionsLine). */
+export function renderReply(reply: Reply, followUps?: string[]): string {
   const blocks: string[] = [];
   if (reply.content) blocks.push(flattenMarkdown(reply.content));
-  for (const card of reply.cards ?? []) blocks.push(renderCard(card));
+  for (const card of reply.cards ?? []) blocks.push(renderCard(card, followUps));
+  const actions = actionsLine(reply.actions, followUps);
+  if (actions) blocks.push(actions);
   return blocks.join('\n\n');
 }
 

@@ -1,5 +1,6 @@
 import type { Briefing } from '../briefings/types.ts';
 import type { BriefingTransport } from '../briefings/transport.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
 import { renderBriefingText } from './render.ts';
 
 /** Prints briefings in the terminal: local mode's stand-in for a Discord channel. */
@@ -7,7 +8,10 @@ export class TerminalTransport implements BriefingTransport<string> {
   readonly name = 'terminal';
   private sent = 0;
 
-  constructor(private readonly write: (text: string) => void) {}
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   renderBriefing(briefing: Briefing): string[] {
     return [renderBriefingText(briefing)];
@@ -17,7 +21,7 @@ export class TerminalTransport implements BriefingTransport<string> {
     this.sent += 1;
     const rule = '═'.repeat(20);
     this.write(`\n${rule} briefing for #${channelId} ${rule}\n${message}\n`);
-    return { messageId: `terminal-${Date.now()}-${this.sent}` };
+    return { messageId: `terminal-${this.clock.now().getTime()}-${this.sent}` };
   }
 
   async notifyModerators(_guildId: string, text: string): Promise<void> {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import summarise from '../../commands/summarise.ts';
 import actors from '../../commands/actors.ts';
 import { UserError } from '../../src/core/errors.ts';
-import { fakePlatform, input, makeApp, NOW, run, SEED_ID, type TestApp } from './helpers.ts';
+import { deferral, input, makeApp, NOW, run, SEED_ID, type TestApp } from './helpers.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -31,7 +31,7 @@ describe('/summarise', () => {
   });
 
   it('always defers', () => {
-    expect(summarise.defers!(input(undefined, { report: SEED_ID }), { app: t.app, platform: fakePlatform() })).toBe(true);
+    expect(deferral(summarise, t.app, input(undefined, { report: SEED_ID }))).toBe('public');
   });
 
   it('rejects an unknown report and an invalid length', async () => {
@@ -77,6 +77,26 @@ describe('/actors', () => {
     }
   });
 
+  it('pages the overview with Previous / Next actions that replace the message', async () => {
+    t.clock.set(new Date('2030-01-01T00:00:00Z'));
+    try {
+      const first = await run(actors, t.app, input(undefined, {}));
+      const names = first.cards![0]!.fields!.map((f) => f.name);
+      expect(names).toHaveLength(10);
+      expect(first.actions).toEqual([{ kind: 'action', label: 'Next ▶', action: 'actors-page', args: ['2'] }]);
+      expect(actors.actions!['actors-page']!(['2'])).toEqual({ options: { page: 2 }, update: true });
+      const second = await run(actors, t.app, input(undefined, { page: 2 }));
+      expect(second.cards![0]!.title).toBe('Key actors of the latest reports (page 2)');
+      const more = second.cards![0]!.fields!.map((f) => f.name);
+      expect(more.length).toBeGreaterThan(0);
+      expect(more.some((n) => names.includes(n))).toBe(false);
+      expect(second.actions![0]).toMatchObject({ label: '◀ Previous', args: ['1'] });
+      expect((await run(actors, t.app, input(undefined, { page: 10 }))).content).toMatch(/^There is no page 10: the overview has \d+ actors\.$/);
+    } finally {
+      t.clock.set(NOW);
+    }
+  });
+
   it('falls back to the latest reports when the last 7 days are empty', async () => {
     t.clock.set(new Date('2030-01-01T00:00:00Z'));
     try {
@@ -92,8 +112,7 @@ describe('/actors', () => {
   });
 
   it('defers for the overview and not for one report offline', () => {
-    const ctx = { app: t.app, platform: fakePlatform() };
-    expect(actors.defers!(input(undefined, {}), ctx)).toBe(true);
-    expect(actors.defers!(input(undefined, { report: SEED_ID }), ctx)).toBe(false);
+    expect(deferral(actors, t.app, input(undefined, {}))).toBe('public');
+    expect(deferral(actors, t.app, input(undefined, { report: SEED_ID }))).toBeUndefined();
   });
 });

@@ -6,7 +6,9 @@ import type { Clock } from '../../src/core/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createStore } from '../../src/store/index.ts';
 import { ingestBriefs } from '../../src/reports/ingest.ts';
-import type { ChannelAccess, CommandInput, CommandModule, Platform } from '../../src/core/command.ts';
+import type { ChannelAccess, CommandModule, Platform } from '../../src/core/command.ts';
+import { autocomplete, execute, prepare, type Invocation } from '../../src/core/dispatch.ts';
+import { createRegistry } from '../../src/core/registry.ts';
 import type { BriefingTransport } from '../../src/briefings/transport.ts';
 import type { Briefing } from '../../src/briefings/types.ts';
 
@@ -75,6 +77,7 @@ export function fakePlatform(access: Record<string, ChannelAccess> = {}, briefin
     name: 'discord',
     briefings,
     checked,
+    channelMention: (channel) => `<#${channel.id}>`,
     async channelAccess(guildId, channelId) {
       checked.push({ guildId, channelId });
       return access[channelId] ?? { ok: true, missing: [] };
@@ -85,10 +88,25 @@ export function fakePlatform(access: Record<string, ChannelAccess> = {}, briefin
 export const moderator = { id: '300000000000000001', name: 'mod', isModerator: true };
 export const member = { id: '300000000000000002', name: 'member', isModerator: false };
 
-export function input(subcommand: string | undefined, options: CommandInput['options'] = {}, overrides: Partial<CommandInput> = {}): CommandInput {
+export type TestInvocation = Omit<Invocation, 'command'>;
+
+export function input(subcommand: string | undefined, options: Invocation['options'] = {}, overrides: Partial<TestInvocation> = {}): TestInvocation {
   return { subcommand, options, invoker: moderator, guildId: GUILD, channelId: CHANNEL.id, ...overrides };
 }
 
-export async function run(command: CommandModule, app: App, commandInput: CommandInput, platform: Platform = fakePlatform()) {
-  return command.execute(commandInput, { app, platform });
+/** Runs a command through the dispatcher's checks (preconditions, option validation), throwing what it throws. */
+export async function run(command: CommandModule, app: App, invocation: TestInvocation, platform: Platform = fakePlatform()) {
+  return execute(createRegistry([command]), { ...invocation, command: command.data.name }, { services: app, platform });
+}
+
+/** The autocomplete of a command's (sub)command handler, through the dispatcher's lookup. */
+export async function complete(command: CommandModule, app: App, request: { subcommand?: string; focused: { name: string; value: string }; guildId?: string }) {
+  return autocomplete(createRegistry([command]), command.data.name, { options: {}, guildId: GUILD, ...request }, { services: app, platform: fakePlatform() });
+}
+
+/** How the dispatcher would defer this invocation: 'public', 'ephemeral' or undefined. */
+export function deferral(command: CommandModule, app: App, invocation: TestInvocation) {
+  const { handler, input } = prepare(createRegistry([command]), { ...invocation, command: command.data.name });
+  const ctx = { services: app, platform: fakePlatform() };
+  return typeof handler.defer === 'function' ? handler.defer(input, ctx) : handler.defer;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import report from '../../commands/report.ts';
 import { UserError } from '../../src/core/errors.ts';
-import { input, makeApp, run, SEED_ID, type TestApp } from './helpers.ts';
+import { complete, input, makeApp, run, SEED_ID, type TestApp } from './helpers.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -87,13 +87,13 @@ describe('/report search', () => {
 
 describe('autocomplete', () => {
   it('suggests report titles with ids as values, at most 25', async () => {
-    const choices = await report.autocomplete!({ subcommand: 'show', focused: { name: 'report', value: 'balt' }, options: {} }, { app: t.app, platform: undefined as never });
+    const choices = await complete(report, t.app, { subcommand: 'show', focused: { name: 'report', value: 'balt' } });
     expect(choices[0]).toEqual({ name: 'Baltic Sea cables: NATO patrols after another seabed incident', value: 'baltic-cables-2026' });
     expect(choices.length).toBeLessThanOrEqual(25);
   });
 
   it('suggests sources', async () => {
-    const choices = await report.autocomplete!({ subcommand: 'latest', focused: { name: 'source', value: 'nor' }, options: {} }, { app: t.app, platform: undefined as never });
+    const choices = await complete(report, t.app, { subcommand: 'latest', focused: { name: 'source', value: 'nor' } });
     expect(choices).toEqual([{ name: 'North Desk', value: 'North Desk' }]);
   });
 });

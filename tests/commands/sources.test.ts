@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import sources from '../../commands/sources.ts';
+import sources from '../../commands/sources/index.ts';
 import { UserError } from '../../src/core/errors.ts';
-import { fakePlatform, GUILD, input, makeApp, member, OTHER_GUILD, run, type TestApp } from './helpers.ts';
+import { complete, deferral, GUILD, input, makeApp, member, OTHER_GUILD, run, type TestApp } from './helpers.ts';
 import { startFeedServer } from './feed-server.ts';
 
 let t: TestApp;
@@ -20,19 +20,19 @@ const feedsOf = async (guildId: string) => (await t.app.feeds.list(guildId)).map
 
 describe('/sources', () => {
   it('is a guild-only moderator command that defers on add', () => {
-    const json = sources.data.toJSON();
+    const json = sources.data;
     expect(json.contexts).toEqual([0]);
     expect(json.default_member_permissions).toBe(String(1 << 4)); // Manage Channels
-    expect(sources.moderatorOnly).toBe(true);
-    expect(sources.defers!(input('add', { url: 'x' }), { app: t.app, platform: fakePlatform() })).toBe(true);
-    expect(sources.defers!(input('list'), { app: t.app, platform: fakePlatform() })).toBe(false);
+    expect(sources.moderator).toBe(true);
+    expect(deferral(sources, t.app, input('add', { url: 'https://example.org/feed' }))).toBe('public');
+    expect(deferral(sources, t.app, input('list'))).toBeUndefined();
   });
 
   it('refuses members, direct messages and unsafe URLs, changing nothing', async () => {
     const cases: Array<[ReturnType<typeof input>, RegExp]> = [
-      [input('add', { url: `${server.url}/feed.xml` }, { invoker: member }), /You need Manage Server or Manage Channels/],
+      [input('add', { url: `${server.url}/feed.xml` }, { invoker: member }), /Manage Server or Manage Channels/],
       [input('add', { url: `${server.url}/feed.xml` }, { guildId: undefined }), /only works inside a server/],
-      [input('list', {}, { invoker: member }), /You need Manage Server or Manage Channels/],
+      [input('list', {}, { invoker: member }), /Manage Server or Manage Channels/],
       [input('add', { url: 'ftp://example.org/feed' }), /http/i],
       [input('add', { url: 'not a url' }), /.+/],
     ];
@@ -73,9 +73,9 @@ describe('/sources', () => {
     expect(list.cards![0]!.fields![0]!.name).toBe('Loopback Strategic Review');
     expect((await run(sources, t.app, input('list', {}, { guildId: OTHER_GUILD }))).content).toContain('follows no feeds');
 
-    const choices = await sources.autocomplete!({ subcommand: 'remove', focused: { name: 'source', value: 'loopback' }, options: {}, guildId: GUILD }, { app: t.app, platform: fakePlatform() });
+    const choices = await complete(sources, t.app, { subcommand: 'remove', focused: { name: 'source', value: 'loopback' }, guildId: GUILD });
     expect(choices).toHaveLength(1);
-    const otherChoices = await sources.autocomplete!({ subcommand: 'remove', focused: { name: 'source', value: '' }, options: {}, guildId: OTHER_GUILD }, { app: t.app, platform: fakePlatform() });
+    const otherChoices = await complete(sources, t.app, { subcommand: 'remove', focused: { name: 'source', value: '' }, guildId: OTHER_GUILD });
     expect(otherChoices).toEqual([]);
 
     // Another server cannot remove this server's feed.

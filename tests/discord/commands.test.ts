@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { commandPayloads, deployCommands, loadCommands } from '../../src/discord/commands.ts';
 import { startHttpServer, type TestHttpServer } from '../support/http-server.ts';
 import { expectSafePayloads, SEED_ID, startHarness, textOf, type Harness } from './harness.ts';
+import { buildBriefing } from '../../src/briefings/compose.ts';
+import type { BriefingItem } from '../../src/briefings/types.ts';
+import { DETAILED_ITEMS } from '../../src/presentation/briefing.ts';
+import { makeReport } from '../briefings/support/harness.ts';
 
 const HOSTILE_ID = 'hostile-report-everyone';
 const HOSTILE = `---
@@ -224,6 +228,99 @@ describe('/briefing', () => {
     const unsub = await h.run({ name: 'briefing', subcommand: 'unsubscribe', ...asModerator(), options: { channel: { channel: h.channelId } } }).reply();
     expect(unsub.content).toMatch(/Stopped/);
     expect(await h.app.subscriptions.list(h.guild.id)).toEqual([]);
+    expectSafePayloads(h.fake);
+  });
+});
+
+describe('buttons over the real discord.js client', () => {
+  /** Presses a button of a message the bot sent in answer to `handle`, as the same member. */
+  function press(handle: ReturnType<Harness['run']>, customId: string) {
+    const { id: _id, token: _token, data: _data, type: _type, ...context } = handle.payload;
+    return h.fake.interact({ ...context, type: 3, data: { custom_id: customId, component_type: 2 }, message: handle.original });
+  }
+  const buttons = (message: any): any[] => (message.components ?? []).flatMap((row: any) => row.components);
+
+  it('Summary answers privately, Next replaces the page, an expired id gets a clear private answer', async () => {
+    const extra = await mkdtemp(join(tmpdir(), 'sitrep-pages-'));
+    for (const i of [1, 2]) {
+      await writeFile(join(extra, `page-${i}.md`), `---\nid: page-report-${i}\ntitle: Page report ${i}\nsource: Loopback Review\npublishedAt: 2026-11-2${i}\n---\n\nNATO and Russia met in Vienna for talks number ${i}.\n`);
+    }
+    await h.app.ingest.ingestPath(extra);
+    const latest = h.run({ name: 'report', subcommand: 'latest', options: { count: 1 } });
+    const first = await latest.reply();
+    const summaryButton = buttons(first).find((b) => b.label === 'Summary');
+    expect(summaryButton?.custom_id).toMatch(/^v1:summary:/);
+    expect(buttons(first).map((b) => b.label)).toContain('Next ▶');
+
+    const summary = await press(latest, summaryButton.custom_id).reply(20_000);
+    expect(summary.ephemeral).toBe(true);
+    expect(textOf(summary)).toMatch(/Summary: /);
+
+    const next = buttons(first).find((b) => b.label === 'Next ▶');
+    const paged = press(latest, next.custom_id);
+    await h.fake.waitFor(() => paged.callbacks.length > 0, 10_000);
+    expect(paged.callbacks[0]!.type).toBe(7);
+    expect(paged.callbacks[0]!.data.content).toBe('1 latest report (page 2):');
+    expect(buttons(paged.callbacks[0]!.data).map((b) => b.label)).toContain('◀ Previous');
+
+    // A briefing's menu opens any of its reports' summaries privately.
+    const seed = (await h.app.reports.get(SEED_ID))!;
+    const briefing = buildBriefing([{ report: seed, summary: { reportId: seed.id, length: 'brief', sentences: [], text: 'S.', engine: { engine: 'offline', version: 't' } }, actors: [] }], {
+      at: new Date('2026-11-27T07:00:00Z'),
+      timezone: 'UTC',
+      format: 'compact',
+    });
+    const before = h.fake.messages(h.channelId).length;
+    for (const message of h.bot.transport.renderBriefing(briefing)) await h.bot.transport.send(h.channelId, message);
+    const posted = h.fake.messages(h.channelId).slice(before).at(-1)!;
+    const menu = buttons(posted).find((c) => c.type === 3);
+    expect(menu.options.map((o: any) => o.value)).toEqual([SEED_ID]);
+    const { id: _i, token: _t, data: _d, type: _y, ...context } = latest.payload;
+    const picked = await h.fake.interact({ ...context, type: 3, data: { custom_id: menu.custom_id, component_type: 3, values: [SEED_ID] }, message: posted }).reply(20_000);
+    expect(picked.ephemeral).toBe(true);
+    expect(textOf(picked)).toMatch(/Summary: China’s defence cooperation/);
+
+    const expired = await press(latest, 'v0:summary:gone').reply();
+    expect(expired).toMatchObject({ ephemeral: true, content: expect.stringMatching(/no longer valid/) });
+    await rm(extra, { recursive: true, force: true });
+    expectSafePayloads(h.fake);
+  });
+});
+
+describe('/briefing against a hanging Discord', () => {
+  it('answers send-now within the deadline instead of waiting for the retries', async () => {
+    await h.run({ name: 'briefing', subcommand: 'subscribe', ...asModerator(), options: { channel: { channel: h.channelId }, time: '08:00', timezone: 'UTC', empty: 'notice' } }).reply();
+    const platform = h.bot.platform as { postDeadlineMs: number };
+    platform.postDeadlineMs = 1_500;
+    h.fake.latencyFor = (method, path) => (method === 'POST' && path === `/channels/${h.channelId}/messages` ? 30_000 : 0);
+    try {
+      const sent = await h.run({ name: 'briefing', subcommand: 'send-now', ...asModerator(), options: { channel: { channel: h.channelId } } }).reply(15_000);
+      expect(sent).toMatchObject({ ephemeral: true, content: 'Discord did not accept the message in time; it will be retried at the next run.' });
+    } finally {
+      h.fake.latencyFor = undefined;
+      platform.postDeadlineMs = 10_000;
+      for (const s of await h.app.subscriptions.list(h.guild.id)) await h.app.subscriptions.remove(s.id, 'unsubscribed');
+    }
+  });
+});
+
+describe('a briefing with more reports than cards, all the way to the Discord payload', () => {
+  it('posts the "And N more" card with real masked links, not escaped Markdown', async () => {
+    const items: BriefingItem[] = Array.from({ length: 30 }, (_, i) => {
+      const report = { ...makeReport(`overflow-${i}`, { title: `Report [${i}] @everyone`, url: `https://example.org/reports/${i}_(draft)` }), publishedAt: '2026-11-26T08:00:00Z' };
+      return { report, summary: { reportId: report.id, length: 'brief', sentences: [], text: `Summary ${i}.`, engine: { engine: 'offline', version: 't' } }, actors: [] } satisfies BriefingItem;
+    });
+    const briefing = buildBriefing(items, { at: new Date('2026-11-27T07:00:00Z'), timezone: 'UTC', format: 'full' });
+    const before = h.fake.messages(h.channelId).length;
+    for (const message of h.bot.transport.renderBriefing(briefing)) await h.bot.transport.send(h.channelId, message);
+    const posted = h.fake.messages(h.channelId).slice(before);
+    const overflow = posted.flatMap((m) => m.embeds ?? []).find((e: any) => e.title === `And ${30 - DETAILED_ITEMS.full} more`);
+    expect(overflow).toBeDefined();
+    const n = DETAILED_ITEMS.full;
+    // The title is escaped inside the link text; the URL keeps its underscore and has its parentheses encoded.
+    expect(overflow.description).toContain(`• [Report \\[${n}\\] @\u200beveryone](https://example.org/reports/${n}_%28draft%29) — SpecialEurasia, 26 Nov 2026`);
+    expect(overflow.description).not.toMatch(/\\\[Report/);
+    expect(overflow.description.split('\n')).toHaveLength(30 - n);
     expectSafePayloads(h.fake);
   });
 });

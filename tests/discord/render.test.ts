@@ -178,3 +178,38 @@ describe('renderReply', () => {
     expect(message!.content).toBeTruthy();
   });
 });
+
+describe('bidi controls, timestamps and typed links', () => {
+  it('strips every bidi control from rendered text, also where it would hide a mention', () => {
+    const controls = '\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c';
+    const [message] = renderReply({
+      content: `report ${controls}cod.exe @\u202eeveryone`,
+      cards: [{ title: `t\u202eitle`, author: `a\u202euthor`, description: `d\u2067esc`, fields: [{ name: `n\u200fame`, value: `v\u061calue` }], footer: `f\u202eoot`, links: [{ title: `l\u202eink`, url: 'https://example.org/a' }] }],
+    });
+    const all = JSON.stringify(message);
+    for (const c of controls) expect(all).not.toContain(c);
+    expect(message!.content).toContain('@\u200beveryone');
+    expect(message!.embeds[0]!.title).toBe('title');
+  });
+
+  it('keeps Discord timestamps, which ping nobody', () => {
+    const [message] = renderReply({ content: 'Next briefing: <t:1700000000:F> (<t:1700000000:R>)' });
+    expect(message!.content).toBe('Next briefing: <t:1700000000:F> (<t:1700000000:R>)');
+  });
+
+  it('renders typed links as masked links within the description limit, whole lines only', () => {
+    const links = Array.from({ length: 200 }, (_, i) => ({ title: `Title ](x) ${i} `.repeat(3), url: `https://example.org/${i}/${'p'.repeat(80)}_(x)`, note: `Source ${i}` }));
+    const embeds = renderReply({ cards: [{ title: 'And 200 more', description: 'Intro.', links }] }).flatMap((m) => m.embeds);
+    expect(embeds.length).toBeLessThanOrEqual(3);
+    const lines = embeds.flatMap((e) => e.description!.split('\n')).filter((l) => l.startsWith('• '));
+    for (const e of embeds) expect(e.description!.length).toBeLessThanOrEqual(4096);
+    for (const line of lines) expect(line).toMatch(/^• \[Title \\\]\(x\) \d+ .*\]\(https:\/\/example\.org\/\d+\/p+_%28x%29\) — Source \d+$/);
+    expect(embeds.at(-1)!.description).toMatch(/…and \d+ more$/);
+    expect(embeds[0]!.description!.startsWith('Intro.\n\n• [')).toBe(true);
+  });
+
+  it('shows a link with an unusable URL as text', () => {
+    const [message] = renderReply({ cards: [{ title: 'x', links: [{ title: 'Local', url: 'javascript:alert(1)' }] }] });
+    expect(message!.embeds[0]!.description).toBe('• Local');
+  });
+});

@@ -1,21 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DiscordAPIError, SlashCommandBuilder } from 'discord.js';
-import type { CommandModule } from '../../src/core/command.ts';
+import { DiscordAPIError } from 'discord.js';
+import { ApplicationCommandOptionType } from 'discord-api-types/v10';
+import { defineCommand, defineCommandGroup, defineSubcommand, type CommandModule } from '../../src/core/command.ts';
 import { UserError } from '../../src/core/errors.ts';
 import { expectSafePayloads, startHarness, textOf, type Harness } from './harness.ts';
 
 const seen: Array<Record<string, unknown>> = [];
 
+const S = ApplicationCommandOptionType.String;
+const sub = (name: string) => ({ type: ApplicationCommandOptionType.Subcommand, name, description: name }) as const;
+
 const testCommands: CommandModule[] = [
-  {
-    data: new SlashCommandBuilder().setName('echo').setDescription('echo').addStringOption((o) => o.setName('text').setDescription('t')),
+  defineCommand({
+    data: { name: 'echo', description: 'echo', options: [{ type: S, name: 'text', description: 't' }] },
     async execute(input) {
       seen.push({ ...input });
-      return { content: String(input.options.text ?? 'empty') };
+      return { content: String(input.args.text ?? 'empty') };
     },
-  },
-  {
-    data: new SlashCommandBuilder().setName('hostile').setDescription('hostile'),
+  }),
+  defineCommand({
+    data: { name: 'hostile', description: 'hostile' },
     async execute() {
       const evil = '@everyone @here <@123456789012345678> <@&223456789012345678> **bold ```code ||spoiler # heading\n> quote [click](https://evil.example) ';
       return {
@@ -29,72 +33,81 @@ const testCommands: CommandModule[] = [
         })),
       };
     },
-  },
-  {
-    data: new SlashCommandBuilder().setName('slow').setDescription('declares that it defers'),
-    defers: () => true,
+  }),
+  defineCommand({
+    data: { name: 'slow', description: 'declares that it defers' },
+    defer: 'public',
     async execute() {
       await new Promise((r) => setTimeout(r, 50));
       return { content: 'done after defer' };
     },
-  },
-  {
-    data: new SlashCommandBuilder().setName('private').setDescription('deferred publicly, answers ephemerally'),
-    defers: () => true,
+  }),
+  defineCommand({
+    data: { name: 'private', description: 'deferred publicly, answers ephemerally' },
+    defer: 'public',
     async execute() {
       return { content: 'only for you', ephemeral: true };
     },
-  },
-  {
-    data: new SlashCommandBuilder().setName('secret').setDescription('deferred privately, answers privately'),
-    defers: () => true,
-    defersEphemeral: () => true,
+  }),
+  defineCommand({
+    data: { name: 'secret', description: 'deferred privately, answers privately' },
+    defer: 'ephemeral',
     async execute() {
       return { content: 'private from the start', ephemeral: true };
     },
-  },
-  {
-    data: new SlashCommandBuilder().setName('sluggish').setDescription('slow without declaring it'),
+  }),
+  defineCommand({
+    data: { name: 'sluggish', description: 'slow without declaring it' },
     async execute() {
       await new Promise((r) => setTimeout(r, 2_300));
       return { content: 'late but delivered' };
     },
-  },
-  {
-    data: new SlashCommandBuilder().setName('boom').setDescription('throws'),
+  }),
+  defineCommand({
+    data: { name: 'boom', description: 'throws' },
     async execute() {
       throw new TypeError('cannot read properties of undefined');
     },
-  },
-  {
-    data: new SlashCommandBuilder().setName('oops').setDescription('user error'),
+  }),
+  defineCommand({
+    data: { name: 'oops', description: 'user error' },
     async execute() {
       throw new UserError('No report matches “xyz”. Try /report search.');
     },
-  },
-  {
-    data: new SlashCommandBuilder().setName('forbidden').setDescription('discord refuses'),
+  }),
+  defineCommand({
+    data: { name: 'forbidden', description: 'discord refuses' },
     async execute() {
       throw new DiscordAPIError({ code: 50013, message: 'Missing Permissions' }, 50013, 403, 'POST', '/channels/1/messages', { body: undefined, files: undefined });
     },
-  },
-  {
-    data: new SlashCommandBuilder()
-      .setName('config')
-      .setDescription('partly moderator-only')
-      .addSubcommand((s) => s.setName('set').setDescription('set'))
-      .addSubcommand((s) => s.setName('show').setDescription('show')),
-    moderatorOnly: ['set'],
-    async execute(input) {
-      return { content: `config ${input.subcommand} by ${input.invoker.name} (moderator: ${input.invoker.isModerator})` };
+  }),
+  defineCommandGroup({
+    data: { name: 'config', description: 'partly moderator-only' },
+    subcommands: [
+      defineSubcommand({
+        data: sub('set'),
+        moderator: true,
+        async execute(input) {
+          return { content: `config ${input.subcommand} by ${input.invoker.name} (moderator: ${input.invoker.isModerator})` };
+        },
+      }),
+      defineSubcommand({
+        data: sub('show'),
+        async execute(input) {
+          return { content: `config ${input.subcommand} by ${input.invoker.name} (moderator: ${input.invoker.isModerator})` };
+        },
+      }),
+    ],
+  }),
+  defineCommand({
+    data: {
+      name: 'pick',
+      description: 'autocomplete',
+      options: [
+        { type: S, name: 'thing', description: 't', autocomplete: true },
+        { type: S, name: 'stuck', description: 't', autocomplete: true },
+      ],
     },
-  },
-  {
-    data: new SlashCommandBuilder()
-      .setName('pick')
-      .setDescription('autocomplete')
-      .addStringOption((o) => o.setName('thing').setDescription('t').setAutocomplete(true))
-      .addStringOption((o) => o.setName('stuck').setDescription('t').setAutocomplete(true)),
     async execute() {
       return { content: 'picked' };
     },
@@ -102,7 +115,13 @@ const testCommands: CommandModule[] = [
       if (input.focused.name === 'stuck') return new Promise(() => undefined);
       return Array.from({ length: 40 }, (_, i) => ({ name: `${input.focused.value} choice ${i} `.repeat(20), value: `v${i}` }));
     },
-  },
+  }),
+  defineCommand({
+    data: { name: 'bounded', description: 'declared limits', options: [{ type: S, name: 'text', description: 't', max_length: 10 }] },
+    async execute(input) {
+      return { content: `got ${input.args.text}` };
+    },
+  }),
 ];
 
 let h: Harness;
@@ -120,7 +139,7 @@ describe('interaction router (test commands over the real discord.js client)', (
     expect(reply.content).toBe('hello');
     expect(reply.ephemeral).toBe(false);
     const input = seen.at(-1)!;
-    expect(input).toMatchObject({ guildId: h.guild.id, channelId: h.channelId, options: { text: 'hello' }, invoker: { id: h.member.id, isModerator: false } });
+    expect(input).toMatchObject({ guildId: h.guild.id, channelId: h.channelId, args: { text: 'hello' }, invoker: { id: h.member.id, isModerator: false } });
   });
 
   it('neutralises mentions and Markdown and splits oversized output into valid messages', async () => {
@@ -231,6 +250,13 @@ describe('interaction router (test commands over the real discord.js client)', (
     const reply = await h.run({ name: 'nonexistent' }).reply();
     expect(reply.ephemeral).toBe(true);
     expect(reply.content).toMatch(/not available/);
+  });
+
+  it('enforces declared option lengths bot-side, echoing nothing long', async () => {
+    const reply = await h.run({ name: 'bounded', options: { text: 'x'.repeat(3_000) } }).reply();
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.content).toBe('Option "text" is too long: at most 10 characters (this one has 3,000).');
+    expect((await h.run({ name: 'bounded', options: { text: 'short' } }).reply()).content).toBe('got short');
   });
 
   it('never sent a payload that could ping or break limits', () => {

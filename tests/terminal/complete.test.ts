@@ -1,17 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commands } from '../../commands/index.ts';
+import { loadCommands } from '../../src/core/registry.ts';
 import { completeLineWithValues } from '../../src/terminal/complete.ts';
 import { terminalPlatform } from '../../src/terminal/platform.ts';
 import { makeApp, SEED_ID, type TestApp } from '../commands/helpers.ts';
 
 let t: TestApp;
+let commands: Awaited<ReturnType<typeof loadCommands>>;
 beforeAll(async () => {
   t = await makeApp({ fixtures: true });
+  commands = await loadCommands();
 });
 afterAll(async () => {
   await t.close();
 });
-const complete = (line: string) => completeLineWithValues(line, commands, { app: t.app, platform: terminalPlatform() });
+const complete = (line: string) => completeLineWithValues(line, commands, { services: t.app, platform: terminalPlatform() });
 
 describe('completeLineWithValues', () => {
   it('completes a report typed by title to its id, as Discord autocomplete would', async () => {

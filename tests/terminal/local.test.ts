@@ -49,7 +49,7 @@ describe('runLocalMode', () => {
     io.input.write('/summarise report:specialeurasia-china-russia-belarus-defence-2023 length:brief\n');
     await io.waitFor('Engine: offline');
     io.input.write('/report latest count:0\n');
-    await io.waitFor('Error: Invalid count:0');
+    await io.waitFor('Error: Option "count" must be between 1 and 10 (got 0)');
     // Input ending does not stop a non-interactive session; the signal does.
     io.input.end();
     await new Promise((r) => setTimeout(r, 200));

@@ -1,49 +1,71 @@
 import { describe, expect, it } from 'vitest';
-import { SlashCommandBuilder } from 'discord.js';
-import type { CommandModule } from '../../src/core/command.ts';
+import { ApplicationCommandOptionType } from 'discord-api-types/v10';
+import { defineCommand, defineCommandGroup, defineSubcommand, type CommandModule } from '../../src/core/command.ts';
 import { closestName, helpText, parseCommandLine, tokenize } from '../../src/terminal/parse.ts';
 import { completeLine } from '../../src/terminal/complete.ts';
 
 const noop = async () => ({ content: '' });
+const T = ApplicationCommandOptionType;
 const sample: CommandModule[] = [
-  {
-    data: new SlashCommandBuilder()
-      .setName('report')
-      .setDescription('reports')
-      .addSubcommand((s) =>
-        s
-          .setName('latest')
-          .setDescription('latest')
-          .addIntegerOption((o) => o.setName('count').setDescription('how many').setMinValue(1).setMaxValue(10))
-          .addStringOption((o) => o.setName('source').setDescription('publisher')),
-      )
-      .addSubcommand((s) => s.setName('show').setDescription('show').addStringOption((o) => o.setName('report').setDescription('title or id').setRequired(true))),
+  defineCommandGroup({
+    data: { name: 'report', description: 'reports' },
+    subcommands: [
+      defineSubcommand({
+        data: {
+          type: T.Subcommand,
+          name: 'latest',
+          description: 'latest',
+          options: [
+            { type: T.Integer, name: 'count', description: 'how many', min_value: 1, max_value: 10 },
+            { type: T.String, name: 'source', description: 'publisher' },
+          ],
+        },
+        execute: noop,
+      }),
+      defineSubcommand({
+        data: { type: T.Subcommand, name: 'show', description: 'show', options: [{ type: T.String, name: 'report', description: 'title or id', required: true }] },
+        execute: noop,
+      }),
+    ],
+  }),
+  defineCommand({
+    data: {
+      name: 'summarise',
+      description: 'summaries',
+      options: [
+        { type: T.String, name: 'report', description: 'title or id', required: true },
+        {
+          type: T.String,
+          name: 'length',
+          description: 'length',
+          choices: [
+            { name: 'Brief', value: 'brief' },
+            { name: 'Detailed', value: 'detailed' },
+          ],
+        },
+      ],
+    },
+    aliases: ['summarize'],
     execute: noop,
-  },
-  {
-    data: new SlashCommandBuilder()
-      .setName('summarise')
-      .setDescription('summaries')
-      .addStringOption((o) => o.setName('report').setDescription('title or id').setRequired(true))
-      .addStringOption((o) =>
-        o.setName('length').setDescription('length').addChoices({ name: 'Brief', value: 'brief' }, { name: 'Detailed', value: 'detailed' }),
-      ),
-    execute: noop,
-  },
-  {
-    data: new SlashCommandBuilder()
-      .setName('briefing')
-      .setDescription('briefings')
-      .addSubcommand((s) =>
-        s
-          .setName('subscribe')
-          .setDescription('subscribe')
-          .addChannelOption((o) => o.setName('channel').setDescription('where').setRequired(true))
-          .addStringOption((o) => o.setName('time').setDescription('HH:MM').setRequired(true))
-          .addBooleanOption((o) => o.setName('loud').setDescription('loud')),
-      ),
-    execute: noop,
-  },
+  }),
+  defineCommandGroup({
+    data: { name: 'briefing', description: 'briefings' },
+    subcommands: [
+      defineSubcommand({
+        data: {
+          type: T.Subcommand,
+          name: 'subscribe',
+          description: 'subscribe',
+          options: [
+            { type: T.Channel, name: 'channel', description: 'where', required: true },
+            { type: T.String, name: 'time', description: 'HH:MM', required: true },
+            { type: T.Boolean, name: 'loud', description: 'loud' },
+          ],
+        },
+        execute: noop,
+      }),
+    ],
+  }),
 ];
 
 describe('tokenize', () => {
@@ -101,7 +123,7 @@ describe('parseCommandLine', () => {
     ['/report', /Choose a subcommand of \/report: latest, show/],
     ['/report oldest', /Unknown subcommand “oldest”/],
     ['/report latest colour:red', /Unknown option “colour” for \/report latest \(options: count, source\)/],
-    ['/report latest count:11', /count:11 .*between 1 and 10/],
+    ['/report latest count:11', /count.*between 1 and 10 \(got 11\)/],
     ['/report latest count:0', /between 1 and 10/],
     ['/report latest count:two', /whole number/],
     ['/report show', /Missing required option:\n  report: title or id\n/],

@@ -47,7 +47,7 @@ describe('runTerminalCommand', () => {
   });
 
   it.each([
-    ['/report latest count:20', 'Error: Invalid count:20 for /report latest: must be between 1 and 10.'],
+    ['/report latest count:20', 'Error: Option "count" must be between 1 and 10 (got 20).'],
     ['/report show', /^Error: Missing required option:\n  report: Title or id \(type a few letters and press Tab\)\n/],
     ['/briefing subscribe channel:terminal time:08:00', /timezone: IANA timezone, e\.g\. Europe\/Rome \(type a few letters and press Tab, e\.g\. rome\)/],
     ['help sumarise', 'Error: Unknown command sumarise. Did you mean help summarise? Type help for the list.'],
@@ -70,5 +70,25 @@ describe('runTerminalCommand', () => {
       expect(out).toContain(usage);
     }
     expect(await sh('help summarise')).toContain('length:');
+  });
+});
+
+describe('aliases and links in the terminal', () => {
+  it('takes /summarize like the CLI does', async () => {
+    const out = await sh(`/summarize report:${SEED_ID} length:brief`);
+    expect(out).toMatch(/^Summary: China’s defence cooperation/m);
+  });
+});
+
+describe('buttons as numbered follow-ups', () => {
+  it('offers a report card’s actions as numbers and runs them through the same commands', async () => {
+    const session = { followUps: [] as string[] };
+    const shown = await runTerminalCommand(t.app, `/report show report:${SEED_ID}`, { session });
+    expect(shown).toMatch(/^Actions: \[1\] Summary · \[2\] Key actors · Original <https:\/\/www\.specialeurasia\.com\/.+>$/m);
+    const summary = await runTerminalCommand(t.app, '1', { session });
+    expect(summary).toMatch(/^Summary: China’s defence cooperation/m);
+    // The summary card offers no follow-ups of its own: the numbers are gone.
+    expect(await runTerminalCommand(t.app, '2', { session })).toBe('Error: There is no follow-up [2].');
+    expect(await sh('1')).toBe('Error: There is no follow-up [1].');
   });
 });

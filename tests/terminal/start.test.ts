@@ -75,7 +75,7 @@ describe('npm start in local mode', () => {
     proc.stdin.write('/report show report:"moscow conference"\n');
     await waitFor(() => out, 'Author: Guido Keller', proc);
     proc.stdin.write('/report latest count:99\n');
-    await waitFor(() => out, 'Error: Invalid count:99', proc);
+    await waitFor(() => out, 'Error: Option "count" must be between 1 and 10 (got 99)', proc);
 
     proc.stdin.end();
     await new Promise((r) => setTimeout(r, 1500));

@@ -38,7 +38,7 @@ import { createHash } from 'node:crypto';
 import type { Actor, ActorsResult, Summary } from '../../../src/analysis/types.ts';
 import type { Report } from '../../../src/reports/types.ts';
 import type { Briefing } from '../../../src/briefings/types.ts';
-import { presentBriefing } from '../../../src/briefings/present.ts';
+import { presentBriefing } from '../../../src/presentation/briefing.ts';
 import { DeliveryError, type BriefingTransport, type SendOptions } from '../../../src/briefings/transport.ts';
 import type { Card } from '../../../src/core/reply.ts';
 import { loadConfig, type Config } from '../../../src/config.ts';

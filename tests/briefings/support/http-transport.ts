@@ -1,6 +1,6 @@
 import type { Briefing } from '../../../src/briefings/types.ts';
 import { DeliveryError, type BriefingTransport, type SendOptions } from '../../../src/briefings/transport.ts';
-import { presentBriefing } from '../../../src/briefings/present.ts';
+import { presentBriefing } from '../../../src/presentation/briefing.ts';
 import { renderBriefingMessages, toRestBody, type DiscordMessage } from '../../../src/discord/render.ts';
 
 /**

@@ -248,6 +248,8 @@ export class FakeDiscord {
   readonly interactions = new Map<string, InteractionHandle>();
   rateLimitPerSecond: number | undefined;
   latencyMs = 0;
+  /** Extra delay before the answer to some requests (e.g. a hanging POST /channels/:id/messages); 0 = none. */
+  latencyFor: ((method: string, path: string) => number) | undefined;
   /** Count of IDENTIFY / RESUME payloads received. */
   identifies = 0;
   heartbeats = 0;
@@ -738,7 +740,8 @@ export class FakeDiscord {
     const method = req.method ?? 'GET';
     const record: RecordedRequest = { method, path, query: url.searchParams, body, headers: req.headers, at: Date.now() };
     this.requests.push(record);
-    if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const latency = this.latencyFor?.(method, path) || this.latencyMs;
+    if (latency) await new Promise((r) => setTimeout(r, latency));
     const isMessagePost = method === 'POST' && /^\/channels\/\d+\/messages$/.test(path);
     if (isMessagePost && this.messagePosts.latencyMs) await new Promise((r) => setTimeout(r, this.messagePosts.latencyMs));
     let result: { status: number; body?: unknown; headers?: Record<string, string> };
@@ -906,7 +909,7 @@ export class FakeDiscord {
     if (!h) return unknown(10062, 'Unknown interaction');
     if (Date.now() - h.createdAt > (this.options.interactionTimeoutMs ?? 3000)) return unknown(10062, 'Unknown interaction');
     if (h.callbacks.length) return { status: 400, body: { message: 'Interaction has already been acknowledged.', code: 40060 } };
-    if (body?.type === 4) {
+    if (body?.type === 4 || body?.type === 7) {
       const invalid = this.invalidMessage(body.data ?? {});
       if (invalid) return invalid;
       this.payloads.push(body.data);

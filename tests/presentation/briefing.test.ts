@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildBriefing } from '../../src/briefings/compose.ts';
-import { DETAILED_ITEMS, presentBriefing } from '../../src/briefings/present.ts';
+import { DETAILED_ITEMS, presentBriefing } from '../../src/presentation/briefing.ts';
 import type { BriefingItem } from '../../src/briefings/types.ts';
-import { makeReport } from './support/harness.ts';
+import { makeReport } from '../briefings/support/harness.ts';
 
 function items(n: number): BriefingItem[] {
   return Array.from({ length: n }, (_, i) => {
@@ -31,9 +31,15 @@ describe('presentBriefing', () => {
     expect(cards).toHaveLength(1 + DETAILED_ITEMS.full + 1);
     const overflow = cards.at(-1)!;
     expect(overflow.title).toBe(`And ${40 - DETAILED_ITEMS.full} more`);
-    const lines = overflow.description!.split('\n');
-    expect(lines).toHaveLength(40 - DETAILED_ITEMS.full);
-    expect(lines[0]).toBe(`• [Report ${DETAILED_ITEMS.full}](https://example.org/r${DETAILED_ITEMS.full}) — SpecialEurasia, 27 Nov 2026`);
+    // One menu opens any report's summary (at most 25 options, as Discord allows).
+    expect(reply.actions).toEqual([expect.objectContaining({ kind: 'menu', action: 'summary', args: [] })]);
+    const menu = reply.actions![0] as Extract<NonNullable<typeof reply.actions>[number], { kind: 'menu' }>;
+    expect(menu.options).toHaveLength(25);
+    expect(menu.options[0]).toEqual({ label: 'Report [0]', value: 'r0', description: 'SpecialEurasia, undated, added 27 Nov 2026' });
+    // Typed links, not Markdown inside the text: the renderer builds the links.
+    expect(overflow.description).toBeUndefined();
+    expect(overflow.links).toHaveLength(40 - DETAILED_ITEMS.full);
+    expect(overflow.links![0]).toEqual({ title: `Report [${DETAILED_ITEMS.full}]`, url: `https://example.org/r${DETAILED_ITEMS.full}`, note: 'SpecialEurasia, undated, added 27 Nov 2026' });
   });
 
   it('full cards carry the summary, key actors with roles, authors and regions; compact ones fewer fields', () => {

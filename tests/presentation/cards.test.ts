@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { engineFooter, reportLead } from '../../src/commands-support/cards.ts';
-import { trimText } from '../../src/commands-support/format.ts';
+import { engineFooter } from '../../src/presentation/analysis.ts';
+import { reportCard, reportDateLabel, reportLead } from '../../src/presentation/reports.ts';
+import { trimText } from '../../src/presentation/text.ts';
 import type { Report } from '../../src/reports/types.ts';
 
 describe('engineFooter', () => {
@@ -29,5 +30,34 @@ describe('trimText', () => {
     expect(trimText('One two three. Four five six seven eight.', 20)).toBe('One two three.');
     expect(trimText('Alpha beta gamma delta epsilon zeta', 20)).toBe('Alpha beta gamma…');
     expect(trimText('short', 20)).toBe('short');
+  });
+});
+
+describe('report cards', () => {
+  const report = {
+    id: 'r1',
+    title: 'Rapport sur le Sahel',
+    source: 'Le Monde',
+    url: 'https://example.org/r1',
+    authors: [],
+    tags: [],
+    regions: ['Sahel'],
+    sections: [],
+    text: 'Le Mali et le Niger.',
+    contentHash: 'h',
+    ingestedAt: '2026-11-27T08:00:00Z',
+    updatedAt: '2026-11-27T08:00:00Z',
+    origin: { kind: 'url', url: 'https://example.org/r1' },
+  } satisfies Report;
+
+  it('shows an undated report as undated with the day it was added, and a non-English one with its language', () => {
+    const card = reportCard({ ...report, language: 'fr' } as Report);
+    expect(card.fields!.find((f) => f.name === 'Published')!.value).toBe('undated, added 27 Nov 2026');
+    expect(card.fields!.find((f) => f.name === 'Language')!.value).toBe('French (fr)');
+    expect(card.timestamp).toBeUndefined();
+    const english = reportCard({ ...report, language: 'en', publishedAt: '2026-11-20' } as Report);
+    expect(english.fields!.find((f) => f.name === 'Published')!.value).toBe('20 Nov 2026');
+    expect(english.fields!.some((f) => f.name === 'Language')).toBe(false);
+    expect(reportDateLabel(report, 'Pacific/Auckland')).toBe('undated, added 27 Nov 2026');
   });
 });

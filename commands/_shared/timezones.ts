@@ -1,10 +1,10 @@
-import type { Choice } from '../core/reply.ts';
+import type { Choice } from '../../src/core/reply.ts';
 import { MAX_CHOICES } from './reports.ts';
 
 let zones: string[] | undefined;
 
 /** Every IANA zone the runtime knows, plus UTC (some ICU builds leave it out of the canonical list). */
-export function timeZones(): string[] {
+function timeZones(): string[] {
   if (!zones) {
     const list = Intl.supportedValuesOf('timeZone');
     zones = list.includes('UTC') ? list : ['UTC', ...list];

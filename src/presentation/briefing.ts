@@ -1,7 +1,9 @@
 import type { Actor } from '../analysis/types.ts';
-import type { Card, CardField, Reply } from '../core/reply.ts';
+import type { Card, CardAction, CardField, CardLink, Reply } from '../core/reply.ts';
 import { reportDate } from '../reports/types.ts';
-import type { Briefing, BriefingItem } from './types.ts';
+import type { Briefing, BriefingItem } from '../briefings/types.ts';
+import { reportDateLabel, reportLanguage } from './reports.ts';
+import { plural } from './text.ts';
 
 /**
  * Briefing → transport-neutral Reply: a header card, one card per report, and an "and N more" card when
@@ -16,19 +18,9 @@ const ACTORS_COMPACT = 3;
 const HEADER_COLOR = 0x2b6cb0;
 const ITEM_COLOR = 0x4a5568;
 
-function formatDay(iso: string, timezone: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat('en-GB', { timeZone: timezone, day: 'numeric', month: 'short', year: 'numeric' }).format(date);
-}
-
 function actorLabel(actor: Actor): string {
   const detail = actor.role ? `${actor.role}${actor.affiliation ? `, ${actor.affiliation}` : ''}` : actor.type;
   return `${actor.name} (${detail})`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function firstSentence(item: BriefingItem): string {
@@ -62,11 +54,12 @@ function itemCard(item: BriefingItem, briefing: Briefing): Card {
   const { report } = item;
   const compact = briefing.format === 'compact';
   const actors = item.actors.slice(0, compact ? ACTORS_COMPACT : ACTORS_FULL);
+  const language = reportLanguage(report);
   const card: Card = {
     title: report.title,
     author: report.source,
     timestamp: reportDate(report),
-    footer: `${formatDay(reportDate(report), briefing.timezone)} · id ${report.id}`,
+    footer: [reportDateLabel(report, briefing.timezone), language, `id ${report.id}`].filter(Boolean).join(' · '),
     color: ITEM_COLOR,
   };
   if (report.url) card.url = report.url;
@@ -85,13 +78,25 @@ function itemCard(item: BriefingItem, briefing: Briefing): Card {
   return card;
 }
 
+/** The reports that did not get a card of their own: typed links (the renderer builds real links), the rest as lines. */
 function overflowCard(rest: BriefingItem[], briefing: Briefing): Card {
-  const lines = rest.map(({ report }) => {
-    // Brackets in an untrusted title, or ")" in a URL, would break the Markdown link.
-    const title = report.url ? `[${report.title.replace(/[[\]]/g, '')}](${report.url.replace(/\)/g, '%29').replace(/\s/g, '%20')})` : report.title;
-    return `• ${title} — ${report.source}, ${formatDay(reportDate(report), briefing.timezone)}${report.url ? '' : ` (id ${report.id})`}`;
-  });
-  return { title: `And ${rest.length} more`, description: lines.join('\n'), color: ITEM_COLOR };
+  const note = (item: BriefingItem) => `${item.report.source}, ${reportDateLabel(item.report, briefing.timezone)}`;
+  const links: CardLink[] = rest.filter(({ report }) => report.url).map((item) => ({ title: item.report.title, url: item.report.url!, note: note(item) }));
+  const unlinked = rest.filter(({ report }) => !report.url).map((item) => `• ${item.report.title} — ${note(item)} (id ${item.report.id})`);
+  const card: Card = { title: `And ${rest.length} more`, color: ITEM_COLOR };
+  if (unlinked.length > 0) card.description = unlinked.join('\n');
+  if (links.length > 0) card.links = links;
+  return card;
+}
+
+/** Menu options Discord takes in one select menu. */
+const MENU_OPTIONS = 25;
+
+/** "Open a summary…": one menu to read any report of the briefing privately (the Summary action). */
+function summaryMenu(briefing: Briefing): CardAction[] {
+  if (briefing.items.length === 0) return [];
+  const options = briefing.items.slice(0, MENU_OPTIONS).map(({ report }) => ({ label: report.title, value: report.id, description: `${report.source}, ${reportDateLabel(report, briefing.timezone)}` }));
+  return [{ kind: 'menu', placeholder: 'Open a summary (only you see it)…', action: 'summary', args: [], options }];
 }
 
 export function presentBriefing(briefing: Briefing): Reply {
@@ -102,5 +107,6 @@ export function presentBriefing(briefing: Briefing): Reply {
   for (const item of detailed) cards.push(itemCard(item, briefing));
   const rest = briefing.items.slice(detailed.length);
   if (rest.length > 0) cards.push(overflowCard(rest, briefing));
-  return { cards };
+  const actions = summaryMenu(briefing);
+  return actions.length > 0 ? { cards, actions } : { cards };
 }

@@ -1,0 +1,21 @@
+/** Discord's limits, in one place: the renderer and the interaction router fit everything they send within them. */
+export const LIMITS = {
+  content: 2000,
+  embedsPerMessage: 10,
+  embedTotal: 6000,
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  footer: 2048,
+  author: 256,
+  url: 2048,
+  actionRows: 5,
+  buttonsPerRow: 5,
+  buttonLabel: 80,
+  buttonUrl: 512,
+  choices: 25,
+  choiceName: 100,
+  choiceValue: 100,
+} as const;
