@@ -24,6 +24,27 @@ export interface Store {
   pruneClaims(prefix: string, olderThan: Date): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Pages of a namespace's rows, in key order. Values are decoded. No reach into keyv internals by callers. */
+  scan<V = unknown>(namespace: string, opts?: { pageSize?: number; prefix?: string }): AsyncIterable<Array<{ key: string; value: V }>>;
+  /** Writes many rows of a namespace in as few round trips as the backend allows (one transaction on SQL). */
+  putMany<V = unknown>(namespace: string, entries: Array<{ key: string; value: V }>): Promise<void>;
+  /** The store's change log: a store-assigned, strictly increasing sequence shared by every process. */
+  readonly changes: ChangeLog;
+  /** Claims with compare-and-set. `claim()` creates generation 1. */
+  readClaim<V = unknown>(key: string): Promise<{ value: V; generation: number } | undefined>;
+  /** Replaces the claim's value only if its generation is still `generation`; then generation+1. False when it moved on. */
+  updateClaimIf(key: string, generation: number, value: unknown): Promise<boolean>;
+}
+
+export interface ChangeLog {
+  /** Appends an entry and returns its sequence number (strictly increasing across all processes). */
+  append(namespace: string, key: string): Promise<number>;
+  /** Entries with seq > after, oldest first, at most `limit` (default 1000). */
+  since(after: number, limit?: number): Promise<Array<{ seq: number; namespace: string; key: string }>>;
+  /** Highest assigned seq, 0 when none. */
+  head(): Promise<number>;
+  /** Cheap wake-up when another process may have appended. Consumers then read with since(). Returns unsubscribe. */
+  watch(onChange: () => void): () => void;
 }
 
 interface Backend {
@@ -34,6 +55,8 @@ interface Backend {
   listClaims(prefix: string): Promise<Array<{ key: string; value: string }>>;
   pruneClaims(prefix: string, olderThanMs: number): Promise<number>;
   close(): Promise<void>;
+  /** STAND-IN (library branch): the `store` engineer's implementation replaces this at merge. */
+  changes: Omit<ChangeLog, 'watch'>;
 }
 
 export interface StoreOptions {
@@ -46,6 +69,7 @@ export async function createStore(url: string, options: StoreOptions = {}): Prom
   const now = options.now ?? Date.now;
   const backend = kind === 'sqlite' ? await sqliteBackend(url, now) : kind === 'redis' ? await redisBackend(url, now) : await postgresBackend(url, now);
   const namespaces = new Map<string, Keyv>();
+  const watchers = new Set<() => void>();
   const store: Store = {
     kind,
     url,
@@ -73,7 +97,67 @@ export async function createStore(url: string, options: StoreOptions = {}): Prom
       await kv.set('ping', Date.now());
       await kv.get('ping');
     },
-    close: () => backend.close(),
+    close: async () => {
+      for (const stop of watchers) stop();
+      await backend.close();
+    },
+    // --- STAND-IN for CONTRACTS §1 (library branch): naive, replaced by the store engineer's version.
+    async *scan<V>(namespace: string, opts: { pageSize?: number; prefix?: string } = {}) {
+      const kv = store.kv<V>(namespace);
+      const pageSize = opts.pageSize ?? 1_000;
+      const rows: Array<{ key: string; value: V }> = [];
+      const iterate = kv.iterator as unknown as ((ns?: string) => AsyncGenerator<[string, V]>) | undefined;
+      if (!iterate) return;
+      for await (const [key, value] of iterate(kv.namespace)) {
+        if (value === undefined || value === null) continue;
+        if (opts.prefix && !String(key).startsWith(opts.prefix)) continue;
+        rows.push({ key: String(key), value });
+      }
+      rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      for (let i = 0; i < rows.length; i += pageSize) yield rows.slice(i, i + pageSize);
+    },
+    async putMany<V>(namespace: string, entries: Array<{ key: string; value: V }>) {
+      if (entries.length === 0) return;
+      const written: unknown = await store.kv<V>(namespace).setMany(entries);
+      const failed = Array.isArray(written) ? written.filter((ok) => !ok).length : 0;
+      if (failed) throw new Error(`Could not save ${failed} of ${entries.length} rows to the ${kind} store`);
+    },
+    changes: {
+      append: (namespace, key) => backend.changes.append(namespace, key),
+      since: (after, limit) => backend.changes.since(after, limit),
+      head: () => backend.changes.head(),
+      watch(onChange) {
+        let last = -1;
+        let busy = false;
+        const timer = setInterval(() => {
+          if (busy) return;
+          busy = true;
+          backend.changes
+            .head()
+            .then((head) => {
+              if (last !== -1 && head !== last) onChange();
+              last = head;
+            })
+            .catch(() => undefined)
+            .finally(() => (busy = false));
+        }, 250);
+        timer.unref();
+        const stop = () => clearInterval(timer);
+        watchers.add(stop);
+        return () => {
+          stop();
+          watchers.delete(stop);
+        };
+      },
+    },
+    async readClaim<V>(key: string) {
+      const value = await store.getClaim<V>(key);
+      return value === undefined ? undefined : { value, generation: 1 };
+    },
+    async updateClaimIf(key: string, _generation: number, value: unknown) {
+      await store.updateClaim(key, value);
+      return true;
+    },
   };
   return store;
 }
@@ -105,7 +189,22 @@ async function sqliteBackend(url: string, now: () => number): Promise<Backend> {
   await query('PRAGMA journal_mode=WAL');
   await query('CREATE TABLE IF NOT EXISTS claims(key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at INTEGER NOT NULL DEFAULT 0)');
   await addCreatedAtColumn(query, 'claims', 'INTEGER');
+  await query('CREATE TABLE IF NOT EXISTS changes(seq INTEGER PRIMARY KEY AUTOINCREMENT, namespace TEXT NOT NULL, key TEXT NOT NULL)');
   return {
+    changes: {
+      async append(namespace, key) {
+        const rows = await query('INSERT INTO changes(namespace, key) VALUES(?, ?) RETURNING seq', namespace, key);
+        return Number(rows[0]!.seq);
+      },
+      async since(after, limit = 1000) {
+        const rows = await query('SELECT seq, namespace, key FROM changes WHERE seq > ? ORDER BY seq LIMIT ?', after, limit);
+        return rows.map((r) => ({ seq: Number(r.seq), namespace: String(r.namespace), key: String(r.key) }));
+      },
+      async head() {
+        const rows = await query('SELECT MAX(seq) AS head FROM changes');
+        return Number(rows[0]?.head ?? 0);
+      },
+    },
     adapter() {
       const adapter = open();
       void (adapter.query as Query)('PRAGMA synchronous=NORMAL').catch(() => undefined);
@@ -145,7 +244,25 @@ async function redisBackend(url: string, now: () => number): Promise<Backend> {
   /** Sorted set of claim keys by creation time, so old claims can be pruned without a full scan. */
   const claimTimes = 'sitrep:claim-times';
   const adapters: Array<{ disconnect(): Promise<void> }> = [];
+  const changesKey = 'sitrep:changes';
   return {
+    changes: {
+      async append(namespace, key) {
+        const seq = await client.incr(`${changesKey}:seq`);
+        await client.zAdd(changesKey, { score: seq, value: JSON.stringify([seq, namespace, key]) });
+        return seq;
+      },
+      async since(after, limit = 1000) {
+        const rows = await client.zRangeByScore(changesKey, `(${after}`, '+inf', { LIMIT: { offset: 0, count: limit } });
+        return rows.map((row) => {
+          const [seq, namespace, key] = JSON.parse(row) as [number, string, string];
+          return { seq, namespace, key };
+        });
+      },
+      async head() {
+        return Number((await client.get(`${changesKey}:seq`)) ?? 0);
+      },
+    },
     adapter(namespace) {
       const adapter = new KeyvRedis(url, { namespace, useUnlink: true });
       adapter.on('error', () => undefined);
@@ -203,7 +320,22 @@ async function postgresBackend(url: string, now: () => number): Promise<Backend>
   const query: Query = (sql, ...params) => pgQuery(sql, params);
   await query('CREATE TABLE IF NOT EXISTS sitrep_claims(key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at BIGINT NOT NULL DEFAULT 0)');
   await query('ALTER TABLE sitrep_claims ADD COLUMN IF NOT EXISTS created_at BIGINT NOT NULL DEFAULT 0');
+  await query('CREATE TABLE IF NOT EXISTS sitrep_changes(seq BIGSERIAL PRIMARY KEY, namespace TEXT NOT NULL, key TEXT NOT NULL)');
   return {
+    changes: {
+      async append(namespace, key) {
+        const rows = await query('INSERT INTO sitrep_changes(namespace, key) VALUES($1, $2) RETURNING seq', namespace, key);
+        return Number(rows[0]!.seq);
+      },
+      async since(after, limit = 1000) {
+        const rows = await query('SELECT seq, namespace, key FROM sitrep_changes WHERE seq > $1 ORDER BY seq LIMIT $2', after, limit);
+        return rows.map((r) => ({ seq: Number(r.seq), namespace: String(r.namespace), key: String(r.key) }));
+      },
+      async head() {
+        const rows = await query('SELECT COALESCE(MAX(seq), 0) AS head FROM sitrep_changes');
+        return Number(rows[0]?.head ?? 0);
+      },
+    },
     adapter: () => open(),
     async claim(key, json) {
       const rows = await query(
