@@ -63,6 +63,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       briefings.stop();
       feeds.stop();
       await analysis.flush(); // cache and usage writes still in flight
+      reports.close(); // stops following the store's change log
       await reports.flush(); // report writes and the search index snapshot
       await store.close();
     },

@@ -1,0 +1,507 @@
+import type { Clock } from '../../core/clock.ts';
+import { errorMessage } from '../../core/errors.ts';
+import type { Logger } from '../../logger.ts';
+import type { Store } from '../../store/index.ts';
+import { reportDate, type Report, type ReportMeta } from '../types.ts';
+import { normaliseUrl } from '../urls.ts';
+import { identityUrls, mergeAudience, mergeUpdate, relation, withIdentities, type UpsertStatus } from './identity.ts';
+import { REPORTS_NAMESPACE, ReportRepository } from './repository.ts';
+import { SearchIndex } from './search-index.ts';
+import { fingerprint, readSnapshot, SNAPSHOT_MIN_REPORTS, writeSnapshot } from './snapshot.ts';
+import { FEEDS_NAMESPACE, FeedAudiences, type View } from './tenancy.ts';
+
+export type { UpsertStatus } from './identity.ts';
+export type { View } from './tenancy.ts';
+
+export interface ListOptions extends View {
+  limit?: number;
+  source?: string;
+  /** Only reports first ingested at or after this instant. */
+  since?: Date;
+}
+
+/** How often the library reads the store's change log even without a wake-up (issue 9: visible within 5 s). */
+const CATCH_UP_MS = 2_000;
+const CHANGES_PAGE = 1_000;
+
+/**
+ * The report library: a cache of the store's reports with a search index over them, fed by the store's
+ * change log, so reports written by any process (CLI ingest, another bot) appear here within seconds.
+ * Reads are synchronous and fast (Discord autocomplete has 3 s); writes go to the store first, then to
+ * the change log (whose seq each report records).
+ */
+export class ReportLibrary {
+  private readonly store: Store;
+  private readonly repo: ReportRepository;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly follows: boolean;
+  private readonly reports = new Map<string, Report>();
+  /** Normalised identity URL → id (see identity.ts). */
+  private readonly byUrl = new Map<string, string>();
+  /** File path → id, built on first use. */
+  private byPath: Map<string, string> | undefined;
+  /** Lower-cased titles, so autocomplete does not lower-case every title on every keystroke. */
+  private readonly lowerTitles = new Map<string, string>();
+  private sorted: Report[] | undefined;
+  private bySeq: Report[] | undefined;
+  private index = SearchIndex.empty();
+  private readonly audiences: FeedAudiences;
+  /** The change-log position everything before which is in memory. */
+  private absorbed = 0;
+  private writing: Promise<void> = Promise.resolve();
+  private indexedSinceSnapshot = 0;
+  private stopFollowing: (() => void) | undefined;
+  private catching: Promise<void> | undefined;
+
+  /** `follow: false` skips the change-log subscription (a one-shot CLI command needs none). */
+  constructor(deps: { store: Store; logger: Logger; clock: Clock; follow?: boolean }) {
+    this.store = deps.store;
+    this.repo = new ReportRepository(deps.store);
+    this.logger = deps.logger;
+    this.clock = deps.clock;
+    this.follows = deps.follow ?? true;
+    this.audiences = new FeedAudiences(deps.store);
+  }
+
+  /**
+   * (Re)loads every stored report and the feed audiences, builds the index (from the stored snapshot
+   * when there is one: only reports changed since are re-indexed), then follows the change log.
+   */
+  async open(): Promise<void> {
+    const started = Date.now();
+    // Read before the scan: anything written during it is absorbed again by the first catch-up.
+    const head = await this.repo.head();
+    const loaded: Report[] = [];
+    for await (const page of this.repo.scan()) for (const report of page) loaded.push(report);
+    await this.audiences.load();
+    this.reports.clear();
+    this.byUrl.clear();
+    this.byPath = undefined;
+    this.lowerTitles.clear();
+    for (const report of loaded) this.remember(report);
+    this.index = await this.buildIndex(loaded);
+    this.sorted = undefined;
+    this.bySeq = undefined;
+    this.absorbed = Math.max(this.absorbed, head);
+    this.follow();
+    this.logger.debug({ count: loaded.length, ms: Date.now() - started }, 'report library loaded');
+  }
+
+  private async buildIndex(loaded: Report[]): Promise<SearchIndex> {
+    const snapshot = loaded.length >= SNAPSHOT_MIN_REPORTS ? await readSnapshot(this.store, this.logger) : undefined;
+    let reindexed = loaded.length;
+    let index: SearchIndex | undefined;
+    if (snapshot) {
+      try {
+        index = snapshot.index;
+        reindexed = 0;
+        const present = new Set(loaded.map((r) => r.id));
+        for (const id of Object.keys(snapshot.rows)) {
+          if (!present.has(id) && index.has(id)) {
+            index.discard(id);
+            reindexed++;
+          }
+        }
+        for (const report of loaded) {
+          if (snapshot.rows[report.id] === fingerprint(report) && index.has(report.id)) continue;
+          reindexed++;
+          index.put(report);
+        }
+      } catch (error) {
+        this.logger.warn({ err: errorMessage(error) }, 'search index snapshot does not fit the stored reports; rebuilding the index');
+        index = undefined;
+        reindexed = loaded.length;
+      }
+    }
+    index ??= SearchIndex.of(loaded);
+    this.indexedSinceSnapshot = 0;
+    // A missing or much-changed snapshot is rewritten in the background, ready for the next start.
+    if (loaded.length >= SNAPSHOT_MIN_REPORTS && reindexed > Math.max(50, loaded.length * 0.05)) {
+      void this.saveIndexSnapshot().catch((error: unknown) => this.logger.warn({ err: errorMessage(error) }, 'could not save the search index snapshot'));
+    }
+    return index;
+  }
+
+  /** Loads every stored report (see open); with an id, the full stored report (see loadReport). */
+  load(): Promise<void>;
+  load(id: string, view?: View): Promise<Report | undefined>;
+  load(id?: string, view?: View): Promise<Report | undefined | void> {
+    return id === undefined ? this.open() : this.loadReport(id, view);
+  }
+
+  /** The full report (text and sections) as the store holds it now, if visible in `view`. */
+  async loadReport(id: string, view?: View): Promise<Report | undefined> {
+    const meta = this.get(id, view);
+    if (!meta) return undefined;
+    const stored = await this.repo.read(meta.id);
+    if (!stored) return undefined;
+    if (stored.seq === undefined && meta.seq !== undefined) stored.seq = meta.seq;
+    return stored;
+  }
+
+  private follow(): void {
+    if (!this.follows || this.stopFollowing) return;
+    const wake = () => void this.catchUp();
+    const unwatch = this.repo.watch(wake);
+    const timer = setInterval(wake, CATCH_UP_MS);
+    timer.unref();
+    this.stopFollowing = () => {
+      unwatch();
+      clearInterval(timer);
+    };
+  }
+
+  /** Stops following the change log (the app calls this before closing the store). */
+  close(): void {
+    this.stopFollowing?.();
+    this.stopFollowing = undefined;
+  }
+
+  /**
+   * Absorbs every change-log entry after the library's position: reports written or deleted by any
+   * process, and feed rows whose followers changed. Never throws (a failed catch-up is retried by the next).
+   */
+  catchUp(): Promise<void> {
+    this.catching ??= this.serialise(() => this.absorbChanges())
+      .catch((error: unknown) => this.logger.warn({ err: errorMessage(error) }, 'could not read the store change log'))
+      .finally(() => (this.catching = undefined));
+    return this.catching;
+  }
+
+  private async absorbChanges(): Promise<void> {
+    for (;;) {
+      const entries = await this.repo.since(this.absorbed, CHANGES_PAGE);
+      if (entries.length === 0) return;
+      const reportSeqs = new Map<string, number>();
+      const feedKeys = new Set<string>();
+      for (const entry of entries) {
+        if (entry.namespace === REPORTS_NAMESPACE) reportSeqs.set(entry.key, entry.seq);
+        else if (entry.namespace === FEEDS_NAMESPACE) feedKeys.add(entry.key);
+      }
+      // Entries this process wrote itself (or already read) are skipped.
+      const stale = [...reportSeqs].filter(([id, seq]) => (this.reports.get(id)?.seq ?? -1) < seq);
+      const rows = await this.repo.readMany(stale.map(([id]) => id));
+      stale.forEach(([id, seq], i) => {
+        const row = rows[i];
+        if (!row) return this.forget(id);
+        if (row.seq === undefined || row.seq < seq) row.seq = seq;
+        this.remember(row);
+        this.index.put(row);
+        this.indexedSinceSnapshot++;
+      });
+      for (const key of feedKeys) await this.audiences.refresh(key);
+      if (stale.length) this.invalidate();
+      this.absorbed = entries.at(-1)!.seq;
+      if (entries.length < CHANGES_PAGE) return;
+    }
+  }
+
+  /**
+   * Stores the search index with the fingerprint of every report it was built from, so the next start
+   * reads it instead of re-tokenising every report (see open). Taken after pending report writes, in one
+   * step so it matches memory. Worth it after a large ingest; small libraries skip it.
+   */
+  saveIndexSnapshot(): Promise<void> {
+    this.indexedSinceSnapshot = 0;
+    return this.serialise(async () => {
+      await new Promise((resolve) => setImmediate(resolve)); // not inside the caller's synchronous step
+      if (this.reports.size < SNAPSHOT_MIN_REPORTS) return;
+      // Built in one synchronous step, while the index and the fingerprints describe the same reports.
+      const rows: Record<string, string> = {};
+      for (const report of this.reports.values()) rows[report.id] = fingerprint(report);
+      await writeSnapshot(this.store, rows, this.index.toJSON());
+    });
+  }
+
+  /** Reports indexed since the snapshot was taken or loaded (ingestion saves a new one when this is large). */
+  changesSinceSnapshot(): number {
+    return this.indexedSinceSnapshot;
+  }
+
+  /** Resolves once every write started so far has finished. */
+  flush(): Promise<void> {
+    return this.writing;
+  }
+
+  /** Runs store writes (and catch-ups) one after another, in call order. */
+  private serialise<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.writing.then(run, run);
+    this.writing = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+
+  private remember(report: Report): void {
+    const previous = this.reports.get(report.id);
+    if (previous) for (const url of identityUrls(previous)) if (this.byUrl.get(url) === report.id) this.byUrl.delete(url);
+    this.reports.set(report.id, report);
+    if (report.origin.kind === 'file') this.byPath?.set(report.origin.path, report.id);
+    this.lowerTitles.set(report.id, report.title.toLowerCase());
+    for (const url of identityUrls(report)) this.byUrl.set(url, report.id);
+  }
+
+  private forget(id: string): void {
+    const report = this.reports.get(id);
+    if (!report) return;
+    this.reports.delete(id);
+    this.lowerTitles.delete(id);
+    for (const url of identityUrls(report)) if (this.byUrl.get(url) === id) this.byUrl.delete(url);
+    this.index.discard(id);
+    this.indexedSinceSnapshot++;
+    this.invalidate();
+  }
+
+  private invalidate(): void {
+    this.sorted = undefined;
+    this.bySeq = undefined;
+  }
+
+  /**
+   * Adds or updates one report. Same article and same content+metadata: `unchanged`, nothing written.
+   * Same id, different document (another file/URL that slugs the same): stored under `id-2`, `id-3`…
+   */
+  async upsert(report: Report): Promise<UpsertStatus> {
+    const [result] = await this.upsertMany([report]);
+    return result!.status;
+  }
+
+  /** Batch form of upsert: one store round of writes, used by directory and feed ingestion. */
+  upsertMany(incoming: Report[]): Promise<Array<{ report: Report; status: UpsertStatus }>> {
+    return this.serialise(async () => {
+      const results: Array<{ report: Report; status: UpsertStatus }> = [];
+      const toWrite: Report[] = [];
+      const touched: Report[] = [];
+      for (const candidate of incoming) {
+        let { report, status } = this.merge(candidate);
+        if (status === 'created') ({ report, status } = await this.claim(candidate, report));
+        results.push({ report, status });
+        if (status === 'unchanged') {
+          // Same content, but the file was touched: remember its new stat so it is skipped next time.
+          if (report.origin.kind === 'file' && candidate.origin.kind === 'file' && report.origin.path === candidate.origin.path && report.origin.mtimeMs !== candidate.origin.mtimeMs) {
+            report.origin = candidate.origin;
+            touched.push(report);
+          }
+          continue;
+        }
+        this.remember(report);
+        this.index.put(report);
+        this.indexedSinceSnapshot++;
+        toWrite.push(report);
+      }
+      if (toWrite.length) {
+        this.invalidate();
+        // Row first, then the change-log entry (a process that reads the entry finds the row), then the
+        // row again with the seq it was given (so a restarted process knows every report's position).
+        await this.repo.write(toWrite);
+        for (const report of toWrite) report.seq = await this.repo.announce(report.id);
+        await this.repo.write(toWrite);
+      }
+      // (a parse cache only: not announced, so briefings do not see the report as new)
+      if (touched.length) await this.repo.write(touched);
+      return results;
+    });
+  }
+
+  /** The stored report this candidate is, or where a new one goes (in memory; see claim for other processes). */
+  private merge(candidate: Report, tried: ReadonlySet<string> = new Set()): { report: Report; status: UpsertStatus } {
+    // One article, one report: a stored report sharing any identity URL is this article, whatever its id.
+    for (const url of identityUrls(candidate)) {
+      const known = this.reports.get(this.byUrl.get(url) ?? '');
+      if (known) return mergeUpdate(known, candidate, this.clock.now().toISOString());
+    }
+    let id = candidate.id;
+    let existing = this.reports.get(id);
+    for (let n = 2; existing || tried.has(id); n++) {
+      if (existing) {
+        const rel = relation(existing, candidate);
+        if (rel === 'copy') return mergeAudience(existing, candidate);
+        if (rel === 'same') return mergeUpdate(existing, candidate, this.clock.now().toISOString());
+      }
+      id = `${candidate.id}-${n}`;
+      existing = this.reports.get(id);
+    }
+    return { report: withIdentities({ ...candidate, id }), status: 'created' };
+  }
+
+  /**
+   * Makes a new report's id this article's across processes: the id is claimed in the store; when another
+   * writer holds it for the same article, this becomes an update of that report; for a different article,
+   * the next free suffix is tried.
+   */
+  private async claim(candidate: Report, proposed: Report): Promise<{ report: Report; status: UpsertStatus }> {
+    const tried = new Set<string>();
+    let report = proposed;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const outcome = await this.repo.claimId(report.id, report);
+      if (outcome === 'won') return { report, status: 'created' };
+      const stored = await this.repo.read(report.id);
+      if (stored) {
+        this.remember(stored);
+        this.index.put(stored);
+        this.invalidate();
+      } else if (outcome === 'same') {
+        return { report, status: 'created' }; // the other writer has not written it yet; ours is the same article
+      }
+      tried.add(report.id);
+      const next = this.merge(candidate, tried);
+      if (next.status !== 'created') return next;
+      report = next.report;
+    }
+    throw new Error(`Could not find a free report id for "${candidate.id}"`);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    if (!this.reports.has(id)) return false;
+    this.forget(id);
+    await this.serialise(async () => {
+      await this.repo.remove(id);
+      await this.repo.announce(id);
+    });
+    return true;
+  }
+
+  private visible(report: Report | undefined, view: View | undefined): report is Report {
+    return report !== undefined && this.audiences.visible(report, view);
+  }
+
+  get(id: string, view?: View): Report | undefined {
+    const report = this.reports.get(id);
+    return this.visible(report, view) ? report : undefined;
+  }
+
+  /** The report ingested from this file path, if any (used to skip files that have not changed). */
+  findByPath(path: string): Report | undefined {
+    if (!this.byPath) {
+      this.byPath = new Map();
+      for (const r of this.reports.values()) if (r.origin.kind === 'file') this.byPath.set(r.origin.path, r.id);
+    }
+    const id = this.byPath.get(path);
+    const report = id ? this.reports.get(id) : undefined;
+    return report?.origin.kind === 'file' && report.origin.path === path ? report : undefined;
+  }
+
+  /** The report any of whose identities (link, canonical, og:url, fetched URL) is this URL. */
+  findByUrl(url: string, view?: View): Report | undefined {
+    return this.get(this.byUrl.get(normaliseUrl(url)) ?? '', view);
+  }
+
+  private newestFirst(): Report[] {
+    this.sorted ??= [...this.reports.values()].sort((a, b) => {
+      const d = reportDate(b).localeCompare(reportDate(a));
+      return d !== 0 ? d : b.ingestedAt.localeCompare(a.ingestedAt) || a.id.localeCompare(b.id);
+    });
+    return this.sorted;
+  }
+
+  /** Newest first by published date (ingestion time when unknown). */
+  list(opts: ListOptions = {}): Report[] {
+    const source = opts.source?.toLowerCase();
+    const since = opts.since?.toISOString();
+    const out: Report[] = [];
+    const limit = opts.limit ?? Infinity;
+    for (const report of this.newestFirst()) {
+      if (out.length >= limit) break;
+      if (source && report.source.toLowerCase() !== source) continue;
+      if (since && report.ingestedAt < since) continue;
+      if (!this.audiences.visible(report, opts)) continue;
+      out.push(report);
+    }
+    return out;
+  }
+
+  /**
+   * Reports whose seq is > `afterSeq`, oldest first (a briefing subscription's cursor). Only what the
+   * library has absorbed in order (seq ≤ headSeq()), so a cursor set from the result never passes a
+   * report written by another process that is not read yet.
+   */
+  async listSince(afterSeq: number, opts: View & { limit?: number } = {}): Promise<ReportMeta[]> {
+    await this.catchUp();
+    this.bySeq ??= [...this.reports.values()].filter((r) => r.seq !== undefined).sort((a, b) => a.seq! - b.seq!);
+    const out: ReportMeta[] = [];
+    const limit = opts.limit ?? Infinity;
+    for (const report of this.bySeq) {
+      if (out.length >= limit || report.seq! > this.absorbed) break;
+      if (report.seq! <= afterSeq || !this.audiences.visible(report, opts)) continue;
+      out.push(report);
+    }
+    return out;
+  }
+
+  /** The highest seq the library has absorbed (its position in the store's change log). */
+  headSeq(): number {
+    return this.absorbed;
+  }
+
+  private accept(view: View | undefined): (id: string) => boolean {
+    return view?.guildId === undefined ? () => true : (id) => this.visible(this.reports.get(id), view);
+  }
+
+  /**
+   * Ranked full-text search: title, names (authors, tags, regions), source, text. Exact terms first; only
+   * when that finds too little does it widen to prefixes and typos, and finally to reports matching any term.
+   */
+  search(query: string, opts: View & { limit?: number } = {}): Report[] {
+    const q = query.trim();
+    if (!q) return [];
+    return this.index
+      .search(q, opts.limit ?? 20, this.accept(opts))
+      .map((id) => this.reports.get(id))
+      .filter((r): r is Report => r !== undefined);
+  }
+
+  /** Fast autocomplete: title/id prefix matches first, then index hits; empty prefix lists the latest. */
+  suggest(prefix: string, limit = 25, view?: View): Array<{ id: string; title: string }> {
+    const p = prefix.trim().toLowerCase();
+    const pick = (r: Report) => ({ id: r.id, title: r.title });
+    if (!p) return this.list({ limit, ...view }).map(pick);
+    const out = new Map<string, { id: string; title: string }>();
+    for (const r of this.newestFirst()) {
+      if (out.size >= limit) break;
+      if ((r.id.startsWith(p) || this.lowerTitles.get(r.id)!.startsWith(p)) && this.audiences.visible(r, view)) out.set(r.id, pick(r));
+    }
+    const add = (ids: string[]) => {
+      for (const id of ids) {
+        if (out.size >= limit) break;
+        const r = this.reports.get(id);
+        if (r && !out.has(r.id)) out.set(r.id, pick(r));
+      }
+    };
+    if (out.size < limit) add(this.index.suggest(p, this.accept(view)));
+    if (out.size === 0 && p.length > 4) add(this.index.suggest(p, this.accept(view), true));
+    return [...out.values()];
+  }
+
+  /**
+   * Exact id, then exact title (case-insensitive), then a URL, then the best search hit that matches every
+   * word (exactly, by prefix or with a typo). A value that matches nothing that well resolves to nothing:
+   * callers say so and offer `suggest()`, never an arbitrary report that shares one word.
+   */
+  resolve(idOrTitle: string, view?: View): Report | undefined {
+    const value = idOrTitle.trim();
+    if (!value) return undefined;
+    const byId = this.get(value, view) ?? this.get(value.toLowerCase(), view);
+    if (byId) return byId;
+    const lower = value.toLowerCase();
+    for (const r of this.newestFirst()) if (this.lowerTitles.get(r.id) === lower && this.audiences.visible(r, view)) return r;
+    if (/^https?:\/\//i.test(value)) return this.findByUrl(value, view);
+    const [best] = this.index.search(value, 1, this.accept(view), { strict: true });
+    return best ? this.reports.get(best) : undefined;
+  }
+
+  count(view?: View): number {
+    if (view?.guildId === undefined) return this.reports.size;
+    let n = 0;
+    for (const r of this.reports.values()) if (this.audiences.visible(r, view)) n++;
+    return n;
+  }
+
+  /** Distinct source names, alphabetical. */
+  sources(view?: View): string[] {
+    const names = new Set<string>();
+    for (const r of this.reports.values()) if (this.audiences.visible(r, view)) names.add(r.source);
+    return [...names].sort((a, b) => a.localeCompare(b));
+  }
+}
