@@ -12,7 +12,10 @@ const CHOICE_CHARS = 100;
 /** Finds the report a person meant (id, exact title or a unique title match) or explains what to do. */
 export async function resolveReportOption(app: App, value: string): Promise<Report> {
   const report = await app.reports.resolve(value.trim());
-  if (!report) throw new UserError(`No report matches “${trimText(value, 80)}”. Try /report search.`, 'unknown_report');
+  if (!report) {
+    const close = (await app.reports.suggest(value.trim(), 3)).map((s) => `“${trimText(s.title, 60)}”`);
+    throw new UserError(`No report matches “${trimText(value, 80)}”.${close.length ? ` Did you mean ${close.join(', ')}?` : ''} Try /report search.`, 'unknown_report');
+  }
   return report;
 }
 

@@ -106,7 +106,7 @@ for (const [name, url] of backends) {
       const two = await openLibrary(url!);
       try {
         const report = makeReport({ id: `${unique}-report`, title: `Quarantine ${unique} report`, text: `The ${unique} archipelago dispute.` });
-        const [{ report: stored }] = await one.library.upsertMany([report]) as [{ report: typeof report }];
+        const stored = (await one.library.upsertMany([report]))[0]!.report;
         expect(stored.seq).toBeGreaterThan(0);
         expect(await within(5_000, () => two.library.search(unique)[0]?.id === report.id)).toBe(true);
         expect(two.library.get(report.id)?.seq).toBe(stored.seq);

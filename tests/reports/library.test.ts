@@ -96,6 +96,9 @@ describe('ReportLibrary reads', () => {
     expect(h.reports.resolve('li shangfu in moscow')?.id).toBe('new');
     expect(h.reports.resolve('hybrid warfare cables')?.id).toBe('old');
     expect(h.reports.resolve('   ')).toBeUndefined();
+    // No any-word fallback: one shared word ("china") is not a match for the whole value.
+    expect(h.reports.resolve('purple xylophone china')).toBeUndefined();
+    expect(h.reports.search('purple xylophone china').length).toBeGreaterThan(0); // search still widens
   });
 
   it('reports its sources and count', () => {
