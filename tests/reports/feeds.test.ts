@@ -60,7 +60,6 @@ describe('adding feeds', () => {
     const peace = reports.find((r) => r.title === 'Armenia and Azerbaijan Initial a Peace Deal')!;
     expect(peace).toMatchObject({ authors: ['Ani Grigoryan'], publishedAt: '2025-08-11T08:00:00.000Z', tags: ['South Caucasus'], url: `${server.url}/articles/caucasus-peace` });
     expect(peace.origin).toEqual({ kind: 'feed', feedId: feed.id, feedUrl: feed.url, guid: 'sm-1001' });
-    expect(peace.feedIds).toEqual([feed.id]);
     expect(peace.text).toContain('Russia, once the main broker in the South Caucasus');
   });
 
@@ -197,8 +196,9 @@ describe('polling', () => {
     expect(h.reports.count()).toBe(1);
     const [report] = h.reports.list();
     expect(report!.id).toBe(added.report.id);
-    expect(report!.feedIds).toEqual([feed.id]);
+    expect(report!.origin).toMatchObject({ kind: 'feed', feedId: feed.id });
     expect(report!.scope).toEqual({ kind: 'operator' }); // still the operator's: visible everywhere
+    expect(h.reports.get(report!.id, { guildId: 'g2' })).toBeDefined();
     expect(h.reports.findByUrl(`${page}?utm_source=rss`)?.id).toBe(added.report.id);
     expect(server.requests.filter((r) => r.path === '/pages/baltic')).toHaveLength(1);
   });

@@ -1,5 +1,6 @@
 import type { Report, ReportMeta, ReportScope } from '../types.ts';
 import { normaliseUrl } from '../urls.ts';
+import { effectiveScope, feedIdsOf } from './tenancy.ts';
 
 /**
  * Identity and merge rules: when two reports are the same article, a copy, or different documents that
@@ -53,15 +54,10 @@ export function withIdentities<R extends ReportMeta>(report: R): R {
  * it becomes visible to the copy's audience too.
  */
 export function mergeAudience<R extends ReportMeta>(existing: R, candidate: R): { report: R; status: UpsertStatus } {
-  const merged: R = { ...existing };
-  const scope = mergeScope(existing.scope, candidate.scope);
-  if (scope) merged.scope = scope;
-  const feedIds = union(existing.feedIds ?? feedOf(existing), candidate.feedIds ?? feedOf(candidate));
-  if (feedIds) merged.feedIds = feedIds;
+  const merged = withAudience({ ...existing }, existing, candidate);
   return metadataKey(merged) === metadataKey(existing) ? { report: existing, status: 'unchanged' } : { report: merged, status: 'updated' };
 }
 
-const feedOf = (r: ReportMeta): string[] | undefined => (r.origin.kind === 'feed' ? [r.origin.feedId] : undefined);
 
 /** What a claimed id records, so another writer can tell its own article from a different one. */
 export interface IdentityClaim {
@@ -90,6 +86,21 @@ export function relation(existing: ReportMeta, incoming: ReportMeta): 'same' | '
   return existing.contentHash === incoming.contentHash ? 'copy' : 'different';
 }
 
+/**
+ * Gives `target` the audiences of both reports: their feeds and their scopes united. What the defaults
+ * already say (a feed report's origin feed, a file's operator scope) is left implicit, so re-ingesting an
+ * unchanged report stays `unchanged`.
+ */
+export function withAudience<R extends ReportMeta>(target: R, a: ReportMeta, b: ReportMeta): R {
+  const feedIds = union(feedIdsOf(a), feedIdsOf(b));
+  delete target.feedIds;
+  if (feedIds && JSON.stringify(feedIds) !== JSON.stringify(feedIdsOf(target))) target.feedIds = feedIds;
+  const scope = mergeScope(effectiveScope(a), effectiveScope(b));
+  delete target.scope;
+  if (scope && JSON.stringify(scope) !== JSON.stringify(effectiveScope(target))) target.scope = scope;
+  return target;
+}
+
 /** Both audiences: operator beats guilds; guild lists are united. */
 export function mergeScope(a: ReportScope | undefined, b: ReportScope | undefined): ReportScope | undefined {
   if (!a) return b;
@@ -111,11 +122,7 @@ const union = (a: string[] | undefined, b: string[] | undefined): string[] | und
  */
 export function mergeUpdate<R extends ReportMeta>(existing: R, candidate: R, nowIso: string): { report: R; status: UpsertStatus } {
   const merged: R = { ...candidate, id: existing.id, ingestedAt: existing.ingestedAt };
-  const scope = mergeScope(existing.scope, candidate.scope);
-  if (scope) merged.scope = scope;
-  const feedIds = union(existing.feedIds ?? feedOf(existing), candidate.feedIds ?? feedOf(candidate));
-  if (feedIds) merged.feedIds = feedIds;
-  else delete merged.feedIds;
+  withAudience(merged, existing, candidate);
   const url = merged.url ? normaliseUrl(merged.url) : undefined;
   const altUrls = union([...identityUrls(existing), ...identityUrls(candidate)].filter((u) => u !== url), undefined);
   if (altUrls) merged.altUrls = altUrls;

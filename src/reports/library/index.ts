@@ -4,7 +4,7 @@ import type { Logger } from '../../logger.ts';
 import type { Store } from '../../store/index.ts';
 import { reportDate, type Report, type ReportMeta } from '../types.ts';
 import { normaliseUrl } from '../urls.ts';
-import { identityUrls, mergeAudience, mergeUpdate, relation, withIdentities, type UpsertStatus } from './identity.ts';
+import { identityUrls, mergeAudience, mergeUpdate, relation, withAudience, withIdentities, type UpsertStatus } from './identity.ts';
 import { REPORTS_NAMESPACE, ReportRepository } from './repository.ts';
 import { SearchIndex } from './search-index.ts';
 import { fingerprint, readSnapshot, SNAPSHOT_MIN_REPORTS, writeSnapshot } from './snapshot.ts';
@@ -323,7 +323,7 @@ export class ReportLibrary {
       id = `${candidate.id}-${n}`;
       existing = this.reports.get(id);
     }
-    return { report: withIdentities({ ...candidate, id }), status: 'created' };
+    return { report: withAudience(withIdentities({ ...candidate, id }), candidate, candidate), status: 'created' };
   }
 
   /**
@@ -353,14 +353,37 @@ export class ReportLibrary {
     throw new Error(`Could not find a free report id for "${candidate.id}"`);
   }
 
-  async delete(id: string): Promise<boolean> {
-    if (!this.reports.has(id)) return false;
-    this.forget(id);
-    await this.serialise(async () => {
+  /**
+   * Adds a guild to a report's audience (a report added from Discord, `/report add`): the report stays
+   * visible wherever it was, and is now visible in that guild too. False when there is no such report.
+   */
+  addToGuild(id: string, guildId: string): Promise<boolean> {
+    return this.serialise(async () => {
+      const known = this.reports.get(id);
+      const stored = known && (await this.repo.read(id));
+      if (!known || !stored) return false;
+      const next = withAudience({ ...stored, seq: known.seq }, known, { ...known, scope: { kind: 'guilds', guildIds: [guildId] }, feedIds: [] });
+      if (JSON.stringify(next.scope) === JSON.stringify(known.scope)) return true;
+      await this.repo.write([next]);
+      next.seq = await this.repo.announce(id);
+      await this.repo.write([next]);
+      this.remember(next);
+      this.index.put(next);
+      this.invalidate();
+      return true;
+    });
+  }
+
+  /** Deletes a report from the store (and so from every process's library). */
+  delete(id: string): Promise<boolean> {
+    // In the write queue, so a catch-up never reads the row back between its removal and the forgetting.
+    return this.serialise(async () => {
+      if (!this.reports.has(id)) return false;
       await this.repo.remove(id);
       await this.repo.announce(id);
+      this.forget(id);
+      return true;
     });
-    return true;
   }
 
   private visible(report: Report | undefined, view: View | undefined): report is Report {

@@ -1,5 +1,5 @@
 import type { Store } from '../../store/index.ts';
-import type { ReportMeta } from '../types.ts';
+import type { ReportMeta, ReportScope } from '../types.ts';
 
 /**
  * Who may see a report. A read's view: undefined = everything (CLI, operator), `null` = a direct message
@@ -41,6 +41,19 @@ function audienceOf(row: FeedAudienceRow): Audience {
   return { operator, guilds: new Set(followers) };
 }
 
+/** The feeds that brought a report (reports stored before `feedIds` name their one feed as origin). */
+export function feedIdsOf(report: ReportMeta): string[] {
+  return report.feedIds ?? (report.origin.kind === 'feed' ? [report.origin.feedId] : []);
+}
+
+/**
+ * A report's own scope, with the default for reports stored before scopes existed: files and URLs were
+ * operator ingests; a feed's report has none of its own (its feeds' followers see it).
+ */
+export function effectiveScope(report: ReportMeta): ReportScope | undefined {
+  return report.scope ?? (feedIdsOf(report).length === 0 ? { kind: 'operator' } : undefined);
+}
+
 export class FeedAudiences {
   private readonly byFeed = new Map<string, Audience>();
   /** Row key → the feed ids it answered for, so a changed or removed row replaces exactly those. */
@@ -77,12 +90,10 @@ export class FeedAudiences {
   visible(report: ReportMeta, view: View | undefined): boolean {
     const guildId = view?.guildId;
     if (guildId === undefined) return true;
-    const scope = report.scope;
-    const feedIds = report.feedIds ?? (report.origin.kind === 'feed' ? [report.origin.feedId] : []);
-    // Reports stored before scopes existed: files and URLs were operator ingests.
-    if (scope?.kind === 'operator' || (!scope && feedIds.length === 0)) return true;
+    const scope = effectiveScope(report);
+    if (scope?.kind === 'operator') return true;
     if (guildId !== null && scope?.kind === 'guilds' && scope.guildIds.includes(guildId)) return true;
-    for (const feedId of feedIds) {
+    for (const feedId of feedIdsOf(report)) {
       const audience = this.byFeed.get(feedId);
       if (!audience) continue;
       if (audience.operator || (guildId !== null && audience.guilds.has(guildId))) return true;
