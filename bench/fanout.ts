@@ -18,6 +18,7 @@ import { loadConfig } from '../src/config.ts';
 import { createDiscordClient } from '../src/discord/client.ts';
 import { DiscordBriefingTransport } from '../src/discord/transport.ts';
 import type { Report } from '../src/reports/types.ts';
+import { fullReportSource } from '../src/reports/library.ts';
 import { startFakeDiscord, type FakeDiscord } from '../tests/support/discord/server.ts';
 
 const GLOBAL_LIMIT = 50;
@@ -118,7 +119,7 @@ export async function run(): Promise<void> {
       logger: seqApp.logger,
       clock: seqApp.clock,
       store: seqApp.store,
-      reports: seqApp.reports,
+      reports: fullReportSource(seqApp.reports),
       analysis: seqApp.analysis,
       subscriptions: seqApp.subscriptions,
       options: { concurrency: 1 },

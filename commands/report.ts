@@ -4,7 +4,7 @@ import type { Reply } from '../src/core/reply.ts';
 import { UserError } from '../src/core/errors.ts';
 import { reportCard } from '../src/commands-support/cards.ts';
 import { optionalInteger, optionalString, requiredString } from '../src/commands-support/options.ts';
-import { filterChoices, reportChoices, resolveReportOption } from '../src/commands-support/reports.ts';
+import { filterChoices, fullReports, reportChoices, resolveReportOption } from '../src/commands-support/reports.ts';
 import { plural } from '../src/commands-support/format.ts';
 
 const SEARCH_RESULTS = 5;
@@ -52,7 +52,7 @@ const command: CommandModule = {
             );
           }
         }
-        const reports = await app.reports.list({ limit: count, source: sourceName });
+        const reports = await fullReports(app, await app.reports.list({ limit: count, source: sourceName }));
         if (reports.length === 0) return { content: 'The library has no reports yet. Add some with /sources add, or run sitrep ingest on the host.' };
         return {
           content: `${plural(reports.length, 'latest report')}${sourceName ? ` from ${sourceName}` : ''}:`,
@@ -61,7 +61,7 @@ const command: CommandModule = {
       }
       case 'search': {
         const query = requiredString(input, 'query');
-        const reports = await app.reports.search(query, { limit: SEARCH_RESULTS });
+        const reports = await fullReports(app, await app.reports.search(query, { limit: SEARCH_RESULTS }));
         if (reports.length === 0) return { content: `No reports match “${query}”. Try fewer or different words.`, ephemeral: true };
         return {
           content: `${plural(reports.length, 'report')} matching “${query}”, best first:`,

@@ -2,7 +2,7 @@ import type { Config } from './config.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createStore, type Store } from './store/index.ts';
-import { ReportLibrary } from './reports/library.ts';
+import { fullReportSource, ReportLibrary } from './reports/library.ts';
 import { Ingestor } from './reports/ingest.ts';
 import { FeedService } from './reports/feeds.ts';
 import { AnalysisService } from './analysis/service.ts';
@@ -43,7 +43,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const feeds = new FeedService({ config, logger, clock, store, reports, ingest });
   const analysis = new AnalysisService({ config, logger, store });
   const subscriptions = new SubscriptionService({ store, clock });
-  const briefings = new BriefingService({ config, logger, clock, store, reports, analysis, subscriptions });
+  // (briefings compose from whole reports; the library holds metadata only, so they get the text from the store)
+  const briefings = new BriefingService({ config, logger, clock, store, reports: fullReportSource(reports), analysis, subscriptions });
 
   let closed = false;
   return {

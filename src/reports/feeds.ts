@@ -10,7 +10,7 @@ import type { ReportLibrary } from './library.ts';
 import { FeedRegistry, followed, follows, type Feed, type SeenKeys } from './feed-registry.ts';
 import { contentHash } from './parsers/blocks.ts';
 import { parseReport } from './parsers/index.ts';
-import type { Report } from './types.ts';
+import type { Report, ReportMeta } from './types.ts';
 import { normaliseUrl, stripTracking } from './urls.ts';
 import { errorMessage } from '../core/errors.ts';
 
@@ -21,7 +21,7 @@ export interface PollResult {
   url: string;
   status: 'ok' | 'not-modified' | 'error' | 'skipped';
   /** Reports created by this poll (never backlog: a first poll's items are marked `backfill`). */
-  created: Report[];
+  created: ReportMeta[];
   updated: number;
   /** Items already known (by guid, link or content). */
   duplicates: number;
@@ -273,7 +273,7 @@ export class FeedService {
     seen.backlog ??= {};
     const backlog = seen.backlog;
     const source = parsed.title ?? feed.title ?? (parsed.siteUrl ? new URL(parsed.siteUrl).hostname.replace(/^www\./, '') : new URL(feed.url).hostname);
-    const created: Report[] = [];
+    const created: ReportMeta[] = [];
     let updated = 0;
     let duplicates = 0;
 

@@ -9,11 +9,12 @@ import { fetcherFromConfig, type SafeFetcher } from '../net/safe-fetch.ts';
 import type { ReportLibrary, UpsertStatus } from './library.ts';
 import { parseReport, REPORT_FILE_EXTENSIONS, type ParsedMeta } from './parsers/index.ts';
 import { ParsePool } from './parse-pool.ts';
-import type { Report, ReportOrigin } from './types.ts';
+import type { Report, ReportMeta, ReportOrigin } from './types.ts';
 import { normaliseUrl, stripTracking } from './urls.ts';
 
 export interface IngestResult {
-  report: Report;
+  /** What the library holds of it (metadata; the text is in the store: `ReportLibrary.load`). */
+  report: ReportMeta;
   status: UpsertStatus;
 }
 
@@ -74,7 +75,7 @@ export class Ingestor {
   }
 
   /** A stored report for this file whose recorded size and mtime still match: no need to parse it again. */
-  private async unchangedFile(path: string): Promise<Report | undefined> {
+  private async unchangedFile(path: string): Promise<ReportMeta | undefined> {
     const existing = this.reports.findByPath(path);
     if (existing?.origin.kind !== 'file' || existing.origin.mtimeMs === undefined) return undefined;
     const info = await stat(path).catch(() => undefined);
@@ -106,10 +107,10 @@ export class Ingestor {
     // The next batch is parsed (on workers, when there is a pool) while this one is indexed and written.
     const parseBatch = (from: number) => {
       const slice = files.slice(from, from + BATCH);
-      const parseUnlessUnchanged = (file: string): Promise<Report | { unchanged: Report }> => {
+      const parseUnlessUnchanged = (file: string): Promise<Report | { unchanged: ReportMeta }> => {
         // Files never ingested are sent to the parser without a detour through the event loop.
         if (!this.reports.findByPath(file)) return this.parseFile(file, pool);
-        return this.unchangedFile(file).then((cached): Promise<Report | { unchanged: Report }> | { unchanged: Report } => (cached ? { unchanged: cached } : this.parseFile(file, pool)));
+        return this.unchangedFile(file).then((cached): Promise<Report | { unchanged: ReportMeta }> | { unchanged: ReportMeta } => (cached ? { unchanged: cached } : this.parseFile(file, pool)));
       };
       return Promise.allSettled(slice.map(parseUnlessUnchanged)).then((outcomes) => ({ slice, outcomes }));
     };

@@ -9,6 +9,7 @@ import { localTime, nextOccurrence } from '../../src/briefings/schedule.ts';
 import { SubscriptionService } from '../../src/briefings/subscriptions.ts';
 import { startHarness, textOf, type Harness } from '../discord/harness.ts';
 import { ManualClock, silentLogger } from './support/harness.ts';
+import { fullReportSource } from '../../src/reports/library.ts';
 
 let h: Harness;
 let clock: ManualClock;
@@ -26,7 +27,7 @@ beforeAll(async () => {
     logger: silentLogger,
     clock,
     store: h.app.store,
-    reports: h.app.reports,
+    reports: fullReportSource(h.app.reports),
     analysis: h.app.analysis,
     subscriptions,
     options: { retryBaseMs: 10 },

@@ -60,7 +60,7 @@ describe('adding feeds', () => {
     const peace = reports.find((r) => r.title === 'Armenia and Azerbaijan Initial a Peace Deal')!;
     expect(peace).toMatchObject({ authors: ['Ani Grigoryan'], publishedAt: '2025-08-11T08:00:00.000Z', tags: ['South Caucasus'], url: `${server.url}/articles/caucasus-peace` });
     expect(peace.origin).toEqual({ kind: 'feed', feedId: feed.id, feedUrl: feed.url, guid: 'sm-1001' });
-    expect(peace.text).toContain('Russia, once the main broker in the South Caucasus');
+    expect((await h.reports.load(peace.id))!.text).toContain('Russia, once the main broker in the South Caucasus');
   });
 
   it('adds Atom and JSON feeds', async () => {
@@ -70,18 +70,19 @@ describe('adding feeds', () => {
     expect(greenland).toMatchObject({ source: 'Arctic Affairs', authors: ['Freja Nielsen'], publishedAt: '2025-08-14T10:00:00.000Z', tags: ['Arctic'] });
     const niger = h.reports.list().find((r) => r.title === 'Niger’s Uranium and the French Exit')!;
     expect(niger).toMatchObject({ source: 'Sahel Brief', authors: ['Moussa Diallo'], tags: ['Niger', 'uranium'] });
-    expect(h.reports.list().find((r) => r.title === 'Mali’s Gold and Russian Miners')?.text).toContain('gold mining licences');
+    const mali = h.reports.list().find((r) => r.title === 'Mali’s Gold and Russian Miners')!;
+    expect((await h.reports.load(mali.id))!.text).toContain('gold mining licences');
     expect(h.reports.count()).toBe(4);
   });
 
   it('fetches the article page when an item carries only an excerpt, falling back to the excerpt', async () => {
     await feeds.add(`${server.url}/excerpt.xml`);
     const baltic = h.reports.list().find((r) => r.title.startsWith('Sabotage in the Baltic'))!;
-    expect(baltic.text).toContain('Finnish authorities boarded the Eagle S');
+    expect((await h.reports.load(baltic.id))!.text).toContain('Finnish authorities boarded the Eagle S');
     expect(baltic.source).toBe('Excerpt Wire');
     expect(server.requests.some((r) => r.path === '/pages/baltic')).toBe(true);
     const missing = h.reports.list().find((r) => r.title === 'A Page That Went Missing')!;
-    expect(missing.text).toBe('Only this excerpt survives of the missing article about Moldova and Transnistria.');
+    expect((await h.reports.load(missing.id))!.text).toBe('Only this excerpt survives of the missing article about Moldova and Transnistria.');
   });
 
   it('decodes a windows-1251 feed', async () => {
@@ -90,7 +91,7 @@ describe('adding feeds', () => {
     const [report] = h.reports.list();
     expect(report!.title).toBe('Казахстан и Китай: новый транзитный коридор');
     expect(report!.id).toMatch(/^report-2025-08-11-[0-9a-f]{10}$/);
-    expect(report!.text).toContain('Среднего коридора');
+    expect((await h.reports.load(report!.id))!.text).toContain('Среднего коридора');
   });
 
   it('finds the feed advertised by an HTML page', async () => {

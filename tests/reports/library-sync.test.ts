@@ -57,7 +57,8 @@ describe('one store, two processes: the store is the truth (SQLite)', () => {
     expect(since[0]!.seq).toBe(result!.report.seq);
     expect(bot.reports.headSeq()).toBeGreaterThanOrEqual(result!.report.seq!);
     expect(await bot.reports.listSince(bot.reports.headSeq())).toEqual([]);
-    expect((await bot.reports.load(result!.report.id))?.text).toBe(result!.report.text);
+    expect((await bot.reports.load(result!.report.id))?.text).toBe((await cli.reports.load(result!.report.id))!.text);
+    expect(bot.reports.get(result!.report.id)).not.toHaveProperty('text'); // memory holds metadata only
 
     // A delete is seen too.
     await cli.reports.delete(result!.report.id);

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FeedService } from '../../src/reports/feeds.ts';
 import { ReportLibrary, type View } from '../../src/reports/library.ts';
-import type { Report } from '../../src/reports/types.ts';
+import type { ReportMeta } from '../../src/reports/types.ts';
 import { createStore } from '../../src/store/index.ts';
 import { startHttpServer, type TestHttpServer } from '../support/http-server.ts';
 import { harness, logger, makeReport, mutableClock, type Harness } from './helpers.ts';
@@ -33,7 +33,7 @@ afterEach(async () => {
 });
 
 /** Every library read, as seen from one view: the ids each one lets through. */
-async function seenBy(library: ReportLibrary, view: View, probe: Report[]): Promise<string[]> {
+async function seenBy(library: ReportLibrary, view: View, probe: ReportMeta[]): Promise<string[]> {
   const ids = new Set<string>();
   for (const r of library.list(view)) ids.add(r.id);
   for (const r of await library.listSince(0, view)) ids.add(r.id);

@@ -116,7 +116,7 @@ describe('ReportLibrary reads', () => {
       expect(again.count()).toBe(4);
       expect(again.get('new')?.authors).toEqual(['Guido Keller']);
       expect(again.search('Shoigu').map((r) => r.id)).toEqual(['new']);
-      expect(await again.upsert(again.get('new')!)).toBe('unchanged');
+      expect(await again.upsert((await again.load('new'))!)).toBe('unchanged');
     } finally {
       await store.close();
     }
@@ -163,7 +163,8 @@ describe('ReportLibrary persistence', () => {
     const { store, library } = await reopen(h.store.url);
     try {
       for (const r of reports) expect(library.get(r.id)).toEqual(h.reports.get(r.id));
-      expect(library.get('lib-1')!.sections[1]!.paragraphs).toEqual(['Background 1: pipelines and cables.', 'Second paragraph 1.']);
+      for (const r of reports) expect(await library.load(r.id)).toEqual({ ...r, seq: h.reports.get(r.id)!.seq });
+      expect((await library.load('lib-1'))!.sections[1]!.paragraphs).toEqual(['Background 1: pipelines and cables.', 'Second paragraph 1.']);
       expect(library.search('pipelines').map((r) => r.id).sort()).toEqual(['lib-1', 'lib-2']);
     } finally {
       await store.close();
@@ -175,7 +176,7 @@ describe('ReportLibrary persistence', () => {
     await h.store.kv('reports').set(legacy.id, legacy);
     const { store, library } = await reopen(h.store.url);
     try {
-      expect(library.get(legacy.id)).toEqual(legacy);
+      expect(await library.load(legacy.id)).toEqual(legacy);
       expect(library.search('legacy')[0]?.id).toBe(legacy.id);
     } finally {
       await store.close();

@@ -20,6 +20,13 @@ export interface ListOptions extends View {
   since?: Date;
 }
 
+/** What the library keeps of a report in memory: everything but the text and sections. */
+export function toMeta(report: Report | ReportMeta): ReportMeta {
+  if (!('text' in report) && !('sections' in report)) return report;
+  const { text: _text, sections: _sections, ...meta } = report as Report;
+  return meta;
+}
+
 /** How often the library reads the store's change log even without a wake-up (issue 9: visible within 5 s). */
 const CATCH_UP_MS = 2_000;
 const CHANGES_PAGE = 1_000;
@@ -36,15 +43,16 @@ export class ReportLibrary {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly follows: boolean;
-  private readonly reports = new Map<string, Report>();
+  /** Metadata only: text and sections stay in the store (see load). */
+  private readonly reports = new Map<string, ReportMeta>();
   /** Normalised identity URL → id (see identity.ts). */
   private readonly byUrl = new Map<string, string>();
   /** File path → id, built on first use. */
   private byPath: Map<string, string> | undefined;
   /** Lower-cased titles, so autocomplete does not lower-case every title on every keystroke. */
   private readonly lowerTitles = new Map<string, string>();
-  private sorted: Report[] | undefined;
-  private bySeq: Report[] | undefined;
+  private sorted: ReportMeta[] | undefined;
+  private bySeq: ReportMeta[] | undefined;
   private index = SearchIndex.empty();
   private readonly audiences: FeedAudiences;
   /** The change-log position everything before which is in memory. */
@@ -65,62 +73,61 @@ export class ReportLibrary {
   }
 
   /**
-   * (Re)loads every stored report and the feed audiences, builds the index (from the stored snapshot
-   * when there is one: only reports changed since are re-indexed), then follows the change log.
+   * (Re)loads the metadata of every stored report and the feed audiences, builds the index (from the
+   * stored snapshot when there is one: only reports changed since are re-indexed), then follows the
+   * change log. Report text is read page by page for indexing and not kept.
    */
   async open(): Promise<void> {
     const started = Date.now();
     // Read before the scan: anything written during it is absorbed again by the first catch-up.
     const head = await this.repo.head();
-    const loaded: Report[] = [];
-    for await (const page of this.repo.scan()) for (const report of page) loaded.push(report);
+    let built = await this.scanAndIndex(true).catch((error: unknown) => {
+      this.logger.warn({ err: errorMessage(error) }, 'search index snapshot does not fit the stored reports; rebuilding the index');
+      return undefined;
+    });
+    built ??= await this.scanAndIndex(false);
     await this.audiences.load();
     this.reports.clear();
     this.byUrl.clear();
     this.byPath = undefined;
     this.lowerTitles.clear();
-    for (const report of loaded) this.remember(report);
-    this.index = await this.buildIndex(loaded);
-    this.sorted = undefined;
-    this.bySeq = undefined;
+    for (const meta of built.metas) this.remember(meta);
+    this.index = built.index;
+    this.invalidate();
     this.absorbed = Math.max(this.absorbed, head);
-    this.follow();
-    this.logger.debug({ count: loaded.length, ms: Date.now() - started }, 'report library loaded');
-  }
-
-  private async buildIndex(loaded: Report[]): Promise<SearchIndex> {
-    const snapshot = loaded.length >= SNAPSHOT_MIN_REPORTS ? await readSnapshot(this.store, this.logger) : undefined;
-    let reindexed = loaded.length;
-    let index: SearchIndex | undefined;
-    if (snapshot) {
-      try {
-        index = snapshot.index;
-        reindexed = 0;
-        const present = new Set(loaded.map((r) => r.id));
-        for (const id of Object.keys(snapshot.rows)) {
-          if (!present.has(id) && index.has(id)) {
-            index.discard(id);
-            reindexed++;
-          }
-        }
-        for (const report of loaded) {
-          if (snapshot.rows[report.id] === fingerprint(report) && index.has(report.id)) continue;
-          reindexed++;
-          index.put(report);
-        }
-      } catch (error) {
-        this.logger.warn({ err: errorMessage(error) }, 'search index snapshot does not fit the stored reports; rebuilding the index');
-        index = undefined;
-        reindexed = loaded.length;
-      }
-    }
-    index ??= SearchIndex.of(loaded);
     this.indexedSinceSnapshot = 0;
     // A missing or much-changed snapshot is rewritten in the background, ready for the next start.
-    if (loaded.length >= SNAPSHOT_MIN_REPORTS && reindexed > Math.max(50, loaded.length * 0.05)) {
+    const count = built.metas.length;
+    if (count >= SNAPSHOT_MIN_REPORTS && built.reindexed > Math.max(50, count * 0.05)) {
       void this.saveIndexSnapshot().catch((error: unknown) => this.logger.warn({ err: errorMessage(error) }, 'could not save the search index snapshot'));
     }
-    return index;
+    this.follow();
+    this.logger.debug({ count, reindexed: built.reindexed, ms: Date.now() - started }, 'report library loaded');
+  }
+
+  private async scanAndIndex(useSnapshot: boolean): Promise<{ metas: ReportMeta[]; index: SearchIndex; reindexed: number }> {
+    const snapshot = useSnapshot ? await readSnapshot(this.store, this.logger) : undefined;
+    const index = snapshot?.index ?? SearchIndex.empty();
+    const metas: ReportMeta[] = [];
+    const present = new Set<string>();
+    let reindexed = 0;
+    for await (const page of this.repo.scan()) {
+      for (const report of page) {
+        present.add(report.id);
+        if (snapshot?.rows[report.id] !== fingerprint(report) || !index.has(report.id)) {
+          index.put(report);
+          reindexed++;
+        }
+        metas.push(toMeta(report));
+      }
+    }
+    for (const id of Object.keys(snapshot?.rows ?? {})) {
+      if (!present.has(id) && index.has(id)) {
+        index.discard(id);
+        reindexed++;
+      }
+    }
+    return { metas, index, reindexed };
   }
 
   /** Loads every stored report (see open); with an id, the full stored report (see loadReport). */
@@ -138,6 +145,23 @@ export class ReportLibrary {
     if (!stored) return undefined;
     if (stored.seq === undefined && meta.seq !== undefined) stored.seq = meta.seq;
     return stored;
+  }
+
+  /** Full reports for these ids (read from the store in one round), in order; missing or invisible ones left out. */
+  async loadMany(ids: string[], view?: View): Promise<Report[]> {
+    const visible = ids.filter((id) => this.get(id, view));
+    const out: Report[] = [];
+    for (let i = 0; i < visible.length; i += CHANGES_PAGE) {
+      const page = visible.slice(i, i + CHANGES_PAGE);
+      const rows = await this.repo.readMany(page);
+      rows.forEach((row, j) => {
+        if (!row) return;
+        row.seq ??= this.reports.get(page[j]!)?.seq;
+        if (row.seq === undefined) delete row.seq;
+        out.push(row);
+      });
+    }
+    return out;
   }
 
   private follow(): void {
@@ -186,8 +210,8 @@ export class ReportLibrary {
         const row = rows[i];
         if (!row) return this.forget(id);
         if (row.seq === undefined || row.seq < seq) row.seq = seq;
-        this.remember(row);
         this.index.put(row);
+        this.remember(row);
         this.indexedSinceSnapshot++;
       });
       for (const key of feedKeys) await this.audiences.refresh(key);
@@ -234,9 +258,10 @@ export class ReportLibrary {
     return next;
   }
 
-  private remember(report: Report): void {
+  private remember(report: ReportMeta): void {
     const previous = this.reports.get(report.id);
     if (previous) for (const url of identityUrls(previous)) if (this.byUrl.get(url) === report.id) this.byUrl.delete(url);
+    report = toMeta(report);
     this.reports.set(report.id, report);
     if (report.origin.kind === 'file') this.byPath?.set(report.origin.path, report.id);
     this.lowerTitles.set(report.id, report.title.toLowerCase());
@@ -269,34 +294,42 @@ export class ReportLibrary {
   }
 
   /** Batch form of upsert: one store round of writes, used by directory and feed ingestion. */
-  upsertMany(incoming: Report[]): Promise<Array<{ report: Report; status: UpsertStatus }>> {
+  upsertMany(incoming: Report[]): Promise<Array<{ report: ReportMeta; status: UpsertStatus }>> {
     return this.serialise(async () => {
-      const results: Array<{ report: Report; status: UpsertStatus }> = [];
+      const results: Array<{ report: ReportMeta; status: UpsertStatus }> = [];
       const toWrite: Report[] = [];
       const touched: Report[] = [];
       for (const candidate of incoming) {
         let { report, status } = this.merge(candidate);
-        if (status === 'created') ({ report, status } = await this.claim(candidate, report));
-        results.push({ report, status });
+        if (status === 'created') ({ report, status } = await this.claim(candidate, report as Report));
         if (status === 'unchanged') {
+          results.push({ report, status });
           // Same content, but the file was touched: remember its new stat so it is skipped next time.
           if (report.origin.kind === 'file' && candidate.origin.kind === 'file' && report.origin.path === candidate.origin.path && report.origin.mtimeMs !== candidate.origin.mtimeMs) {
             report.origin = candidate.origin;
-            touched.push(report);
+            const full = await this.withText(report);
+            if (full) touched.push(full);
           }
           continue;
         }
-        this.remember(report);
-        this.index.put(report);
+        const full = await this.withText(report);
+        if (!full) continue; // deleted by another process meanwhile
+        results.push({ report: full, status });
+        this.index.put(full);
+        this.remember(full);
         this.indexedSinceSnapshot++;
-        toWrite.push(report);
+        toWrite.push(full);
       }
       if (toWrite.length) {
         this.invalidate();
         // Row first, then the change-log entry (a process that reads the entry finds the row), then the
         // row again with the seq it was given (so a restarted process knows every report's position).
         await this.repo.write(toWrite);
-        for (const report of toWrite) report.seq = await this.repo.announce(report.id);
+        for (const report of toWrite) {
+          report.seq = await this.repo.announce(report.id);
+          const meta = this.reports.get(report.id);
+          if (meta) meta.seq = report.seq;
+        }
         await this.repo.write(toWrite);
       }
       // (a parse cache only: not announced, so briefings do not see the report as new)
@@ -305,8 +338,15 @@ export class ReportLibrary {
     });
   }
 
+  /** The full report for a merge result: itself when it carries its text, else the stored text under its metadata. */
+  private async withText(report: Report | ReportMeta): Promise<Report | undefined> {
+    if ('text' in report && typeof report.text === 'string') return report;
+    const stored = await this.repo.read(report.id);
+    return stored && { ...stored, ...report, text: stored.text, sections: stored.sections };
+  }
+
   /** The stored report this candidate is, or where a new one goes (in memory; see claim for other processes). */
-  private merge(candidate: Report, tried: ReadonlySet<string> = new Set()): { report: Report; status: UpsertStatus } {
+  private merge(candidate: Report, tried: ReadonlySet<string> = new Set()): { report: Report | ReportMeta; status: UpsertStatus } {
     // One article, one report: a stored report sharing any identity URL is this article, whatever its id.
     for (const url of identityUrls(candidate)) {
       const known = this.reports.get(this.byUrl.get(url) ?? '');
@@ -331,7 +371,7 @@ export class ReportLibrary {
    * writer holds it for the same article, this becomes an update of that report; for a different article,
    * the next free suffix is tried.
    */
-  private async claim(candidate: Report, proposed: Report): Promise<{ report: Report; status: UpsertStatus }> {
+  private async claim(candidate: Report, proposed: Report): Promise<{ report: Report | ReportMeta; status: UpsertStatus }> {
     const tried = new Set<string>();
     let report = proposed;
     for (let attempt = 0; attempt < 100; attempt++) {
@@ -339,8 +379,8 @@ export class ReportLibrary {
       if (outcome === 'won') return { report, status: 'created' };
       const stored = await this.repo.read(report.id);
       if (stored) {
-        this.remember(stored);
         this.index.put(stored);
+        this.remember(stored);
         this.invalidate();
       } else if (outcome === 'same') {
         return { report, status: 'created' }; // the other writer has not written it yet; ours is the same article
@@ -348,7 +388,7 @@ export class ReportLibrary {
       tried.add(report.id);
       const next = this.merge(candidate, tried);
       if (next.status !== 'created') return next;
-      report = next.report;
+      report = next.report as Report;
     }
     throw new Error(`Could not find a free report id for "${candidate.id}"`);
   }
@@ -367,8 +407,8 @@ export class ReportLibrary {
       await this.repo.write([next]);
       next.seq = await this.repo.announce(id);
       await this.repo.write([next]);
-      this.remember(next);
       this.index.put(next);
+      this.remember(next);
       this.invalidate();
       return true;
     });
@@ -386,17 +426,18 @@ export class ReportLibrary {
     });
   }
 
-  private visible(report: Report | undefined, view: View | undefined): report is Report {
+  private visible(report: ReportMeta | undefined, view: View | undefined): report is ReportMeta {
     return report !== undefined && this.audiences.visible(report, view);
   }
 
-  get(id: string, view?: View): Report | undefined {
+  /** A report's metadata (its text: `load`). */
+  get(id: string, view?: View): ReportMeta | undefined {
     const report = this.reports.get(id);
     return this.visible(report, view) ? report : undefined;
   }
 
   /** The report ingested from this file path, if any (used to skip files that have not changed). */
-  findByPath(path: string): Report | undefined {
+  findByPath(path: string): ReportMeta | undefined {
     if (!this.byPath) {
       this.byPath = new Map();
       for (const r of this.reports.values()) if (r.origin.kind === 'file') this.byPath.set(r.origin.path, r.id);
@@ -407,11 +448,11 @@ export class ReportLibrary {
   }
 
   /** The report any of whose identities (link, canonical, og:url, fetched URL) is this URL. */
-  findByUrl(url: string, view?: View): Report | undefined {
+  findByUrl(url: string, view?: View): ReportMeta | undefined {
     return this.get(this.byUrl.get(normaliseUrl(url)) ?? '', view);
   }
 
-  private newestFirst(): Report[] {
+  private newestFirst(): ReportMeta[] {
     this.sorted ??= [...this.reports.values()].sort((a, b) => {
       const d = reportDate(b).localeCompare(reportDate(a));
       return d !== 0 ? d : b.ingestedAt.localeCompare(a.ingestedAt) || a.id.localeCompare(b.id);
@@ -420,10 +461,10 @@ export class ReportLibrary {
   }
 
   /** Newest first by published date (ingestion time when unknown). */
-  list(opts: ListOptions = {}): Report[] {
+  list(opts: ListOptions = {}): ReportMeta[] {
     const source = opts.source?.toLowerCase();
     const since = opts.since?.toISOString();
-    const out: Report[] = [];
+    const out: ReportMeta[] = [];
     const limit = opts.limit ?? Infinity;
     for (const report of this.newestFirst()) {
       if (out.length >= limit) break;
@@ -466,19 +507,19 @@ export class ReportLibrary {
    * Ranked full-text search: title, names (authors, tags, regions), source, text. Exact terms first; only
    * when that finds too little does it widen to prefixes and typos, and finally to reports matching any term.
    */
-  search(query: string, opts: View & { limit?: number } = {}): Report[] {
+  search(query: string, opts: View & { limit?: number } = {}): ReportMeta[] {
     const q = query.trim();
     if (!q) return [];
     return this.index
       .search(q, opts.limit ?? 20, this.accept(opts))
       .map((id) => this.reports.get(id))
-      .filter((r): r is Report => r !== undefined);
+      .filter((r): r is ReportMeta => r !== undefined);
   }
 
   /** Fast autocomplete: title/id prefix matches first, then index hits; empty prefix lists the latest. */
   suggest(prefix: string, limit = 25, view?: View): Array<{ id: string; title: string }> {
     const p = prefix.trim().toLowerCase();
-    const pick = (r: Report) => ({ id: r.id, title: r.title });
+    const pick = (r: ReportMeta) => ({ id: r.id, title: r.title });
     if (!p) return this.list({ limit, ...view }).map(pick);
     const out = new Map<string, { id: string; title: string }>();
     for (const r of this.newestFirst()) {
@@ -502,7 +543,7 @@ export class ReportLibrary {
    * word (exactly, by prefix or with a typo). A value that matches nothing that well resolves to nothing:
    * callers say so and offer `suggest()`, never an arbitrary report that shares one word.
    */
-  resolve(idOrTitle: string, view?: View): Report | undefined {
+  resolve(idOrTitle: string, view?: View): ReportMeta | undefined {
     const value = idOrTitle.trim();
     if (!value) return undefined;
     const byId = this.get(value, view) ?? this.get(value.toLowerCase(), view);
@@ -527,4 +568,19 @@ export class ReportLibrary {
     for (const r of this.reports.values()) if (this.audiences.visible(r, view)) names.add(r.source);
     return [...names].sort((a, b) => a.localeCompare(b));
   }
+}
+
+/**
+ * The library as a source of full reports (text read from the store), for consumers that still compose
+ * from whole reports (briefings, until they read by cursor with listSince + load). `list` reads every
+ * listed report's row, so callers should narrow it with `since`/`limit`.
+ */
+export function fullReportSource(library: ReportLibrary): {
+  list(options?: ListOptions): Promise<Report[]>;
+  get(id: string): Promise<Report | undefined>;
+} {
+  return {
+    list: (options) => library.loadMany(library.list(options).map((r) => r.id)),
+    get: (id) => library.load(id),
+  };
 }
