@@ -1,3 +1,7 @@
+// Why this file is longer than ~350 lines: it is the library's façade, and the in-memory cache it keeps
+// (metadata, identity maps, sort orders, index) must change in one step with every write and every
+// change-log entry absorbed; the rules themselves live beside it (identity, tenancy, search-index,
+// snapshot, repository), this file only sequences them.
 import type { Clock } from '../../core/clock.ts';
 import { errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../logger.ts';
@@ -325,11 +329,12 @@ export class ReportLibrary {
         // Row first, then the change-log entry (a process that reads the entry finds the row), then the
         // row again with the seq it was given (so a restarted process knows every report's position).
         await this.repo.write(toWrite);
-        for (const report of toWrite) {
-          report.seq = await this.repo.announce(report.id);
+        const seqs = await Promise.all(toWrite.map((report) => this.repo.announce(report.id)));
+        toWrite.forEach((report, i) => {
+          report.seq = seqs[i]!;
           const meta = this.reports.get(report.id);
           if (meta) meta.seq = report.seq;
-        }
+        });
         await this.repo.write(toWrite);
       }
       // (a parse cache only: not announced, so briefings do not see the report as new)
