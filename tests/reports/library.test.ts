@@ -49,6 +49,20 @@ describe('ReportLibrary.upsert', () => {
     expect(h.reports.count()).toBe(2);
   });
 
+  it('one article, one report: a shared URL (link, canonical, og:url, fetched URL) makes it the same report under any id', async () => {
+    const byUrl = makeReport({ id: 'by-url', url: 'https://news.example/2025/07/story', contentHash: 'u', origin: { kind: 'url', url: 'https://news.example/2025/07/story?utm_source=x' } });
+    const fromFeed = makeReport({ id: 'from-feed', url: 'https://mirror.example/story', altUrls: ['news.example/2025/07/story'], contentHash: 'f', origin: { kind: 'feed', feedId: 'f1', feedUrl: 'https://news.example/rss', guid: 'g1' } });
+    await h.reports.upsert(byUrl);
+    expect(await h.reports.upsert(fromFeed)).toBe('updated');
+    expect(h.reports.count()).toBe(1);
+    expect(h.reports.findByUrl('https://mirror.example/story')?.id).toBe('by-url');
+    expect(h.reports.findByUrl('https://news.example/2025/07/story')?.id).toBe('by-url');
+    // …but two items of one feed with different guids stay two, even when the feed gives them one link.
+    const other = makeReport({ id: 'from-feed-2', url: 'https://mirror.example/story', contentHash: 'g', origin: { kind: 'feed', feedId: 'f1', feedUrl: 'https://news.example/rss', guid: 'g2' } });
+    expect(await h.reports.upsert(other)).toBe('created');
+    expect(h.reports.count()).toBe(2);
+  });
+
   it('keeps the backfill flag decided when the report was first seen', async () => {
     const r = makeReport({ backfill: true });
     await h.reports.upsert(r);

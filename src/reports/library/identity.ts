@@ -59,6 +59,14 @@ export function mergeAudience<R extends ReportMeta>(existing: R, candidate: R): 
 }
 
 
+/**
+ * Two items of one feed with different guids are different articles even when they share a link (some
+ * feeds point every item at one section page).
+ */
+export function distinctFeedItems(a: ReportMeta, b: ReportMeta): boolean {
+  return a.origin.kind === 'feed' && b.origin.kind === 'feed' && a.origin.feedId === b.origin.feedId && Boolean(a.origin.guid && b.origin.guid) && a.origin.guid !== b.origin.guid;
+}
+
 /** What a claimed id records, so another writer can tell its own article from a different one. */
 export interface IdentityClaim {
   origin: string;
@@ -82,7 +90,7 @@ export function sameArticle(a: IdentityClaim, b: IdentityClaim): boolean {
 export function relation(existing: ReportMeta, incoming: ReportMeta): 'same' | 'copy' | 'different' {
   if (originKey(existing) === originKey(incoming)) return 'same';
   const known = new Set(identityUrls(existing));
-  if (identityUrls(incoming).some((u) => known.has(u))) return 'same';
+  if (!distinctFeedItems(existing, incoming) && identityUrls(incoming).some((u) => known.has(u))) return 'same';
   return existing.contentHash === incoming.contentHash ? 'copy' : 'different';
 }
 

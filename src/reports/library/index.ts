@@ -8,7 +8,7 @@ import type { Logger } from '../../logger.ts';
 import type { Store } from '../../store/index.ts';
 import { reportDate, type Report, type ReportMeta } from '../types.ts';
 import { normaliseUrl } from '../urls.ts';
-import { identityUrls, mergeAudience, mergeUpdate, relation, withAudience, withIdentities, type UpsertStatus } from './identity.ts';
+import { distinctFeedItems, identityUrls, mergeAudience, mergeUpdate, relation, withAudience, withIdentities, type UpsertStatus } from './identity.ts';
 import { REPORTS_NAMESPACE, ReportRepository } from './repository.ts';
 import { SearchIndex } from './search-index.ts';
 import { fingerprint, readSnapshot, SNAPSHOT_MIN_REPORTS, writeSnapshot } from './snapshot.ts';
@@ -355,7 +355,7 @@ export class ReportLibrary {
     // One article, one report: a stored report sharing any identity URL is this article, whatever its id.
     for (const url of identityUrls(candidate)) {
       const known = this.reports.get(this.byUrl.get(url) ?? '');
-      if (known) return mergeUpdate(known, candidate, this.clock.now().toISOString());
+      if (known && !distinctFeedItems(known, candidate)) return mergeUpdate(known, candidate, this.clock.now().toISOString());
     }
     let id = candidate.id;
     let existing = this.reports.get(id);
