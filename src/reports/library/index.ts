@@ -1,15 +1,15 @@
-// Why this file is longer than ~350 lines: it is the library's façade, and the in-memory cache it keeps
-// (metadata, identity maps, sort orders, index) must change in one step with every write and every
-// change-log entry absorbed; the rules themselves live beside it (identity, tenancy, search-index,
-// snapshot, repository), this file only sequences them.
+// Why this file is longer than ~350 lines: it is the library's façade. Every write and every absorbed
+// change-log entry must update the cache (cache.ts), the search index and the store in one serialised
+// step, and every read must apply the tenancy view; the rules themselves live beside it (identity,
+// tenancy, search-index, snapshot, repository, cache), this file only sequences them.
 import type { Clock } from '../../core/clock.ts';
 import { errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { Store } from '../../store/index.ts';
-import { reportDate, type Report, type ReportMeta } from '../types.ts';
-import { normaliseUrl } from '../urls.ts';
+import type { Report, ReportMeta } from '../types.ts';
 import { distinctFeedItems, identityUrls, mergeAudience, mergeUpdate, relation, withAudience, withIdentities, type UpsertStatus } from './identity.ts';
 import { REPORTS_NAMESPACE, ReportRepository } from './repository.ts';
+import { ReportCache, toMeta } from './cache.ts';
 import { SearchIndex } from './search-index.ts';
 import { fingerprint, readSnapshot, SNAPSHOT_MIN_REPORTS, writeSnapshot } from './snapshot.ts';
 import { FEEDS_NAMESPACE, FeedAudiences, type View } from './tenancy.ts';
@@ -22,13 +22,6 @@ export interface ListOptions extends View {
   source?: string;
   /** Only reports first ingested at or after this instant. */
   since?: Date;
-}
-
-/** What the library keeps of a report in memory: everything but the text and sections. */
-export function toMeta(report: Report | ReportMeta): ReportMeta {
-  if (!('text' in report) && !('sections' in report)) return report;
-  const { text: _text, sections: _sections, ...meta } = report as Report;
-  return meta;
 }
 
 /** How often the library reads the store's change log even without a wake-up (issue 9: visible within 5 s). */
@@ -48,15 +41,7 @@ export class ReportLibrary {
   private readonly clock: Clock;
   private readonly follows: boolean;
   /** Metadata only: text and sections stay in the store (see load). */
-  private readonly reports = new Map<string, ReportMeta>();
-  /** Normalised identity URL → id (see identity.ts). */
-  private readonly byUrl = new Map<string, string>();
-  /** File path → id, built on first use. */
-  private byPath: Map<string, string> | undefined;
-  /** Lower-cased titles, so autocomplete does not lower-case every title on every keystroke. */
-  private readonly lowerTitles = new Map<string, string>();
-  private sorted: ReportMeta[] | undefined;
-  private bySeq: ReportMeta[] | undefined;
+  private readonly reports = new ReportCache();
   private index = SearchIndex.empty();
   private readonly audiences: FeedAudiences;
   /** The change-log position everything before which is in memory. */
@@ -92,12 +77,8 @@ export class ReportLibrary {
     built ??= await this.scanAndIndex(false);
     await this.audiences.load();
     this.reports.clear();
-    this.byUrl.clear();
-    this.byPath = undefined;
-    this.lowerTitles.clear();
-    for (const meta of built.metas) this.remember(meta);
+    for (const meta of built.metas) this.reports.remember(meta);
     this.index = built.index;
-    this.invalidate();
     this.absorbed = Math.max(this.absorbed, head);
     this.indexedSinceSnapshot = 0;
     // A missing or much-changed snapshot is rewritten in the background, ready for the next start.
@@ -215,11 +196,10 @@ export class ReportLibrary {
         if (!row) return this.forget(id);
         if (row.seq === undefined || row.seq < seq) row.seq = seq;
         this.index.put(row);
-        this.remember(row);
+        this.reports.remember(row);
         this.indexedSinceSnapshot++;
       });
       for (const key of feedKeys) await this.audiences.refresh(key);
-      if (stale.length) this.invalidate();
       this.absorbed = entries.at(-1)!.seq;
       if (entries.length < CHANGES_PAGE) return;
     }
@@ -262,30 +242,10 @@ export class ReportLibrary {
     return next;
   }
 
-  private remember(report: ReportMeta): void {
-    const previous = this.reports.get(report.id);
-    if (previous) for (const url of identityUrls(previous)) if (this.byUrl.get(url) === report.id) this.byUrl.delete(url);
-    report = toMeta(report);
-    this.reports.set(report.id, report);
-    if (report.origin.kind === 'file') this.byPath?.set(report.origin.path, report.id);
-    this.lowerTitles.set(report.id, report.title.toLowerCase());
-    for (const url of identityUrls(report)) this.byUrl.set(url, report.id);
-  }
-
   private forget(id: string): void {
-    const report = this.reports.get(id);
-    if (!report) return;
-    this.reports.delete(id);
-    this.lowerTitles.delete(id);
-    for (const url of identityUrls(report)) if (this.byUrl.get(url) === id) this.byUrl.delete(url);
+    if (!this.reports.forget(id)) return;
     this.index.discard(id);
     this.indexedSinceSnapshot++;
-    this.invalidate();
-  }
-
-  private invalidate(): void {
-    this.sorted = undefined;
-    this.bySeq = undefined;
   }
 
   /**
@@ -320,12 +280,11 @@ export class ReportLibrary {
         if (!full) continue; // deleted by another process meanwhile
         results.push({ report: full, status });
         this.index.put(full);
-        this.remember(full);
+        this.reports.remember(full);
         this.indexedSinceSnapshot++;
         toWrite.push(full);
       }
       if (toWrite.length) {
-        this.invalidate();
         // Row first, then the change-log entry (a process that reads the entry finds the row), then the
         // row again with the seq it was given (so a restarted process knows every report's position).
         await this.repo.write(toWrite);
@@ -354,7 +313,7 @@ export class ReportLibrary {
   private merge(candidate: Report, tried: ReadonlySet<string> = new Set()): { report: Report | ReportMeta; status: UpsertStatus } {
     // One article, one report: a stored report sharing any identity URL is this article, whatever its id.
     for (const url of identityUrls(candidate)) {
-      const known = this.reports.get(this.byUrl.get(url) ?? '');
+      const known = this.reports.byIdentity(url, true);
       if (known && !distinctFeedItems(known, candidate)) return mergeUpdate(known, candidate, this.clock.now().toISOString());
     }
     let id = candidate.id;
@@ -385,8 +344,7 @@ export class ReportLibrary {
       const stored = await this.repo.read(report.id);
       if (stored) {
         this.index.put(stored);
-        this.remember(stored);
-        this.invalidate();
+        this.reports.remember(stored);
       } else if (outcome === 'same') {
         return { report, status: 'created' }; // the other writer has not written it yet; ours is the same article
       }
@@ -413,8 +371,7 @@ export class ReportLibrary {
       next.seq = await this.repo.announce(id);
       await this.repo.write([next]);
       this.index.put(next);
-      this.remember(next);
-      this.invalidate();
+      this.reports.remember(next);
       return true;
     });
   }
@@ -443,26 +400,13 @@ export class ReportLibrary {
 
   /** The report ingested from this file path, if any (used to skip files that have not changed). */
   findByPath(path: string): ReportMeta | undefined {
-    if (!this.byPath) {
-      this.byPath = new Map();
-      for (const r of this.reports.values()) if (r.origin.kind === 'file') this.byPath.set(r.origin.path, r.id);
-    }
-    const id = this.byPath.get(path);
-    const report = id ? this.reports.get(id) : undefined;
-    return report?.origin.kind === 'file' && report.origin.path === path ? report : undefined;
+    return this.reports.findByPath(path);
   }
 
   /** The report any of whose identities (link, canonical, og:url, fetched URL) is this URL. */
   findByUrl(url: string, view?: View): ReportMeta | undefined {
-    return this.get(this.byUrl.get(normaliseUrl(url)) ?? '', view);
-  }
-
-  private newestFirst(): ReportMeta[] {
-    this.sorted ??= [...this.reports.values()].sort((a, b) => {
-      const d = reportDate(b).localeCompare(reportDate(a));
-      return d !== 0 ? d : b.ingestedAt.localeCompare(a.ingestedAt) || a.id.localeCompare(b.id);
-    });
-    return this.sorted;
+    const report = this.reports.byIdentity(url);
+    return this.visible(report, view) ? report : undefined;
   }
 
   /** Newest first by published date (ingestion time when unknown). */
@@ -471,7 +415,7 @@ export class ReportLibrary {
     const since = opts.since?.toISOString();
     const out: ReportMeta[] = [];
     const limit = opts.limit ?? Infinity;
-    for (const report of this.newestFirst()) {
+    for (const report of this.reports.newestFirst()) {
       if (out.length >= limit) break;
       if (source && report.source.toLowerCase() !== source) continue;
       if (since && report.ingestedAt < since) continue;
@@ -488,10 +432,9 @@ export class ReportLibrary {
    */
   async listSince(afterSeq: number, opts: View & { limit?: number } = {}): Promise<ReportMeta[]> {
     await this.catchUp();
-    this.bySeq ??= [...this.reports.values()].filter((r) => r.seq !== undefined).sort((a, b) => a.seq! - b.seq!);
     const out: ReportMeta[] = [];
     const limit = opts.limit ?? Infinity;
-    for (const report of this.bySeq) {
+    for (const report of this.reports.seqOrder()) {
       if (out.length >= limit || report.seq! > this.absorbed) break;
       if (report.seq! <= afterSeq || !this.audiences.visible(report, opts)) continue;
       out.push(report);
@@ -527,9 +470,9 @@ export class ReportLibrary {
     const pick = (r: ReportMeta) => ({ id: r.id, title: r.title });
     if (!p) return this.list({ limit, ...view }).map(pick);
     const out = new Map<string, { id: string; title: string }>();
-    for (const r of this.newestFirst()) {
+    for (const r of this.reports.newestFirst()) {
       if (out.size >= limit) break;
-      if ((r.id.startsWith(p) || this.lowerTitles.get(r.id)!.startsWith(p)) && this.audiences.visible(r, view)) out.set(r.id, pick(r));
+      if ((r.id.startsWith(p) || this.reports.lowerTitle(r.id)!.startsWith(p)) && this.audiences.visible(r, view)) out.set(r.id, pick(r));
     }
     const add = (ids: string[]) => {
       for (const id of ids) {
@@ -554,7 +497,7 @@ export class ReportLibrary {
     const byId = this.get(value, view) ?? this.get(value.toLowerCase(), view);
     if (byId) return byId;
     const lower = value.toLowerCase();
-    for (const r of this.newestFirst()) if (this.lowerTitles.get(r.id) === lower && this.audiences.visible(r, view)) return r;
+    for (const r of this.reports.newestFirst()) if (this.reports.lowerTitle(r.id) === lower && this.audiences.visible(r, view)) return r;
     if (/^https?:\/\//i.test(value)) return this.findByUrl(value, view);
     const [best] = this.index.search(value, 1, this.accept(view), { strict: true });
     return best ? this.reports.get(best) : undefined;
