@@ -2,7 +2,8 @@
  * Report library benchmark: ingest 10,000 generated Markdown reports from a folder into SQLite through the
  * real path (Ingestor.ingestPath → parse → ReportLibrary.upsertMany → keyv/SQLite), then search them.
  * Side by side: a baseline that writes the same reports with a plain `await kv.set` loop, and a linear
- * substring scan as the search baseline. Targets: ≥2,000 reports/s, search p99 ≤20 ms, peak RSS ≤300 MB.
+ * substring scan as the search baseline. Targets: ≥2,000 reports/s, search p99 ≤20 ms, peak RSS ≤250 MB
+ * (issue 9: text and sections stay in the store; the library holds metadata and the index).
  *
  *   npx tsx bench/ingest.ts [count]
  */
@@ -20,7 +21,7 @@ import { createStore } from '../src/store/index.ts';
 
 const TARGET_RATE = 2_000;
 const TARGET_P99_MS = 20;
-const TARGET_RSS_MB = 300;
+const TARGET_RSS_MB = 250;
 
 const ACTORS = ['Vladimir Putin', 'Xi Jinping', 'Recep Tayyip Erdoğan', 'Narendra Modi', 'Emmanuel Macron', 'Olaf Scholz', 'Volodymyr Zelensky', 'Ali Khamenei', 'Mohammed bin Salman', 'Kim Jong Un', 'Alexander Lukashenko', 'Ilham Aliyev', 'Nikol Pashinyan', 'Kassym-Jomart Tokayev', 'Shavkat Mirziyoyev', 'Abiy Ahmed', 'Assimi Goïta', 'Ibrahim Traoré', 'Javier Milei', 'Lula da Silva', 'Prabowo Subianto', 'Ferdinand Marcos Jr', 'Lai Ching-te', 'Shigeru Ishiba', 'Mark Rutte', 'Antonio Guterres', 'Sergei Lavrov', 'Wang Yi', 'Hakan Fidan', 'Abbas Araghchi'];
 const PLACES = ['Russia', 'China', 'Turkey', 'India', 'France', 'Germany', 'Ukraine', 'Iran', 'Saudi Arabia', 'North Korea', 'Belarus', 'Azerbaijan', 'Armenia', 'Kazakhstan', 'Uzbekistan', 'Ethiopia', 'Mali', 'Burkina Faso', 'Argentina', 'Brazil', 'Indonesia', 'Philippines', 'Taiwan', 'Japan', 'the Netherlands', 'Serbia', 'Kosovo', 'Georgia', 'Moldova', 'Syria', 'Israel', 'Egypt', 'Pakistan', 'Afghanistan', 'Venezuela', 'Cuba', 'Poland', 'Finland', 'Estonia', 'Greenland'];
@@ -197,7 +198,8 @@ export async function run(count = Number(process.argv[2]) || 10_000): Promise<vo
     }
     const peakRss = sampler.stop();
 
-    const all = reports.list();
+    // (after the peak-RSS window: the baselines need every report's text, which the library does not hold)
+    const all = await reports.loadMany(reports.list().map((r) => r.id));
     const scanTimes: number[] = [];
     for (const q of queries.slice(0, 200)) {
       const terms = q.toLowerCase().split(/\s+/);

@@ -53,7 +53,7 @@ const latest = defineSubcommand({
     }
     const page = args.page ?? 1;
     const window = await library.list({ limit: count * page + 1, source: sourceName });
-    const reports = window.slice(count * (page - 1), count * page);
+    const reports = await library.fullMany(window.slice(count * (page - 1), count * page));
     if (reports.length === 0) {
       if (page > 1) return { content: `There is no page ${page}: the library has ${plural(window.length, 'report')}${sourceName ? ` from ${sourceName}` : ''}.`, ephemeral: true };
       return { content: 'The library has no reports yet. Add some with /sources add, or run sitrep ingest on the host.' };
@@ -81,8 +81,9 @@ const search = defineSubcommand({
   async execute(input, { services }) {
     const { args } = input;
     const page = args.page ?? 1;
-    const window = await libraryFor(services, viewOf(input)).search(args.query, { limit: SEARCH_RESULTS * page + 1 });
-    const reports = window.slice(SEARCH_RESULTS * (page - 1), SEARCH_RESULTS * page);
+    const library = libraryFor(services, viewOf(input));
+    const window = library.search(args.query, { limit: SEARCH_RESULTS * page + 1 });
+    const reports = await library.fullMany(window.slice(SEARCH_RESULTS * (page - 1), SEARCH_RESULTS * page));
     if (reports.length === 0) {
       if (page > 1) return { content: `There is no page ${page} of reports matching ${quoted(args.query)}.`, ephemeral: true };
       return { content: `No reports match ${quoted(args.query)}. Try fewer or different words.`, ephemeral: true };

@@ -74,6 +74,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       feeds.stop();
       await scheduler.close().catch((error: unknown) => logger.warn({ err: error }, 'scheduler did not close cleanly'));
       await analysis.flush(); // cache and usage writes still in flight
+      reports.close(); // stops following the store's change log
       await reports.flush(); // report writes and the search index snapshot
       await store.close();
     },

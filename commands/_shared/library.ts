@@ -1,5 +1,6 @@
 import type { CommandServices } from '../../src/core/command.ts';
-import type { Report } from '../../src/reports/types.ts';
+import { UserError } from '../../src/core/errors.ts';
+import type { Report, ReportMeta } from '../../src/reports/types.ts';
 
 /**
  * The report library as one server sees it (CONTRACTS §5, tenancy): the operator's library plus that
@@ -16,26 +17,23 @@ export function viewOf(input: { guildId?: string }): LibraryView {
 }
 
 type Library = CommandServices['reports'];
-type Loose = Record<string, ((...args: unknown[]) => unknown) | undefined>;
 
 export function libraryFor(services: Pick<CommandServices, 'reports'>, view: LibraryView) {
-  const library = services.reports;
-  // The view is an extra trailing argument: typed loosely here, in one place, so this compiles against
-  // the library with and without views.
-  const call = <T>(name: keyof Library, ...args: unknown[]): T => (library as unknown as Loose)[name]!.call(library, ...args) as T;
+  const library: Library = services.reports;
   return {
+    get: (id: string) => library.get(id, view),
     list: (opts: Parameters<Library['list']>[0] = {}) => library.list({ ...opts, ...view }),
     search: (query: string, opts: Parameters<Library['search']>[1] = {}) => library.search(query, { ...opts, ...view }),
-    suggest: (prefix: string, limit: number) => call<ReturnType<Library['suggest']>>('suggest', prefix, limit, view),
-    resolve: (value: string) => call<ReturnType<Library['resolve']>>('resolve', value, view),
-    sources: () => call<ReturnType<Library['sources']>>('sources', view),
-    /** The report with its full text, for analysis: read from the store when the library keeps only metadata in memory. */
-    async full(report: Report): Promise<Report> {
-      const load = (library as unknown as Loose).load;
-      // Today's `load()` (no argument) loads the whole library at start: only `load(id)` is the per-report read.
-      if (typeof load !== 'function' || load.length === 0) return report;
-      const loaded = (await load.call(library, report.id)) as Report | undefined;
-      return loaded && typeof loaded === 'object' && 'text' in loaded ? loaded : report;
+    suggest: (prefix: string, limit: number) => library.suggest(prefix, limit, view),
+    resolve: (value: string) => library.resolve(value, view),
+    sources: () => library.sources(view),
+    /** The report with its full text (the library keeps only metadata in memory; text is read from the store). */
+    async full(report: ReportMeta): Promise<Report> {
+      const loaded = await library.loadReport(report.id, view);
+      if (!loaded) throw new UserError('That report is no longer in the library. Try /report search.', 'unknown_report');
+      return loaded;
     },
+    /** Full reports for a page of results, in order, in one store round trip. */
+    fullMany: (reports: ReportMeta[]): Promise<Report[]> => library.loadMany(reports.map((r) => r.id), view),
   };
 }

@@ -1,7 +1,7 @@
 import type { CommandServices } from '../../src/core/command.ts';
 import type { Choice } from '../../src/core/reply.ts';
 import { UserError } from '../../src/core/errors.ts';
-import { reportDate, type Report } from '../../src/reports/types.ts';
+import { reportDate, type Report, type ReportMeta } from '../../src/reports/types.ts';
 import { quoted, trimText } from '../../src/presentation/text.ts';
 import { libraryFor, type LibraryView } from './library.ts';
 
@@ -57,13 +57,14 @@ export async function recentReports(
 ): Promise<{ reports: Report[]; total: number; fallback: boolean }> {
   const library = libraryFor(services, view);
   const since = new Date(services.clock.now().getTime() - days * 86_400_000).toISOString();
-  const recent: Report[] = [];
+  const recent: ReportMeta[] = [];
   // list() is newest first by reportDate, so the window is a prefix of it.
   for (const report of await library.list({})) {
     if (reportDate(report) < since) break;
     recent.push(report);
   }
-  if (recent.length > 0) return { reports: recent.slice(0, limit), total: recent.length, fallback: false };
-  const latest = await library.list({ limit: Math.min(limit, FALLBACK_REPORTS) });
+  // Only the reports shown are read in full.
+  if (recent.length > 0) return { reports: await library.fullMany(recent.slice(0, limit)), total: recent.length, fallback: false };
+  const latest = await library.fullMany(library.list({ limit: Math.min(limit, FALLBACK_REPORTS) }));
   return { reports: latest, total: latest.length, fallback: true };
 }

@@ -31,7 +31,7 @@ export default defineSubcommand({
     const now = services.clock.now();
     // The next run's briefing under the next run's date, when the service can tell it.
     const next = subscription ? describerOf(services).nextRunAt?.(subscription, now) : undefined;
-    const briefing = subscription ? await services.briefings.composeFor(subscription, next ?? now) : await services.briefings.composeLatest({});
+    const briefing = subscription ? await services.briefings.composeFor(subscription, next ?? now) : await services.briefings.composeLatest({ guildId: guildId ?? null });
     const reply = presentBriefing(briefing);
     const note = subscription
       ? `Preview of the next briefing for ${named ? channelLabel(named) : 'this channel'} (only you see it).`

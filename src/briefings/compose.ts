@@ -174,7 +174,7 @@ export function isStale(report: Pick<Report, 'publishedAt' | 'ingestedAt'>, maxA
  * The reports that are new after `cursor` (by ingestion time), without feed backlog or stale reports
  * (published more than `maxAgeMs` before they were ingested), oldest first by published date when known.
  */
-export function newReports(reports: Report[], cursor: string | Date | undefined, maxAgeMs?: number): Report[] {
+export function newReports<T extends Pick<Report, 'backfill' | 'publishedAt' | 'ingestedAt'>>(reports: T[], cursor: string | Date | undefined, maxAgeMs?: number): T[] {
   const after = cursor === undefined ? undefined : new Date(cursor).getTime();
   return reports
     .filter((r) => !r.backfill && !isStale(r, maxAgeMs) && (after === undefined || Date.parse(r.ingestedAt) > after))

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../logger.ts';
-import type { Report } from '../reports/types.ts';
+import type { Report, ReportMeta } from '../reports/types.ts';
 import type { ActorsResult, Summary, SummaryLength } from '../analysis/types.ts';
 import { leadSummary } from '../analysis/lead.ts';
 import { buildBriefing, emptyNoticeText, filtersKey, newReports, selectItems, type Analyse, type ItemAnalysis } from './compose.ts';
@@ -8,21 +8,18 @@ import type { DeliveryRecord } from './delivery-ledger.ts';
 import type { BriefingTransport } from './transport.ts';
 import type { Briefing, BriefingItem, Subscription, SubscriptionFilters } from './types.ts';
 
-/** Metadata of a report without text/sections (what the library's listSince returns, CONTRACTS §5b). */
-export type ReportMeta = Omit<Report, 'text' | 'sections'> & Partial<Pick<Report, 'text' | 'sections'>> & { seq?: number };
 
 /**
- * What briefings need from the report library. `listSince`/`headSeq`/`load` are the library's ingest-sequence
- * API (CONTRACTS §5b): with them a subscription's cursor is the store-assigned seq. Without them (a library
- * that predates it) the cursor is the latest ingestion time a briefing considered.
+ * What briefings need from the report library. Reads take the subscription's server as the view (tenancy):
+ * a server's briefing sees the operator's library plus that server's own reports, nothing else.
  */
 export interface ReportSource {
-  list(options?: { since?: Date; limit?: number }): Report[] | Promise<Report[]>;
-  get(id: string): Report | undefined | Promise<Report | undefined>;
-  listSince?(afterSeq: number, opts?: { guildId?: string | null; limit?: number }): Promise<ReportMeta[]>;
-  headSeq?(): number;
-  /** Full report with text (typed loosely so a library whose `load()` loads everything still fits: only used with listSince). */
-  load?(id: string): Promise<Report | undefined | void>;
+  list(options?: { guildId?: string | null; limit?: number }): ReportMeta[] | Promise<ReportMeta[]>;
+  get(id: string, view?: { guildId?: string | null }): ReportMeta | undefined | Promise<ReportMeta | undefined>;
+  listSince(afterSeq: number, opts?: { guildId?: string | null; limit?: number }): Promise<ReportMeta[]>;
+  headSeq(): number;
+  /** Full reports (text and sections) read from the store, in order; invisible or missing ones left out. */
+  loadMany(ids: string[], view?: { guildId?: string | null }): Promise<Report[]>;
 }
 
 /** What briefings need from analysis (cached by the service). */
@@ -34,7 +31,8 @@ export interface AnalysisSource {
 /** Per occurrence: reports and analyses are fetched once, and equal briefings are composed (and rendered) once. */
 export interface CompositionContext {
   at: Date;
-  reports?: Promise<Report[]>;
+  /** Report metadata per server view, read once per occurrence. */
+  metas: Map<string, Promise<ReportMeta[]>>;
   analyses: Map<string, Promise<ItemAnalysis>>;
   briefings: Map<string, Promise<Composed>>;
   rendered: WeakMap<Briefing, unknown[]>;
@@ -56,12 +54,26 @@ export class BriefingComposer {
   ) {}
 
   newContext(at: Date): CompositionContext {
-    return { at, analyses: new Map(), briefings: new Map(), rendered: new WeakMap() };
+    return { at, metas: new Map(), analyses: new Map(), briefings: new Map(), rendered: new WeakMap() };
   }
 
-  private allReports(ctx: CompositionContext): Promise<Report[]> {
-    ctx.reports ??= Promise.resolve(this.deps.reports.list({}));
-    return ctx.reports;
+  /** Every report's metadata as `guildId` sees it (undefined: the operator's view of everything). */
+  private allMetas(ctx: CompositionContext, guildId: string | null | undefined): Promise<ReportMeta[]> {
+    const key = guildId === undefined ? '*' : String(guildId);
+    let metas = ctx.metas.get(key);
+    if (!metas) {
+      metas = Promise.resolve(this.deps.reports.list(guildId === undefined ? {} : { guildId }));
+      ctx.metas.set(key, metas);
+    }
+    return metas;
+  }
+
+  /** The full reports for these metadata rows (text lives in the store), in order. */
+  private full(metas: ReportMeta[], guildId: string | null | undefined): Promise<Report[]> {
+    return this.deps.reports.loadMany(
+      metas.map((m) => m.id),
+      guildId === undefined ? undefined : { guildId },
+    );
   }
 
   analyser(ctx: CompositionContext): Analyse {
@@ -83,12 +95,6 @@ export class BriefingComposer {
     };
   }
 
-  private async fullReport(meta: ReportMeta): Promise<Report | undefined> {
-    if (typeof meta.text === 'string' && meta.text.length > 0 && meta.sections) return meta as Report;
-    const loaded = (await this.deps.reports.load?.(meta.id)) || (await this.deps.reports.get(meta.id));
-    return loaded ?? undefined;
-  }
-
   /**
    * The reports a subscription has not considered yet, and where its cursor moves after this briefing.
    * With the library's ingest sequence: everything with seq > the subscription's `cursorSeq`, read from the
@@ -96,7 +102,7 @@ export class BriefingComposer {
    */
   private async candidates(sub: Subscription, ctx: CompositionContext): Promise<{ reports: Report[]; cursor: Composed['cursor'] }> {
     const { reports } = this.deps;
-    if (reports.listSince && sub.cursorSeq !== undefined) {
+    if (sub.cursorSeq !== undefined) {
       const metas: ReportMeta[] = [];
       let after = sub.cursorSeq;
       for (;;) {
@@ -107,17 +113,16 @@ export class BriefingComposer {
         after = last;
       }
       const seq = metas.reduce((max, r) => Math.max(max, r.seq ?? 0), sub.cursorSeq);
-      const full = (await Promise.all(metas.map((m) => this.fullReport(m)))).filter((r): r is Report => r !== undefined);
       const latest = metas.reduce<string | undefined>((max, r) => (max === undefined || r.ingestedAt > max ? r.ingestedAt : max), undefined);
-      return { reports: newReports(full, undefined, this.deps.maxAgeMs), cursor: { seq, time: latest } };
+      return { reports: await this.full(newReports(metas, undefined, this.deps.maxAgeMs), sub.guildId), cursor: { seq, time: latest } };
     }
-    const all = await this.allReports(ctx);
+    const all = await this.allMetas(ctx, sub.guildId);
     const considered = all.filter((r) => Date.parse(r.ingestedAt) > Date.parse(sub.cursor));
     const latest = considered.reduce<string | undefined>((max, r) => (max === undefined || r.ingestedAt > max ? r.ingestedAt : max), undefined);
     const cursor: Composed['cursor'] = { time: latest ? new Date(latest).toISOString() : undefined };
-    // A subscription on a seq-capable library without a seq cursor yet (made before it) starts one now.
-    if (reports.headSeq) cursor.seq = reports.headSeq();
-    return { reports: newReports(all, sub.cursor, this.deps.maxAgeMs), cursor };
+    // A subscription without a seq cursor yet (made before the change log) starts one now.
+    cursor.seq = reports.headSeq();
+    return { reports: await this.full(newReports(all, sub.cursor, this.deps.maxAgeMs), sub.guildId), cursor };
   }
 
   /** Composes once per distinct (filters, format, timezone, occurrence, report set) within a context. */
@@ -146,10 +151,7 @@ export class BriefingComposer {
   async recompose(sub: Subscription, record: DeliveryRecord, ctx: CompositionContext): Promise<Briefing> {
     const analyse = this.analyser(ctx);
     const items: BriefingItem[] = [];
-    for (const id of record.reportIds) {
-      const meta = await this.deps.reports.get(id);
-      const report = meta && (this.deps.reports.listSince ? await this.fullReport(meta) : meta);
-      if (!report) continue;
+    for (const report of await this.deps.reports.loadMany(record.reportIds, { guildId: sub.guildId })) {
       const { summary, actors } = await analyse(report);
       items.push({ report, summary, actors: [...actors].sort((a, b) => b.score - a.score).slice(0, 8) });
     }
@@ -175,20 +177,20 @@ export class BriefingComposer {
    * Today's briefing without a subscription (CLI, local mode, /briefing preview): reports published (or,
    * undated, ingested) since `since` (default 24 h ago), or the latest few reports when none is that new.
    */
-  async composeLatest(opts: { since?: Date; timezone?: string; filters?: Partial<SubscriptionFilters> } = {}): Promise<Briefing> {
+  async composeLatest(opts: { since?: Date; timezone?: string; filters?: Partial<SubscriptionFilters>; guildId?: string | null } = {}): Promise<Briefing> {
     const at = this.deps.clock.now();
     const timezone = opts.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
     const since = opts.since ?? new Date(at.getTime() - 24 * 3_600_000);
     const ctx = this.newContext(at);
-    const all = await this.allReports(ctx);
+    const all = await this.allMetas(ctx, opts.guildId);
     const analyse = this.analyser(ctx);
     const recentlyDated = newReports(all, undefined, this.deps.maxAgeMs).filter((r) => Date.parse(r.publishedAt ?? r.ingestedAt) > since.getTime());
-    let items = await selectItems(recentlyDated, opts.filters ?? {}, analyse, at);
+    let items = await selectItems(await this.full(recentlyDated, opts.guildId), opts.filters ?? {}, analyse, at);
     let subtitle: string | undefined;
     if (items.length === 0 && !opts.since) {
       const latest = newReports(all, undefined).reverse(); // newest first by published date when known
       const recent: BriefingItem[] = [];
-      for (const item of await selectItems(latest.slice(0, 200), opts.filters ?? {}, analyse, at)) {
+      for (const item of await selectItems(await this.full(latest.slice(0, 200), opts.guildId), opts.filters ?? {}, analyse, at)) {
         if (recent.length >= LATEST_FALLBACK_COUNT) break;
         recent.push(item);
       }

@@ -119,7 +119,7 @@ export class BriefingService {
   }
 
   /** Today's briefing without a subscription (CLI, local mode, /briefing preview without one). */
-  composeLatest(opts: { since?: Date; timezone?: string; filters?: Partial<SubscriptionFilters> } = {}): Promise<Briefing> {
+  composeLatest(opts: { since?: Date; timezone?: string; filters?: Partial<SubscriptionFilters>; guildId?: string | null } = {}): Promise<Briefing> {
     return this.composer.composeLatest(opts);
   }
 

@@ -43,7 +43,9 @@ async function loadInput(app: App, input: string): Promise<Report> {
   if (ID_SHAPED.test(input) && report.id !== input && report.title.toLowerCase() !== input.toLowerCase()) {
     throw new UserError(`no report with id "${input}" (closest match: ${report.id}); see \`sitrep reports list\``, 'not_found');
   }
-  return report;
+  const full = await app.reports.load(report.id);
+  if (!full) throw new UserError(`report "${report.id}" is no longer stored; see \`sitrep reports list\``, 'not_found');
+  return full;
 }
 
 const engineOption = () =>

@@ -5,7 +5,7 @@ import type { CliDeps } from '../cli.ts';
 import { UserError } from '../core/errors.ts';
 import type { IngestResult } from '../reports/ingest.ts';
 import { listReportFiles } from '../reports/ingest.ts';
-import { reportDate, type Report } from '../reports/types.ts';
+import type { ReportMeta } from '../reports/types.ts';
 import { errorMessage } from '../core/errors.ts';
 
 /** The JSON shape printed by `reports list` / `reports search`. */
@@ -14,21 +14,22 @@ export interface ReportSummary {
   title: string;
   source: string;
   authors: string[];
-  publishedAt?: string;
-  /** Published date when known, else when Sitrep first ingested it: every entry has a date to sort by. */
-  date: string;
+  /** The publisher's date; null when the report is undated (never the ingestion time). */
+  publishedAt: string | null;
+  /** When Sitrep first ingested it. */
+  ingestedAt: string;
   url?: string;
   tags: string[];
 }
 
-export function reportSummary(r: Report): ReportSummary {
+export function reportSummary(r: ReportMeta): ReportSummary {
   return {
     id: r.id,
     title: r.title,
     source: r.source,
     authors: r.authors,
-    ...(r.publishedAt ? { publishedAt: r.publishedAt } : {}),
-    date: reportDate(r),
+    publishedAt: r.publishedAt ?? null,
+    ingestedAt: r.ingestedAt,
     ...(r.url ? { url: r.url } : {}),
     tags: r.tags,
   };
@@ -42,11 +43,12 @@ const positiveInt = (value: string): number => {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-function dateLabel(r: Report): string {
-  return reportDate(r).slice(0, 10);
+/** The published date, or "undated, added <date>" (an undated report never shows its ingestion as its date). */
+function dateLabel(r: ReportMeta): string {
+  return r.publishedAt ? r.publishedAt.slice(0, 10) : `undated, added ${r.ingestedAt.slice(0, 10)}`;
 }
 
-function line(r: Report): string {
+function line(r: ReportMeta): string {
   const by = r.authors.length ? ` — ${r.authors.join(', ')}` : '';
   return `${dateLabel(r)}  ${r.id}\n            ${r.title} (${r.source}${by})`;
 }
@@ -98,12 +100,12 @@ export function registerReports(program: Command, deps: CliDeps): void {
             const poll = await app.feeds.poll(known.id);
             if (poll.status === 'error') throw new UserError(poll.error ?? 'poll failed');
             for (const report of poll.created) results.push({ report, status: 'created', target: url });
-            if (!opts.json) write(`feed ${known.title ?? known.url}: ${poll.status}, ${poll.created.length} new, ${poll.duplicates} already known`);
+            if (!opts.json) write(`feed ${known.title ?? known.url}: ${poll.status}, ${poll.created.length} new, ${poll.duplicates} already known${deferredNote(poll.deferred)}`);
           } else {
             const feed = await app.feeds.add(url, { addedBy: 'cli' });
             const items = app.reports.list().filter((r) => r.origin.kind === 'feed' && r.origin.feedId === feed.id);
             for (const report of items) results.push({ report, status: 'created', target: url });
-            if (!opts.json) write(`feed ${feed.title ?? feed.url} (id ${feed.id}): following; ${items.length} existing items recorded as backlog`);
+            if (!opts.json) write(`feed ${feed.title ?? feed.url} (id ${feed.id}): following; ${items.length} existing items recorded as backlog${deferredNote(feed.pendingItems ?? 0)}`);
           }
         } catch (error) {
           fail(url, error);
@@ -167,8 +169,12 @@ export function registerReports(program: Command, deps: CliDeps): void {
     .option('--json', 'print the full report as JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
       const app = await deps.openApp();
-      const report = app.reports.resolve(id);
-      if (!report) throw new UserError(`No report "${id}". Try \`sitrep reports search ${id}\`.`, 'not_found');
+      const found = app.reports.resolve(id);
+      const report = found && (await app.reports.load(found.id));
+      if (!report) {
+        const close = app.reports.suggest(id, 3).map((s) => s.id);
+        throw new UserError(`No report matches "${id.slice(0, 80)}".${close.length ? ` Did you mean: ${close.join(', ')}?` : ''} Try \`sitrep reports search ${id.slice(0, 80)}\`.`, 'not_found');
+      }
       if (opts.json) return json(report);
       const meta = [
         ['Source', report.source],
@@ -191,6 +197,8 @@ export function registerReports(program: Command, deps: CliDeps): void {
       }
     });
 }
+
+const deferredNote = (deferred: number) => (deferred > 0 ? `; ${deferred} more item(s) will arrive on later polls (at most 200 per poll)` : '');
 
 /** A progress bar on a TTY for big folders; otherwise a log line every few seconds. */
 async function progressFor(target: string, err: NodeJS.WritableStream): Promise<{ update(done: number, total: number): void; stop(): void }> {

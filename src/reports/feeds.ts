@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../config.ts';
 import { UserError } from '../core/errors.ts';
@@ -8,43 +7,27 @@ import type { Store } from '../store/index.ts';
 import { discoverFeedLinks, parseFeedDocument, type FeedItem, type ParsedFeed } from './feed-items.ts';
 import type { Ingestor } from './ingest.ts';
 import type { ReportLibrary } from './library.ts';
-import { contentHash, slugify } from './parsers/blocks.ts';
+import { FeedRegistry, followed, follows, type Feed, type SeenKeys } from './feed-registry.ts';
+import { contentHash } from './parsers/blocks.ts';
 import { parseReport } from './parsers/index.ts';
-import type { Report } from './types.ts';
+import type { Report, ReportMeta } from './types.ts';
 import { normaliseUrl, stripTracking } from './urls.ts';
 import { errorMessage } from '../core/errors.ts';
 
-export interface Feed {
-  id: string;
-  url: string;
-  title?: string;
-  guildId?: string;
-  addedBy?: string;
-  addedAt: string;
-  lastPolledAt?: string;
-  lastError?: string;
-  failures: number;
-  nextPollAt?: string;
-  etag?: string;
-  lastModified?: string;
-  itemCount: number;
-}
+export type { Feed } from './feed-registry.ts';
 
 export interface PollResult {
   feedId: string;
   url: string;
   status: 'ok' | 'not-modified' | 'error' | 'skipped';
   /** Reports created by this poll (never backlog: a first poll's items are marked `backfill`). */
-  created: Report[];
+  created: ReportMeta[];
   updated: number;
   /** Items already known (by guid, link or content). */
   duplicates: number;
+  /** New items beyond the per-poll cap, left for the next polls. */
+  deferred: number;
   error?: string;
-}
-
-/** Dedup keys seen per feed → report id. Bounded so a long-lived feed cannot grow without limit. */
-interface SeenKeys {
-  keys: Record<string, string>;
 }
 
 const MAX_SEEN_KEYS = 6_000;
@@ -59,9 +42,6 @@ const ARTICLE_FETCH_CONCURRENCY = 4;
 const BACKLOG_PAGE_FETCHES = 10;
 const MAX_BACKOFF_MS = 24 * 60 * 60 * 1000;
 
-const feedKey = (id: string) => `feed:${id}`;
-const seenKey = (id: string) => `seen:${id}`;
-
 function plainLength(html: string): number {
   return html.replace(/<[^>]+>/g, ' ').replace(/&[a-z#0-9]+;/gi, ' ').replace(/\s+/g, ' ').trim().length;
 }
@@ -70,17 +50,30 @@ function looksTruncated(html: string): boolean {
   return /(\[(…|\.\.\.|&#8230;|&hellip;)\]|…|\.\.\.|continue reading|read more|the post .* appeared first on)\W*(<\/[a-z]+>\s*)*$/i.test(html.trim());
 }
 
+const emptyResult = (feed: Pick<Feed, 'id' | 'url'>, status: PollResult['status'], error?: string): PollResult => ({
+  feedId: feed.id,
+  url: feed.url,
+  status,
+  created: [],
+  updated: 0,
+  duplicates: 0,
+  deferred: 0,
+  ...(error ? { error } : {}),
+});
+
 /**
  * Followed RSS/Atom/RDF/JSON feeds: conditional polling, dedup (guid → link → content hash), excerpt
- * expansion by fetching the article page, per-feed error recording with exponential backoff.
+ * expansion by fetching the article page, per-feed error recording with exponential backoff. A feed is
+ * stored once per URL however many guilds follow it (see feed-registry.ts); its reports are visible to
+ * its followers.
  */
 export class FeedService {
   private readonly config: Config;
   private readonly logger: Logger;
   private readonly clock: Clock;
-  private readonly store: Store;
   private readonly reports: ReportLibrary;
   private readonly ingest: Ingestor;
+  private readonly registry: FeedRegistry;
   private timer: NodeJS.Timeout | undefined;
   private kickoff: NodeJS.Timeout | undefined;
   private running: Promise<PollResult[]> | undefined;
@@ -89,71 +82,62 @@ export class FeedService {
     this.config = deps.config;
     this.logger = deps.logger;
     this.clock = deps.clock;
-    this.store = deps.store;
     this.reports = deps.reports;
     this.ingest = deps.ingest;
+    this.registry = new FeedRegistry(deps.store);
   }
 
   private get fetcher(): SafeFetcher {
     return this.ingest.fetcher;
   }
 
-  private get kv() {
-    return this.store.kv<unknown>('feeds');
-  }
-
   /**
-   * Seen-item keys live in their own namespace: they are large (thousands of keys per feed), and listing
-   * feeds iterates the `feeds` namespace, which must stay cheap.
-   */
-  private get seenKv() {
-    return this.store.kv<unknown>('feed-seen');
-  }
-
-  private feedId(url: string, guildId?: string): string {
-    const host = (() => {
-      try {
-        return new URL(url).hostname.replace(/^www\./, '');
-      } catch {
-        return 'feed';
-      }
-    })();
-    const digest = createHash('sha256').update(`${guildId ?? ''}|${normaliseUrl(url)}`).digest('hex').slice(0, 6);
-    return `${slugify(host, 40)}-${digest}`;
-  }
-
-  /**
-   * Follows a feed: validates the URL, fetches and parses it (an HTML page's advertised feed is used), then
-   * records its current items as backlog (`backfill: true`) so they are searchable but never announced.
+   * Follows a feed for a guild (or, without one, for the operator library). A URL some guild already
+   * follows gains a follower (no fetch; its reports become visible here). Otherwise the URL is validated,
+   * fetched and parsed (an HTML page's advertised feed is used), and its current items are recorded as
+   * backlog (`backfill: true`): searchable, never announced.
    */
   async add(url: string, opts: { guildId?: string; addedBy?: string } = {}): Promise<Feed> {
     const trimmed = url.trim();
     if (!/^https?:\/\//i.test(trimmed)) {
       throw new UserError(`"${trimmed}" is not a feed URL: it must start with http:// or https://`, 'bad_url');
     }
+    const known = await this.registry.findByUrl(trimmed);
+    if (known) return this.follow(known, opts.guildId);
     const { response, parsed } = await this.fetchFeed(trimmed);
     const finalUrl = response.url;
-    const existing = (await this.list(opts.guildId)).find((f) => normaliseUrl(f.url) === normaliseUrl(finalUrl) || normaliseUrl(f.url) === normaliseUrl(trimmed));
-    if (existing) throw new UserError(`That feed is already followed here as "${existing.title ?? existing.url}" (id ${existing.id})`, 'duplicate_feed');
+    const existing = await this.registry.findByUrl(finalUrl);
+    if (existing) return this.follow(existing, opts.guildId);
 
     const now = this.clock.now().toISOString();
     const feed: Feed = {
-      id: this.feedId(finalUrl, opts.guildId),
+      id: FeedRegistry.idFor(finalUrl),
       url: finalUrl,
+      followers: opts.guildId ? [opts.guildId] : [],
+      ...(opts.guildId ? {} : { operator: true }),
       addedAt: now,
       failures: 0,
       itemCount: 0,
       ...(parsed.title ? { title: parsed.title } : {}),
-      ...(opts.guildId ? { guildId: opts.guildId } : {}),
       ...(opts.addedBy ? { addedBy: opts.addedBy } : {}),
     };
-    await this.kv.set(feedKey(feed.id), feed);
+    await this.registry.put(feed, true);
+    await this.reports.catchUp(); // this process's library knows the audience before the items arrive
     await this.absorb(feed, response, parsed, true);
     this.logger.info({ feed: feed.id, url: feed.url, items: feed.itemCount }, 'feed added');
     return (await this.get(feed.id)) ?? feed;
   }
 
-  /** Fetches a feed URL; when it is an HTML page that advertises a feed, follows that link once. */
+  private async follow(feed: Feed, guildId: string | undefined): Promise<Feed> {
+    if (follows(feed, guildId)) throw new UserError(`That feed is already followed here as "${feed.title ?? feed.url}" (id ${feed.id})`, 'duplicate_feed');
+    const next: Feed = guildId === undefined ? { ...feed, operator: true } : { ...feed, followers: [...feed.followers, guildId].sort() };
+    await this.registry.put(next, true);
+    await this.reports.catchUp();
+    this.logger.info({ feed: feed.id, guildId }, 'feed followed');
+    return next;
+  }
+
+/** Fetches a feed URL; when it is an HTML page that advertises a feed, follows that link once. */
   private async fetchFeed(url: string, conditional: { etag?: string; lastModified?: string } = {}): Promise<{ response: FetchResponse; parsed: ParsedFeed }> {
     const response = await this.fetcher.fetch(url, { kind: 'feed', ...conditional });
     if (response.notModified) return { response, parsed: { format: 'rss', items: [] } };
@@ -168,37 +152,37 @@ export class FeedService {
   }
 
   async get(id: string): Promise<Feed | undefined> {
-    return (await this.kv.get(feedKey(id))) as Feed | undefined;
+    return this.registry.get(id);
   }
 
+  /**
+   * Stops following a feed for a guild (undefined: the operator, who may remove any feed outright). Its
+   * reports are hidden from that guild again; a feed nobody follows is removed and no longer polled.
+   */
   async remove(guildId: string | undefined, idOrUrl: string): Promise<Feed | undefined> {
     const needle = idOrUrl.trim();
     const feed = (await this.list(guildId)).find((f) => f.id === needle || normaliseUrl(f.url) === normaliseUrl(needle));
     if (!feed) return undefined;
-    await this.kv.delete(feedKey(feed.id));
-    await this.seenKv.delete(seenKey(feed.id));
-    this.logger.info({ feed: feed.id }, 'feed removed');
+    const rest: Feed = guildId === undefined ? { ...feed, followers: [], operator: false } : { ...feed, followers: feed.followers.filter((g) => g !== guildId) };
+    if (followed(rest)) await this.registry.put(rest, true);
+    else await this.registry.delete(feed);
+    await this.reports.catchUp();
+    this.logger.info({ feed: feed.id, guildId, removed: !followed(rest) }, 'feed unfollowed');
     return feed;
   }
 
-  /** Feeds of one guild, or every feed when `guildId` is undefined. Sorted by title. */
+  /** Feeds a guild follows, or every feed when `guildId` is undefined. Sorted by title. */
   async list(guildId?: string): Promise<Feed[]> {
-    const feeds: Feed[] = [];
-    const iterator = this.kv.iterator as unknown as (() => AsyncGenerator<[string, unknown]>) | undefined;
-    if (!iterator) return feeds;
-    for await (const [key, value] of iterator()) {
-      if (!String(key).startsWith('feed:') || !value) continue;
-      const feed = value as Feed;
-      if (guildId === undefined || feed.guildId === guildId) feeds.push(feed);
-    }
-    return feeds.sort((a, b) => (a.title ?? a.url).localeCompare(b.title ?? b.url));
+    const feeds = await this.registry.all();
+    return guildId === undefined ? feeds : feeds.filter((f) => f.followers.includes(guildId));
   }
 
   /** Polls one feed now. Never throws for feed problems: they are recorded on the feed and returned. */
   async poll(feedId: string): Promise<PollResult> {
     const feed = await this.get(feedId);
     if (!feed) throw new UserError(`No feed with id "${feedId}"`, 'not_found');
-    const result: PollResult = { feedId, url: feed.url, status: 'ok', created: [], updated: 0, duplicates: 0 };
+    if (!followed(feed)) return emptyResult(feed, 'skipped'); // nobody follows it any more
+    const result = emptyResult(feed, 'ok');
     try {
       const { response, parsed } = await this.fetchFeed(feed.url, { etag: feed.etag, lastModified: feed.lastModified });
       if (response.notModified) {
@@ -235,14 +219,14 @@ export class FeedService {
       const queue = [...feeds];
       const worker = async () => {
         for (let feed = queue.shift(); feed; feed = queue.shift()) {
-          if (feed.nextPollAt && feed.nextPollAt > now) {
-            results.push({ feedId: feed.id, url: feed.url, status: 'skipped', created: [], updated: 0, duplicates: 0 });
+          if ((feed.nextPollAt && feed.nextPollAt > now) || !followed(feed)) {
+            results.push(emptyResult(feed, 'skipped'));
             continue;
           }
           try {
             results.push(await this.poll(feed.id));
           } catch (error) {
-            results.push({ feedId: feed.id, url: feed.url, status: 'error', created: [], updated: 0, duplicates: 0, error: (error as Error).message });
+            results.push(emptyResult(feed, 'error', errorMessage(error)));
           }
         }
       };
@@ -279,15 +263,17 @@ export class FeedService {
     if (!current) return;
     const next = { ...current, ...patch } as Feed;
     for (const key of Object.keys(patch) as Array<keyof Feed>) if (patch[key] === undefined) delete next[key];
-    await this.kv.set(feedKey(feed.id), next);
+    await this.registry.put(next);
     Object.assign(feed, next);
   }
 
   /** Ingests the new items of a fetched feed document and updates the feed record. */
-  private async absorb(feed: Feed, response: FetchResponse, parsed: ParsedFeed, firstPoll: boolean): Promise<Omit<PollResult, 'feedId' | 'url' | 'status'>> {
-    const seen = ((await this.seenKv.get(seenKey(feed.id))) as SeenKeys | undefined) ?? { keys: {} };
+  private async absorb(feed: Feed, response: FetchResponse, parsed: ParsedFeed, firstPoll: boolean): Promise<Omit<PollResult, 'feedId' | 'url' | 'status' | 'error'>> {
+    const seen = await this.registry.seen(feed.id);
+    seen.backlog ??= {};
+    const backlog = seen.backlog;
     const source = parsed.title ?? feed.title ?? (parsed.siteUrl ? new URL(parsed.siteUrl).hostname.replace(/^www\./, '') : new URL(feed.url).hostname);
-    const created: Report[] = [];
+    const created: ReportMeta[] = [];
     let updated = 0;
     let duplicates = 0;
 
@@ -298,12 +284,18 @@ export class FeedService {
     for (const item of items) {
       if (this.knownKey(seen, item)) duplicates++;
       else if (fresh.length < MAX_ITEMS_PER_POLL) fresh.push(item);
-      else deferred++;
+      else {
+        deferred++;
+        // Items of the first poll left for later polls are backlog too, whichever poll stores them.
+        if (firstPoll) for (const key of this.itemKeys(item)) backlog[key] = true;
+      }
     }
+    const isBacklog = (item: FeedItem) => firstPoll || this.itemKeys(item).some((key) => backlog[key]);
 
-    // Backlog pages are fetched only for the newest few items, so adding a large excerpt-only feed stays quick.
+    // Backlog pages are fetched only for the newest few items of the first poll, so adding a large
+    // excerpt-only feed stays quick.
     const fetchFrom = firstPoll ? Math.max(0, fresh.length - BACKLOG_PAGE_FETCHES) : 0;
-    const built = await mapLimit(fresh, ARTICLE_FETCH_CONCURRENCY, (item, i) => this.buildReport(feed, source, item, i >= fetchFrom));
+    const built = await mapLimit(fresh, ARTICLE_FETCH_CONCURRENCY, (item, i) => this.buildReport(feed, source, item, isBacklog(item) ? firstPoll && i >= fetchFrom : true));
     const toStore: Array<{ item: FeedItem; report: Report }> = [];
     const hashesThisPoll = new Map<string, string>();
     for (let i = 0; i < fresh.length; i++) {
@@ -318,9 +310,11 @@ export class FeedService {
         duplicates++;
         continue;
       }
-      const existing = report.url ? this.reports.findByUrl(report.url) : undefined;
-      if (existing) report.id = existing.id;
-      if (firstPoll) report.backfill = true;
+      if (isBacklog(item)) report.backfill = true;
+      // Visible to the feed's followers; the item's link is one of the article's identities.
+      report.feedIds = [feed.id];
+      if (item.link) report.altUrls = [...new Set([...(report.altUrls ?? []), normaliseUrl(item.link)])];
+      for (const key of this.itemKeys(item)) delete backlog[key];
       hashesThisPoll.set(hashKey, report.id);
       toStore.push({ item, report });
     }
@@ -333,7 +327,8 @@ export class FeedService {
       else duplicates++;
     });
     trimSeen(seen);
-    await this.seenKv.set(seenKey(feed.id), seen);
+    if (Object.keys(backlog).length === 0) delete seen.backlog;
+    await this.registry.saveSeen(feed.id, seen);
     await this.save(feed, {
       title: feed.title ?? parsed.title,
       lastPolledAt: this.clock.now().toISOString(),
@@ -344,9 +339,10 @@ export class FeedService {
       etag: deferred ? undefined : response.etag,
       lastModified: deferred ? undefined : response.lastModified,
       itemCount: feed.itemCount + results.filter((r) => r.status === 'created').length,
+      pendingItems: deferred || undefined,
     });
-    if (created.length) this.logger.info({ feed: feed.id, created: created.length, backfill: firstPoll }, 'feed items ingested');
-    return { created: firstPoll ? [] : created, updated, duplicates };
+    if (created.length) this.logger.info({ feed: feed.id, created: created.length, deferred, backfill: firstPoll }, 'feed items ingested');
+    return { created: created.filter((r) => !r.backfill), updated, duplicates, deferred };
   }
 
   private itemKeys(item: FeedItem): string[] {

@@ -9,11 +9,12 @@ import { fetcherFromConfig, type SafeFetcher } from '../net/safe-fetch.ts';
 import type { ReportLibrary, UpsertStatus } from './library.ts';
 import { parseReport, REPORT_FILE_EXTENSIONS, type ParsedMeta } from './parsers/index.ts';
 import { ParsePool } from './parse-pool.ts';
-import type { Report, ReportOrigin } from './types.ts';
-import { stripTracking } from './urls.ts';
+import type { Report, ReportMeta, ReportOrigin } from './types.ts';
+import { normaliseUrl, stripTracking } from './urls.ts';
 
 export interface IngestResult {
-  report: Report;
+  /** What the library holds of it (metadata; the text is in the store: `ReportLibrary.load`). */
+  report: ReportMeta;
   status: UpsertStatus;
 }
 
@@ -74,7 +75,7 @@ export class Ingestor {
   }
 
   /** A stored report for this file whose recorded size and mtime still match: no need to parse it again. */
-  private async unchangedFile(path: string): Promise<Report | undefined> {
+  private async unchangedFile(path: string): Promise<ReportMeta | undefined> {
     const existing = this.reports.findByPath(path);
     if (existing?.origin.kind !== 'file' || existing.origin.mtimeMs === undefined) return undefined;
     const info = await stat(path).catch(() => undefined);
@@ -92,7 +93,7 @@ export class Ingestor {
         opts.onProgress?.(1, 1);
         return [{ report: cached, status: 'unchanged' }];
       }
-      const report = await this.parseFile(absolute);
+      const report = operatorScoped(await this.parseFile(absolute));
       const [result] = await this.reports.upsertMany([report]);
       opts.onProgress?.(1, 1);
       this.logResult(result!);
@@ -106,10 +107,10 @@ export class Ingestor {
     // The next batch is parsed (on workers, when there is a pool) while this one is indexed and written.
     const parseBatch = (from: number) => {
       const slice = files.slice(from, from + BATCH);
-      const parseUnlessUnchanged = (file: string): Promise<Report | { unchanged: Report }> => {
+      const parseUnlessUnchanged = (file: string): Promise<Report | { unchanged: ReportMeta }> => {
         // Files never ingested are sent to the parser without a detour through the event loop.
         if (!this.reports.findByPath(file)) return this.parseFile(file, pool);
-        return this.unchangedFile(file).then((cached): Promise<Report | { unchanged: Report }> | { unchanged: Report } => (cached ? { unchanged: cached } : this.parseFile(file, pool)));
+        return this.unchangedFile(file).then((cached): Promise<Report | { unchanged: ReportMeta }> | { unchanged: ReportMeta } => (cached ? { unchanged: cached } : this.parseFile(file, pool)));
       };
       return Promise.allSettled(slice.map(parseUnlessUnchanged)).then((outcomes) => ({ slice, outcomes }));
     };
@@ -122,7 +123,7 @@ export class Ingestor {
         outcomes.forEach((outcome, j) => {
           if (outcome.status === 'fulfilled') {
             if ('unchanged' in outcome.value) results.push({ report: outcome.value.unchanged, status: 'unchanged' });
-            else batch.push(outcome.value);
+            else batch.push(operatorScoped(outcome.value));
           } else {
             const file = slice[j]!;
             this.logger.warn({ file, err: (outcome.reason as Error).message }, 'skipped report file');
@@ -165,11 +166,15 @@ export class Ingestor {
     return report;
   }
 
-  /** Fetches one article and stores it. Re-ingesting the same URL updates the same report. */
-  async ingestUrl(url: string): Promise<IngestResult> {
+  /**
+   * Fetches one article and stores it: in the operator library (CLI), or with `guildId` in that guild's
+   * scope (`/report add`). Re-ingesting the same article (by any of its URLs) updates the same report.
+   */
+  async ingestUrl(url: string, opts: { guildId?: string } = {}): Promise<IngestResult> {
     const report = await this.fetchArticle(url);
-    const existing = this.reports.findByUrl(url) ?? (report.url ? this.reports.findByUrl(report.url) : undefined);
-    if (existing) report.id = existing.id;
+    // The URL asked for is an identity of the article too (the library's identity rules see them all).
+    report.altUrls = [...new Set([...(report.altUrls ?? []), normaliseUrl(url)])];
+    report.scope = opts.guildId ? { kind: 'guilds', guildIds: [opts.guildId] } : { kind: 'operator' };
     const [result] = await this.reports.upsertMany([report]);
     this.logResult(result!);
     return result!;
@@ -178,6 +183,12 @@ export class Ingestor {
   private logResult(result: IngestResult): void {
     if (result.status !== 'unchanged') this.logger.info({ id: result.report.id, status: result.status }, `report ${result.status}`);
   }
+}
+
+/** Files (briefs/, CLI ingest) are the operator's: visible in every server. */
+function operatorScoped(report: Report): Report {
+  report.scope = { kind: 'operator' };
+  return report;
 }
 
 /** Every report file under `dir`, sorted, skipping hidden folders and node_modules. */

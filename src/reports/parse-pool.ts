@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { encodedRows, fromStored, type StoredReport } from './report-codec.ts';
+import { fromStored, type StoredReport } from './report-codec.ts';
 import type { Report } from './types.ts';
 
 const WORKER_OLD_MB = Number(process.env.SITREP_WORKER_OLD_MB) || 96;
@@ -24,12 +24,11 @@ export class ParsePool {
 
   private constructor(private readonly workers: Worker[]) {
     for (const worker of workers) {
-      worker.on('message', (msg: { id: number; report?: StoredReport; row?: string; error?: { message: string; code?: string } }) => {
+      worker.on('message', (msg: { id: number; report?: StoredReport; error?: { message: string; code?: string } }) => {
         const job = this.pending.get(msg.id);
         if (!job) return;
         this.pending.delete(msg.id);
         const report = msg.report && fromStored(msg.report);
-        if (report && msg.row) encodedRows.set(report, msg.row);
         if (report) job.resolve(report);
         else job.reject(Object.assign(new Error(msg.error?.message ?? 'parse failed'), { code: msg.error?.code }));
       });

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import { parseReport } from './parsers/index.ts';
-import { encodeValue, toStored } from './report-codec.ts';
+import { toStored } from './report-codec.ts';
 
 interface ParseJob {
   id: number;
@@ -15,10 +15,8 @@ parentPort?.on('message', async (job: ParseJob) => {
     const info = await stat(job.path);
     const buffer = await readFile(job.path);
     const report = parseReport(buffer, { filename: job.path, origin: { kind: 'file', path: job.path, size: info.size, mtimeMs: info.mtimeMs }, now: new Date(job.now) });
-    // Sent in stored form (sections as lengths over the text): half the bytes to copy between threads. The
-    // row the library will write for it is encoded here too, off the main thread.
-    const stored = toStored(report);
-    parentPort!.postMessage({ id: job.id, report: stored, row: encodeValue(stored) });
+    // Sent in stored form (sections as lengths over the text): half the bytes to copy between threads.
+    parentPort!.postMessage({ id: job.id, report: toStored(report) });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     parentPort!.postMessage({ id: job.id, error: { message: e.message, code: e.code } });

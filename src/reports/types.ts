@@ -58,7 +58,18 @@ export interface Report {
    * but briefings and "new report" announcements skip them so adding a feed never floods a channel.
    */
   backfill?: boolean;
+  /** Store-assigned ingest sequence of the report's last create/update (see ChangeLog); set by the library. */
+  seq?: number;
+  /** Who may see it: the operator library (briefs/, CLI ingest — every server) or the servers whose sources brought it. */
+  scope?: ReportScope;
+  /** Feeds that brought this report: it is visible to each one's followers (see library/tenancy.ts). */
+  feedIds?: string[];
 }
+
+export type ReportScope = { kind: 'operator' } | { kind: 'guilds'; guildIds: string[] };
+
+/** Metadata of every report (no text/sections), as the library's in-memory reads return it. */
+export type ReportMeta = Omit<Report, 'text' | 'sections'>;
 
 /** Sort key used everywhere "latest" matters: published date when known, else ingestion time. */
 export function reportDate(report: Pick<Report, 'publishedAt' | 'ingestedAt'>): string {

@@ -10,29 +10,8 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-/** A report source with the library's ingest sequence (CONTRACTS §5b): every write gets the next seq. */
-class SequencedReports extends MemoryReports {
-  private seq = 0;
-  readonly seqs = new Map<string, number>();
-  override add(...reports: Report[]): void {
-    super.add(...reports);
-    for (const r of reports) this.seqs.set(r.id, ++this.seq);
-  }
-  async listSince(afterSeq: number, opts: { limit?: number } = {}): Promise<Array<Omit<Report, 'text' | 'sections'> & { seq: number }>> {
-    return [...this.reports.values()]
-      .map((r) => ({ ...r, seq: this.seqs.get(r.id)! }))
-      .filter((r) => r.seq > afterSeq)
-      .sort((a, b) => a.seq - b.seq)
-      .slice(0, opts.limit ?? 1000)
-      .map(({ text: _t, sections: _s, ...meta }) => meta);
-  }
-  headSeq(): number {
-    return this.seq;
-  }
-  async load(id: string): Promise<Report | undefined> {
-    return this.reports.get(id);
-  }
-}
+/** MemoryReports gives every write the next ingest sequence number, as the library's change log does (CONTRACTS §5b). */
+const SequencedReports = MemoryReports;
 
 async function setup(reports: MemoryReports, env: Record<string, string> = {}) {
   const storeEnv = await tempStore();

@@ -17,7 +17,7 @@ describe('/summarise', () => {
     expect(card.title).toContain('Summary: China’s defence cooperation');
     const points = card.description!.split('\n');
     expect(points.length).toBeGreaterThan(0);
-    const report = t.app.reports.get(SEED_ID)!;
+    const report = (await t.app.reports.load(SEED_ID))!;
     // Offline summaries are extractive: every point is a sentence of the report.
     for (const point of points) expect(report.text.replace(/\s+/g, ' ')).toContain(point.replace(/^• /, '').slice(0, 60));
     expect(card.footer).toMatch(/^Engine: offline/);

@@ -264,7 +264,7 @@ describe('buttons over the real discord.js client', () => {
     expect(buttons(paged.callbacks[0]!.data).map((b) => b.label)).toContain('◀ Previous');
 
     // A briefing's menu opens any of its reports' summaries privately.
-    const seed = (await h.app.reports.get(SEED_ID))!;
+    const seed = (await h.app.reports.loadReport(SEED_ID))!;
     const briefing = buildBriefing([{ report: seed, summary: { reportId: seed.id, length: 'brief', sentences: [], text: 'S.', engine: { engine: 'offline', version: 't' } }, actors: [] }], {
       at: new Date('2026-11-27T07:00:00Z'),
       timezone: 'UTC',

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.ts';
 import { registerReports } from '../../src/cli/reports.ts';
+import { startHttpServer, type TestHttpServer } from '../support/http-server.ts';
 import { logger, tempDir, testConfig } from './helpers.ts';
 
 const articles = resolve(import.meta.dirname, '../fixtures/articles');
@@ -36,6 +37,26 @@ async function sitrep(...args: string[]): Promise<{ out: string; err: string }> 
   return chunks;
 }
 
+describe('sitrep ingest --feed', () => {
+  let server: TestHttpServer;
+  beforeEach(async () => {
+    const item = (n: number) => `<item><title>Cli item ${n}</title><link>${server.url}/cli/${n}</link><guid>cli-${n}</guid><description>${`Item ${n}: grain corridors, insurance and escorts across the Black Sea. `.repeat(16)}</description></item>`;
+    server = await startHttpServer({
+      '/many.xml': () => ({ headers: { 'content-type': 'application/rss+xml' }, body: `<?xml version="1.0"?><rss version="2.0"><channel><title>Many</title>${Array.from({ length: 250 }, (_, i) => item(i + 1)).join('')}</channel></rss>` }),
+    });
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('says how many items were deferred to later polls', async () => {
+    const added = (await sitrep('ingest', '--feed', `${server.url}/many.xml`)).out;
+    expect(added).toMatch(/200 existing items recorded as backlog; 50 more item\(s\) will arrive on later polls/);
+    const polled = (await sitrep('ingest', '--feed', `${server.url}/many.xml`)).out;
+    expect(polled).toMatch(/feed Many: ok, 0 new, 200 already known\n/);
+  });
+});
+
 describe('sitrep CLI', () => {
   it('`ingest DIR` then `reports list --json` lists every report with title, authors and date', async () => {
     const ingested = JSON.parse((await sitrep('ingest', articles, '--json')).out) as Array<{ id: string; status: string }>;
@@ -46,9 +67,15 @@ describe('sitrep CLI', () => {
     for (const r of list) {
       expect(typeof r.title).toBe('string');
       expect(Array.isArray(r.authors)).toBe(true);
-      expect(r.date).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+      expect(r.ingestedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+      expect(r).not.toHaveProperty('date'); // no field that silently falls back to the ingestion time
     }
     expect(list.find((r) => r.id === 'institute-taiwan-strait')).toMatchObject({ authors: ['Chen Wei', 'Laura Schmidt', 'Tomás Alvarez'], publishedAt: '2025-01-12T00:00:00.000Z' });
+    const undated = list.filter((r) => r.publishedAt === null);
+    expect(undated.length).toBeGreaterThan(0);
+    // Human output: an undated report says so, with the day it was added.
+    const human = (await sitrep('reports', 'list')).out;
+    for (const r of undated) expect(human).toContain(`undated, added ${String(r.ingestedAt).slice(0, 10)}  ${String(r.id)}`);
   });
 
   it('searches, shows and filters; human output is readable', async () => {
@@ -69,7 +96,11 @@ describe('sitrep CLI', () => {
   it('re-running ingest reports unchanged files; errors name the problem', async () => {
     await sitrep('ingest', articles);
     expect((await sitrep('ingest', articles)).out).toMatch(/4 report\(s\): 0 created, 0 updated, 4 unchanged/);
-    await expect(sitrep('reports', 'show', 'no-such-report')).rejects.toThrow(/No report "no-such-report"/);
+    await expect(sitrep('reports', 'show', 'no-such-report')).rejects.toThrow(/No report matches "no-such-report"/);
+    // A value that matches nothing well is not resolved to some report sharing one word.
+    await expect(sitrep('reports', 'show', 'purple baltic xylophone')).rejects.toThrow(/No report matches "purple baltic xylophone"/);
+    // …while every word matching (here one with a typo) still finds it.
+    expect((await sitrep('reports', 'show', 'baltic cablez')).out).toMatch(/^Sabotage in the Baltic Sea/);
     await expect(sitrep('ingest')).rejects.toThrow(/Nothing to ingest/);
     await expect(sitrep('ingest', join(tmp.dir, 'missing'))).rejects.toThrow(/could not be ingested/);
   });

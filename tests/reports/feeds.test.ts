@@ -52,7 +52,7 @@ afterEach(async () => {
 describe('adding feeds', () => {
   it('adds an RSS feed: items recorded as backlog, not announced, with feed metadata', async () => {
     const feed = await feeds.add(`${server.url}/rss.xml`, { guildId: 'g1', addedBy: 'u1' });
-    expect(feed).toMatchObject({ url: `${server.url}/rss.xml`, title: 'Strategic Monitor', guildId: 'g1', addedBy: 'u1', failures: 0, itemCount: 3 });
+    expect(feed).toMatchObject({ url: `${server.url}/rss.xml`, title: 'Strategic Monitor', followers: ['g1'], addedBy: 'u1', failures: 0, itemCount: 3 });
     expect(feed.etag).toBeTruthy();
     const reports = h.reports.list();
     expect(reports).toHaveLength(3);
@@ -60,7 +60,7 @@ describe('adding feeds', () => {
     const peace = reports.find((r) => r.title === 'Armenia and Azerbaijan Initial a Peace Deal')!;
     expect(peace).toMatchObject({ authors: ['Ani Grigoryan'], publishedAt: '2025-08-11T08:00:00.000Z', tags: ['South Caucasus'], url: `${server.url}/articles/caucasus-peace` });
     expect(peace.origin).toEqual({ kind: 'feed', feedId: feed.id, feedUrl: feed.url, guid: 'sm-1001' });
-    expect(peace.text).toContain('Russia, once the main broker in the South Caucasus');
+    expect((await h.reports.load(peace.id))!.text).toContain('Russia, once the main broker in the South Caucasus');
   });
 
   it('adds Atom and JSON feeds', async () => {
@@ -70,18 +70,19 @@ describe('adding feeds', () => {
     expect(greenland).toMatchObject({ source: 'Arctic Affairs', authors: ['Freja Nielsen'], publishedAt: '2025-08-14T10:00:00.000Z', tags: ['Arctic'] });
     const niger = h.reports.list().find((r) => r.title === 'Niger’s Uranium and the French Exit')!;
     expect(niger).toMatchObject({ source: 'Sahel Brief', authors: ['Moussa Diallo'], tags: ['Niger', 'uranium'] });
-    expect(h.reports.list().find((r) => r.title === 'Mali’s Gold and Russian Miners')?.text).toContain('gold mining licences');
+    const mali = h.reports.list().find((r) => r.title === 'Mali’s Gold and Russian Miners')!;
+    expect((await h.reports.load(mali.id))!.text).toContain('gold mining licences');
     expect(h.reports.count()).toBe(4);
   });
 
   it('fetches the article page when an item carries only an excerpt, falling back to the excerpt', async () => {
     await feeds.add(`${server.url}/excerpt.xml`);
     const baltic = h.reports.list().find((r) => r.title.startsWith('Sabotage in the Baltic'))!;
-    expect(baltic.text).toContain('Finnish authorities boarded the Eagle S');
+    expect((await h.reports.load(baltic.id))!.text).toContain('Finnish authorities boarded the Eagle S');
     expect(baltic.source).toBe('Excerpt Wire');
     expect(server.requests.some((r) => r.path === '/pages/baltic')).toBe(true);
     const missing = h.reports.list().find((r) => r.title === 'A Page That Went Missing')!;
-    expect(missing.text).toBe('Only this excerpt survives of the missing article about Moldova and Transnistria.');
+    expect((await h.reports.load(missing.id))!.text).toBe('Only this excerpt survives of the missing article about Moldova and Transnistria.');
   });
 
   it('decodes a windows-1251 feed', async () => {
@@ -90,7 +91,7 @@ describe('adding feeds', () => {
     const [report] = h.reports.list();
     expect(report!.title).toBe('Казахстан и Китай: новый транзитный коридор');
     expect(report!.id).toMatch(/^report-2025-08-11-[0-9a-f]{10}$/);
-    expect(report!.text).toContain('Среднего коридора');
+    expect((await h.reports.load(report!.id))!.text).toContain('Среднего коридора');
   });
 
   it('finds the feed advertised by an HTML page', async () => {
@@ -161,6 +162,46 @@ describe('polling', () => {
     expect(second.created).toHaveLength(50);
     expect(h.reports.count()).toBe(253);
     expect((await feeds.poll(feed.id)).status).toBe('not-modified');
+  });
+
+  it('a 700-item feed is absorbed over several polls with every item backlog; deferred items are counted', async () => {
+    let items = 700;
+    const itemXml = (n: number) => `<item><title>Backlog item ${n}</title><link>{{BASE}}/backlog/${n}</link><guid>backlog-${n}</guid><pubDate>${new Date(Date.UTC(2024, 0, 1, 0, n)).toUTCString()}</pubDate><description>${`Entry ${n} on shipping insurance, convoy routes and port state control in the Black Sea. `.repeat(12)}</description></item>`;
+    server.route('/big.xml', serveFeed(() => `<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>${Array.from({ length: items }, (_, i) => itemXml(i + 1)).join('')}</channel></rss>`, 'application/rss+xml'));
+    const feed = await feeds.add(`${server.url}/big.xml`);
+    expect(feed.itemCount).toBe(200);
+    expect(feed.pendingItems).toBe(500);
+    const polls = [];
+    for (let i = 0; i < 3; i++) polls.push(await feeds.poll(feed.id));
+    expect(polls.map((p) => p.deferred)).toEqual([300, 100, 0]);
+    expect(polls.map((p) => p.created.length)).toEqual([0, 0, 0]); // nothing announced: all of it is backlog
+    expect(h.reports.count()).toBe(700);
+    expect(h.reports.list().every((r) => r.backfill === true)).toBe(true);
+    expect((await feeds.get(feed.id))!.pendingItems).toBeUndefined();
+    // An item published after the backlog was absorbed is new.
+    items = 701;
+    const fresh = await feeds.poll(feed.id);
+    expect(fresh.created.map((r) => r.title)).toEqual(['Backlog item 701']);
+    expect(fresh.created[0]!.backfill).toBeUndefined();
+  });
+
+  it('an article added by URL and later seen in a feed is one report', async () => {
+    const page = `${server.url}/pages/baltic`;
+    server.route('/carries-baltic.xml', serveFeed(() => `<?xml version="1.0"?><rss version="2.0"><channel><title>Carrier</title><item><title>Sabotage in the Baltic Sea: Who Cuts the Cables?</title><link>${page}?utm_source=rss</link><guid>carrier-1</guid><description>${'Finnish authorities boarded the Eagle S after the Estlink 2 cable was cut; investigators suspect the anchor was dragged on purpose. '.repeat(10)}</description></item></channel></rss>`, 'application/rss+xml'));
+    const added = await h.ingest.ingestUrl(page);
+    expect(added.status).toBe('created');
+    // Its link is the page's canonical URL; the feed names it by the address it was fetched from (and
+    // carries the full text, so the page is not fetched again).
+    expect(added.report.url).toBe('https://nordicsecurity.example/2025/01/baltic-cables');
+    const feed = await feeds.add(`${server.url}/carries-baltic.xml`, { guildId: 'g1' });
+    expect(h.reports.count()).toBe(1);
+    const [report] = h.reports.list();
+    expect(report!.id).toBe(added.report.id);
+    expect(report!.origin).toMatchObject({ kind: 'feed', feedId: feed.id });
+    expect(report!.scope).toEqual({ kind: 'operator' }); // still the operator's: visible everywhere
+    expect(h.reports.get(report!.id, { guildId: 'g2' })).toBeDefined();
+    expect(h.reports.findByUrl(`${page}?utm_source=rss`)?.id).toBe(added.report.id);
+    expect(server.requests.filter((r) => r.path === '/pages/baltic')).toHaveLength(1);
   });
 
   it('does not duplicate items whose GUIDs, dates or links are rewritten', async () => {

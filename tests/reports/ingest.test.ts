@@ -100,7 +100,8 @@ describe('ingesting files and folders', () => {
     // Same size, same mtime, different bytes: proof that the stamp, not a parse, decided.
     writeFileSync(file, readFileSync(seed, 'utf8').replace('Background', 'Backgroune'));
     utimesSync(file, mtime, mtime);
-    expect((await h.ingest.ingestPath(file))[0]!.report.text).toContain('Background Information');
+    const cached = (await h.ingest.ingestPath(file))[0]!.report;
+    expect((await h.reports.load(cached.id))!.text).toContain('Background Information');
     // Touched without a content change: unchanged, and the new mtime is remembered.
     copyFileSync(seed, file);
     const later = new Date(mtime.getTime() + 5_000);

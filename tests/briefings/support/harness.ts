@@ -75,15 +75,27 @@ export function makeReport(id: string, fields: Partial<Report> & { actors?: stri
 export class MemoryReports {
   readonly reports = new Map<string, Report>();
   listCalls = 0;
+  private seq = 0;
+  /** Adds (or replaces) reports; each gets the next ingest sequence number, as the library's change log does. */
   add(...reports: Report[]): void {
-    for (const r of reports) this.reports.set(r.id, r);
+    for (const r of reports) this.reports.set(r.id, { ...r, seq: r.seq ?? ++this.seq });
   }
-  async list(options: { since?: Date } = {}): Promise<Report[]> {
+  async list(options: { since?: Date; guildId?: string | null; limit?: number } = {}): Promise<Report[]> {
     this.listCalls++;
     return [...this.reports.values()].filter((r) => !options.since || Date.parse(r.ingestedAt) > options.since.getTime());
   }
   async get(id: string): Promise<Report | undefined> {
     return this.reports.get(id);
+  }
+  async listSince(afterSeq: number, opts: { limit?: number } = {}): Promise<Report[]> {
+    const after = [...this.reports.values()].filter((r) => (r.seq ?? 0) > afterSeq).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+    return after.slice(0, opts.limit ?? after.length);
+  }
+  headSeq(): number {
+    return this.seq;
+  }
+  async loadMany(ids: string[]): Promise<Report[]> {
+    return ids.map((id) => this.reports.get(id)).filter((r): r is Report => r !== undefined);
   }
 }
 

@@ -1,0 +1,124 @@
+import { copyFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app.ts';
+import { ReportLibrary } from '../../src/reports/library.ts';
+import { createStore, type Store } from '../../src/store/index.ts';
+import { logger, makeReport, mutableClock, tempDir, testConfig } from './helpers.ts';
+
+const articles = resolve(import.meta.dirname, '../fixtures/articles');
+
+/** Polls `check` until it is true or `ms` passed (the issue's bound for cross-process visibility is 5 s). */
+async function within(ms: number, check: () => boolean | Promise<boolean>): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function openLibrary(url: string): Promise<{ store: Store; library: ReportLibrary }> {
+  const store = await createStore(url);
+  const library = new ReportLibrary({ store, logger, clock: mutableClock() });
+  await library.open();
+  return { store, library };
+}
+
+describe('one store, two processes: the store is the truth (SQLite)', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let apps: App[];
+  beforeEach(() => {
+    tmp = tempDir('sitrep-sync-');
+    apps = [];
+  });
+  afterEach(async () => {
+    for (const app of apps) await app.close();
+    tmp.cleanup();
+  });
+  const openApp = async () => {
+    const app = await createApp(testConfig({ STORE_URL: `sqlite://${join(tmp.dir, 'sitrep.sqlite')}` }), { logger });
+    apps.push(app);
+    return app;
+  };
+
+  it('a report ingested through one app is found by search, get and listSince on the other within 5 s, without a restart', async () => {
+    const bot = await openApp();
+    const cli = await openApp();
+    expect(bot.reports.search('Hormuz')).toEqual([]);
+    const before = bot.reports.headSeq();
+    copyFileSync(join(articles, 'hormuz-pasted.txt'), join(tmp.dir, 'hormuz.txt'));
+    const [result] = await cli.ingest.ingestPath(join(tmp.dir, 'hormuz.txt'));
+    expect(result!.report.seq).toBeGreaterThan(before);
+    expect(await within(5_000, () => bot.reports.search('Hormuz')[0]?.id === result!.report.id)).toBe(true);
+    expect(bot.reports.get(result!.report.id)?.title).toBe(result!.report.title);
+    const since = await bot.reports.listSince(before);
+    expect(since.map((r) => r.id)).toEqual([result!.report.id]);
+    expect(since[0]!.seq).toBe(result!.report.seq);
+    expect(bot.reports.headSeq()).toBeGreaterThanOrEqual(result!.report.seq!);
+    expect(await bot.reports.listSince(bot.reports.headSeq())).toEqual([]);
+    expect((await bot.reports.load(result!.report.id))?.text).toBe((await cli.reports.load(result!.report.id))!.text);
+    expect(bot.reports.get(result!.report.id)).not.toHaveProperty('text'); // memory holds metadata only
+
+    // A delete is seen too.
+    await cli.reports.delete(result!.report.id);
+    expect(await within(5_000, () => bot.reports.get(result!.report.id) === undefined)).toBe(true);
+    expect(bot.reports.search('Hormuz')).toEqual([]);
+  });
+
+  it('restarted, a library knows every report’s seq: listSince continues a cursor', async () => {
+    const first = await openApp();
+    await first.reports.upsertMany([makeReport({ id: 'seq-a' }), makeReport({ id: 'seq-b' })]);
+    const cursor = first.reports.get('seq-a')!.seq!;
+    await first.close();
+    const again = await openApp();
+    expect((await again.reports.listSince(cursor)).map((r) => r.id)).toEqual(['seq-b']);
+    expect((await again.reports.listSince(0)).map((r) => r.id)).toEqual(['seq-a', 'seq-b']);
+  });
+
+  it('two writers of different articles with the same id never overwrite each other; one article from two writers stays one report', async () => {
+    const a = await openApp();
+    const b = await openApp();
+    const one = makeReport({ id: 'shared-slug', title: 'First article', contentHash: 'one', origin: { kind: 'file', path: '/a/shared-slug.md' } });
+    const two = makeReport({ id: 'shared-slug', title: 'Second article', contentHash: 'two', origin: { kind: 'file', path: '/b/shared-slug.md' } });
+    const [ra, rb] = await Promise.all([a.reports.upsertMany([one]), b.reports.upsertMany([two])]);
+    const ids = [ra[0]!.report.id, rb[0]!.report.id].sort();
+    expect(ids).toEqual(['shared-slug', 'shared-slug-2']);
+    expect(await within(5_000, () => a.reports.count() === 2 && b.reports.count() === 2)).toBe(true);
+    expect(a.reports.list().map((r) => r.title).sort()).toEqual(['First article', 'Second article']);
+
+    const article = (contentHash: string) => makeReport({ id: 'same-article', url: 'https://news.example/2025/06/one-article', contentHash, origin: { kind: 'url', url: 'https://news.example/2025/06/one-article?utm_source=x' } });
+    const [sa, sb] = await Promise.all([a.reports.upsertMany([article('v1')]), b.reports.upsertMany([article('v1')])]);
+    expect(sa[0]!.report.id).toBe('same-article');
+    expect(sb[0]!.report.id).toBe('same-article');
+    expect(await within(5_000, () => a.reports.count() === 3 && b.reports.count() === 3)).toBe(true);
+  });
+});
+
+const backends = [
+  ['Redis', process.env.SITREP_TEST_REDIS_URL],
+  ['Postgres', process.env.SITREP_TEST_POSTGRES_URL],
+] as const;
+for (const [name, url] of backends) {
+  describe.skipIf(!url)(`one store, two processes on ${name}`, () => {
+    it('a report written by one library is found by search on the other within 5 s', async () => {
+      const unique = `sync${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+      const one = await openLibrary(url!);
+      const two = await openLibrary(url!);
+      try {
+        const report = makeReport({ id: `${unique}-report`, title: `Quarantine ${unique} report`, text: `The ${unique} archipelago dispute.` });
+        const stored = (await one.library.upsertMany([report]))[0]!.report;
+        expect(stored.seq).toBeGreaterThan(0);
+        expect(await within(5_000, () => two.library.search(unique)[0]?.id === report.id)).toBe(true);
+        expect(two.library.get(report.id)?.seq).toBe(stored.seq);
+        await one.library.delete(report.id);
+        expect(await within(5_000, () => two.library.get(report.id) === undefined)).toBe(true);
+      } finally {
+        one.library.close();
+        two.library.close();
+        await one.store.close();
+        await two.store.close();
+      }
+    });
+  });
+}
