@@ -16,6 +16,8 @@ export interface EngineInfo {
   fallback?: { from: EngineName; reason: string };
   /** LLM engine: items the model returned whose quote was not found in the report (dropped). */
   unsupported?: number;
+  /** A limitation of this result a reader should see, e.g. no offline rules for the report's language. */
+  note?: string;
 }
 
 export interface SummarySentence {
