@@ -63,12 +63,13 @@ function isAcronym(text: string): boolean {
 }
 
 /** Capitalised phrase ending right before token `end` (exclusive), connectors allowed inside. */
-function phraseBefore(tokens: Token[], end: number): number {
+function phraseBefore(tokens: Token[], end: number, dashes = false): number {
   let start = end;
   let k = end - 1;
   while (k >= 0 && end - k <= 12) {
+    const text = tokens[k]!.text;
     if (isCapWord(tokens[k])) start = k;
-    else if (!(CONNECTOR.test(tokens[k]!.text) && k > 0 && start <= k + 1)) break;
+    else if (!((CONNECTOR.test(text) || (dashes && /^[–—]$/.test(text))) && k > 0 && start <= k + 1)) break;
     k--;
   }
   return start;
@@ -110,12 +111,14 @@ function acronymDefinitions(seg: Segment): Array<{ acronym: string[]; full: stri
   const t = seg.tokens;
   for (let i = 0; i < t.length; i++) {
     if (t[i]!.text !== '(') continue;
-    // "Full Name (ACR)"
-    if (t[i + 2]?.text === ')' && isAcronym(t[i + 1]!.text)) {
-      let start = phraseBefore(t, i);
-      const acr = t[i + 1]!.text;
+    // "Full Name (ACR)", also hyphenated "(ZANU-PF)"
+    let close = i + 2;
+    while (t[close]?.text === '-' && t[close + 1]?.word && close - i < 6) close += 2;
+    const acr = t.slice(i + 1, close).map((x) => x.text).join('');
+    if (t[close]?.text === ')' && isAcronym(acr)) {
+      let start = phraseBefore(t, i, true);
       while (start < i && !initialsMatch(acr, words(t, start, i))) start = nextWord(t, start, i);
-      if (start < i) add(out, seg, t, start, i, i + 1, i + 2);
+      if (start < i) add(out, seg, t, start, i, i + 1, close);
       continue;
     }
     // "ACR (Full Name)"
@@ -190,8 +193,10 @@ function headedNames(seg: Segment): Found[] {
     let end: number;
     if (/^(?:of|for)$/i.test(t[h + 1]?.text ?? '') && isCapWord(t[h + 2])) {
       // "Movement for Democratic Change", "Government of National Unity"
-      start = h;
+      start = phraseBefore(t, h);
       end = phraseAfter(t, h);
+      // "Movement for Democratic Change and the …": a second name starts after "and the".
+      for (let k = h + 1; k < end; k++) if (/^and$/i.test(t[k]!.text) && /^the$/i.test(t[k + 1]?.text ?? '')) end = k;
       while (end > h && !isCapWord(t[end - 1])) end--;
       if (seg.entityAt[h + 2]?.ref.type === 'state' && seg.entityAt[h + 2]!.end === end) continue; // "Government of Mali"
     } else {
@@ -258,21 +263,25 @@ function collectives(seg: Segment): Found[] {
     // Modifier: an organisation ("EU member states", "NATO allies") or one or two capitalised non-state words.
     const ent = seg.entityAt[i];
     if (ent && ent.start === i && ent.ref.type === 'organisation') {
+      const org = ent.ref.name === 'European Union' ? 'EU' : ent.ref.name;
       let k = ent.end;
       if (/^member$/i.test(t[k]?.text ?? '') && MEMBER_NOUNS.test(t[k + 1]?.text ?? '')) k += 2;
       else if (MEMBER_NOUNS.test(t[k]?.text ?? '') && !/^member$/i.test(t[k]!.text)) k += 1;
       else if (/^(?:allies|partners)$/i.test(t[k]?.text ?? '')) {
-        out.push({ start: i, end: k + 1, ref: group(`${ent.ref.name} allies`) });
+        out.push({ start: i, end: k + 1, ref: group(`${org} allies`) });
         i = k;
         continue;
-      } else continue;
-      out.push({ start: i, end: k, ref: group(`${ent.ref.name} member states`) });
-      i = k - 1;
-      continue;
+      } else k = -1;
+      if (k > 0) {
+        out.push({ start: i, end: k, ref: group(`${org} member states`) });
+        i = k - 1;
+        continue;
+      }
     }
     if (ent && ent.ref.type === 'state') continue; // "Russian allies": one state's partners, not a bloc
     let k = i;
-    while (k < t.length && k - i < 2 && isCapWord(t[k]) && (!seg.entityAt[k] || seg.entityAt[k]!.ref.type === 'none')) k++;
+    // "Gulf monarchies": a word that also starts a known name ("Gulf Cooperation Council") still modifies here.
+    while (k < t.length && k - i < 2 && isCapWord(t[k]) && (!seg.entityAt[k] || seg.entityAt[k]!.ref.type !== 'state' || k === i)) k++;
     if (k === i || !COLLECTIVE_NOUNS.test(t[k]?.text ?? '') || t[k]!.cap) continue;
     const modifier = t.slice(i, k).map((x) => x.text).join(' ');
     if (/^(?:Eastern|Northern|Southern|Other|Some|Many|Several|Both|All|Most|These|Those|Neighbouring|Neighboring|Friendly|Hostile|Partner|Member|Allied)$/.test(modifier)) continue;
@@ -288,12 +297,17 @@ function collectives(seg: Segment): Found[] {
 function inject(seg: Segment, found: Found[]): void {
   if (found.length === 0) return;
   let entities = seg.entities;
+  const added = new Set<EntityMatch>();
   for (const f of found) {
     const overlapping = entities.filter((m) => m.start < f.end && f.start < m.end);
+    // Earlier finds win (acronym definitions, then headed names, then collectives); so do longer known names.
+    if (overlapping.some((m) => added.has(m))) continue;
     if (overlapping.some((m) => m.end - m.start > f.end - f.start && m.ref.type !== 'none')) continue;
     if (overlapping.some((m) => m.start === f.start && m.end === f.end && m.ref.type !== 'none')) continue;
     entities = entities.filter((m) => !overlapping.includes(m));
-    entities.push({ start: f.start, end: f.end, ref: f.ref } satisfies EntityMatch);
+    const match: EntityMatch = { start: f.start, end: f.end, ref: f.ref };
+    added.add(match);
+    entities.push(match);
   }
   entities.sort((a, b) => a.start - b.start);
   seg.entities = entities;
