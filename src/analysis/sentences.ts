@@ -206,7 +206,9 @@ function capLength(sentence: string): string[] {
 const BOILERPLATE: RegExp[] = [
   /^\s*(?:by|authors?|written by|words by|editor|edited by|reviewed by|prepared by|compiled by)\s*[:|]/i,
   /\bISSN\b|\bISBN\b|\bDOI\s*:|\bdoi\.org\//i,
-  /\b(?:credits?|photo|image|picture|source|caption)\s*:/i,
+  /\b(?:credits?|photos?|images?|pictures?|sources?|captions?|illustrations?|graphics?)\s*:/i,
+  // Picture credits and captions: "(AFP via Getty Images)", "Reuters/Jane Doe", "File photo", "Pictured: …".
+  /\bvia Getty Images\b|\bGetty Images\b|\bAP Photo\b|\b(?:Reuters|AFP|EPA|AP)\s*\/\s*\p{Lu}|\bfile (?:photo|picture|image)\b|^\s*pictured\b|\bphotograph(?:ed)? by\b/iu,
   /\bCC[- ]BY\b|\bCC0\b|Wikimedia Commons|Creative Commons|All rights reserved|©|\(c\)\s*\d{4}/i,
   /\b(?:donat(?:e|ion)s?|subscribe|subscription|newsletter|sign up|support (?:us|our)|become a (?:member|patron)|patreon)\b/i,
   /\b(?:related posts?|read more|share this|follow us|click here|cookie|privacy policy|terms of (?:use|service))\b/i,
