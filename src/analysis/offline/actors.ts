@@ -66,15 +66,18 @@ export function extractActors(report: Report, options: ActorOptions = {}): Actor
 
   // 1. Gazetteer entities.
   segments.forEach((seg, s) => {
-    for (const m of seg.entities) {
-      if (m.ref.type === 'none') continue;
+    seg.entities.forEach((m, k) => {
+      if (m.ref.type === 'none') return;
+      // "Southern African Development Community (SADC)": the definition is one mention, not two.
+      const before = seg.entities[k - 1];
+      if (before && before.ref.name === m.ref.name && before.end === m.start - 1 && seg.tokens[m.start - 1]!.text === '(') return;
       const surface = seg.text.slice(seg.tokens[m.start]!.start, seg.tokens[m.end - 1]!.end);
       // "the Ukraine conflict", "the Syria file": the state names a theatre or topic there, not an actor.
       const asTopic = m.ref.type === 'state' && TOPIC_NOUNS.test(seg.tokens[m.end]?.text ?? '');
       const mention: Mention = { seg: s, surface, weight: mentionWeight(seg, m.ref) * (asTopic ? 0.4 : 1), topic: asTopic };
       if (m.ref.type === 'group' && m.ref.via === 'demonym') mention.adjectival = true;
       get(m.ref.name, m.ref.type).mentions.push(mention);
-    }
+    });
   });
 
   // 2. People: name spans with roles, then decide who is a person.
@@ -95,7 +98,11 @@ export function extractActors(report: Report, options: ActorOptions = {}): Actor
     const keys = referenceKeys(tokens);
     const singles = spans.filter((sp) => sp.tokens.length === 1 && keys.includes(sp.tokens[0]!)).length;
     const untitled = list.filter((sp) => !sp.embedded);
-    const nicknamed = [...nicknames].filter(([, owner]) => owner === name).flatMap(([nick]) => fullNames.get(nick) ?? []);
+    // "Grace Mugabe, known as Gucci Grace": the nickname right after the full name is the same mention.
+    const nicknamed = [...nicknames]
+      .filter(([, owner]) => owner === name)
+      .flatMap(([nick]) => fullNames.get(nick) ?? [])
+      .filter((sp) => !list.some((own) => own.seg === sp.seg && own.end <= sp.start && sp.start - own.end <= 8));
     list.push(...nicknamed);
     const evidence =
       nicknamed.length > 0 ||

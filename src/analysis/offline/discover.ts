@@ -96,6 +96,14 @@ function initialsMatch(acronym: string, words: string[]): boolean {
   return i >= Math.min(letters.length, 2) && i >= letters.length - 1;
 }
 
+/** Most of the acronym's letters are initials of the name, in any order (translated names). */
+function lettersShared(acronym: string, words: string[]): boolean {
+  const letters = acronym.replace(/[^\p{Lu}]/gu, '');
+  const initials = new Set(words.map((w) => w[0]!.toUpperCase()));
+  const hits = [...letters].filter((c) => initials.has(c)).length;
+  return letters.length >= 3 && hits / letters.length >= 0.6 && words.length >= letters.length - 1;
+}
+
 function headType(words: string[]): ActorType | undefined {
   let type: ActorType | undefined;
   for (const w of words) {
@@ -125,7 +133,10 @@ function acronymDefinitions(seg: Segment): Array<{ acronym: string[]; full: stri
     const before = t[i - 1];
     if (before && isAcronym(before.text)) {
       const end = phraseAfter(t, i + 1);
-      if (end > i + 1 && t[end]?.text === ')' && initialsMatch(before.text, words(t, i + 1, end))) add(out, seg, t, i + 1, end, i - 1, i);
+      // The acronym may keep another language's word order ("CNSP (National Council for the Safeguard of the Homeland)").
+      if (end > i + 1 && t[end]?.text === ')' && (initialsMatch(before.text, words(t, i + 1, end)) || lettersShared(before.text, words(t, i + 1, end)))) {
+        add(out, seg, t, i + 1, end, i - 1, i);
+      }
     }
   }
   return out;
@@ -191,7 +202,7 @@ function headedNames(seg: Segment): Found[] {
     if (!head.word || !head.cap || !BARE_HEADS.has(head.text.toLowerCase())) continue;
     let start: number;
     let end: number;
-    if (/^(?:of|for)$/i.test(t[h + 1]?.text ?? '') && isCapWord(t[h + 2])) {
+    if (/^(?:of|for)$/i.test(t[h + 1]?.text ?? '') && (isCapWord(t[h + 2]) || (/^the$/i.test(t[h + 2]?.text ?? '') && isCapWord(t[h + 3])))) {
       // "Movement for Democratic Change", "Government of National Unity"
       start = phraseBefore(t, h);
       end = phraseAfter(t, h);

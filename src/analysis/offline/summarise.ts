@@ -104,7 +104,7 @@ function buildCandidates(report: Report, all: ReportSentence[]): Candidate[] {
     const firstInSection = s.section !== lastSection;
     lastKey = key;
     lastSection = s.section;
-    if (s.boilerplate) continue;
+    if (s.boilerplate || s.row) continue;
     const t = terms(s.text);
     const wordTotal = wordCount(s.text);
     if (t.length < 2 || wordTotal < 4) continue;
