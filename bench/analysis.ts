@@ -419,6 +419,7 @@ export async function run(): Promise<void> {
   }
   for (const d of dev) if (d.labels) labelled.push({ id: d.id, report: d.body, labels: d.labels, people: d.labels.people });
   const actorRows: Row[] = [];
+  const misses: string[] = [];
   const sums = { ours: { p: 0, r: 0 }, withCompromise: { p: 0, r: 0 }, compromise: { p: 0, r: 0 } };
   const roles = { found: 0, right: 0 };
   const peopleCounts = { ours: { tp: 0, fp: 0, fn: 0 }, withCompromise: { tp: 0, fp: 0, fn: 0 } };
@@ -449,6 +450,9 @@ export async function run(): Promise<void> {
       peopleCounts[k].fn += [...labelPeople].filter((n) => !found.has(n)).length;
     }
     actorRows.push({ name: id, cells: [o, w, c].flatMap((x) => [fmt(x.p, 2), fmt(x.r, 2)]) });
+    const hits = new Set(ours.slice(0, 10).map((x) => match([x.name, ...x.aliases])));
+    const missed = labels.principal.filter((l) => !hits.has(l.name)).map((l) => l.name);
+    if (missed.length) misses.push(`  ${id}: ${missed.join(', ')}`);
   }
   actorRows.push({ name: 'mean', cells: [sums.ours, sums.withCompromise, sums.compromise].flatMap((x) => [fmt(x.p, 2), fmt(x.r, 2)]) });
   actorRows.push({ name: 'F1 of the means', cells: [sums.ours, sums.withCompromise, sums.compromise].flatMap((x) => [fmt(f1(x.p, x.r), 2), '']) });
@@ -456,6 +460,8 @@ export async function run(): Promise<void> {
   console.log('(tests/fixtures/analysis/*.labels.json and bench/fixtures/dev/*.json; rules in bench/fixtures/README.md).');
   console.log('Precision counts labelled core + acceptable actors as correct; recall is over the core actors; names or aliases match.');
   table('Actors (top 10)', ['report', 'ours P', 'ours R', '+compromise P', '+compromise R', 'compromise P', 'compromise R'], actorRows);
+  console.log('\nCore actors missing from our top 10:');
+  for (const line of misses) console.log(line);
   console.log(`\nRoles right for people found (label role ⊂ ours or ours ⊂ label, affiliation agreeing): ${roles.right}/${roles.found} = ${fmt(roles.right / Math.max(1, roles.found), 2)}`);
   const pr = (x: { tp: number; fp: number; fn: number }) => `P ${fmt(x.tp / Math.max(1, x.tp + x.fp), 2)}  R ${fmt(x.tp / Math.max(1, x.tp + x.fn), 2)}  (tp ${x.tp}, unlabelled ${x.fp}, missed ${x.fn})`;
   console.log('People only, all actors listed (does compromise help find people?)');

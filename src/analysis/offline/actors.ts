@@ -36,6 +36,8 @@ interface Accumulator {
   affiliation?: string;
   mentions: Mention[];
   evidence?: { seg: number; quality: number };
+  /** Surface forms seen without counting as a mention (the acronym of a definition). */
+  extraAliases?: string[];
 }
 
 export interface ActorOptions {
@@ -70,7 +72,11 @@ export function extractActors(report: Report, options: ActorOptions = {}): Actor
       if (m.ref.type === 'none') return;
       // "Southern African Development Community (SADC)": the definition is one mention, not two.
       const before = seg.entities[k - 1];
-      if (before && before.ref.name === m.ref.name && before.end === m.start - 1 && seg.tokens[m.start - 1]!.text === '(') return;
+      if (before && before.ref.name === m.ref.name && before.end === m.start - 1 && seg.tokens[m.start - 1]!.text === '(') {
+        const acc = get(m.ref.name, m.ref.type);
+        (acc.extraAliases ??= []).push(seg.text.slice(seg.tokens[m.start]!.start, seg.tokens[m.end - 1]!.end));
+        return;
+      }
       const surface = seg.text.slice(seg.tokens[m.start]!.start, seg.tokens[m.end - 1]!.end);
       // "the Ukraine conflict", "the Syria file": the state names a theatre or topic there, not an actor.
       const asTopic = m.ref.type === 'state' && TOPIC_NOUNS.test(seg.tokens[m.end]?.text ?? '');
@@ -172,7 +178,7 @@ export function extractActors(report: Report, options: ActorOptions = {}): Actor
     const named = acc.mentions.some((m) => !m.adjectival && !isDemonymMention(m.surface, acc));
     if (!named) score *= 0.6;
     const evidenceSeg = acc.evidence?.seg ?? pickEvidence(acc, segments);
-    const aliases = [...new Set(acc.mentions.map((m) => m.surface))];
+    const aliases = [...new Set([...acc.mentions.map((m) => m.surface), ...(acc.extraAliases ?? [])])];
     const actor: Actor = {
       name: acc.name,
       type: acc.type,

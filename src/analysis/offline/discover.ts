@@ -15,7 +15,7 @@ import type { Segment } from './segments.ts';
 
 /** Head nouns of political and armed collectives: typed `group`. */
 const GROUP_HEADS = new Set(
-  'party parties movement front army militia militias brigade brigades forces alliance coalition rebels cartel network'.split(' '),
+  'party parties movement front army militia militias brigade brigades forces alliance coalition rebels cartel network volunteers fighters resistance'.split(' '),
 );
 /** Head nouns of institutions: typed `organisation`. */
 const ORG_HEADS = new Set(
@@ -104,6 +104,19 @@ function lettersShared(acronym: string, words: string[]): boolean {
   return letters.length >= 3 && hits / letters.length >= 0.6 && words.length >= letters.length - 1;
 }
 
+/** A word just before a name that says what it is: "His party, La Libertad Avanza (LLA)", "the ruling Kuomintang". */
+const GROUP_CUES = /^(?:party|parties|movement|group|coalition|alliance|militia|front|faction|bloc|opposition|ruling|rebels?|insurgents?|jihadists?|partido|parti|movimiento|mouvement|coalición|coalition)$/i;
+const ORG_CUES = /^(?:agency|council|body|authority|organisation|organization|ministry|company|firm|regulator|court|bank|institution|commission)$/i;
+function contextCue(t: Token[], start: number): ActorType | undefined {
+  for (let k = start - 1; k >= Math.max(0, start - 4); k--) {
+    const w = t[k]!.text;
+    if (GROUP_CUES.test(w)) return 'group';
+    if (ORG_CUES.test(w)) return 'organisation';
+    if (/^[.;:!?]$/.test(w)) break;
+  }
+  return undefined;
+}
+
 function headType(words: string[]): ActorType | undefined {
   let type: ActorType | undefined;
   for (const w of words) {
@@ -124,9 +137,12 @@ function acronymDefinitions(seg: Segment): Array<{ acronym: string[]; full: stri
     while (t[close]?.text === '-' && t[close + 1]?.word && close - i < 6) close += 2;
     const acr = t.slice(i + 1, close).map((x) => x.text).join('');
     if (t[close]?.text === ')' && isAcronym(acr)) {
-      let start = phraseBefore(t, i, true);
+      const phraseStart = phraseBefore(t, i, true);
+      let start = phraseStart;
       while (start < i && !initialsMatch(acr, words(t, start, i))) start = nextWord(t, start, i);
       if (start < i) add(out, seg, t, start, i, i + 1, close);
+      // A one-word name: "the opposition Kuomintang (KMT)" (add() asks the context what it is).
+      else if (i - 1 >= phraseStart && isCapWord(t[i - 1]) && t[i - 1]!.text[0] === acr[0]) add(out, seg, t, i - 1, i, i + 1, close);
       continue;
     }
     // "ACR (Full Name)"
@@ -162,15 +178,19 @@ function add(
   acrEnd: number,
 ): void {
   const full = t.slice(fullStart, fullEnd).map((x) => x.text);
-  if (full.filter((w) => /^\p{Lu}/u.test(w)).length < 2) return;
+  const capitalised = full.filter((w) => /^\p{Lu}/u.test(w)).length;
+  const cue = contextCue(t, Math.min(fullStart, acrStart));
+  // One-word names need the context to say what they are: "the opposition Kuomintang (KMT)".
+  if (capitalised < 2 && !(capitalised === 1 && cue && full[0]!.length >= 5)) return;
   const acronym = t.slice(acrStart, acrEnd).map((x) => x.text);
   // Already known: the acronym or the full name joins the known actor.
-  const known = seg.entityAt[acrStart] ?? (seg.entityAt[fullStart]?.start === fullStart && seg.entityAt[fullEnd - 1]?.end === fullEnd ? seg.entityAt[fullStart] : undefined);
+  const whole = seg.entityAt[fullStart];
+  const known = seg.entityAt[acrStart] ?? (whole && whole.start === fullStart && whole.end === fullEnd ? whole : undefined);
   if (known) {
     if (known.ref.type !== 'none') out.push({ acronym, full, ref: known.ref });
     return;
   }
-  const type = headType(full);
+  const type = headType(full) ?? cue;
   if (!type) return; // "Exclusive Economic Zone (EEZ)", "Belt and Road Initiative (BRI)": not actors
   out.push({ acronym, full, ref: { name: seg.text.slice(t[fullStart]!.start, t[fullEnd - 1]!.end), type, via: 'name' } });
 }
@@ -297,8 +317,8 @@ function collectives(seg: Segment): Found[] {
     const modifier = t.slice(i, k).map((x) => x.text).join(' ');
     if (/^(?:Eastern|Northern|Southern|Other|Some|Many|Several|Both|All|Most|These|Those|Neighbouring|Neighboring|Friendly|Hostile|Partner|Member|Allied)$/.test(modifier)) continue;
     const name = /^Western$/.test(modifier) ? 'the West' : /^(?:allies|partners)$/i.test(t[k]!.text) ? `${modifier} allies` : `${modifier} states`;
-    // Named by an adjective ("Western powers", "Gulf monarchies"): weaker evidence than "the West" itself.
-    out.push({ start: i, end: k + 1, ref: { ...group(name), via: 'demonym' } });
+    // "Western powers" names the West only through an adjective: weaker evidence than "the West" itself.
+    out.push({ start: i, end: k + 1, ref: { ...group(name), via: name === 'the West' ? 'demonym' : 'name' } });
     i = k;
   }
   return out;
