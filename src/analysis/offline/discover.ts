@@ -36,6 +36,8 @@ interface Found {
   start: number;
   end: number;
   ref: EntityRef;
+  /** The text's own definition: replaces a known match of the same span ("Naval Support Activity (NSA)" is not the agency). */
+  override?: boolean;
 }
 
 export function discoverEntities(segments: Segment[]): void {
@@ -185,14 +187,23 @@ function add(
   const acronym = t.slice(acrStart, acrEnd).map((x) => x.text);
   // Already known: the acronym or the full name joins the known actor.
   const whole = seg.entityAt[fullStart];
-  const known = seg.entityAt[acrStart] ?? (whole && whole.start === fullStart && whole.end === fullEnd ? whole : undefined);
+  const fullKnown = whole && whole.start === fullStart && whole.end === fullEnd ? whole : undefined;
+  const acrKnown = seg.entityAt[acrStart];
+  const fullText = seg.text.slice(t[fullStart]!.start, t[fullEnd - 1]!.end);
+  // The acronym joins a known actor only when the text spells out that actor (or the data knows it by acronym alone).
+  const known = fullKnown ?? (acrKnown && (acrKnown.ref.name === acronym.join('') || acrKnown.ref.name.toLowerCase() === fullText.toLowerCase()) ? acrKnown : undefined);
   if (known) {
     if (known.ref.type !== 'none') out.push({ acronym, full, ref: known.ref });
     return;
   }
   const type = headType(full) ?? cue;
-  if (!type) return; // "Exclusive Economic Zone (EEZ)", "Belt and Road Initiative (BRI)": not actors
-  out.push({ acronym, full, ref: { name: seg.text.slice(t[fullStart]!.start, t[fullEnd - 1]!.end), type, via: 'name' } });
+  if (!type) {
+    // "Exclusive Economic Zone (EEZ)", "Belt and Road Initiative (BRI)": not actors. When the data knows the
+    // acronym as something else ("Naval Support Activity (NSA)"), this text's meaning still wins: block it.
+    if (acrKnown) out.push({ acronym, full, ref: { name: fullText, type: 'none', via: 'name' } });
+    return;
+  }
+  out.push({ acronym, full, ref: { name: fullText, type, via: 'name' } });
 }
 
 function lexiconMatches(seg: Segment, lexicon: Map<string, EntityRef>): Found[] {
@@ -204,7 +215,7 @@ function lexiconMatches(seg: Segment, lexicon: Map<string, EntityRef>): Found[] 
     for (let j = Math.min(t.length, i + maxLen); j > i; j--) {
       const ref = lexicon.get(t.slice(i, j).map((x) => x.text).join(' '));
       if (ref) {
-        out.push({ start: i, end: j, ref });
+        out.push({ start: i, end: j, ref, override: true });
         i = j - 1;
         break;
       }
@@ -334,7 +345,7 @@ function inject(seg: Segment, found: Found[]): void {
     // Earlier finds win (acronym definitions, then headed names, then collectives); so do longer known names.
     if (overlapping.some((m) => added.has(m))) continue;
     if (overlapping.some((m) => m.end - m.start > f.end - f.start && m.ref.type !== 'none')) continue;
-    if (overlapping.some((m) => m.start === f.start && m.end === f.end && m.ref.type !== 'none')) continue;
+    if (!f.override && overlapping.some((m) => m.start === f.start && m.end === f.end && m.ref.type !== 'none')) continue;
     entities = entities.filter((m) => !overlapping.includes(m));
     const match: EntityMatch = { start: f.start, end: f.end, ref: f.ref };
     added.add(match);

@@ -46,6 +46,9 @@ describe('organisations the data files do not list', () => {
     const a = actorsOf('The Economic Community of West African States (ECOWAS) met. Its Exclusive Economic Zone (EEZ) and the Belt and Road Initiative (BRI) were discussed.');
     expect(a.get('ECOWAS')!.mentions).toBe(1);
     expect([...a.keys()]).toEqual(['ECOWAS']);
+    // The text's own expansion wins over the data file's meaning of an acronym.
+    const b = actorsOf('The fleet uses a base called Naval Support Activity (NSA) Bahrain. NSA Bahrain was damaged in the strikes.');
+    expect(b.has('National Security Agency')).toBe(false);
   });
 
   it('finds parties, movements, fronts, councils and regional governments by their head nouns', () => {
