@@ -92,8 +92,12 @@ export class Gazetteer {
   /** Lower-cased words that occur in any alias, so they are not mistaken for people's names. */
   readonly aliasWords = new Set<string>();
 
+  /** "Nato" for NATO: house style in English; in German every noun is capitalised ("Plan" is not PLAN). */
+  private readonly titleCaseAcronyms: boolean;
+
   /** English names always; a report's language adds its own names for states and organisations. */
   constructor(readonly lang = 'en') {
+    this.titleCaseAcronyms = lang !== 'de';
     this.loadStates();
     this.loadOrganisations();
     if (lang !== 'en') this.loadTranslations(lang);
@@ -196,7 +200,7 @@ export class Gazetteer {
       if (!child) break;
       node = child;
       if (node.entries) {
-        const entry = node.entries.find((e) => e.alias.every((a, k) => caseMatches(a, tokens[i + k]!.text)));
+        const entry = node.entries.find((e) => e.alias.every((a, k) => caseMatches(a, tokens[i + k]!.text, this.titleCaseAcronyms)));
         if (entry) best = { start: i, end: j + 1, ref: entry.ref };
       }
     }
@@ -240,11 +244,11 @@ export class Gazetteer {
  * ("Nato", house style at some publishers). Capitalised alias words need a capital in the text; lower-case
  * alias words ("the", "of") match any case.
  */
-function caseMatches(alias: string, text: string): boolean {
+function caseMatches(alias: string, text: string, titleCaseAcronyms = true): boolean {
   if (alias === text) return true;
   const letters = alias.replace(/[^\p{L}]/gu, '');
   if (letters.length >= 2 && letters === letters.toUpperCase()) {
-    return letters.length >= 4 && text === alias[0] + alias.slice(1).toLowerCase();
+    return titleCaseAcronyms && letters.length >= 4 && text === alias[0] + alias.slice(1).toLowerCase();
   }
   if (/^\p{Lu}/u.test(alias)) return /^\p{Lu}/u.test(text);
   return true;

@@ -3,6 +3,7 @@ import type { SummaryLength, SummarySentence } from '../types.ts';
 import { reportSentences, type ReportSentence } from '../sentences.ts';
 import { terms, wordCount, words as wordTokens } from '../text.ts';
 import { stripDateline } from './segments.ts';
+import { functionWords, languageData, reportLanguage } from './language.ts';
 
 /**
  * Extractive summariser for analysis writing: biased LexRank (idf-modified cosine, damping, power
@@ -90,6 +91,8 @@ function buildCandidates(report: Report, all: ReportSentence[]): Candidate[] {
   const labelledSummary = new Set<string>();
   report.sections.forEach((sec, si) => sec.paragraphs.forEach((p, pi) => SUMMARY_LABEL.test(p.trim()) && labelledSummary.add(`${si}:${pi}`)));
   const deks = findDek(report, all);
+  const lang = reportLanguage(report);
+  const stop = lang !== 'en' && languageData(lang) ? functionWords(lang) : undefined;
   // The summary under such a heading is its first paragraph, or its first two when they are prose (a list is the whole summary).
   const listFirst = new Set(all.filter((x) => x.paragraph === 0 && x.item).map((x) => x.section));
   const opening = (x: ReportSentence) => x.paragraph === 0 || (x.paragraph < EXECUTIVE_PARAGRAPHS && !listFirst.has(x.section));
@@ -105,7 +108,7 @@ function buildCandidates(report: Report, all: ReportSentence[]): Candidate[] {
     lastKey = key;
     lastSection = s.section;
     if (s.boilerplate || s.row) continue;
-    const t = terms(s.text);
+    const t = stop ? terms(s.text).filter((w) => !stop.has(w)) : terms(s.text);
     const wordTotal = wordCount(s.text);
     if (t.length < 2 || wordTotal < 4) continue;
     const tf = new Map<string, number>();
@@ -131,11 +134,15 @@ function buildCandidates(report: Report, all: ReportSentence[]): Candidate[] {
  */
 function findDek(report: Report, all: ReportSentence[]): Set<string> {
   const first = report.sections[0]?.paragraphs;
-  if (report.standfirst || !first || first.length < 2) return new Set();
-  const firstCount = all.filter((s) => s.section === 0 && s.paragraph === 0).length;
+  if (report.standfirst || !first || first.length < 2 || report.sections[0]!.heading) return new Set();
+  const opening = all.filter((s) => s.section === 0 && s.paragraph === 0);
+  if (opening.length === 0 || opening.some((s) => s.boilerplate || s.item)) return new Set();
   const next = first[1]!.trim();
-  if (firstCount === 0 || firstCount > 3 || stripDateline(next) === next) return new Set();
-  return new Set(['0:0']);
+  if (opening.length <= 3 && stripDateline(next) !== next) return new Set(['0:0']);
+  // Or a short one- or two-sentence opening set apart above a longer body: the page's standfirst.
+  const paragraphs = report.sections.reduce((n, sec) => n + sec.paragraphs.length, 0);
+  const words = opening.reduce((n, s) => n + wordCount(s.text), 0);
+  return opening.length <= 2 && words <= 50 && paragraphs >= 4 ? new Set(['0:0']) : new Set();
 }
 
 /** Paragraph keys (`section:paragraph`) of the author's closing summary: from an "In summary" cue to the section's end. */
