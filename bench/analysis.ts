@@ -421,7 +421,7 @@ export async function run(): Promise<void> {
   const actorRows: Row[] = [];
   const misses: string[] = [];
   const sums = { ours: { p: 0, r: 0 }, withCompromise: { p: 0, r: 0 }, compromise: { p: 0, r: 0 } };
-  const roles = { found: 0, right: 0 };
+  const roles = { found: 0, right: 0, withAffiliation: 0, affiliationRight: 0 };
   const peopleCounts = { ours: { tp: 0, fp: 0, fn: 0 }, withCompromise: { tp: 0, fp: 0, fn: 0 } };
   for (const { id, report, labels, people } of labelled) {
     const result = await engine.actors(report);
@@ -441,6 +441,11 @@ export async function run(): Promise<void> {
       if (!a || !label.role) continue;
       roles.found++;
       if (roleRight(label, a.role, a.affiliation)) roles.right++;
+      if (label.affiliation) {
+        roles.withAffiliation++;
+        if (a.affiliation && normalise(a.affiliation) === normalise(label.affiliation)) roles.affiliationRight++;
+        else if (process.env.BENCH_VERBOSE) console.log(`  affiliation: ${id}: ${a.name} — ${a.role} [${a.affiliation ?? '—'}], label ${label.affiliation}`);
+      }
     }
     const labelPeople = new Set(people.map((l) => l.name));
     for (const [k, list] of [['ours', ours], ['withCompromise', plus]] as const) {
@@ -464,6 +469,7 @@ export async function run(): Promise<void> {
   for (const line of misses) console.log(line);
   console.log(`\nRoles right for people found (label role ⊂ ours or ours ⊂ label, affiliation agreeing): ${roles.right}/${roles.found} = ${fmt(roles.right / Math.max(1, roles.found), 2)}`);
   const pr = (x: { tp: number; fp: number; fn: number }) => `P ${fmt(x.tp / Math.max(1, x.tp + x.fp), 2)}  R ${fmt(x.tp / Math.max(1, x.tp + x.fn), 2)}  (tp ${x.tp}, unlabelled ${x.fp}, missed ${x.fn})`;
+  console.log(`Affiliation given and right where the label has one: ${roles.affiliationRight}/${roles.withAffiliation} = ${fmt(roles.affiliationRight / Math.max(1, roles.withAffiliation), 2)}`);
   console.log('People only, all actors listed (does compromise help find people?)');
   console.log(`  ours alone:               ${pr(peopleCounts.ours)}`);
   console.log(`  ours + compromise people: ${pr(peopleCounts.withCompromise)}`);

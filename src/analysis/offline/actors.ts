@@ -150,6 +150,23 @@ export function extractActors(report: Report, options: ActorOptions = {}): Actor
     }
   }
 
+  // "Mongolia's current head of state is President Ukhnaagiin Khurelsukh": a state named as the owner of the
+  // sentence's subject is the office's state, when it is the only state the sentence names.
+  for (const [name, { spans: list }] of people) {
+    const acc = actors.get(name);
+    if (!acc || acc.affiliation || !acc.role) continue;
+    for (const sp of list) {
+      if (!sp.role) continue;
+      const seg = segments[sp.seg]!;
+      const states = new Set(seg.entities.filter((e) => e.ref.type === 'state').map((e) => e.ref.name));
+      const owner = seg.entities.find((e) => e.ref.type === 'state' && e.end < sp.start && seg.tokens[e.end]?.text === "'s");
+      if (owner && states.size === 1) {
+        acc.affiliation = owner.ref.name;
+        break;
+      }
+    }
+  }
+
   // 3. Misspelt gazetteer names ("Minks" for Minsk): a lone capitalised word one edit from a name whose
   //    actor the text already mentions, which is not a person's name and is not an ordinary word.
   const personWords = new Set([...people.keys()].flatMap((n) => n.split(' ')));

@@ -19,7 +19,9 @@ interface LanguageData {
 const DATA = languagesData.languages as Record<string, LanguageData>;
 /** Languages with offline rules: English plus every language in data/languages.json. */
 export const RULE_LANGUAGES: readonly string[] = ['en', ...Object.keys(DATA)];
-const SAMPLE_CHARS = 2_000;
+/** Enough text for tinyld to be sure (it is ~1 ms per 1,000 characters); the title alone is too short. */
+const SAMPLE_CHARS = 700;
+const detected = new WeakMap<object, string>();
 
 export function languageData(lang: string): LanguageData | undefined {
   return DATA[lang];
@@ -29,9 +31,12 @@ export function languageData(lang: string): LanguageData | undefined {
 export function reportLanguage(report: Pick<Report, 'title' | 'text'> & { language?: string }): string {
   const given = report.language?.trim().toLowerCase().split(/[-_]/)[0];
   if (given && /^[a-z]{2,3}$/.test(given) && given !== 'und') return given;
+  const memo = detected.get(report);
+  if (memo) return memo;
   const sample = `${report.title}\n${report.text}`.slice(0, SAMPLE_CHARS);
-  if (!/\p{L}/u.test(sample)) return 'und';
-  return detect(sample) || 'und';
+  const lang = /\p{L}/u.test(sample) ? detect(sample) || 'und' : 'und';
+  detected.set(report, lang);
+  return lang;
 }
 
 export function hasRules(lang: string): boolean {

@@ -88,6 +88,14 @@ describe('people: nicknames, whole roles, lists, tables and datelines', () => {
     for (const x of a.values()) if (x.role) expect(x.role).not.toMatch(/^-/);
   });
 
+  it('takes the state that owns the sentence as the office’s state, never a state merely mentioned', () => {
+    const a = actorsOf(
+      "Mongolia's current head of state is President Ukhnaagiin Khurelsukh. President Recep Tayyip Erdoğan hosted talks on Ukraine in Istanbul.",
+    );
+    expect(a.get('Ukhnaagiin Khurelsukh')).toMatchObject({ role: 'President', affiliation: 'Mongolia' });
+    expect(a.get('Recep Tayyip Erdoğan')!.affiliation).toBeUndefined();
+  });
+
   it('counts names in list items and table cells', () => {
     const report = reportFromText(
       'list',
