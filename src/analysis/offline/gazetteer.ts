@@ -152,6 +152,7 @@ export class Gazetteer {
       const t = c.translations?.[data.iso3];
       const names = new Set([t?.common, t?.official, ...(localNames[c.cca2] ?? [])].filter((n): n is string => !!n));
       for (const n of names) if (script.test(n) && !n.includes(',')) this.add(n, ref);
+      for (const seat of data.stateAliases?.[c.cca2] ?? []) this.add(seat, { ...ref, via: 'capital' });
       // French adjectives of nationality are written in lower case ("le président russe").
       const d = lang === 'fr' ? c.demonyms?.fra : undefined;
       if (d) for (const x of new Set([d.m, d.f])) if (x.length > 3) this.add(x.toLowerCase(), { ...ref, via: 'demonym' });

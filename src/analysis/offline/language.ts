@@ -14,6 +14,8 @@ interface LanguageData {
   roleHeads: string[];
   roleModifiers: string[];
   organisations: Record<string, string[]>;
+  /** Short forms, capitals and seats by ISO alpha-2 code ("Stati Uniti", "Mosca"). */
+  stateAliases?: Record<string, string[]>;
 }
 
 const DATA = languagesData.languages as Record<string, LanguageData>;

@@ -26,6 +26,7 @@ const SPEECH_VERBS =
   /^(?:said|says|told|stated|announced|warned|argued|added|noted|claimed|declared|insisted|stressed|urged|called|wrote|tweeted|vowed|pledged|denied|accused|met|visited|signed|ordered|dijo|afirmó|declaró|aseguró|anunció|advirtió|sagte|erklärte|betonte|warnte|disse|afirmou|declarou|affirme|déclare|estime|заявил|сказал)$/iu;
 /** Words that join a role phrase: "Minister of Foreign Affairs", "ministre des Affaires étrangères", "Chief of the General Staff". */
 const CONNECTORS = /^(?:of|for|the|and|de|del|des|du|la|las|los|le|les|l'|d'|di|della|degli|dello|do|da|dos|das|der|für|y|et|e)$/i;
+const ROMANCE = new Set(['fr', 'es', 'it', 'pt']);
 /** Articles that may open an appositive role: "Viktor Khrenin, the …", "Emmanuel Macron, le …". */
 const ARTICLES = /^(?:the|a|an|le|la|l'|el|il|lo|o|a|der|die|das)$/i;
 
@@ -235,6 +236,11 @@ function readRoleBefore(seg: Segment, span: NameSpan): void {
   let roleStart = -1;
   let sawHead = false;
   const lang = seg.lang;
+  // "il presidente ucraino Volodymyr Zelensky": a lower-case adjective between title and name (Romance order).
+  if (ROMANCE.has(lang) && tokens[k]?.word && /^\p{Ll}/u.test(tokens[k]!.text) && !seg.entityAt[k] && isRoleHead(tokens[k - 1]?.text.toLowerCase() ?? '', lang)) {
+    roleEnd = k;
+    k--;
+  }
   while (k >= 0) {
     const t = tokens[k]!;
     const lower = t.text.toLowerCase();

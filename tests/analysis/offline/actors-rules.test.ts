@@ -145,6 +145,21 @@ describe('languages', () => {
     expect(a.has('Estados Unidos')).toBe(false);
   });
 
+  it('Italian and Portuguese: local state names and titles, a nationality adjective between title and name', () => {
+    const it_ = actorsOf(
+      'Il presidente ucraino Volodymyr Zelensky ha incontrato a Roma la presidente del Consiglio Giorgia Meloni. Gli Stati Uniti sostengono Kiev. ' +
+        "Il ministro degli Esteri Antonio Tajani ha detto che l'Italia resterà al fianco dell'Ucraina.",
+      'it',
+    );
+    expect(people(it_)).toEqual(['Antonio Tajani', 'Giorgia Meloni', 'Volodymyr Zelensky']);
+    expect(it_.get('Volodymyr Zelensky')!.role).toBe('Presidente');
+    expect(it_.get('United States')!.aliases).toContain('Stati Uniti');
+    const pt = actorsOf('O presidente Luiz Inácio Lula da Silva recebeu o primeiro-ministro de Portugal, Luís Montenegro. Os Estados Unidos e a China disputam influência.', 'pt');
+    expect(pt.get('Luís Montenegro')).toMatchObject({ role: 'Primeiro-ministro', affiliation: 'Portugal' });
+    expect(pt.get('Luiz Inácio Lula da Silva')).toMatchObject({ type: 'person', role: 'Presidente' });
+    expect(pt.get('United States')?.type).toBe('state');
+  });
+
   it('German and Russian titles mark people', () => {
     const de = actorsOf('Bundeskanzler Friedrich Merz traf den französischen Präsidenten in Berlin. Merz sagte, Deutschland werde helfen.', 'de');
     expect(de.get('Friedrich Merz')).toMatchObject({ type: 'person', role: 'Bundeskanzler' });
