@@ -9,7 +9,7 @@ import type { Report } from '../reports/types.ts';
  * sentence, or cost milliseconds per report; the rules below are small, deterministic and linear-time.
  */
 
-export type UnitKind = 'sentence' | 'heading' | 'item';
+export type UnitKind = 'sentence' | 'heading' | 'item' | 'row';
 
 export interface TextUnit {
   text: string;
@@ -29,6 +29,8 @@ export interface ReportSentence {
   heading: string | null;
   /** True for list items (bullets, numbered lines). */
   item?: boolean;
+  /** True for a table row flattened to text ("Germany | €9 billion | Air defence"): read for actors, never summarised. */
+  row?: boolean;
   /** True when the sentence looks like metadata or boilerplate (byline, ISSN, caption, donate appeal). */
   boilerplate?: boolean;
 }
@@ -57,6 +59,7 @@ const SENTENCE_OPENERS = new Set([
   'by', 'from', 'his', 'her', 'their', 'our', 'some', 'many', 'most', 'one', 'other', 'what', 'why', 'how',
 ]);
 
+const TABLE_ROW = /\S\s+\|\s+\S|\S\t+\S/;
 const BULLET = /^\s*(?:[-*•·▪◦‣–—]|\(?\d{1,3}[.)]|\(?[a-z][.)]|\(?[ivx]{1,4}[.)])\s+/i;
 const CLOSERS = `"'”’»)]}`;
 const MAX_SENTENCE_WORDS = 120;
@@ -66,6 +69,11 @@ const CHUNK_WORDS = 60;
 export function splitUnits(paragraph: string): TextUnit[] {
   const lines = paragraph.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   if (lines.length === 0) return [];
+  // A table flattened to lines ("Name | Role", tab-separated cells): every row is a unit of its own.
+  const tableLines = lines.filter((l) => TABLE_ROW.test(l)).length;
+  if (lines.length > 1 && tableLines >= Math.max(2, Math.ceil(lines.length / 2))) {
+    return lines.map((line) => ({ text: line, kind: TABLE_ROW.test(line) ? 'row' : 'sentence' }));
+  }
   const bulletLines = lines.filter((l) => BULLET.test(l)).length;
   if (lines.length > 1 && bulletLines >= Math.max(2, Math.ceil(lines.length / 2))) {
     // A list: every line is a unit; continuation lines join the item above.
@@ -105,7 +113,7 @@ export function splitUnits(paragraph: string): TextUnit[] {
 /** A short line with no sentence-final punctuation: a heading, not a sentence. */
 export function isHeadingLine(line: string): boolean {
   const t = line.trim();
-  if (!t || t.length > 120) return false;
+  if (!t || t.length > 120 || TABLE_ROW.test(t)) return false;
   if (/[.!?。！？:;,"”’')\]]$/.test(t)) return false;
   const words = t.split(/\s+/);
   if (words.length > 14) return false;
@@ -206,7 +214,9 @@ function capLength(sentence: string): string[] {
 const BOILERPLATE: RegExp[] = [
   /^\s*(?:by|authors?|written by|words by|editor|edited by|reviewed by|prepared by|compiled by)\s*[:|]/i,
   /\bISSN\b|\bISBN\b|\bDOI\s*:|\bdoi\.org\//i,
-  /\b(?:credits?|photo|image|picture|source|caption)\s*:/i,
+  /\b(?:credits?|photos?|images?|pictures?|sources?|captions?|illustrations?|graphics?)\s*:/i,
+  // Picture credits and captions: "(AFP via Getty Images)", "Reuters/Jane Doe", "File photo", "Pictured: …".
+  /\bvia Getty Images\b|\bGetty Images\b|\bAP Photo\b|\b(?:Reuters|AFP|EPA|AP)\s*\/\s*\p{Lu}|\bfile (?:photo|picture|image)\b|^\s*pictured\b|\bphotograph(?:ed)? by\b/iu,
   /\bCC[- ]BY\b|\bCC0\b|Wikimedia Commons|Creative Commons|All rights reserved|©|\(c\)\s*\d{4}/i,
   /\b(?:donat(?:e|ion)s?|subscribe|subscription|newsletter|sign up|support (?:us|our)|become a (?:member|patron)|patreon)\b/i,
   /\b(?:related posts?|read more|share this|follow us|click here|cookie|privacy policy|terms of (?:use|service))\b/i,
@@ -247,6 +257,7 @@ function computeSentences(report: Pick<Report, 'sections'>): ReportSentence[] {
       units.forEach((unit, k) => {
         const entry: ReportSentence = { text: unit.text, index: out.length, section: s, paragraph: p, heading: section.heading };
         if (unit.kind === 'item') entry.item = true;
+        if (unit.kind === 'row') entry.row = true;
         if (flags[k] || boilerplateParagraph) entry.boilerplate = true;
         out.push(entry);
       });

@@ -19,6 +19,8 @@ export interface EngineInfo {
    * its own quote, or restating an instruction-like sentence of the report (see analysis/llm/grounding.ts).
    */
   unsupported?: number;
+  /** A limitation of this result a reader should see, e.g. no offline rules for the report's language. */
+  note?: string;
 }
 
 export interface SummarySentence {

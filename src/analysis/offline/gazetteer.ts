@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { ActorType } from '../types.ts';
 import organisationsData from './data/organisations.json' with { type: 'json' };
 import statesExtra from './data/states-extra.json' with { type: 'json' };
+import { languageData } from './language.ts';
 
 /**
  * Known actors and the surface forms that name them: states from the world-countries package (names,
@@ -30,30 +31,44 @@ export interface Token {
 
 interface Country {
   cca2: string;
+  cca3: string;
+  translations?: Record<string, { common: string; official: string }>;
   independent: boolean | null;
   name: { common: string; official: string };
   altSpellings: string[];
   capital?: string[];
-  demonyms?: { eng?: { m: string; f: string } };
+  demonyms?: { eng?: { m: string; f: string }; fra?: { m: string; f: string } };
 }
 
 const require = createRequire(import.meta.url);
 const countries = require('world-countries') as Country[];
 
 const TOKEN = /(?:\p{Lu}\.){2,}|[\p{L}\p{M}\p{N}]+(?:'(?!s\b)[\p{L}\p{M}]+)*|'s\b|[^\s]/gu;
-/** Latin-script words only: the engine reads English text. */
+/** Latin-script words only, except for languages written in another script (Russian: Cyrillic too). */
 const LATIN = /^[\p{Script=Latin}\p{M}\s'.\-()]+$/u;
+const LATIN_OR_CYRILLIC = /^[\p{Script=Latin}\p{Script=Cyrillic}\p{M}\s'.\-()]+$/u;
 /** Two-letter codes people do write as names. */
 const CODES_USED_AS_NAMES = new Set(['US', 'UK', 'EU', 'UN']);
 /** Not independent in world-countries but treated as actors in geopolitical writing. */
 const EXTRA_STATES = new Set(['TW', 'XK', 'PS']);
 
-export function tokenize(text: string): Token[] {
+/** French and Italian elisions ("l'Ukraine", "d'Iran", "dell'Unione") split off the word they precede. */
+const ELISION = /^(?:[ldjmnstc]|qu|dell|all|nell|sull|dall|un)'(?=\p{L})/iu;
+const ELIDING_LANGUAGES = new Set(['fr', 'it']);
+
+export function tokenize(text: string, lang = 'en'): Token[] {
   const normalised = text.replace(/[’‘]/g, "'");
   const out: Token[] = [];
+  const push = (t: string, start: number) =>
+    out.push({ text: t, start, end: start + t.length, cap: /^\p{Lu}/u.test(t), word: /^[\p{L}\p{N}]/u.test(t) });
+  const elides = ELIDING_LANGUAGES.has(lang);
   for (const m of normalised.matchAll(TOKEN)) {
     const t = m[0];
-    out.push({ text: t, start: m.index, end: m.index + t.length, cap: /^\p{Lu}/u.test(t), word: /^[\p{L}\p{N}]/u.test(t) });
+    const e = elides ? ELISION.exec(t) : null;
+    if (e) {
+      push(e[0], m.index);
+      push(t.slice(e[0].length), m.index + e[0].length);
+    } else push(t, m.index);
   }
   return out;
 }
@@ -77,9 +92,15 @@ export class Gazetteer {
   /** Lower-cased words that occur in any alias, so they are not mistaken for people's names. */
   readonly aliasWords = new Set<string>();
 
-  constructor() {
+  /** "Nato" for NATO: house style in English; in German every noun is capitalised ("Plan" is not PLAN). */
+  private readonly titleCaseAcronyms: boolean;
+
+  /** English names always; a report's language adds its own names for states and organisations. */
+  constructor(readonly lang = 'en') {
+    this.titleCaseAcronyms = lang !== 'de';
     this.loadStates();
     this.loadOrganisations();
+    if (lang !== 'en') this.loadTranslations(lang);
     for (const phrase of statesExtra.notActors) this.add(phrase, { name: phrase, type: 'none', via: 'name' });
   }
 
@@ -119,6 +140,30 @@ export class Gazetteer {
     }
   }
 
+  /** State names in the report's language (world-countries and i18n-iso-countries), organisations from data/languages.json. */
+  private loadTranslations(lang: string): void {
+    const data = languageData(lang);
+    if (!data) return;
+    const script = lang === 'ru' ? LATIN_OR_CYRILLIC : LATIN;
+    const canonical = statesExtra.canonicalNames as Record<string, string>;
+    const localNames = i18nNames(lang);
+    for (const c of countries.filter((x) => x.independent === true || EXTRA_STATES.has(x.cca2))) {
+      const ref: EntityRef = { name: canonical[c.cca2] ?? c.name.common, type: 'state', via: 'name' };
+      const t = c.translations?.[data.iso3];
+      const names = new Set([t?.common, t?.official, ...(localNames[c.cca2] ?? [])].filter((n): n is string => !!n));
+      for (const n of names) if (script.test(n) && !n.includes(',')) this.add(n, ref);
+      for (const seat of data.stateAliases?.[c.cca2] ?? []) this.add(seat, { ...ref, via: 'capital' });
+      // French adjectives of nationality are written in lower case ("le président russe").
+      const d = lang === 'fr' ? c.demonyms?.fra : undefined;
+      if (d) for (const x of new Set([d.m, d.f])) if (x.length > 3) this.add(x.toLowerCase(), { ...ref, via: 'demonym' });
+    }
+    const types = new Map(organisationsData.entries.map((e) => [e.name, e.type as ActorType]));
+    for (const [name, aliases] of Object.entries(data.organisations)) {
+      const ref: EntityRef = { name, type: types.get(name) ?? 'organisation', via: 'name' };
+      for (const alias of aliases) this.add(alias, ref);
+    }
+  }
+
   private loadOrganisations(): void {
     for (const entry of organisationsData.entries) {
       const ref = (via: Via): EntityRef => ({ name: entry.name, type: entry.type as ActorType, via });
@@ -128,7 +173,7 @@ export class Gazetteer {
   }
 
   private add(alias: string, ref: EntityRef, fuzzy = false): void {
-    const tokens = tokenize(alias).map((t) => t.text);
+    const tokens = tokenize(alias, this.lang).map((t) => t.text);
     if (tokens.length === 0) return;
     let node = this.root;
     for (const t of tokens) {
@@ -156,7 +201,7 @@ export class Gazetteer {
       if (!child) break;
       node = child;
       if (node.entries) {
-        const entry = node.entries.find((e) => e.alias.every((a, k) => caseMatches(a, tokens[i + k]!.text)));
+        const entry = node.entries.find((e) => e.alias.every((a, k) => caseMatches(a, tokens[i + k]!.text, this.titleCaseAcronyms)));
         if (entry) best = { start: i, end: j + 1, ref: entry.ref };
       }
     }
@@ -200,11 +245,11 @@ export class Gazetteer {
  * ("Nato", house style at some publishers). Capitalised alias words need a capital in the text; lower-case
  * alias words ("the", "of") match any case.
  */
-function caseMatches(alias: string, text: string): boolean {
+function caseMatches(alias: string, text: string, titleCaseAcronyms = true): boolean {
   if (alias === text) return true;
   const letters = alias.replace(/[^\p{L}]/gu, '');
   if (letters.length >= 2 && letters === letters.toUpperCase()) {
-    return letters.length >= 4 && text === alias[0] + alias.slice(1).toLowerCase();
+    return titleCaseAcronyms && letters.length >= 4 && text === alias[0] + alias.slice(1).toLowerCase();
   }
   if (/^\p{Lu}/u.test(alias)) return /^\p{Lu}/u.test(text);
   return true;
@@ -226,8 +271,21 @@ function damerau1(a: string, b: string): boolean {
   return s.slice(i) === l.slice(i + 1);
 }
 
-let shared: Gazetteer | undefined;
-/** Built once per process (≈ 1–2 ms), then shared. */
-export function gazetteer(): Gazetteer {
-  return (shared ??= new Gazetteer());
+/** i18n-iso-countries names (all variants) by alpha-2 code, for one language. */
+function i18nNames(lang: string): Record<string, string[]> {
+  try {
+    const locale = require(`i18n-iso-countries/langs/${lang}.json`) as { countries: Record<string, string | string[]> };
+    return Object.fromEntries(Object.entries(locale.countries).map(([code, v]) => [code, Array.isArray(v) ? v : [v]]));
+  } catch {
+    return {};
+  }
+}
+
+const shared = new Map<string, Gazetteer>();
+/** Built once per process and language (≈ 1–2 ms each), then shared. */
+export function gazetteer(lang = 'en'): Gazetteer {
+  const key = languageData(lang) ? lang : 'en';
+  let g = shared.get(key);
+  if (!g) shared.set(key, (g = new Gazetteer(key)));
+  return g;
 }

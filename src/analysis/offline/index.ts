@@ -2,6 +2,7 @@ import type { Report } from '../../reports/types.ts';
 import type { ActorsResult, Analyzer, EngineInfo, Summary, SummariseOptions } from '../types.ts';
 import { summarise, SUMMARY_ALGORITHM_VERSION } from './summarise.ts';
 import { extractActors, ACTORS_ALGORITHM_VERSION } from './actors.ts';
+import { hasRules, reportLanguage, RULE_LANGUAGES } from './language.ts';
 
 /** The offline engine: deterministic, no network, no model. Its version goes into cache keys. */
 export class OfflineAnalyzer implements Analyzer {
@@ -24,6 +25,14 @@ export class OfflineAnalyzer implements Analyzer {
   }
 
   async actors(report: Report): Promise<ActorsResult> {
-    return { reportId: report.id, actors: extractActors(report), engine: this.engine };
+    const lang = reportLanguage(report);
+    const engine: EngineInfo = this.engine;
+    if (!hasRules(lang)) {
+      engine.note =
+        lang === 'und'
+          ? 'The offline engine could not tell the language of this report, so it lists no people: only states and organisations it recognises.'
+          : `The offline engine has no rules for this report's language (${lang}); it reads ${RULE_LANGUAGES.join(', ')}. Only states and organisations it recognises are listed, no people.`;
+    }
+    return { reportId: report.id, actors: extractActors(report, { lang }), engine };
   }
 }

@@ -2,12 +2,15 @@ import { STOP_WORDS } from '../text.ts';
 import type { Token } from './gazetteer.ts';
 import type { Segment } from './segments.ts';
 import peopleData from './data/people.json' with { type: 'json' };
+import { FOREIGN_ROLE_HEADS, FOREIGN_ROLE_MODIFIERS, functionWords } from './language.ts';
 
 /**
  * People in analysis prose: capitalised name sequences (with particles, hyphens, initials and Jr./Sr.),
  * and the role and affiliation the text gives them on either side: "Chinese Minister of Defence Li
  * Shangfu", "Mali's junta leader Assimi Goïta", "Viktor Khrenin, the Belarusian Minister of Defence",
- * "Mark Rutte, Secretary-General of NATO". Vocabulary lives in data/people.json.
+ * "Mark Rutte, Secretary-General of NATO". Vocabulary lives in data/people.json (English) and
+ * data/languages.json (titles of the other supported languages). Kept in one file (~380 lines) because the
+ * span reader and the two role readers share their token predicates.
  */
 
 const ROLE_HEADS = new Set(peopleData.roleHeads);
@@ -20,7 +23,51 @@ const TEMPORAL = new Set(
   'january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow now'.split(' '),
 );
 const SPEECH_VERBS =
-  /^(?:said|says|told|stated|announced|warned|argued|added|noted|claimed|declared|insisted|stressed|urged|called|wrote|tweeted|vowed|pledged|denied|accused|met|visited|signed|ordered)$/i;
+  /^(?:said|says|told|stated|announced|warned|argued|added|noted|claimed|declared|insisted|stressed|urged|called|wrote|tweeted|vowed|pledged|denied|accused|met|visited|signed|ordered|dijo|afirmó|declaró|aseguró|anunció|advirtió|sagte|erklärte|betonte|warnte|disse|afirmou|declarou|affirme|déclare|estime|заявил|сказал)$/iu;
+/** Words that join a role phrase: "Minister of Foreign Affairs", "ministre des Affaires étrangères", "Chief of the General Staff". */
+const CONNECTORS = /^(?:of|for|the|and|de|del|des|du|la|las|los|le|les|l'|d'|di|della|degli|dello|do|da|dos|das|der|für|y|et|e)$/i;
+const ROMANCE = new Set(['fr', 'es', 'it', 'pt']);
+/** Articles that may open an appositive role: "Viktor Khrenin, the …", "Emmanuel Macron, le …". */
+const ARTICLES = /^(?:the|a|an|le|la|l'|el|il|lo|o|a|der|die|das)$/i;
+
+/** Role vocabulary: English always, the other supported languages' titles when the report is in one of them. */
+export function isRoleWord(lower: string, lang: string): boolean {
+  return ROLE_WORDS.has(lower) || (lang !== 'en' && (FOREIGN_ROLE_HEADS.has(lower) || FOREIGN_ROLE_MODIFIERS.has(lower)));
+}
+function isRoleHead(lower: string, lang: string): boolean {
+  return ROLE_HEADS.has(lower) || (lang !== 'en' && FOREIGN_ROLE_HEADS.has(lower));
+}
+
+/** Tokens k-1, k, k+1 form "word-word" written without spaces. */
+function glued(tokens: Token[], dash: number): boolean {
+  const a = tokens[dash - 1];
+  const d = tokens[dash];
+  const b = tokens[dash + 1];
+  return !!a && !!d && !!b && d.text === '-' && a.word && b.word && a.end === d.start && d.end === b.start;
+}
+
+/** A hyphenated compound read whole ("Attorney-General", "Vice-President", "Commander-in-Chief"): [start, end). */
+function compoundAt(tokens: Token[], k: number): { start: number; end: number; lower: string } {
+  let start = k;
+  while (glued(tokens, start - 1)) start -= 2;
+  let end = k + 1;
+  while (glued(tokens, end)) end += 2;
+  const lower = tokens.slice(start, end).map((t) => t.text).join('').toLowerCase();
+  return { start, end, lower };
+}
+
+/** A compound is a role word when it is one whole or its last part is ("Attorney-General", "Vice-President"). */
+function compoundRole(tokens: Token[], k: number, lang: string): { start: number; end: number; head: boolean } | undefined {
+  const c = compoundAt(tokens, k);
+  if (c.end - c.start === 1) return undefined;
+  const parts = c.lower.split('-');
+  const last = parts[parts.length - 1]!;
+  const first = parts[0]!;
+  if (isRoleWord(c.lower, lang) || isRoleWord(last, lang) || isRoleHead(first, lang)) {
+    return { start: c.start, end: c.end, head: isRoleHead(c.lower, lang) || isRoleHead(last, lang) || isRoleHead(first, lang) };
+  }
+  return undefined;
+}
 
 export interface NameSpan {
   seg: number;
@@ -67,7 +114,8 @@ function isNameToken(seg: Segment, k: number, lowercaseWords: Set<string>): bool
   const t = seg.tokens[k]!;
   if (!t.word || !t.cap || seg.entityAt[k]) return false;
   const lower = t.text.toLowerCase();
-  if (NOT_NAMES.has(lower) || ROLE_WORDS.has(lower) || HONORIFICS.has(lower) || STOP_WORDS.has(lower)) return false;
+  if (NOT_NAMES.has(lower) || isRoleWord(lower, seg.lang) || HONORIFICS.has(lower) || STOP_WORDS.has(lower)) return false;
+  if (seg.lang !== 'en' && functionWords(seg.lang).has(lower)) return false;
   if (lowercaseWords.has(lower)) return false;
   if (/^\p{Lu}{2,}$/u.test(t.text) && !SUFFIXES.has(t.text)) return false; // acronyms
   if (/\d/.test(t.text)) return false;
@@ -134,7 +182,7 @@ export function nameSpans(seg: Segment, s: number, lowercaseWords: Set<string>):
     const span: NameSpan = { seg: s, start: i, end: j, tokens: joined, titled: false, speech: false };
     // A capitalised sentence opener ("During", "Looking", but also "Goïta will …") counts only as a
     // reference to a person already known by full name.
-    if (i === firstWord && joined.length === 1 && !titledBefore(tokens, i)) span.initial = true;
+    if (i === firstWord && joined.length === 1 && !titledBefore(tokens, i, seg.lang)) span.initial = true;
     span.embedded = seg.titleCase || isNameHead(tokens[i - 1]) || isNameHead(tokens[j]);
     readRoleBefore(seg, span);
     const before = { role: span.role, affiliation: span.affiliation };
@@ -160,9 +208,9 @@ function isNameHead(t: Token | undefined): boolean {
   return NOT_NAMES.has(lower) && !ROLE_WORDS.has(lower) && !HONORIFICS.has(lower) && !TEMPORAL.has(lower);
 }
 
-function titledBefore(tokens: Token[], i: number): boolean {
+function titledBefore(tokens: Token[], i: number, lang: string): boolean {
   const prev = tokens[i - 1];
-  return !!prev && ROLE_WORDS.has(prev.text.toLowerCase());
+  return !!prev && isRoleWord(prev.text.toLowerCase(), lang);
 }
 
 /** "[Affiliation] Role [,] Name": "Chinese Minister of Defence Li Shangfu", "Mali's junta leader Assimi Goïta". */
@@ -174,33 +222,57 @@ function readRoleBefore(seg: Segment, span: NameSpan): void {
   let affiliation: string | undefined;
   // "Secretary-General of NATO Mark Rutte": an organisation inside the role phrase is the affiliation.
   const ent = seg.entityAt[k];
-  if (ent && ent.ref.type !== 'none' && ent.ref.via !== 'demonym' && /^(?:of|for)$/i.test(tokens[ent.start - 1]?.text ?? '')) {
+  if (ent && ent.ref.type !== 'none' && ent.ref.via !== 'demonym' && /^(?:of|for|de|del|di|do|da|des|du)$/i.test(tokens[ent.start - 1]?.text ?? '')) {
     affiliation = ent.ref.name;
     k = ent.start - 1;
+    roleEnd = k;
+    k--;
+  } else if (ent && ent.ref.type === 'state' && ent.ref.via === 'demonym' && seg.lang !== 'en' && isRoleWord(tokens[ent.start - 1]?.text.toLowerCase() ?? '', seg.lang)) {
+    // Romance word order: "le président russe Vladimir Poutine", "el presidente francés Emmanuel Macron".
+    affiliation = ent.ref.name;
+    k = ent.start - 1;
+    roleEnd = k + 1;
   }
   let roleStart = -1;
   let sawHead = false;
+  const lang = seg.lang;
+  // "il presidente ucraino Volodymyr Zelensky": a lower-case adjective between title and name (Romance order).
+  if (ROMANCE.has(lang) && tokens[k]?.word && /^\p{Ll}/u.test(tokens[k]!.text) && !seg.entityAt[k] && isRoleHead(tokens[k - 1]?.text.toLowerCase() ?? '', lang)) {
+    roleEnd = k;
+    k--;
+  }
   while (k >= 0) {
     const t = tokens[k]!;
     const lower = t.text.toLowerCase();
     if (seg.entityAt[k]) break;
     const prevLower = k > 0 ? tokens[k - 1]!.text.toLowerCase() : '';
-    if (t.text === '.' && (ROLE_WORDS.has(prevLower) || HONORIFICS.has(prevLower))) {
+    if (t.text === '.' && (isRoleWord(prevLower, lang) || HONORIFICS.has(prevLower))) {
       k--;
       continue;
     }
-    if (ROLE_WORDS.has(lower) || HONORIFICS.has(lower) || (t.text === '-' && roleStart !== -1)) {
-      if (ROLE_HEADS.has(lower) || HONORIFICS.has(lower)) sawHead = true;
+    const compound = t.word ? compoundRole(tokens, k, lang) : undefined;
+    if (compound) {
+      if (compound.head) sawHead = true;
+      roleStart = compound.start;
+      k = compound.start - 1;
+      continue;
+    }
+    if (isRoleWord(lower, lang) || HONORIFICS.has(lower)) {
+      if (isRoleHead(lower, lang) || HONORIFICS.has(lower)) sawHead = true;
       roleStart = k;
       k--;
       continue;
     }
-    // "Minister of Foreign Affairs": "of"/"for"/"the"/"and" inside a role phrase, and capitalised portfolio words.
-    if (/^(?:of|for|the|and)$/i.test(lower) && roleStart !== -1 && k > 0 && ROLE_WORDS.has(tokens[k - 1]!.text.toLowerCase())) {
-      k--;
-      continue;
+    // "Chief of the General Staff", "Minister of Foreign Affairs": connectors inside a role phrase.
+    if (CONNECTORS.test(lower) && roleStart !== -1) {
+      let m = k;
+      while (m >= 0 && CONNECTORS.test(tokens[m]!.text)) m--;
+      if (m >= 0 && !seg.entityAt[m] && isRoleWord(tokens[m]!.text.toLowerCase(), lang)) {
+        k = m;
+        continue;
+      }
     }
-    if (t.cap && t.word && !seg.entityAt[k] && roleStart !== -1 && /^(?:of|for)$/i.test(tokens[k - 1]?.text ?? '')) {
+    if (t.cap && t.word && !seg.entityAt[k] && roleStart !== -1 && CONNECTORS.test(tokens[k - 1]?.text ?? '')) {
       roleStart = k;
       k--;
       continue;
@@ -227,7 +299,7 @@ function readRoleAfter(seg: Segment, span: NameSpan): void {
   let k = span.end;
   if (tokens[k]?.text !== ',') return;
   k++;
-  if (/^(?:the|a|an)$/i.test(tokens[k]?.text ?? '')) k++;
+  if (ARTICLES.test(tokens[k]?.text ?? '')) k++;
   // "the group's leader", "the movement's spokesman"
   if (tokens[k + 1]?.text === "'s" && /^(?:group|movement|party|organisation|organization|militia|junta|government|country|alliance|bloc|army)$/i.test(tokens[k]?.text ?? '')) k += 2;
   let affiliation: string | undefined;
@@ -240,16 +312,31 @@ function readRoleAfter(seg: Segment, span: NameSpan): void {
   const roleStart = k;
   let roleEnd = -1;
   let sawHead = false;
+  const lang = seg.lang;
   while (k < tokens.length) {
     const lower = tokens[k]!.text.toLowerCase();
-    if (ROLE_WORDS.has(lower) || (lower === '-' && ROLE_WORDS.has(tokens[k + 1]?.text.toLowerCase() ?? ''))) {
-      if (ROLE_HEADS.has(lower)) sawHead = true;
+    const compound = tokens[k]!.word ? compoundRole(tokens, k, lang) : undefined;
+    if (compound && compound.start === k) {
+      if (compound.head) sawHead = true;
+      k = compound.end;
+      continue;
+    }
+    if (isRoleWord(lower, lang)) {
+      if (isRoleHead(lower, lang)) sawHead = true;
       k++;
       continue;
     }
-    if (/^(?:of|for)$/i.test(lower) && sawHead) {
+    // "président russe": a nationality adjective after the title (Romance word order) is the affiliation.
+    const adj = seg.entityAt[k];
+    if (adj && sawHead && lang !== 'en' && adj.ref.type === 'state' && adj.ref.via === 'demonym' && !affiliation) {
+      affiliation = adj.ref.name;
+      roleEnd = k;
+      k = adj.end;
+      continue;
+    }
+    if (/^(?:of|for|de|del|des|du|di|della|do|da)$/i.test(lower) && sawHead) {
       let m = k + 1;
-      if (tokens[m]?.text.toLowerCase() === 'the') m++;
+      if (/^(?:the|la|las|los|le|les|l'|el|il|lo|o|a)$/i.test(tokens[m]?.text ?? '')) m++;
       const e = seg.entityAt[m];
       if (e && e.ref.type !== 'none') {
         // "Secretary of Defense of the United States": the entity is the affiliation, not part of the role.
@@ -269,7 +356,7 @@ function readRoleAfter(seg: Segment, span: NameSpan): void {
   }
   if (!sawHead) return;
   const end = tokens[k];
-  if (end && ![',', '.', ';', ')', 'and', 'said', 'who'].includes(end.text.toLowerCase())) return;
+  if (end && ![',', '.', ';', ')', ':', 'and', 'said', 'who', 'et', 'y', 'e', 'qui', 'que', 'quien', 'und'].includes(end.text.toLowerCase()) && !SPEECH_VERBS.test(end.text)) return;
   span.titled = true;
   const last = roleEnd > roleStart ? roleEnd : k;
   span.role = cleanRole(seg.text.slice(tokens[roleStart]!.start, tokens[last - 1]!.end).replace(/\s+of\s+(?:the\s+)?$/i, ''));

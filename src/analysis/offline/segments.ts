@@ -16,21 +16,49 @@ export interface Segment {
   entityAt: Array<EntityMatch | undefined>;
   /** A headline in title case (or capitals): no new people are found in it, only known ones. */
   titleCase: boolean;
+  /** Language whose rules apply (ISO 639-1). */
+  lang: string;
+  /** A list item or a table cell: a bare name there is a listed actor. */
+  listed?: boolean;
 }
 
-export function buildSegments(report: Report): Segment[] {
-  const gaz = gazetteer();
-  const raw: Array<{ text: string; index: number }> = [{ text: report.title, index: -1 }];
+export function buildSegments(report: Report, lang = 'en'): Segment[] {
+  const gaz = gazetteer(lang);
+  const raw: Array<{ text: string; index: number; item?: boolean }> = [{ text: report.title, index: -1 }];
   if (report.standfirst) raw.push({ text: report.standfirst, index: -2 });
-  for (const s of reportSentences(report)) if (!s.boilerplate) raw.push({ text: s.text, index: s.index });
-  return raw.map(({ text, index }) => {
-    const tokens = tokenize(text);
+  for (const s of reportSentences(report)) if (!s.boilerplate) raw.push({ text: s.text, index: s.index, item: s.item });
+  const parts = raw.flatMap(({ text, index, item }) => {
+    const cells = textParts(text);
+    return cells.map((part) => ({ text: part, index, listed: !!item || cells.length > 1 }));
+  });
+  return parts.map(({ text, index, listed }): Segment => {
+    const tokens = tokenize(text, lang);
     const titleCase = index === -1 && isTitleCase(tokens);
-    const entities = gaz.matchAll(tokens).filter((m) => titleCase || !partOfLargerName(tokens, m));
+    const entities = gaz.matchAll(tokens).filter((m) => titleCase || !partOfLargerName(tokens, m, lang));
     const entityAt: Array<EntityMatch | undefined> = new Array(tokens.length);
     for (const m of entities) for (let k = m.start; k < m.end; k++) entityAt[k] = m;
-    return { text, index, tokens, entities, entityAt, titleCase };
+    return { text, index, tokens, entities, entityAt, titleCase, lang, ...(listed ? { listed } : {}) };
   });
+}
+
+/**
+ * A dateline opening a news story says where it was filed, not who acts: "LONDON —", "KYIV, Ukraine
+ * (Reuters) -", "Paris, 3 March (AFP) –". Capitals, or a news agency in brackets, tell it from prose.
+ */
+const DATELINE_CAPS = /^\p{Lu}[\p{Lu}\p{M}'.]+(?:[ -]\p{Lu}[\p{Lu}\p{M}'.]+){0,3}(?:,\s*[^—–()]{1,40}?)?\s*(?:\([^)]{1,30}\))?\s*[—–-]{1,2}\s+/u;
+const DATELINE_AGENCY =
+  /^\p{Lu}[\p{L}\p{M}'.-]+(?: \p{Lu}[\p{L}\p{M}'.-]+){0,2}(?:,\s*[^—–()]{1,40}?)?\s*\((?:AP|AFP|Reuters|dpa|EFE|ANSA|Xinhua|TASS|RIA Novosti|Anadolu|Europa Press|Lusa|Interfax)\)\s*[—–-]{1,2}\s+/u;
+
+export function stripDateline(text: string): string {
+  const m = DATELINE_CAPS.exec(text) ?? DATELINE_AGENCY.exec(text);
+  return m && m[0].length < text.length ? text.slice(m[0].length) : text;
+}
+
+/** Table rows flattened to text ("Name | Role | Country", tab-separated cells) are read cell by cell. */
+function textParts(text: string): string[] {
+  const body = stripDateline(text);
+  const cells = body.split(/\s+\|\s+|\t+/).map((c) => c.trim()).filter(Boolean);
+  return cells.length >= 2 ? cells : [body];
 }
 
 /** "Ukraine Peace Talks Stall as Kremlin Hardens Terms": capitals there say nothing about names. */
@@ -45,12 +73,12 @@ function isTitleCase(tokens: Token[]): boolean {
  * its host city; we deliberately do not count it as a Russia mention). Role words after it keep it
  * ("Belarus President", "China Defence Minister").
  */
-function partOfLargerName(tokens: Token[], m: EntityMatch): boolean {
+function partOfLargerName(tokens: Token[], m: EntityMatch, lang: string): boolean {
   if (m.end - m.start !== 1) return false;
   const prev = tokens[m.start - 1];
   if (prev?.text === '-' && PARTICLES.has(tokens[m.start - 2]?.text.toLowerCase() ?? '')) return true; // "al-Houthi"
   if (m.ref.type !== 'state' || m.ref.via === 'demonym') return false;
-  const gaz = gazetteer();
+  const gaz = gazetteer(lang);
   const before = tokens[m.start - 1];
 
   const after = tokens[m.end];

@@ -1,7 +1,10 @@
 import type { Report } from '../../reports/types.ts';
 import type { SummaryLength, SummarySentence } from '../types.ts';
 import { reportSentences, type ReportSentence } from '../sentences.ts';
-import { terms, wordCount } from '../text.ts';
+import { terms, wordCount, words as wordTokens } from '../text.ts';
+import { stripDateline } from './segments.ts';
+import { functionWords, languageData, reportLanguage } from './language.ts';
+import { centroidScores, cosine, lexRank, norm, similarityMatrix, weigh, type Vector } from './lexrank.ts';
 
 /**
  * Extractive summariser for analysis writing: biased LexRank (idf-modified cosine, damping, power
@@ -9,17 +12,22 @@ import { terms, wordCount } from '../text.ts';
  * the author's own conclusion ("In summary", "Key judgements", "Executive summary"), and MMR selection.
  */
 
-export const SUMMARY_ALGORITHM_VERSION = '3';
+export const SUMMARY_ALGORITHM_VERSION = '4';
 
-const DAMPING = 0.85;
-const EDGE_THRESHOLD = 0.03;
-const MAX_ITERATIONS = 100;
-const TOLERANCE = 1e-6;
 /** Beyond this many sentences the O(n²) graph gives way to centroid similarity (bounded time/memory). */
 const MAX_GRAPH_SENTENCES = 1500;
 const MMR_LAMBDA = 0.72;
 /** Above this similarity to a chosen sentence a candidate is a near-duplicate and is skipped. */
 const DUPLICATE_SIMILARITY = 0.65;
+/** Share of the shorter sentence's content terms found in a chosen one above which it is a near-duplicate. */
+const DUPLICATE_OVERLAP = 0.6;
+/** With a shared run of this many words ("killing at least 19"), a lower term overlap already means a restatement. */
+const SHARED_RUN = 4;
+const SHARED_RUN_OVERLAP = 0.3;
+/** Only the opening paragraphs under an "Executive summary"/"Key points" heading are the author's summary. */
+const EXECUTIVE_PARAGRAPHS = 2;
+/** A labelled summary line in the body: "Summary: …", "Bottom line: …", "In brief: …". */
+const SUMMARY_LABEL = /^(?:summary|bottom line|in brief|key points?|tl;?dr|the gist|résumé|resumen|zusammenfassung|sintesi|resumo)\s*[:—–-]\s+/i;
 
 const SUMMARY_HEADING =
   /\b(?:summary|conclusions?|concluding remarks|key (?:judge?ments?|findings|takeaways|points)|bottom line|executive summary|assessment|at a glance|tl;?dr)\b/i;
@@ -40,13 +48,15 @@ const PRONOUN_OPENER = /^(?:this|these|that|those|it|its|he|she|they|his|her|the
 
 interface Candidate extends ReportSentence {
   terms: Map<string, number>;
-  words: number;
+  wordTotal: number;
   /** Paragraph ordinal across the whole report. */
   globalParagraph: number;
   firstInParagraph: boolean;
   firstInSection: boolean;
   conclusion: boolean;
   executive: boolean;
+  /** Lower-cased words, for near-duplicate checks. */
+  words: string[];
 }
 
 
@@ -62,13 +72,27 @@ export function summarise(report: Report, length: SummaryLength): SummarySentenc
   else picks = mmr(scored, candidates.map((_, i) => i), COUNTS[length]);
   return picks
     .sort((a, b) => candidates[a]!.index - candidates[b]!.index)
-    .map((i) => ({ text: candidates[i]!.text, index: candidates[i]!.index }));
+    .map((i) => ({ text: summaryText(candidates[i]!.text), index: candidates[i]!.index }));
+}
+
+/** The sentence as shown: without a dateline ("LONDON —") or a "Summary:" label in front (still a verbatim slice). */
+function summaryText(text: string): string {
+  const t = stripDateline(text);
+  return t.replace(SUMMARY_LABEL, '') || t;
 }
 
 function buildCandidates(report: Report, all: ReportSentence[]): Candidate[] {
   const conclusionParagraphs = findConclusion(report);
   const summaryHeading = report.sections.map((sec) => !!sec.heading && SUMMARY_HEADING.test(sec.heading));
   const executiveHeading = report.sections.map((sec) => !!sec.heading && EXECUTIVE_HEADING.test(sec.heading));
+  const labelledSummary = new Set<string>();
+  report.sections.forEach((sec, si) => sec.paragraphs.forEach((p, pi) => SUMMARY_LABEL.test(p.trim()) && labelledSummary.add(`${si}:${pi}`)));
+  const deks = findDek(report, all);
+  const lang = reportLanguage(report);
+  const stop = lang !== 'en' && languageData(lang) ? functionWords(lang) : undefined;
+  // The summary under such a heading is its first paragraph, or its first two when they are prose (a list is the whole summary).
+  const listFirst = new Set(all.filter((x) => x.paragraph === 0 && x.item).map((x) => x.section));
+  const opening = (x: ReportSentence) => x.paragraph === 0 || (x.paragraph < EXECUTIVE_PARAGRAPHS && !listFirst.has(x.section));
   const out: Candidate[] = [];
   let lastKey = '';
   let lastSection = -1;
@@ -80,24 +104,42 @@ function buildCandidates(report: Report, all: ReportSentence[]): Candidate[] {
     const firstInSection = s.section !== lastSection;
     lastKey = key;
     lastSection = s.section;
-    if (s.boilerplate) continue;
-    const t = terms(s.text);
-    const words = wordCount(s.text);
-    if (t.length < 2 || words < 4) continue;
+    if (s.boilerplate || s.row) continue;
+    const t = stop ? terms(s.text).filter((w) => !stop.has(w)) : terms(s.text);
+    const wordTotal = wordCount(s.text);
+    if (t.length < 2 || wordTotal < 4) continue;
     const tf = new Map<string, number>();
     for (const w of t) tf.set(w, (tf.get(w) ?? 0) + 1);
     out.push({
       ...s,
       terms: tf,
-      words,
+      wordTotal,
+      words: wordTokens(s.text),
       globalParagraph: paragraphOrdinal,
       firstInParagraph,
       firstInSection,
-      conclusion: conclusionParagraphs.has(key) || summaryHeading[s.section]!,
-      executive: executiveHeading[s.section]!,
+      conclusion: conclusionParagraphs.has(key) || (summaryHeading[s.section]! && opening(s)),
+      executive: (executiveHeading[s.section]! && opening(s)) || labelledSummary.has(key) || deks.has(key),
     });
   }
   return out;
+}
+
+/**
+ * A standfirst left in the body: a short opening paragraph (one to three sentences) followed by a paragraph
+ * that opens with a dateline ("ADEN, Yemen (Reuters) —"), as news and analysis pages print them.
+ */
+function findDek(report: Report, all: ReportSentence[]): Set<string> {
+  const first = report.sections[0]?.paragraphs;
+  if (report.standfirst || !first || first.length < 2 || report.sections[0]!.heading) return new Set();
+  const opening = all.filter((s) => s.section === 0 && s.paragraph === 0);
+  if (opening.length === 0 || opening.some((s) => s.boilerplate || s.item)) return new Set();
+  const next = first[1]!.trim();
+  if (opening.length <= 3 && stripDateline(next) !== next) return new Set(['0:0']);
+  // Or a short one- or two-sentence opening set apart above a longer body: the page's standfirst.
+  const paragraphs = report.sections.reduce((n, sec) => n + sec.paragraphs.length, 0);
+  const words = opening.reduce((n, s) => n + wordCount(s.text), 0);
+  return opening.length <= 2 && words <= 50 && paragraphs >= 4 ? new Set(['0:0']) : new Set();
 }
 
 /** Paragraph keys (`section:paragraph`) of the author's closing summary: from an "In summary" cue to the section's end. */
@@ -126,31 +168,6 @@ function idfOf(candidates: Candidate[]): Map<string, number> {
   return idf;
 }
 
-type Vector = Map<string, number>;
-
-function weigh(tf: Map<string, number>, idf: Map<string, number>, fallbackIdf: number): Vector {
-  const v: Vector = new Map();
-  for (const [t, f] of tf) v.set(t, f * (idf.get(t) ?? fallbackIdf));
-  return v;
-}
-
-function norm(v: Vector): number {
-  let s = 0;
-  for (const x of v.values()) s += x * x;
-  return Math.sqrt(s);
-}
-
-function cosine(a: Vector, na: number, b: Vector, nb: number): number {
-  if (na === 0 || nb === 0) return 0;
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  let dot = 0;
-  for (const [t, x] of small) {
-    const y = large.get(t);
-    if (y !== undefined) dot += x * y;
-  }
-  return dot / (na * nb);
-}
-
 interface Scored {
   scores: number[];
   /** Multiplier applied for leaning on the previous sentence (1 when self-contained). */
@@ -158,6 +175,34 @@ interface Scored {
   /** Candidate position of the previous sentence in the same paragraph, or -1. */
   previous: number[];
   similarity(i: number, j: number): number;
+  /** Restates a chosen sentence (token or word-run overlap above the thresholds). */
+  duplicate(i: number, j: number): boolean;
+}
+
+/** "This …", "However, …", "He …": leans on the sentence before ("This week …", "This report …" do not). */
+function leansBack(text: string): boolean {
+  if (DANGLING_OPENER.test(text)) return true;
+  if (!PRONOUN_OPENER.test(text)) return false;
+  return !/^(?:this|that|these|those)\s+(?:week|month|year|morning|evening|weekend|summer|winter|spring|autumn|report|paper|brief|analysis|study|article|commentary|assessment|chapter|section)\b/i.test(text);
+}
+
+function nearDuplicate(a: Candidate, b: Candidate, common: Set<string>): boolean {
+  const ta = [...a.terms.keys()].filter((t) => !common.has(t));
+  const tb = new Set([...b.terms.keys()].filter((t) => !common.has(t)));
+  if (ta.length === 0 || tb.size === 0) return false;
+  let shared = 0;
+  for (const t of ta) if (tb.has(t)) shared++;
+  const overlap = shared / Math.min(ta.length, tb.size);
+  if (overlap >= DUPLICATE_OVERLAP) return true;
+  return overlap >= SHARED_RUN_OVERLAP && sharesRun(a.words, b.words, SHARED_RUN);
+}
+
+function sharesRun(a: string[], b: string[], n: number): boolean {
+  if (a.length < n || b.length < n) return false;
+  const grams = new Set<string>();
+  for (let i = 0; i + n <= a.length; i++) grams.add(a.slice(i, i + n).join(' '));
+  for (let i = 0; i + n <= b.length; i++) if (grams.has(b.slice(i, i + n).join(' '))) return true;
+  return false;
 }
 
 function scoreCandidates(report: Report, candidates: Candidate[]): Scored {
@@ -178,7 +223,7 @@ function scoreCandidates(report: Report, candidates: Candidate[]): Scored {
   // A short untitled opening before the first heading works as the report's abstract (think-tank house style).
   const leadBlock = candidates.filter((c) => c.section === 0 && c.heading === null);
   const abstractLead = report.sections.length > 1 && leadBlock.length > 0 && leadBlock.length <= 4 && !report.standfirst;
-  const anaphora = candidates.map((c) => (DANGLING_OPENER.test(c.text) ? 0.8 : PRONOUN_OPENER.test(c.text) ? 0.85 : 1));
+  const anaphora = candidates.map((c) => (leansBack(c.text) ? (DANGLING_OPENER.test(c.text) ? 0.8 : 0.85) : 1));
   const previous = candidates.map((c, i) => {
     const p = candidates[i - 1];
     return p && p.section === c.section && p.paragraph === c.paragraph && p.index === c.index - 1 ? i - 1 : -1;
@@ -190,8 +235,8 @@ function scoreCandidates(report: Report, candidates: Candidate[]): Scored {
     if (standfirstVec) score += 0.3 * cosine(vectors[i]!, norms[i]!, standfirstVec.v, standfirstVec.n);
     if (abstractLead && c.section === 0 && c.heading === null) score += 0.25;
     if (c.executive) score += 0.6;
-    else if (c.conclusion && !hasExecutive) score += c.firstInParagraph ? 0.5 : 0.35;
-    score *= lengthFactor(c.words);
+    else if (c.conclusion && !hasExecutive) score += c.firstInParagraph ? 0.75 : 0.35;
+    score *= lengthFactor(c.wordTotal);
     if (c.item) score *= 0.85;
     if (/\?$/.test(c.text)) score *= 0.6;
     if (c.heading && BACKGROUND_HEADING.test(c.heading)) score *= 0.85;
@@ -201,7 +246,10 @@ function scoreCandidates(report: Report, candidates: Candidate[]): Scored {
   const similarity = matrix
     ? (i: number, j: number) => matrix[i * n + j]!
     : (i: number, j: number) => cosine(vectors[i]!, norms[i]!, vectors[j]!, norms[j]!);
-  return { scores, anaphora, previous, similarity };
+  // Terms in a quarter of the sentences ("report", "said", the report's main subject) say nothing about restatement.
+  const common = new Set([...idf.keys()].filter((t) => Math.exp(idf.get(t)! - 0.1) * 1 <= (n + 1) / Math.max(3, 0.25 * n)));
+  const duplicate = (i: number, j: number) => nearDuplicate(candidates[i]!, candidates[j]!, common);
+  return { scores, anaphora, previous, similarity, duplicate };
 }
 
 function vectorOf(text: string, idf: Map<string, number>, fallbackIdf: number): { v: Vector; n: number } {
@@ -230,106 +278,30 @@ function positionPrior(candidates: Candidate[]): number[] {
   });
 }
 
-/**
- * Pairwise idf-modified cosine as a dense matrix, accumulated through term postings so only pairs that
- * share a term cost anything (n ≤ MAX_GRAPH_SENTENCES keeps it ≤ 9 MB).
- */
-function similarityMatrix(vectors: Vector[], norms: number[]): Float32Array {
-  const n = vectors.length;
-  const postings = new Map<string, Array<[number, number]>>();
-  vectors.forEach((v, i) => {
-    if (norms[i] === 0) return;
-    for (const [t, x] of v) {
-      let list = postings.get(t);
-      if (!list) postings.set(t, (list = []));
-      list.push([i, x / norms[i]!]);
-    }
-  });
-  const matrix = new Float32Array(n * n);
-  for (const list of postings.values()) {
-    for (let a = 0; a < list.length; a++) {
-      const [i, x] = list[a]!;
-      for (let b = a + 1; b < list.length; b++) {
-        const [j, y] = list[b]!;
-        matrix[i * n + j]! += x * y;
-      }
-    }
-  }
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) matrix[j * n + i] = matrix[i * n + j]!;
-  return matrix;
-}
-
-/** Biased LexRank: PageRank over the idf-cosine graph with the position prior as teleport distribution. */
-function lexRank(matrix: Float32Array, n: number, prior: number[]): number[] {
-  // Sparse rows: neighbour indices and transition weights (row-normalised edge weights).
-  const neighbours: Int32Array[] = [];
-  const weights: Float64Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const idx: number[] = [];
-    const w: number[] = [];
-    let sum = 0;
-    for (let j = 0; j < n; j++) {
-      const x = matrix[i * n + j]!;
-      if (x >= EDGE_THRESHOLD) {
-        idx.push(j);
-        w.push(x);
-        sum += x;
-      }
-    }
-    neighbours.push(Int32Array.from(idx));
-    weights.push(Float64Array.from(w, (x) => x / (sum || 1)));
-  }
-  // Half uniform, half position prior: late sentences that the text keeps returning to can still rank.
-  const priorSum = prior.reduce((a, b) => a + b, 0) || 1;
-  const teleport = prior.map((p) => 0.5 / n + (0.5 * p) / priorSum);
-  let rank = new Float64Array(n).fill(1 / n);
-  let next = new Float64Array(n);
-  for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
-    next.fill(0);
-    let dangling = 0;
-    for (let i = 0; i < n; i++) {
-      const idx = neighbours[i]!;
-      if (idx.length === 0) {
-        dangling += rank[i]!;
-        continue;
-      }
-      const w = weights[i]!;
-      const r = DAMPING * rank[i]!;
-      for (let k = 0; k < idx.length; k++) next[idx[k]!]! += r * w[k]!;
-    }
-    let delta = 0;
-    for (let j = 0; j < n; j++) {
-      next[j]! += (1 - DAMPING + DAMPING * dangling) * teleport[j]!;
-      delta += Math.abs(next[j]! - rank[j]!);
-    }
-    [rank, next] = [next, rank];
-    if (delta < TOLERANCE) break;
-  }
-  return [...rank];
-}
-
-function centroidScores(vectors: Vector[], norms: number[]): number[] {
-  const centroid: Vector = new Map();
-  vectors.forEach((v, i) => {
-    if (norms[i] === 0) return;
-    for (const [t, x] of v) centroid.set(t, (centroid.get(t) ?? 0) + x / norms[i]!);
-  });
-  const nc = norm(centroid);
-  return vectors.map((v, i) => cosine(v, norms[i]!, centroid, nc));
-}
-
 /** Maximal marginal relevance over `pool` (candidate positions): relevant but not redundant. */
-function mmr({ scores, anaphora, previous, similarity }: Scored, pool: number[], k: number, already: number[] = []): number[] {
+function mmr({ scores, anaphora, previous, similarity, duplicate }: Scored, pool: number[], k: number, already: number[] = []): number[] {
   const chosen: number[] = [];
   const remaining = new Set(pool);
   const maxScore = Math.max(...pool.map((i) => scores[i]!), 1e-12);
+  // A sentence that leans on an unchosen predecessor is left out while self-contained ones remain.
+  const needsPredecessor = (i: number) => {
+    if (anaphora[i] === 1) return false;
+    const prev = previous[i]!;
+    return !(prev >= 0 && (chosen.includes(prev) || already.includes(prev)));
+  };
   while (chosen.length < k && remaining.size > 0) {
     let best = -1;
     let bestValue = -Infinity;
+    const strict = [...remaining].some((i) => !needsPredecessor(i));
     for (const i of remaining) {
+      if (strict && needsPredecessor(i)) continue;
       let redundancy = 0;
-      for (const j of [...already, ...chosen]) redundancy = Math.max(redundancy, similarity(i, j));
-      if (redundancy > DUPLICATE_SIMILARITY) continue;
+      let dup = false;
+      for (const j of [...already, ...chosen]) {
+        redundancy = Math.max(redundancy, similarity(i, j));
+        if (!dup && duplicate(i, j)) dup = true;
+      }
+      if (redundancy > DUPLICATE_SIMILARITY || dup) continue;
       // "This visit …" reads fine right after the sentence it refers to: no anaphora penalty then.
       const prev = previous[i]!;
       const relevance = prev >= 0 && (chosen.includes(prev) || already.includes(prev)) ? scores[i]! / anaphora[i]! : scores[i]!;
