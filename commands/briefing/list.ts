@@ -1,7 +1,7 @@
 import { ApplicationCommandOptionType } from 'discord-api-types/v10';
 import { defineSubcommand, type SubcommandData } from '../../src/core/command.ts';
 import { removalLine, subscriptionDetails, subscriptionName } from '../../src/presentation/subscriptions.ts';
-import { describerOf } from './shared.ts';
+import { DEFAULT_NAME, describerOf } from './shared.ts';
 
 const REMOVALS_SHOWN = 5;
 const REMOVALS_SHOWN_DAYS = 30;
@@ -38,7 +38,9 @@ export default defineSubcommand({
           title: `Briefings in this server (${subscriptions.length})`,
           fields: [
             ...subscriptions.map((s) => {
-              const name = subscriptionName(s);
+              // The default name is shown only beside a second briefing of the same channel.
+              const shared = subscriptions.some((o) => o !== s && o.channelId === s.channelId);
+              const name = shared || subscriptionName(s) !== DEFAULT_NAME ? subscriptionName(s) : undefined;
               return { name: `${s.paused ? '⏸ ' : ''}${label(s.channelId)}${name ? ` · ${name}` : ''}`, value: subscriptionDetails(s, describer, now) };
             }),
             ...removedField,

@@ -18,7 +18,7 @@ export const NAME_OPTION = {
   max_length: 32,
 } as const;
 
-const DEFAULT_NAME = 'daily';
+export const DEFAULT_NAME = 'daily';
 /** How long a command waits for Discord (a channel check, a posted briefing): the answer must fit the interaction. */
 export const POST_DEADLINE_MS = 10_000;
 const NAME_PATTERN = /^[\p{L}\p{N} _-]{1,32}$/u;
