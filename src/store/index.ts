@@ -17,10 +17,11 @@ import type { Backend } from './backend.ts';
 import { WriteChecker } from './checked-writes.ts';
 import type { ChangeLog, Store, StoreKind, StoreOptions } from './types.ts';
 
-export type { ChangeEntry, ChangeLog, Store, StoreHealth, StoreKind, StoreOptions } from './types.ts';
+export type { ChangeEntry, ChangeLog, ChangeRetention, ChangeWindow, Store, StoreHealth, StoreKind, StoreOptions } from './types.ts';
 export { StoreOpenError, StoreWriteError } from './errors.ts';
 
 const DEFAULT_PAGE = 500;
+const DEFAULT_RETENTION = { maxAgeMs: 7 * 24 * 3600_000, maxEntries: 100_000, trimEveryMs: 5 * 60_000 };
 
 export async function createStore(url: string, options: StoreOptions = {}): Promise<Store> {
   const kind = storeKind(url);
@@ -43,11 +44,31 @@ export async function createStore(url: string, options: StoreOptions = {}): Prom
     }
     return made as Keyv<V>;
   };
+  const retention = { ...DEFAULT_RETENTION, ...options.changeRetention };
+  let nextTrimAt = now() + retention.trimEveryMs; // not at once: short-lived processes (the CLI) leave it to the bot
+  let trimming: Promise<unknown> | undefined;
+  const trim = () => backend.changes.trim(now() - retention.maxAgeMs, Math.max(1, retention.maxEntries));
   const changes: ChangeLog = {
-    append: (namespace, key) => writes.run(`append change ${namespace}`, () => backend.changes.append(namespace, key)),
+    async append(namespace, key) {
+      const seq = await writes.run(`append change ${namespace}`, () => backend.changes.append(namespace, key));
+      // Whichever process appends trims, at most every trimEveryMs, in the background: the append does not wait.
+      if (!trimming && now() >= nextTrimAt) {
+        nextTrimAt = now() + retention.trimEveryMs;
+        trimming = trim()
+          .catch((error: unknown) => options.logger?.warn({ err: error }, 'could not trim the change log; will retry later'))
+          .finally(() => (trimming = undefined));
+      }
+      return seq;
+    },
     since: (after, limit) => backend.changes.since(after, limit),
     head: () => backend.changes.head(),
     watch: (onChange) => backend.changes.watch(onChange),
+    oldest: () => backend.changes.oldest(),
+    readSince: (after, limit = 1000) => backend.changes.readSince(after, limit),
+    trim: async () => {
+      await trimming;
+      return trim();
+    },
   };
 
   const store: Store = {
@@ -92,7 +113,10 @@ export async function createStore(url: string, options: StoreOptions = {}): Prom
       await health.set('ping', now());
       await health.get('ping');
     },
-    close: () => backend.close(),
+    async close() {
+      await trimming;
+      await backend.close();
+    },
   };
   return store;
 }

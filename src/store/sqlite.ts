@@ -20,7 +20,7 @@ export function sqliteBackend(url: string, now: () => number, pragmas: Record<st
   const db = openChecked(path);
   let setup: ReturnType<typeof prepare>;
   try {
-    setup = prepare(db, url, path, pragmas);
+    setup = prepare(db, url, path, pragmas, now);
   } catch (error) {
     db.close();
     throw new StoreOpenError(path, error); // e.g. a read-only file that still lacks the store's tables
@@ -65,7 +65,7 @@ export function sqliteBackend(url: string, now: () => number, pragmas: Record<st
 }
 
 /** The store's tables and statements, then the caller's PRAGMAs (last, so `query_only` cannot stop the setup). */
-function prepare(db: Database.Database, url: string, path: string, pragmas: Record<string, string | number>) {
+function prepare(db: Database.Database, url: string, path: string, pragmas: Record<string, string | number>, now: () => number) {
   const adapters = new Map<string, KeyvBetterSqlite>();
   const adapter = (namespace: string) => {
     let made = adapters.get(namespace);
@@ -74,7 +74,7 @@ function prepare(db: Database.Database, url: string, path: string, pragmas: Reco
   };
   adapter(''); // creates the keyv table
   const claims = claimStatements(db);
-  const changes = sqliteChangeLog(db, path);
+  const changes = sqliteChangeLog(db, path, now);
   for (const [name, value] of Object.entries(pragmas)) {
     if (!/^[a-z_]+$/.test(name) || !/^[\w.-]+$/.test(String(value))) throw new Error(`invalid PRAGMA ${name}=${value}`);
     db.pragma(`${name} = ${value}`);
