@@ -103,7 +103,11 @@ export async function redisBackend(url: string, now: () => number): Promise<Back
     await client.connect();
     await client.ping(); // an AUTH or SELECT refusal surfaces here at the latest
   } catch (error) {
-    client.destroy();
+    try {
+      client.destroy();
+    } catch {
+      // already closed by the reconnect strategy
+    }
     throw redisOpenError(url, startError ?? error);
   }
   ready = true;
