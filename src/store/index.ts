@@ -2,7 +2,7 @@
  * The store: keyv namespaces, claims, bulk reads/writes and the change log over one of three backends
  * (sqlite.ts — the embedded default on better-sqlite3 —, redis.ts, postgres.ts).
  *
- * What happens on a fault:
+ * What happens on each fault, as the user, the logs and /healthz see it, is in docs/store.md. In short:
  * - A write the backend does not take (full disk, read-only file or database, a refused value, a lost
  *   connection) rejects with StoreWriteError (a UserError: the user sees "I couldn't save that…", nothing
  *   is confirmed), is logged and counted, and health().writable is false until a write is taken again.
@@ -11,6 +11,12 @@
  *   it aside to start empty).
  * - SQLite while running: when the file at the path is deleted or replaced (its device/inode changes),
  *   every later write is refused (health() notices it too) instead of being confirmed into an unlinked file.
+ * - Redis or PostgreSQL unreachable or refusing the login/database at start: StoreOpenError naming the URL
+ *   (password hidden) and what to check. Lost while running: writes fail at once (StoreWriteError) until it
+ *   is back. A read-only PostgreSQL opens for reads and refuses writes.
+ *
+ * The change log is trimmed by retention (ChangeRetention); changes.readSince() tells a reader that fell
+ * behind the kept window to rebuild.
  */
 import Keyv from 'keyv';
 import type { Backend } from './backend.ts';

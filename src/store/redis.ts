@@ -89,6 +89,9 @@ export async function redisBackend(url: string, now: () => number): Promise<Back
   const client = createClient({
     url,
     scripts: SCRIPTS,
+    // While the connection is down a command fails at once (a write becomes StoreWriteError) instead of
+    // waiting in a queue until Redis is back, which left the user without an answer.
+    disableOfflineQueue: true,
     socket: {
       connectTimeout: 5000,
       // At start a server that cannot be reached stops the start (StoreOpenError); later, reconnect with backoff.
@@ -111,10 +114,10 @@ export async function redisBackend(url: string, now: () => number): Promise<Back
     throw redisOpenError(url, startError ?? error);
   }
   ready = true;
+  client.setMaxListeners(200); // every namespace's keyv adapter listens on this one connection
   type ScriptName = keyof typeof SCRIPTS;
   const evalScript = (name: ScriptName, keys: string[], args: string[]) =>
     (client[name] as (keys: string[], args: string[]) => Promise<unknown>)(keys, args);
-  const adapters: Array<{ disconnect(): Promise<void> }> = [];
   const watchers = changeWatch(
     () => client.duplicate() as unknown as StreamReader,
     () => client.get(CHANGE_SEQ),
@@ -176,9 +179,9 @@ export async function redisBackend(url: string, now: () => number): Promise<Back
   return {
     adapter(namespace) {
       // throwOnErrors: @keyv/redis otherwise swallows a failed write and resolves as if it were saved.
-      const adapter = new KeyvRedis(url, { namespace, useUnlink: true, throwOnErrors: true });
+      // Every namespace shares the store's connection (and its offline and reconnect behaviour).
+      const adapter = new KeyvRedis(client as never, { namespace, useUnlink: true, throwOnErrors: true });
       adapter.on('error', () => undefined);
-      adapters.push(adapter);
       return adapter as unknown as KeyvStoreAdapter;
     },
     useKeyPrefix: false,
@@ -234,8 +237,8 @@ export async function redisBackend(url: string, now: () => number): Promise<Back
     changes,
     async close() {
       await watchers.close();
-      await Promise.all(adapters.map((a) => a.disconnect().catch(() => undefined)));
-      await client.quit().catch(() => undefined);
+      if (client.isReady) await client.quit().catch(() => undefined);
+      else client.destroy(); // reconnecting: nothing to flush, and quit() would wait for the server
     },
   };
 }

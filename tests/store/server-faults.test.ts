@@ -68,6 +68,35 @@ describe.skipIf(!hasRedisServer())('Redis faults (a redis-server of our own)', (
     expect(store.health().writable).toBe(true);
   });
 
+  it('lost while running: writes are refused at once (not queued until Redis is back), and taken again after it returns', async () => {
+    const server = await startRedis();
+    cleanups.push(() => server.stop());
+    const store = await opened(server.url);
+    await store.kv('subscriptions').set('before', 1);
+    server.stop();
+    await new Promise((done) => setTimeout(done, 200));
+    await refusal(store.kv('subscriptions').set('during', 2));
+    await refusal(store.claim('delivery:during', {}));
+    await refusal(store.changes.append('subscriptions', 'during'));
+    expect(store.health()).toMatchObject({ writable: false, writeFailures: 3 });
+
+    await server.restart();
+    let taken = false;
+    for (let i = 0; i < 100 && !taken; i++) {
+      taken = await store.kv('subscriptions').set('after', 3).then(
+        () => true,
+        async () => {
+          await new Promise((done) => setTimeout(done, 100)); // reconnecting
+          return false;
+        },
+      );
+    }
+    expect(taken).toBe(true);
+    expect(await store.kv('subscriptions').get('after')).toBe(3);
+    expect(await store.claim('delivery:after', {})).toBe(true);
+    expect(store.health().writable).toBe(true);
+  });
+
   it('sends each script once (EVALSHA afterwards) and recovers when the server forgets them', async () => {
     const server = await startRedis();
     cleanups.push(() => server.stop());

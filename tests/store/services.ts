@@ -23,30 +23,43 @@ export function hasRedisServer(): boolean {
 }
 
 /** Starts `redis-server` (no persistence) on a free port; `stop()` shuts down exactly that server. */
-export async function startRedis(extraArgs: string[] = []): Promise<{ url: string; port: number; cli(...args: string[]): string; stop(): void }> {
+export async function startRedis(
+  extraArgs: string[] = [],
+): Promise<{ url: string; port: number; cli(...args: string[]): string; stop(): void; restart(): Promise<void> }> {
   const port = await freePort();
-  execFileSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', ...extraArgs]);
+  const launch = () =>
+    execFileSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', ...extraArgs]);
+  launch();
   const password = extraArgs[extraArgs.indexOf('--requirepass') + 1];
   const auth = extraArgs.includes('--requirepass') ? ['-a', password!, '--no-auth-warning'] : [];
   const cli = (...args: string[]) => execFileSync('redis-cli', ['-p', String(port), ...auth, ...args], { encoding: 'utf8' }).trim();
-  for (let i = 0; i < 100; i++) {
-    try {
-      if (cli('PING') === 'PONG') break;
-    } catch {
-      // not listening yet
+  const listening = async () => {
+    for (let i = 0; i < 100; i++) {
+      try {
+        if (cli('PING') === 'PONG') return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((done) => setTimeout(done, 50));
     }
-    await new Promise((done) => setTimeout(done, 50));
-  }
+  };
+  await listening();
+  const stop = () => {
+    try {
+      cli('SHUTDOWN', 'NOSAVE');
+    } catch {
+      // SHUTDOWN closes the connection before answering
+    }
+  };
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     cli,
-    stop: () => {
-      try {
-        cli('SHUTDOWN', 'NOSAVE');
-      } catch {
-        // SHUTDOWN closes the connection before answering
-      }
+    stop,
+    /** The same port again, empty (no persistence): as after a crash of a Redis without AOF. */
+    restart: async () => {
+      launch();
+      await listening();
     },
   };
 }
