@@ -75,6 +75,41 @@ function retention(name: string, freshUrl: () => Promise<string>) {
       expect(await other.changes.append('reports', 'later')).toBeGreaterThan(young[1]!);
     });
 
+    it('a follower that falls behind while others append and trim never misses an entry without being told', async () => {
+      const { store: writer, url } = await open({ maxEntries: 15 });
+      const { store: follower } = await open({ maxEntries: 15 }, url);
+      let cursor = 0;
+      let rebuilds = 0;
+      const segments: number[][] = [[]];
+      // One read of a follower that takes 2 entries per 3 appended, so it falls behind the kept window.
+      const step = async () => {
+        const window = await follower.changes.readSince!(cursor, 2);
+        if (window.truncated) {
+          // What a cache does: rebuild from the namespaces, then go on from the head it rebuilt at.
+          rebuilds++;
+          cursor = await follower.changes.head();
+          segments.push([]);
+          return;
+        }
+        for (const entry of window.entries) segments.at(-1)!.push(entry.seq);
+        if (window.entries.length) cursor = window.entries.at(-1)!.seq;
+      };
+      const trims: Array<Promise<unknown>> = [];
+      for (let i = 0; i < 150; i++) {
+        const appended = writer.changes.append('reports', `f${i}`);
+        if (i % 10 === 9) trims.push(writer.changes.trim!()); // beside the appends and reads
+        if (i % 3 === 2) await step();
+        await appended;
+      }
+      await Promise.all(trims);
+      await writer.changes.trim!();
+      for (let i = 0; i < 200 && cursor < (await writer.changes.head()); i++) await step();
+      // Within a segment (between rebuilds) the follower saw every number, in order: nothing was skipped silently.
+      for (const segment of segments) for (let i = 1; i < segment.length; i++) expect(segment[i]).toBe(segment[i - 1]! + 1);
+      expect(rebuilds).toBeGreaterThan(0);
+      expect(cursor).toBe(await writer.changes.head());
+    });
+
     it('the appending process trims by itself once trimEveryMs has passed, not before', async () => {
       const { store } = await open({ maxEntries: 2, trimEveryMs: 60_000 });
       const seqs = await appendN(store, 6, 'a');
