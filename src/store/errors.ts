@@ -25,6 +25,21 @@ export class StoreOpenError extends UserError {
   }
 }
 
+/** SQLite could not open or set up the file: permission problems get their own advice (no backup needed). */
+export function sqliteOpenError(path: string, cause: unknown): StoreOpenError {
+  const code = String((cause as { code?: string } | undefined)?.code ?? '');
+  if (/^(SQLITE_READONLY|SQLITE_CANTOPEN|SQLITE_PERM|EACCES|EPERM|EROFS)/.test(code)) {
+    const user = typeof process.getuid === 'function' ? ` (uid ${process.getuid()})` : '';
+    return new StoreOpenError(
+      path,
+      cause,
+      `The SQLite store ${path} cannot be used: ${errorMessage(cause)}. The bot's user${user} must be able to write the file, ` +
+        `its -wal and -shm files and their directory: fix the owner or permissions (chown/chmod), or point STORE_URL at a writable place.`,
+    );
+  }
+  return new StoreOpenError(path, cause);
+}
+
 /** A URL as it may be shown and logged: the password replaced by `***`. */
 export function redactUrl(url: string): string {
   try {

@@ -21,7 +21,8 @@ export function sqliteChangeLog(db: Database.Database, path: string, now: () => 
     db.prepare('UPDATE changes SET at = ?').run(now());
   }
   db.exec('CREATE TABLE IF NOT EXISTS change_log_meta(id INTEGER PRIMARY KEY CHECK (id = 1), trimmed_through INTEGER NOT NULL)');
-  db.exec('INSERT OR IGNORE INTO change_log_meta(id, trimmed_through) VALUES(1, 0)');
+  // Only when missing: a read-only file that has the row must still open (for reads).
+  if (!db.prepare('SELECT 1 FROM change_log_meta WHERE id = 1').get()) db.exec('INSERT INTO change_log_meta(id, trimmed_through) VALUES(1, 0)');
   const insert = db.prepare('INSERT INTO changes(namespace, key, at) VALUES(?, ?, ?) RETURNING seq');
   const trimmed = db.prepare('SELECT trimmed_through FROM change_log_meta WHERE id = 1').pluck();
   const oldest = db.prepare('SELECT COALESCE(MIN(seq), 0) FROM changes').pluck();
