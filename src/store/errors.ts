@@ -65,7 +65,7 @@ export function redisOpenError(url: string, cause: unknown): StoreOpenError {
   const shown = redactUrl(url);
   const reason = errorMessage(cause);
   const check = /WRONGPASS|NOAUTH|invalid username-password|AUTH/i.test(reason)
-    ? 'Check the user name and password in STORE_URL (redis://USER:PASSWORD@HOST:PORT) against the server\'s ACL or requirepass.'
+    ? "Check the user name and password in STORE_URL (redis://USER:PASSWORD@HOST:PORT) against the server's ACL or requirepass."
     : /DB index|invalid DB/i.test(reason)
       ? 'Check the database number at the end of STORE_URL (redis://HOST:PORT/N): the server has fewer databases.'
       : `Check that Redis is running and reachable at ${where(url)} from this machine (firewall, TLS: rediss://) and that STORE_URL is right.`;
@@ -86,11 +86,11 @@ export function postgresOpenError(url: string, cause: unknown): StoreOpenError {
     code === '3D000'
       ? `The database does not exist: create it (createdb ${database || 'NAME'}, or CREATE DATABASE) or fix its name in STORE_URL.`
       : code === '28P01' || code === '28000'
-        ? 'Check the user name and password in STORE_URL (postgres://USER:PASSWORD@HOST:PORT/DB) and the server\'s pg_hba.conf.'
+        ? "Check the user name and password in STORE_URL (postgres://USER:PASSWORD@HOST:PORT/DB) and the server's pg_hba.conf."
         : code === '42501'
-          ? 'The user may not create the store\'s tables: grant it CREATE on the schema, or create the tables once as their owner.'
+          ? "The user may not create the store's tables: grant it CREATE on the schema, or create the tables once as their owner."
           : code === '25006'
-            ? 'The database is read-only and does not have the store\'s tables yet: open it once writable (not a standby) so they are created.'
+            ? "The database is read-only and does not have the store's tables yet: open it once writable (not a standby) so they are created."
             : `Check that PostgreSQL is running and reachable at ${where(url)} from this machine and that STORE_URL is right.`;
   return new StoreOpenError(shown, cause, `The PostgreSQL store ${shown} cannot be opened: ${errorMessage(cause)}. ${check}`);
 }

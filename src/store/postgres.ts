@@ -99,7 +99,9 @@ export async function postgresBackend(url: string, now: () => number): Promise<B
         const through = Number(cut?.through ?? 0);
         const [meta] = await q<{ trimmed_through: string }>('SELECT trimmed_through FROM sitrep_change_log_meta WHERE id = 1 FOR UPDATE');
         if (through <= Number(meta?.trimmed_through ?? 0)) return 0;
-        const [deleted] = await q<{ n: string }>('WITH gone AS (DELETE FROM sitrep_changes WHERE seq <= $1 RETURNING 1) SELECT count(*) AS n FROM gone', [through]);
+        const [deleted] = await q<{ n: string }>('WITH gone AS (DELETE FROM sitrep_changes WHERE seq <= $1 RETURNING 1) SELECT count(*) AS n FROM gone', [
+          through,
+        ]);
         await q('UPDATE sitrep_change_log_meta SET trimmed_through = $1 WHERE id = 1', [through]);
         return Number(deleted?.n ?? 0);
       });

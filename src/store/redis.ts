@@ -33,7 +33,7 @@ if ARGV[2] ~= '' and generation ~= tonumber(ARGV[2]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[3], generation + 1)
 return 1`;
-const READ_CLAIM_SCRIPT = `#!lua flags=no-writes
+const READ_CLAIM_SCRIPT = `
 local value = redis.call('GET', KEYS[1])
 if not value then return false end
 return { value, redis.call('HGET', KEYS[2], ARGV[1]) or '1' }`;
@@ -116,8 +116,7 @@ export async function redisBackend(url: string, now: () => number): Promise<Back
   ready = true;
   client.setMaxListeners(200); // every namespace's keyv adapter listens on this one connection
   type ScriptName = keyof typeof SCRIPTS;
-  const evalScript = (name: ScriptName, keys: string[], args: string[]) =>
-    (client[name] as (keys: string[], args: string[]) => Promise<unknown>)(keys, args);
+  const evalScript = (name: ScriptName, keys: string[], args: string[]) => (client[name] as (keys: string[], args: string[]) => Promise<unknown>)(keys, args);
   const watchers = changeWatch(
     () => client.duplicate() as unknown as StreamReader,
     () => client.get(CHANGE_SEQ),

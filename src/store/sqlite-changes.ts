@@ -13,7 +13,9 @@ const POLL_MS = 250;
  * behind it learns (readSince) that it missed entries.
  */
 export function sqliteChangeLog(db: Database.Database, path: string, now: () => number): { log: BackendChangeLog; close(): void } {
-  db.exec('CREATE TABLE IF NOT EXISTS changes(seq INTEGER PRIMARY KEY AUTOINCREMENT, namespace TEXT NOT NULL, key TEXT NOT NULL, at INTEGER NOT NULL DEFAULT 0)');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS changes(seq INTEGER PRIMARY KEY AUTOINCREMENT, namespace TEXT NOT NULL, key TEXT NOT NULL, at INTEGER NOT NULL DEFAULT 0)',
+  );
   const columns = new Set((db.pragma('table_info(changes)') as Array<{ name: string }>).map((c) => c.name));
   if (!columns.has('at')) {
     // Entries of earlier versions count from the upgrade, so the first trim does not drop them all at once.
@@ -41,7 +43,10 @@ export function sqliteChangeLog(db: Database.Database, path: string, now: () => 
     setTrimmed.run(through);
     return deleted;
   });
-  const readSince = db.transaction((after: number, limit: number) => ({ rows: since.all(after, limit) as ChangeEntry[], trimmedThrough: Number(trimmed.get()) }));
+  const readSince = db.transaction((after: number, limit: number) => ({
+    rows: since.all(after, limit) as ChangeEntry[],
+    trimmedThrough: Number(trimmed.get()),
+  }));
   const since = db.prepare('SELECT seq, namespace, key FROM changes WHERE seq > ? ORDER BY seq LIMIT ?');
   const headSql = "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0) AS head";
   const head = db.prepare(headSql);

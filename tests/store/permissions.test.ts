@@ -49,7 +49,7 @@ async function seed(path: string) {
   await store.close();
 }
 
-describe.skipIf(!canDropPrivileges())('SQLite file permissions of the bot\'s user (as uid 65534 via setpriv)', () => {
+describe.skipIf(!canDropPrivileges())("SQLite file permissions of the bot's user (as uid 65534 via setpriv)", () => {
   it('a file the user may not write opens read-only: reads work, every write is a StoreWriteError, health unwritable from the start', async () => {
     const path = join(sharedDir(true), 'sitrep.sqlite');
     await seed(path);

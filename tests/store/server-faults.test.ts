@@ -83,13 +83,16 @@ describe.skipIf(!hasRedisServer())('Redis faults (a redis-server of our own)', (
     await server.restart();
     let taken = false;
     for (let i = 0; i < 100 && !taken; i++) {
-      taken = await store.kv('subscriptions').set('after', 3).then(
-        () => true,
-        async () => {
-          await new Promise((done) => setTimeout(done, 100)); // reconnecting
-          return false;
-        },
-      );
+      taken = await store
+        .kv('subscriptions')
+        .set('after', 3)
+        .then(
+          () => true,
+          async () => {
+            await new Promise((done) => setTimeout(done, 100)); // reconnecting
+            return false;
+          },
+        );
     }
     expect(taken).toBe(true);
     expect(await store.kv('subscriptions').get('after')).toBe(3);
