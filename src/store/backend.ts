@@ -15,6 +15,8 @@ export interface Backend {
   readonly useKeyPrefix: boolean;
   /** Throws (a StoreWriteError) when the backend must not take writes any more. Cheap: runs before every write. */
   checkWritable(): void;
+  /** Why writes cannot succeed right now although nothing was refused yet (e.g. the connection is down); for health(). */
+  connectionProblem?(): string | undefined;
   /** The backend knew at open that it cannot write (e.g. a read-only SQLite file). */
   readonly readOnly: boolean;
   /** A namespace's rows whose key starts with `prefix`, in key order, `pageSize` at a time. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import KeyvRedis, { createClient } from '@keyv/redis';
 import type { KeyvStoreAdapter } from 'keyv';
 import { type Backend, type BackendChangeLog, changeWindow, type RawRow } from './backend.ts';
-import { redisOpenError } from './errors.ts';
+import { redactUrl, redisOpenError } from './errors.ts';
 import type { ChangeEntry } from './types.ts';
 
 const CLAIM = 'sitrep:claim:';
@@ -186,6 +186,7 @@ export async function redisBackend(url: string, now: () => number): Promise<Back
     useKeyPrefix: false,
     readOnly: false,
     checkWritable: () => undefined,
+    connectionProblem: () => (client.isReady ? undefined : `the connection to Redis at ${redactUrl(url)} is down (reconnecting)`),
     async *scan(namespace, prefix, pageSize): AsyncGenerator<RawRow[]> {
       // @keyv/redis stores `namespace::key`. SCAN has no order, so the keys are collected and sorted first.
       const head = `${namespace}::`;

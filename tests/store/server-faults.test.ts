@@ -75,6 +75,8 @@ describe.skipIf(!hasRedisServer())('Redis faults (a redis-server of our own)', (
     await store.kv('subscriptions').set('before', 1);
     server.stop();
     await new Promise((done) => setTimeout(done, 200));
+    // /healthz turns unready before any write fails…
+    expect(store.health()).toMatchObject({ writable: false, lastWriteError: expect.stringMatching(/connection to Redis .* is down/), writeFailures: 0 });
     await refusal(store.kv('subscriptions').set('during', 2));
     await refusal(store.claim('delivery:during', {}));
     await refusal(store.changes.append('subscriptions', 'during'));
@@ -95,6 +97,7 @@ describe.skipIf(!hasRedisServer())('Redis faults (a redis-server of our own)', (
         );
     }
     expect(taken).toBe(true);
+    expect(store.health()).toMatchObject({ writable: true });
     expect(await store.kv('subscriptions').get('after')).toBe(3);
     expect(await store.claim('delivery:after', {})).toBe(true);
     expect(store.health().writable).toBe(true);
