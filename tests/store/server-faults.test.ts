@@ -188,6 +188,31 @@ describe.skipIf(!postgresUrl)('PostgreSQL faults (throw-away databases on SITREP
     await refusal(reader.kv('subscriptions').set('x', 1));
   });
 
+  it('connections ended under a running store: a write is refused or taken, never confirmed falsely, and the store recovers', async () => {
+    const db = await throwAwayDatabase(postgresUrl!);
+    cleanups.push(() => db.drop());
+    const store = await opened(db.url);
+    await store.kv('subscriptions').set('before', 1);
+    await db.admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db.name}' AND pid <> pg_backend_pid()`);
+    const outcomes: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      outcomes.push(
+        await store
+          .kv('subscriptions')
+          .set(`after${i}`, i)
+          .then(
+            () => 'taken',
+            (error: unknown) => (error instanceof StoreWriteError ? 'refused' : `other: ${String(error)}`),
+          ),
+      );
+    }
+    expect(outcomes.every((o) => o === 'taken' || o === 'refused')).toBe(true);
+    expect(outcomes.at(-1)).toBe('taken'); // the pool replaced the ended connections
+    const reader = await opened(db.url);
+    for (let i = 0; i < 3; i++) expect(await reader.kv('subscriptions').get(`after${i}`)).toBe(outcomes[i] === 'taken' ? i : undefined);
+    expect(store.health().writable).toBe(true);
+  });
+
   it("a read-only database without the store's tables stops the start and says why", async () => {
     const db = await throwAwayDatabase(postgresUrl!);
     cleanups.push(() => db.drop());
