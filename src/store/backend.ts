@@ -1,5 +1,5 @@
 import type { KeyvStoreAdapter } from 'keyv';
-import type { ChangeLog } from './types.ts';
+import type { ChangeEntry, ChangeWindow } from './types.ts';
 
 /** A stored row as keyv serialised it; `key` is without the namespace. */
 export interface RawRow {
@@ -15,6 +15,8 @@ export interface Backend {
   readonly useKeyPrefix: boolean;
   /** Throws (a StoreWriteError) when the backend must not take writes any more. Cheap: runs before every write. */
   checkWritable(): void;
+  /** Why writes cannot succeed right now although nothing was refused yet (e.g. the connection is down); for health(). */
+  connectionProblem?(): string | undefined;
   /** The backend knew at open that it cannot write (e.g. a read-only SQLite file). */
   readonly readOnly: boolean;
   /** A namespace's rows whose key starts with `prefix`, in key order, `pageSize` at a time. */
@@ -25,7 +27,7 @@ export interface Backend {
   updateClaimIf(key: string, generation: number, json: string): Promise<boolean>;
   listClaims(prefix: string): Promise<Array<{ key: string; value: string }>>;
   pruneClaims(prefix: string, olderThanMs: number): Promise<number>;
-  readonly changes: ChangeLog;
+  readonly changes: BackendChangeLog;
   close(): Promise<void>;
 }
 
@@ -36,4 +38,25 @@ export function prefixEnd(prefix: string): string {
   if (last === undefined) return '\u{10FFFF}';
   const next = last.codePointAt(0)! + 1;
   return points.join('') + String.fromCodePoint(next === 0xd800 ? 0xe000 : Math.min(next, 0x10ffff));
+}
+
+/** The change log as each backend keeps it; index.ts adds checked writes and the trim schedule. */
+export interface BackendChangeLog {
+  append(namespace: string, key: string): Promise<number>;
+  since(after: number, limit?: number): Promise<ChangeEntry[]>;
+  head(): Promise<number>;
+  watch(onChange: () => void): () => void;
+  oldest(): Promise<number>;
+  /** Entries after `after` and the trim watermark, read together (one snapshot). */
+  readSince(after: number, limit: number): Promise<ChangeWindow>;
+  /**
+   * Deletes the oldest entries: every entry older than `olderThanMs` up to the first younger one, and every
+   * entry beyond the newest `maxEntries`; moves the watermark. Returns how many entries were deleted.
+   */
+  trim(olderThanMs: number, maxEntries: number): Promise<number>;
+}
+
+/** The watermark a readSince reports: truncated when some entry above `after` is at or below it. */
+export function changeWindow(entries: ChangeEntry[], after: number, trimmedThrough: number): ChangeWindow {
+  return { entries, truncated: after < trimmedThrough, trimmedThrough };
 }

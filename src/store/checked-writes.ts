@@ -15,7 +15,7 @@ export class WriteChecker {
   private lastError?: string;
 
   constructor(
-    private readonly backend: { checkWritable(): void; readOnly: boolean },
+    private readonly backend: { checkWritable(): void; readOnly: boolean; connectionProblem?(): string | undefined },
     private readonly logger?: Logger,
   ) {
     this.failing = backend.readOnly;
@@ -52,6 +52,9 @@ export class WriteChecker {
       this.failing = true;
       this.lastError = `health check: ${errorMessage(error instanceof StoreWriteError && error.cause !== undefined ? error.cause : error)}`;
     }
+    // A connection that is down makes the store unready at once, and ready again once it is back.
+    const down = this.failing ? undefined : this.backend.connectionProblem?.();
+    if (down) return { writable: false, lastWriteError: down, writeFailures: this.failures };
     return { writable: !this.failing, ...(this.lastError ? { lastWriteError: this.lastError } : {}), writeFailures: this.failures };
   }
 

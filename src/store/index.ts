@@ -2,7 +2,7 @@
  * The store: keyv namespaces, claims, bulk reads/writes and the change log over one of three backends
  * (sqlite.ts — the embedded default on better-sqlite3 —, redis.ts, postgres.ts).
  *
- * What happens on a fault:
+ * What happens on each fault, as the user, the logs and /healthz see it, is in docs/store.md. In short:
  * - A write the backend does not take (full disk, read-only file or database, a refused value, a lost
  *   connection) rejects with StoreWriteError (a UserError: the user sees "I couldn't save that…", nothing
  *   is confirmed), is logged and counted, and health().writable is false until a write is taken again.
@@ -11,16 +11,23 @@
  *   it aside to start empty).
  * - SQLite while running: when the file at the path is deleted or replaced (its device/inode changes),
  *   every later write is refused (health() notices it too) instead of being confirmed into an unlinked file.
+ * - Redis or PostgreSQL unreachable or refusing the login/database at start: StoreOpenError naming the URL
+ *   (password hidden) and what to check. Lost while running: writes fail at once (StoreWriteError) until it
+ *   is back. A read-only PostgreSQL opens for reads and refuses writes.
+ *
+ * The change log is trimmed by retention (ChangeRetention); changes.readSince() tells a reader that fell
+ * behind the kept window to rebuild.
  */
 import Keyv from 'keyv';
 import type { Backend } from './backend.ts';
 import { WriteChecker } from './checked-writes.ts';
 import type { ChangeLog, Store, StoreKind, StoreOptions } from './types.ts';
 
-export type { ChangeEntry, ChangeLog, Store, StoreHealth, StoreKind, StoreOptions } from './types.ts';
+export type { ChangeEntry, ChangeLog, ChangeRetention, ChangeWindow, Store, StoreHealth, StoreKind, StoreOptions } from './types.ts';
 export { StoreOpenError, StoreWriteError } from './errors.ts';
 
 const DEFAULT_PAGE = 500;
+const DEFAULT_RETENTION = { maxAgeMs: 7 * 24 * 3600_000, maxEntries: 100_000, trimEveryMs: 5 * 60_000 };
 
 export async function createStore(url: string, options: StoreOptions = {}): Promise<Store> {
   const kind = storeKind(url);
@@ -43,11 +50,31 @@ export async function createStore(url: string, options: StoreOptions = {}): Prom
     }
     return made as Keyv<V>;
   };
+  const retention = { ...DEFAULT_RETENTION, ...options.changeRetention };
+  let nextTrimAt = now() + retention.trimEveryMs; // not at once: short-lived processes (the CLI) leave it to the bot
+  let trimming: Promise<unknown> | undefined;
+  const trim = () => backend.changes.trim(now() - retention.maxAgeMs, Math.max(1, retention.maxEntries));
   const changes: ChangeLog = {
-    append: (namespace, key) => writes.run(`append change ${namespace}`, () => backend.changes.append(namespace, key)),
+    async append(namespace, key) {
+      const seq = await writes.run(`append change ${namespace}`, () => backend.changes.append(namespace, key));
+      // Whichever process appends trims, at most every trimEveryMs, in the background: the append does not wait.
+      if (!trimming && now() >= nextTrimAt) {
+        nextTrimAt = now() + retention.trimEveryMs;
+        trimming = trim()
+          .catch((error: unknown) => options.logger?.warn({ err: error }, 'could not trim the change log; will retry later'))
+          .finally(() => (trimming = undefined));
+      }
+      return seq;
+    },
     since: (after, limit) => backend.changes.since(after, limit),
     head: () => backend.changes.head(),
     watch: (onChange) => backend.changes.watch(onChange),
+    oldest: () => backend.changes.oldest(),
+    readSince: (after, limit = 1000) => backend.changes.readSince(after, limit),
+    trim: async () => {
+      await trimming;
+      return trim();
+    },
   };
 
   const store: Store = {
@@ -92,7 +119,10 @@ export async function createStore(url: string, options: StoreOptions = {}): Prom
       await health.set('ping', now());
       await health.get('ping');
     },
-    close: () => backend.close(),
+    async close() {
+      await trimming;
+      await backend.close();
+    },
   };
   return store;
 }

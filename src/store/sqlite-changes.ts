@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import type { ChangeEntry, ChangeLog } from './types.ts';
+import { type BackendChangeLog, changeWindow } from './backend.ts';
+import type { ChangeEntry } from './types.ts';
 
 const POLL_MS = 250;
 
@@ -8,10 +9,44 @@ const POLL_MS = 250;
  * at a time, so a sequence is visible only after every lower one is: a reader never skips an entry.
  * watch() polls `PRAGMA data_version` on a connection of its own (it changes when any other connection,
  * in this process or another, commits) and fires only when the log's head moved.
+ * Retention deletes a prefix of the log and records the last deleted seq in `change_log_meta`, so a reader
+ * behind it learns (readSince) that it missed entries.
  */
-export function sqliteChangeLog(db: Database.Database, path: string): { log: ChangeLog; close(): void } {
-  db.exec('CREATE TABLE IF NOT EXISTS changes(seq INTEGER PRIMARY KEY AUTOINCREMENT, namespace TEXT NOT NULL, key TEXT NOT NULL)');
-  const insert = db.prepare('INSERT INTO changes(namespace, key) VALUES(?, ?) RETURNING seq');
+export function sqliteChangeLog(db: Database.Database, path: string, now: () => number): { log: BackendChangeLog; close(): void } {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS changes(seq INTEGER PRIMARY KEY AUTOINCREMENT, namespace TEXT NOT NULL, key TEXT NOT NULL, at INTEGER NOT NULL DEFAULT 0)',
+  );
+  const columns = new Set((db.pragma('table_info(changes)') as Array<{ name: string }>).map((c) => c.name));
+  if (!columns.has('at')) {
+    // Entries of earlier versions count from the upgrade, so the first trim does not drop them all at once.
+    db.exec('ALTER TABLE changes ADD COLUMN at INTEGER NOT NULL DEFAULT 0');
+    db.prepare('UPDATE changes SET at = ?').run(now());
+  }
+  db.exec('CREATE TABLE IF NOT EXISTS change_log_meta(id INTEGER PRIMARY KEY CHECK (id = 1), trimmed_through INTEGER NOT NULL)');
+  // Only when missing: a read-only file that has the row must still open (for reads).
+  if (!db.prepare('SELECT 1 FROM change_log_meta WHERE id = 1').get()) db.exec('INSERT INTO change_log_meta(id, trimmed_through) VALUES(1, 0)');
+  const insert = db.prepare('INSERT INTO changes(namespace, key, at) VALUES(?, ?, ?) RETURNING seq');
+  const trimmed = db.prepare('SELECT trimmed_through FROM change_log_meta WHERE id = 1').pluck();
+  const oldest = db.prepare('SELECT COALESCE(MIN(seq), 0) FROM changes').pluck();
+  const beyondCount = db.prepare('SELECT seq FROM changes ORDER BY seq DESC LIMIT 1 OFFSET ?').pluck();
+  const firstYoung = db.prepare('SELECT seq FROM changes WHERE at >= ? ORDER BY seq LIMIT 1').pluck();
+  const lastSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM changes').pluck();
+  const deleteThrough = db.prepare('DELETE FROM changes WHERE seq <= ?');
+  const setTrimmed = db.prepare('UPDATE change_log_meta SET trimmed_through = MAX(trimmed_through, ?) WHERE id = 1');
+  const trim = db.transaction((olderThanMs: number, maxEntries: number): number => {
+    const young = firstYoung.get(olderThanMs) as number | undefined;
+    const byAge = young === undefined ? (lastSeq.get() as number) : young - 1;
+    const byCount = (beyondCount.get(maxEntries) as number | undefined) ?? 0;
+    const through = Math.max(byAge, byCount);
+    if (through <= (trimmed.get() as number)) return 0;
+    const deleted = deleteThrough.run(through).changes;
+    setTrimmed.run(through);
+    return deleted;
+  });
+  const readSince = db.transaction((after: number, limit: number) => ({
+    rows: since.all(after, limit) as ChangeEntry[],
+    trimmedThrough: Number(trimmed.get()),
+  }));
   const since = db.prepare('SELECT seq, namespace, key FROM changes WHERE seq > ? ORDER BY seq LIMIT ?');
   const headSql = "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0) AS head";
   const head = db.prepare(headSql);
@@ -47,9 +82,9 @@ export function sqliteChangeLog(db: Database.Database, path: string): { log: Cha
     poller = undefined;
   };
 
-  const log: ChangeLog = {
+  const log: BackendChangeLog = {
     async append(namespace, key) {
-      const seq = Number((insert.get(namespace, key) as { seq: number }).seq);
+      const seq = Number((insert.get(namespace, key, now()) as { seq: number }).seq);
       if (path === ':memory:') for (const listener of [...listeners]) queueMicrotask(listener);
       return seq;
     },
@@ -58,6 +93,20 @@ export function sqliteChangeLog(db: Database.Database, path: string): { log: Cha
     },
     async head() {
       return Number((head.get() as { head: number }).head);
+    },
+    async oldest() {
+      return Number(oldest.get());
+    },
+    async readSince(after, limit) {
+      const { rows, trimmedThrough } = readSince(after, limit);
+      return changeWindow(
+        rows.map((e) => ({ ...e, seq: Number(e.seq) })),
+        after,
+        trimmedThrough,
+      );
+    },
+    async trim(olderThanMs, maxEntries) {
+      return trim(olderThanMs, maxEntries);
     },
     watch(onChange) {
       listeners.add(onChange);

@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Backend, RawRow } from './backend.ts';
 import { prefixEnd } from './backend.ts';
-import { StoreOpenError } from './errors.ts';
+import { sqliteOpenError } from './errors.ts';
 import { KeyvBetterSqlite } from './keyv-sqlite-adapter.ts';
 import { SqliteFileGuard } from './sqlite-file-guard.ts';
 import { sqliteChangeLog } from './sqlite-changes.ts';
@@ -20,10 +20,10 @@ export function sqliteBackend(url: string, now: () => number, pragmas: Record<st
   const db = openChecked(path);
   let setup: ReturnType<typeof prepare>;
   try {
-    setup = prepare(db, url, path, pragmas);
+    setup = prepare(db, url, path, pragmas, now);
   } catch (error) {
     db.close();
-    throw new StoreOpenError(path, error); // e.g. a read-only file that still lacks the store's tables
+    throw sqliteOpenError(path, error); // e.g. a read-only file that still lacks the store's tables
   }
   const { adapter, claims, changes } = setup;
   const guard = new SqliteFileGuard(path);
@@ -65,7 +65,7 @@ export function sqliteBackend(url: string, now: () => number, pragmas: Record<st
 }
 
 /** The store's tables and statements, then the caller's PRAGMAs (last, so `query_only` cannot stop the setup). */
-function prepare(db: Database.Database, url: string, path: string, pragmas: Record<string, string | number>) {
+function prepare(db: Database.Database, url: string, path: string, pragmas: Record<string, string | number>, now: () => number) {
   const adapters = new Map<string, KeyvBetterSqlite>();
   const adapter = (namespace: string) => {
     let made = adapters.get(namespace);
@@ -74,7 +74,7 @@ function prepare(db: Database.Database, url: string, path: string, pragmas: Reco
   };
   adapter(''); // creates the keyv table
   const claims = claimStatements(db);
-  const changes = sqliteChangeLog(db, path);
+  const changes = sqliteChangeLog(db, path, now);
   for (const [name, value] of Object.entries(pragmas)) {
     if (!/^[a-z_]+$/.test(name) || !/^[\w.-]+$/.test(String(value))) throw new Error(`invalid PRAGMA ${name}=${value}`);
     db.pragma(`${name} = ${value}`);
@@ -87,7 +87,10 @@ function openChecked(path: string): Database.Database {
   let db: Database.Database | undefined;
   try {
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-    db = new Database(path, { timeout: 10_000 });
+    // A file the bot's user may not write opens read-only: reads work, every write is refused and
+    // health() is unwritable from the start (SQLite would otherwise fail at the first PRAGMA that writes).
+    const readonly = path !== ':memory:' && existsSync(path) && !writableFile(path);
+    db = new Database(path, { timeout: 10_000, readonly, fileMustExist: readonly });
     // journal_mode is a property of the file: setting it once covers every connection and process.
     if (!db.readonly) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
@@ -96,7 +99,16 @@ function openChecked(path: string): Database.Database {
     return db;
   } catch (error) {
     db?.close();
-    throw new StoreOpenError(path, error);
+    throw sqliteOpenError(path, error);
+  }
+}
+
+function writableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -16,6 +16,33 @@ export interface ChangeLog {
    * `PRAGMA data_version` polled every ~250 ms). Consumers then read with since(). Returns unsubscribe.
    */
   watch(onChange: () => void): () => void;
+  /** Lowest seq still kept (older entries were trimmed by retention), 0 when the log holds none. */
+  oldest?(): Promise<number>;
+  /**
+   * since(), plus whether entries after `after` were already trimmed away: `truncated` means the reader fell
+   * behind the retained window and must rebuild from the namespaces instead of trusting the entries.
+   */
+  readSince?(after: number, limit?: number): Promise<ChangeWindow>;
+  /** Trims by the retention now (append does it at most every `trimEveryMs`); resolves to how many entries went. */
+  trim?(): Promise<number>;
+}
+
+export interface ChangeWindow {
+  entries: ChangeEntry[];
+  /** True when entries with seq > after were trimmed: the reader missed changes and must rebuild. */
+  truncated: boolean;
+  /** Every entry at or below this seq has been trimmed (0 when nothing ever was). */
+  trimmedThrough: number;
+}
+
+/** How long the change log keeps entries; an entry goes once it is older than maxAgeMs OR beyond the newest maxEntries. */
+export interface ChangeRetention {
+  /** Default 7 days. */
+  maxAgeMs?: number;
+  /** Default 100,000. */
+  maxEntries?: number;
+  /** A process trims after an append at most this often. Default 5 minutes. */
+  trimEveryMs?: number;
 }
 
 export interface ChangeEntry {
@@ -77,4 +104,6 @@ export interface StoreOptions {
    * `{ max_page_count: 250_000 }` to cap the file's size or `{ query_only: 1 }` to refuse every write.
    */
   sqlitePragmas?: Record<string, string | number>;
+  /** Retention of the change log (see ChangeRetention for the defaults). */
+  changeRetention?: ChangeRetention;
 }
