@@ -282,7 +282,9 @@ function utc(year: number, month: number, day: number): string | undefined {
 /** Splits "A, B and C" / "A; B" / "A & B" into names. */
 export function splitNames(value: string): string[] {
   return value
-    .split(/\s*(?:,|;|\band\b|&|\|)\s*/i)
+    // "and" in the languages bylines are written in ("Von A und B", "Par A et B", "Por A y B", "Door A en
+    // B"); a short word like "y" or "e" counts only between two capitalised names.
+    .split(/\s*(?:,|;|\band\b|&|\|)\s*|\s+(?:und|et|y|e|en|og|och|és|ja|i|и)\s+(?=\p{Lu})/iu)
     .map((n) => cleanInline(n))
     .filter((n) => n.length > 1 && n.length < 80);
 }

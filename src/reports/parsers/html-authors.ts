@@ -1,8 +1,9 @@
-import { cleanInline, splitNames, type ParsedMeta } from './blocks.ts';
+import { cleanInline, parseDate, splitNames, type ParsedMeta } from './blocks.ts';
+import { findDateIn } from './dates.ts';
 import { readMetaLine } from './text.ts';
 import { inChrome, type Doc } from './dom.ts';
 import { jsonLdAuthors, type JsonLd } from './jsonld.ts';
-import { cleanAuthorNames, stripBylinePrefix } from './names.ts';
+import { cleanAuthorNames, DESK_NAME, stripBylinePrefix } from './names.ts';
 
 type El = ReturnType<Doc['querySelector']> & object;
 
@@ -14,7 +15,9 @@ type El = ReturnType<Doc['querySelector']> & object;
  * Every name goes through cleanAuthorNames (prefixes, job titles, social labels, desks, placeholders).
  */
 export function htmlAuthors(document: Doc, jsonLd: JsonLd, isPublisher: (name: string) => boolean): string[] {
-  const keep = (names: string[]) => [...new Set(cleanAuthorNames(names).filter((n) => !isPublisher(n)))];
+  // On a page a "… Desk" or "… Bureau" byline is the paper's own desk, never a person; feeds keep such
+  // names (some publishers sign their feed items only that way, and it is all the feed gives).
+  const keep = (names: string[]) => [...new Set(cleanAuthorNames(names).filter((n) => !isPublisher(n) && !DESK_NAME.test(n)))];
   const fromLd = keep(jsonLdAuthors(jsonLd.article?.author, jsonLd.byId).flatMap((a) => (a.organization ? [a.name] : bylineNames(a.name))));
   if (fromLd.length) return fromLd;
   const fromMeta = keep(metaAuthors(document, isPublisher));
@@ -98,11 +101,22 @@ function authorLinks(document: Doc): string[] {
   const first = links[0];
   if (!first) return [];
   const container = (first.closest('[class*="byline" i], [class*="author" i], [data-testid*="byline" i], address, [class*="meta" i], ul, p') ?? first.parentElement) as El | null;
-  const inContainer = container ? links.filter((a) => container.contains(a)) : [first];
+  let box = container;
+  // A list of author cards ("Authors" with one card per person, name and affiliation): the first link's
+  // own card holds one name; its parent list holds them all. Climb while that adds author links and the
+  // box stays the size of a byline block, not of the article.
+  for (let up = 0; box && up < 3; up++) {
+    const parent = box.parentElement as El | null;
+    if (!parent || /^(BODY|HTML|MAIN|ARTICLE)$/.test(parent.tagName)) break;
+    const more = links.filter((a) => parent.contains(a)).length;
+    if (more <= links.filter((a) => box!.contains(a)).length || cleanInline(parent.textContent ?? '').length > 600 || parent.querySelector('p:not([class])')) break;
+    box = parent;
+  }
+  const inContainer = box ? links.filter((a) => box!.contains(a)) : [first];
   return inContainer.map((a) => spacedText(a)).filter((t) => t.length > 1 && t.length < 80);
 }
 
-const BYLINE = '[itemprop="author"], [class*="byline" i], [data-testid*="byline" i], [class*="author" i], [data-testid*="author" i], [class*="autor" i], address, .fn, [class*="writer" i]';
+const BYLINE = '[itemprop="author"], [class*="byline" i], [data-testid*="byline" i], [class*="author" i], [data-testid*="author" i], [class*="autor" i], [class*="auteur" i], [class*="contributor" i], address, .fn, [class*="writer" i]';
 const NAME_PART = '[itemprop="name"], [class*="author-name" i], [class*="authorname" i], [class*="byline-name" i], [class*="byline__author" i], [class*="author__name" i], .fn, .name, .author';
 
 /** The first byline element (outside figures, navigation and related boxes): its name part, else its text. */
@@ -144,7 +158,13 @@ const CREDIT_LINE = /^(photo(graph)?s?|image|illustration|picture|video|graphic|
  * a trailing date or time, "Name in City", and the split into names.
  */
 export function bylineNames(byline: string): string[] {
-  const cleaned = cleanInline(byline.replace(/\s+/g, ' '))
+  let text = cleanInline(byline.replace(/\s+/g, ' '));
+  // A byline block often carries the date after the names, with no separator ("Jane Doe 12.03.2024, 14:05
+  // Uhr", "By A and B Updated May 19, 2024"): the names end where the date or its label begins.
+  const date = findDateIn(text, parseDate);
+  if (date && text.indexOf(date.text) > 0) text = text.slice(0, text.indexOf(date.text));
+  text = text.replace(/\s+(?:last updated|updated|published|posted on|aktualisiert|veröffentlicht|publié le|mis à jour|publicado|actualizado)\b.*$/i, '');
+  const cleaned = text
     .replace(/\s*[([][^)\]]*[)\]]/g, '')
     .replace(/^.*$/, (v) => stripBylinePrefix(v))
     .replace(/\s*[|•·—–-]\s*(\d|[A-Z][a-z]+\.? \d|updated|published).*$/i, '')

@@ -37,6 +37,12 @@ const PUBLISHED_META = [
   'meta[name="article:published"]',
   'meta[name="original-publish-date"]',
   'meta[name="displaydate"]',
+  // RDFa on any element (Drupal 7 prints <span property="dc:date dc:created" content="…">).
+  '[property~="dc:date"][content]',
+  '[property~="dc:created"][content]',
+  '[property~="dcterms:created"][content]',
+  '[property~="dcterms:issued"][content]',
+  '[property~="schema:datePublished"][content]',
 ];
 
 const MODIFIED_META = [
@@ -76,7 +82,7 @@ export function modifiedDate(document: Doc, jsonLd: JsonLd): string | undefined 
 }
 
 const OUTSIDE = ['ASIDE', 'NAV', 'FOOTER', 'LI'];
-const BYLINE_AREA = '[class*="byline" i], [class*="meta" i], [class*="date" i], [class*="posted" i], [class*="publish" i], [class*="author" i], [class*="time" i], [class*="dateline" i], [class*="header" i], [data-testid*="date" i], [data-testid*="byline" i]';
+const BYLINE_AREA = '[class*="byline" i], [class*="meta" i], [class*="date" i], [class*="posted" i], [class*="publish" i], [class*="publica" i], [class*="submitted" i], [class*="datum" i], [class*="fecha" i], [class*="data" i], [class*="signature" i], [class*="author" i], [class*="time" i], [class*="dateline" i], [class*="header" i], [data-testid*="date" i], [data-testid*="byline" i]';
 const UPDATED = /\b(updated|modified|last edited|edited|aktualisiert|geändert|mis à jour|modifié|actualizado|更新)\b/i;
 
 /**

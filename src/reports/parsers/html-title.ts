@@ -21,7 +21,7 @@ export interface TitleSignals {
   h1Count?: number;
 }
 
-const SEPARATOR = /\s+[|–—·•»:~\/\\-]{1,2}\s+|\s*[|·•»]\s*/;
+const SEPARATOR = /\s+[|–—·•»:~\/\\-]{1,2}\s+|\s*[|·•»｜│]\s*/;
 const GENERIC = /^(home|home ?page|start|startseite|accueil|inicio|untitled|index|news|blog|article|articles|post|posts|page|page not found|not found|404|error|loading\.*|welcome|menu|search|original text|原文)$/i;
 
 /** Letters and digits only, lower case, without a leading "the": for comparing names. */
@@ -47,10 +47,21 @@ function hostNames(pageUrl?: string): string[] {
 export function siteMatcher(names: Array<string | undefined>, pageUrl?: string): (text: string) => boolean {
   const known = new Set(names.filter((n): n is string => Boolean(n?.trim())).map(compact).filter((n) => n.length >= 2));
   const hosts = hostNames(pageUrl);
+  const initials = new Set(
+    names.flatMap((n) => {
+      const words = (n ?? '').normalize('NFKC').toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+      const all = words.map((w) => w[0]).join('');
+      const major = words.filter((w) => !/^(the|of|for|and|on|in|at|de|du|des|la|le|der|die|das|für|und)$/.test(w)).map((w) => w[0]).join('');
+      return words.length >= 2 ? [all, major] : [];
+    }),
+  );
   return (text: string) => {
     const c = compact(text);
     if (!c) return false;
     if (known.has(c)) return true;
+    // Initials of a known name ("PAQ" for "Polar Affairs Quarterly", "IISS" for "International Institute
+    // for Strategic Studies"), written in capitals as sites abbreviate themselves.
+    if (/^\p{Lu}{2,6}$/u.test(text.trim()) && initials.has(c)) return true;
     // The host spells the name without spaces ("gadgetdesk" for "Gadget Desk", "nbn" for "NBN").
     if (hosts.some((h) => h === c || (c.length >= 5 && h.length >= 5 && (h.startsWith(c) || c.startsWith(h))))) return true;
     // "Openpedia, the free encyclopedia" / "Steppe Dispatch | Substack": a known name plus a tagline.
@@ -68,8 +79,9 @@ function stripNameParts(title: string, isName: (part: string) => boolean): strin
     const parts = splitOnce(out);
     if (!parts) break;
     const [head, tail] = parts;
-    if (isName(tail.part)) out = head.rest;
-    else if (isName(head.part) && tail.rest.split(/\s+/).length >= 2) out = tail.rest;
+    // "Headline - Site" keeps what precedes the last separator; "Site | Headline" what follows the first.
+    if (isName(tail.part)) out = tail.rest;
+    else if (isName(head.part) && head.rest.split(/\s+/).length >= 2) out = head.rest;
     else break;
   }
   return out;
