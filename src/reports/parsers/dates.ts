@@ -6,20 +6,20 @@
  * Date-only values become UTC midnight so the calendar day never shifts with the host zone.
  */
 
-/** Month names (and common abbreviations) by month index, lower case, accents kept. */
+/** Month names (and common abbreviations) by month index, lower case, accents kept; Russian and Turkish too. */
 const MONTH_WORDS: Array<[number, string[]]> = [
-  [0, ['january', 'jan', 'januar', 'jänner', 'janvier', 'janv', 'enero', 'ene', 'gennaio', 'gen', 'janeiro', 'januari', 'styczeń', 'stycznia']],
-  [1, ['february', 'feb', 'februar', 'février', 'févr', 'fevrier', 'febrero', 'febbraio', 'fevereiro', 'fev', 'februari', 'luty', 'lutego']],
-  [2, ['march', 'mar', 'märz', 'maerz', 'mars', 'marzo', 'março', 'marco', 'maart', 'mrt', 'marzec', 'marca']],
-  [3, ['april', 'apr', 'avril', 'avr', 'abril', 'abr', 'aprile', 'kwiecień', 'kwietnia']],
-  [4, ['may', 'mai', 'mayo', 'maggio', 'mag', 'maio', 'mei', 'maj', 'maja']],
-  [5, ['june', 'jun', 'juni', 'juin', 'junio', 'giugno', 'giu', 'junho', 'czerwiec', 'czerwca']],
-  [6, ['july', 'jul', 'juli', 'juillet', 'juil', 'julio', 'luglio', 'lug', 'julho', 'lipiec', 'lipca']],
-  [7, ['august', 'aug', 'août', 'aout', 'agosto', 'ago', 'augustus', 'sierpień', 'sierpnia']],
-  [8, ['september', 'sep', 'sept', 'septembre', 'septiembre', 'setiembre', 'settembre', 'set', 'setembro', 'wrzesień', 'września']],
-  [9, ['october', 'oct', 'oktober', 'okt', 'octobre', 'octubre', 'ottobre', 'ott', 'outubro', 'out', 'październik', 'października']],
-  [10, ['november', 'nov', 'novembre', 'noviembre', 'novembro', 'listopad', 'listopada']],
-  [11, ['december', 'dec', 'dezember', 'dez', 'décembre', 'decembre', 'déc', 'diciembre', 'dic', 'dicembre', 'dezembro', 'grudzień', 'grudnia']],
+  [0, ['january', 'jan', 'januar', 'jänner', 'janvier', 'janv', 'enero', 'ene', 'gennaio', 'gen', 'janeiro', 'januari', 'styczeń', 'stycznia', 'январь', 'января', 'янв', 'ocak']],
+  [1, ['february', 'feb', 'februar', 'février', 'févr', 'fevrier', 'febrero', 'febbraio', 'fevereiro', 'fev', 'februari', 'luty', 'lutego', 'февраль', 'февраля', 'фев', 'şubat', 'subat']],
+  [2, ['march', 'mar', 'märz', 'maerz', 'mars', 'marzo', 'março', 'marco', 'maart', 'mrt', 'marzec', 'marca', 'март', 'марта', 'mart']],
+  [3, ['april', 'apr', 'avril', 'avr', 'abril', 'abr', 'aprile', 'kwiecień', 'kwietnia', 'апрель', 'апреля', 'апр', 'nisan']],
+  [4, ['may', 'mai', 'mayo', 'maggio', 'mag', 'maio', 'mei', 'maj', 'maja', 'мая', 'май', 'mayıs', 'mayis']],
+  [5, ['june', 'jun', 'juni', 'juin', 'junio', 'giugno', 'giu', 'junho', 'czerwiec', 'czerwca', 'июнь', 'июня', 'haziran']],
+  [6, ['july', 'jul', 'juli', 'juillet', 'juil', 'julio', 'luglio', 'lug', 'julho', 'lipiec', 'lipca', 'июль', 'июля', 'temmuz']],
+  [7, ['august', 'aug', 'août', 'aout', 'agosto', 'ago', 'augustus', 'sierpień', 'sierpnia', 'август', 'августа', 'авг', 'ağustos', 'agustos']],
+  [8, ['september', 'sep', 'sept', 'septembre', 'septiembre', 'setiembre', 'settembre', 'set', 'setembro', 'wrzesień', 'września', 'сентябрь', 'сентября', 'сен', 'eylül', 'eylul']],
+  [9, ['october', 'oct', 'oktober', 'okt', 'octobre', 'octubre', 'ottobre', 'ott', 'outubro', 'out', 'październik', 'października', 'октябрь', 'октября', 'окт', 'ekim']],
+  [10, ['november', 'nov', 'novembre', 'noviembre', 'novembro', 'listopad', 'listopada', 'ноябрь', 'ноября', 'ноя', 'kasım', 'kasim']],
+  [11, ['december', 'dec', 'dezember', 'dez', 'décembre', 'decembre', 'déc', 'diciembre', 'dic', 'dicembre', 'dezembro', 'grudzień', 'grudnia', 'декабрь', 'декабря', 'дек', 'aralık', 'aralik']],
 ];
 const MONTH_BY_WORD = new Map(MONTH_WORDS.flatMap(([index, words]) => words.map((w) => [w, index] as const)));
 const MONTH = `(${[...MONTH_BY_WORD.keys()].sort((a, b) => b.length - a.length).join('|')})\\.?`;

@@ -116,7 +116,7 @@ function authorLinks(document: Doc): string[] {
   return inContainer.map((a) => spacedText(a)).filter((t) => t.length > 1 && t.length < 80);
 }
 
-const BYLINE = '[itemprop="author"], [class*="byline" i], [data-testid*="byline" i], [class*="author" i], [data-testid*="author" i], [class*="autor" i], [class*="auteur" i], [class*="contributor" i], address, .fn, [class*="writer" i]';
+const BYLINE = '[itemprop="author"], [class*="byline" i], [data-testid*="byline" i], [class*="author" i], [data-testid*="author" i], [class*="autor" i], [class*="auteur" i], [class*="yazar" i], [class*="contributor" i], address, .fn, [class*="writer" i]';
 const NAME_PART = '[itemprop="name"], [class*="author-name" i], [class*="authorname" i], [class*="byline-name" i], [class*="byline__author" i], [class*="author__name" i], .fn, .name, .author';
 
 /** The first byline element (outside figures, navigation and related boxes): its name part, else its text. */
@@ -151,6 +151,7 @@ function spacedText(el: El): string {
   return cleanInline(out.replace(/\s+/g, ' '));
 }
 
+const ORGANISATION = /^(the|la|le|el|der|die|das)\s|\s(lab|laboratory|labs|foundation|council|agency|institute|network|project|initiative|society|association|coalition|alliance|collective|group|inc\.?|llc|ltd|gmbh|post|times|journal|herald|tribune|gazette|magazine|review|daily|weekly)$/i;
 const CREDIT_LINE = /^(photo(graph)?s?|image|illustration|picture|video|graphic|credit|foto|bild)s?\s*(by\b|:|©)/i;
 
 /**
@@ -170,5 +171,8 @@ export function bylineNames(byline: string): string[] {
     .replace(/\s*[|•·—–-]\s*(\d|[A-Z][a-z]+\.? \d|updated|published).*$/i, '')
     .replace(/\s+(on|le|am|el|il)\s+\p{L}*,?\s*\d.*$/iu, '')
     .replace(/\s+(is|was|ist|est|es)\s+.*$/, '');
-  return splitNames(cleaned).filter((n) => !/^https?:/.test(n) && n.split(/\s+/).length <= 6);
+  const names = splitNames(cleaned).filter((n) => !/^https?:/.test(n) && n.split(/\s+/).length <= 6);
+  // "By Maya Torres, The Gulfside Post, and Ben Ashby, Coastal Data Lab": the organisations each writer
+  // works for ride in the same comma list; a lone organisation byline is left for the caller to judge.
+  return names.length > 1 ? names.filter((n) => !ORGANISATION.test(n)) : names;
 }

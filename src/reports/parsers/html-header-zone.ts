@@ -1,4 +1,5 @@
-import { cleanInline, type ParsedMeta } from './blocks.ts';
+import { cleanInline, parseDate, type ParsedMeta } from './blocks.ts';
+import { findDateIn } from './dates.ts';
 import { inChrome, type Doc } from './dom.ts';
 import { agrees } from './html-title.ts';
 import { readMetaLine } from './text.ts';
@@ -13,7 +14,7 @@ type El = ReturnType<Doc['querySelector']> & object;
 export function headerZoneMeta(document: Doc, title: string | undefined): ParsedMeta {
   const found: ParsedMeta = {};
   if (!title) return found;
-  const all = [...document.querySelectorAll('h1, h2, h3, p, div, span, time, li, address, small, em, b, strong')] as El[];
+  const all = [...document.querySelectorAll('h1, h2, h3, p, div, span, time, li, address, small, em, b, strong, tr, dd, dt')] as El[];
   const start = all.findIndex((el) => /^H[1-3]$/.test(el.tagName) && agrees(cleanInline(el.textContent ?? ''), title));
   if (start < 0) return found;
   let examined = 0;
@@ -24,7 +25,13 @@ export function headerZoneMeta(document: Doc, title: string | undefined): Parsed
     if (!text) continue;
     // The first paragraph of body text ends the header zone.
     if (text.length > 200 || /^H[1-3]$/.test(el.tagName) || ++examined > 8) break;
-    if (text.length <= 160) readMetaLine(text, found);
+    if (text.length <= 160) {
+      readMetaLine(text, found);
+      // A CJK source line carries its labels mid-line: "2024-08-21 09:32　来源：Site　作者：Name".
+      const cjk = /(?:^|[\s\u3000])(?:作者|记者|記者|撰文|文)[:：]\s*([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}·・ ]{2,12}?)(?=[\s\u3000|｜]|$)/u.exec(text);
+      if (cjk && !found.authors?.length) found.authors = [cjk[1]!.trim()];
+      if (cjk) found.publishedAt ??= findDateIn(text, parseDate)?.iso;
+    }
     if (found.publishedAt && found.authors?.length) break;
   }
   return found;

@@ -112,6 +112,21 @@ export function agrees(a: string, b: string): boolean {
   return long.includes(short) && short.length >= long.length * 0.6;
 }
 
+/**
+ * The runs of a title before and after each separator ("A | B | C" → "A", "A | B", "B | C", "C") that
+ * are long enough to be a headline: a heading equal to one of them is the headline and the rest is a
+ * site or section name that nothing else on the page spells out (Readability's rule for <title>).
+ */
+function pieces(title: string): string[] {
+  const re = new RegExp(SEPARATOR.source, 'g');
+  const out: string[] = [];
+  for (const m of title.matchAll(re)) {
+    if (!m.index) continue;
+    out.push(title.slice(0, m.index), title.slice(m.index + m[0].length));
+  }
+  return out.filter((p) => p.trim().split(/\s+/).length >= 3 || key(p).length >= 10);
+}
+
 /** Candidate main headings: every h1, then h2s marked as the title (class/itemprop/testid). */
 export function mainHeadings(document: Doc): string[] {
   const out: string[] = [];
@@ -144,7 +159,7 @@ export function chooseTitle(signals: TitleSignals, headings: string[]): string |
   // of the headline (no site name, no kicker); it is preferred only when it is not the longer of the two.
   const references = metaTitles.length ? metaTitles : usable(docTitle) ? [docTitle] : [];
   for (const reference of references) {
-    const heading = headingsOk.find((h) => agrees(h, reference));
+    const heading = headingsOk.find((h) => agrees(h, reference)) ?? headingsOk.find((h) => pieces(reference).some((p) => agrees(h, p)));
     if (heading) return heading.length <= reference.length ? heading : reference;
   }
   // No metadata title agrees with any heading, but <title> does: two signals against one. The metadata
