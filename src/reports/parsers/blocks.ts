@@ -284,7 +284,9 @@ export function splitNames(value: string): string[] {
   return value
     // "and" in the languages bylines are written in ("Von A und B", "Par A et B", "Por A y B", "Door A en
     // B"); a short word like "y" or "e" counts only between two capitalised names.
-    .split(/\s*(?:,|;|\band\b|&|\|)\s*|\s+(?:und|et|y|e|en|og|och|és|ja|i|и)\s+(?=\p{Lu})/iu)
+    .split(/\s*(?:,|;|\band\b|&|\|)\s*/i)
+    // (Case-sensitive on purpose: under /i, \p{Lu} would match any letter.)
+    .flatMap((part) => part.split(/\s+(?:und|et|y|e|en|og|och|és|ja|i|и)\s+(?=\p{Lu})/u))
     .map((n) => cleanInline(n))
     .filter((n) => n.length > 1 && n.length < 80);
 }

@@ -70,7 +70,7 @@ export function dropArticleHeader(blocks: Block[], facts: HeaderFacts): { blocks
   }
   // A byline that extraction left under a standfirst it could not tell from the lead.
   const late = out.slice(0, 4).findIndex((b, i) => i > 0 && b.kind === 'paragraph' && bylineLine(b.text));
-  if (late > 0) out = out.filter((_b, i) => i !== late);
+  if (late > 0 && out.slice(late + 1).some((b) => b.kind === 'paragraph')) out = out.filter((_b, i) => i !== late);
 
   // An "Authors" section (names with affiliations, or bios) is about the writers, not the article.
   const cleaned: Block[] = [];

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { splitNames } from '../../src/reports/parsers/blocks.ts';
+import { bylineNames } from '../../src/reports/parsers/html-authors.ts';
+import { dropArticleHeader } from '../../src/reports/parsers/html-lead.ts';
+import { chooseTitle, siteMatcher } from '../../src/reports/parsers/html-title.ts';
+import { cleanAuthorNames } from '../../src/reports/parsers/names.ts';
+import { findDateIn, localisedDate } from '../../src/reports/parsers/dates.ts';
+import { parseDate } from '../../src/reports/parsers/blocks.ts';
+import { parseHtml } from '../../src/reports/parsers/html.ts';
+
+/** The general rules behind the page fixtures, one at a time, on inputs of their own. */
+
+describe('byline names', () => {
+  it.each([
+    ['Von Katrin Weißenborn und Jörg Albers', ['Katrin Weißenborn', 'Jörg Albers']],
+    ['Par Amadou Diallo et Claire Fontaine', ['Amadou Diallo', 'Claire Fontaine']],
+    ['Por Ana Ruiz y Luis Gómez', ['Ana Ruiz', 'Luis Gómez']],
+    ['Door Sanne de Vries en Piet Jansen', ['Sanne de Vries', 'Piet Jansen']],
+  ])('"and" in other languages: %j', (byline, names) => {
+    expect(cleanAuthorNames(bylineNames(byline))).toEqual(names);
+  });
+
+  it('keeps a lower-case particle inside a name', () => {
+    expect(splitNames('José Ortega y gasset')).toEqual(['José Ortega y gasset']);
+  });
+
+  it('cuts the date and the "Updated" label that follow the names without a separator', () => {
+    expect(cleanAuthorNames(bylineNames('Jana Novak 12.03.2024, 14:05 Uhr'))).toEqual(['Jana Novak']);
+    expect(cleanAuthorNames(bylineNames('By ANN LEE and TOM PARK Associated Press Updated May 19, 2024 11:02 AM'))).toEqual(['Ann Lee', 'Tom Park']);
+  });
+
+  it('drops the organisations listed after each writer', () => {
+    expect(bylineNames('By Maya Torres, The Harbour Post, and Ben Ashby, Open Data Lab')).toEqual(['Maya Torres', 'Ben Ashby']);
+  });
+
+  it('refuses placeholders named after the paper, and Japanese bureau prefixes and labels', () => {
+    expect(cleanAuthorNames(['Courier Staff', 'Editorial Team', 'Times Newsroom', 'Redação', 'Contributors to Openwiki projects'])).toEqual([]);
+    expect(cleanAuthorNames(['大阪支局　山本 太郎 記者', '投稿者：佐藤 花子'])).toEqual(['山本 太郎', '佐藤 花子']);
+  });
+});
+
+describe('site names', () => {
+  it('knows a site by its capital initials, not by any short word', () => {
+    const isSite = siteMatcher(['Polar Affairs Quarterly', 'International Institute for Strategic Studies'], 'https://example.org/a');
+    expect(isSite('PAQ')).toBe(true);
+    expect(isSite('IISS')).toBe(true);
+    expect(isSite('Paq')).toBe(false);
+    expect(isSite('NATO')).toBe(false);
+  });
+});
+
+describe('titles', () => {
+  const base = { metaTitles: [], siteNames: [], otherNames: [], pageUrl: 'https://news.example/a/b' };
+
+  it('strips a site name after the last separator, keeping the headline before it', () => {
+    expect(chooseTitle({ ...base, documentTitle: 'Ports reopen after the storm - Harbour Times', siteNames: ['Harbour Times'] }, [])).toBe('Ports reopen after the storm');
+    expect(chooseTitle({ ...base, documentTitle: 'Harbour Times | Ports reopen after the storm', siteNames: ['Harbour Times'] }, [])).toBe('Ports reopen after the storm');
+  });
+
+  it('splits on the fullwidth bar of Japanese titles', () => {
+    expect(chooseTitle({ ...base, metaTitles: ['港湾の再開が遅れる｜みなと通信'], siteNames: ['みなと通信'] }, [])).toBe('港湾の再開が遅れる');
+  });
+
+  it('takes the heading that equals one part of an unmarked <title>', () => {
+    expect(chooseTitle({ ...base, documentTitle: 'Ports reopen after the storm | Coastal Research Unit Blog' }, ['Ports reopen after the storm'])).toBe('Ports reopen after the storm');
+  });
+
+  it('does not take a one-word section heading for a part of <title>', () => {
+    expect(chooseTitle({ ...base, documentTitle: 'World | Coastal Research Unit Blog' }, ['World'])).toBe('World | Coastal Research Unit Blog');
+  });
+});
+
+describe('dates', () => {
+  it.each([
+    ['5 марта 2024', '2024-03-05'],
+    ['18 Nisan 2024 14:05', '2024-04-18'],
+    ['12 Aralık 2023', '2023-12-12'],
+  ])('reads %j', (printed, day) => {
+    expect(localisedDate(printed)?.slice(0, 10)).toBe(day);
+  });
+
+  it('finds a localised date inside a source line', () => {
+    expect(findDateIn('Publicado em 21 de novembro de 2024, às 19h40', parseDate)?.iso.slice(0, 10)).toBe('2024-11-21');
+  });
+});
+
+describe('article header above the lead', () => {
+  const facts = { title: 'Ports reopen after the storm', authors: ['Jana Novak'], descriptions: [], isSite: (t: string) => t === 'Harbour Times' };
+  const p = (text: string) => ({ kind: 'paragraph' as const, text });
+  const body = 'The two container ports on the north coast reopened on Tuesday, three days after the storm flooded their quays and cut power to the cranes.';
+
+  it('drops kicker, headline, subtitle, byline and date line, and hands back the subtitle', () => {
+    const out = dropArticleHeader([p('Business'), { kind: 'heading', text: 'Ports reopen after the storm' }, p('Shipping lines expect delays into next week'), p('By Jana Novak'), p('Published 3 March 2024'), p(body)], facts);
+    expect(out.blocks).toEqual([p(body)]);
+    expect(out.subtitle).toBe('Shipping lines expect delays into next week');
+  });
+
+  it('keeps a short opening that no byline or date follows', () => {
+    const blocks = [p('Shipping lines expect delays into next week'), p(body)];
+    expect(dropArticleHeader(blocks, facts).blocks).toEqual(blocks);
+  });
+
+  it('drops an "Authors" section that lists the writers', () => {
+    const out = dropArticleHeader([p(body), { kind: 'heading', text: 'About the author' }, p('Jana Novak is a senior correspondent.'), { kind: 'heading', text: 'Outlook' }, p(body)], facts);
+    expect(out.blocks.map((b) => b.text)).toEqual([body, 'Outlook', body]);
+  });
+
+  it('never leaves a page without text', () => {
+    const blocks = [p('By Jana Novak'), p('Published 3 March 2024')];
+    expect(dropArticleHeader(blocks, facts).blocks).toEqual(blocks);
+  });
+});
+
+describe('pages', () => {
+  const page = (head: string, body: string) => `<!doctype html><html><head>${head}</head><body><main><article>${body}<p>${'The council met for six hours and agreed on nothing but the date of the next meeting, which is in May. '.repeat(4)}</p></article></main></body></html>`;
+
+  it('reads an RDFa date on any element', () => {
+    const { meta } = parseHtml(page('<title>Council meets</title>', '<h1>Council meets</h1><span property="dc:date dc:created" content="2019-05-14T09:00:00+02:00"></span>'), 'https://council.example/news/council-meets');
+    expect(meta.publishedAt?.slice(0, 10)).toBe('2019-05-14');
+  });
+
+  it('gives a desk byline no author on a page', () => {
+    const { meta } = parseHtml(page('<title>Council meets</title>', '<h1>Council meets</h1><div class="byline">By Metro Desk</div>'), 'https://council.example/news/council-meets');
+    expect(meta.authors ?? []).toEqual([]);
+  });
+
+  it('gives a page with only dated comments no date', () => {
+    const { meta } = parseHtml(page('<title>Council meets</title>', '<h1>Council meets</h1><section id="comments"><div class="comment"><time datetime="2024-03-02">March 2, 2024</time><p>Thanks.</p></div></section>'), 'https://council.example/news/council-meets');
+    expect(meta.publishedAt).toBeUndefined();
+  });
+});
