@@ -4,7 +4,7 @@ import { bylineNames } from '../../src/reports/parsers/html-authors.ts';
 import { dropArticleHeader } from '../../src/reports/parsers/html-lead.ts';
 import { chooseTitle, siteMatcher } from '../../src/reports/parsers/html-title.ts';
 import { cleanAuthorNames } from '../../src/reports/parsers/names.ts';
-import { findDateIn, localisedDate } from '../../src/reports/parsers/dates.ts';
+import { dayFirstNumericDate, findDateIn, localisedDate } from '../../src/reports/parsers/dates.ts';
 import { parseDate } from '../../src/reports/parsers/blocks.ts';
 import { parseHtml } from '../../src/reports/parsers/html.ts';
 
@@ -35,7 +35,7 @@ describe('byline names', () => {
 
   it('refuses placeholders named after the paper, and Japanese bureau prefixes and labels', () => {
     expect(cleanAuthorNames(['Courier Staff', 'Editorial Team', 'Times Newsroom', 'Redação', 'Contributors to Openwiki projects'])).toEqual([]);
-    expect(cleanAuthorNames(['大阪支局　山本 太郎 記者', '投稿者：佐藤 花子'])).toEqual(['山本 太郎', '佐藤 花子']);
+    expect(cleanAuthorNames(['大阪支局　山本 太郎 記者', '投稿者：佐藤 花子', 'بقلم: سارة الحسن'])).toEqual(['山本 太郎', '佐藤 花子', 'سارة الحسن']);
   });
 });
 
@@ -77,6 +77,19 @@ describe('dates', () => {
     ['12 Aralık 2023', '2023-12-12'],
   ])('reads %j', (printed, day) => {
     expect(localisedDate(printed)?.slice(0, 10)).toBe(day);
+  });
+
+  it('reads an Arabic month name', () => {
+    expect(localisedDate('12 مارس 2024')?.slice(0, 10)).toBe('2024-03-12');
+  });
+
+  it('settles an all-numeric date by the page language only when the language says so', () => {
+    expect(dayFirstNumericDate('03/12/2024 à 17h45', 'fr-FR')?.slice(0, 10)).toBe('2024-12-03');
+    expect(dayFirstNumericDate('03/12/2024', 'en-GB')?.slice(0, 10)).toBe('2024-12-03');
+    expect(dayFirstNumericDate('03/12/2024', 'en-US')).toBeUndefined();
+    expect(dayFirstNumericDate('03/12/2024', 'en')).toBeUndefined();
+    expect(dayFirstNumericDate('03/12/2024', undefined)).toBeUndefined();
+    expect(dayFirstNumericDate('31/02/2024', 'de')).toBeUndefined();
   });
 
   it('finds a localised date inside a source line', () => {

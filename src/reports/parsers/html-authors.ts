@@ -116,7 +116,7 @@ function authorLinks(document: Doc): string[] {
   return inContainer.map((a) => spacedText(a)).filter((t) => t.length > 1 && t.length < 80);
 }
 
-const BYLINE = '[itemprop="author"], [class*="byline" i], [data-testid*="byline" i], [class*="author" i], [data-testid*="author" i], [class*="autor" i], [class*="auteur" i], [class*="yazar" i], [class*="contributor" i], address, .fn, [class*="writer" i]';
+const BYLINE = '[itemprop="author"], [class*="byline" i], [data-testid*="byline" i], [class*="author" i], [data-testid*="author" i], [class*="autor" i], [class*="auteur" i], [class*="yazar" i], [class*="firma" i], [class*="contributor" i], address, .fn, [class*="writer" i]';
 const NAME_PART = '[itemprop="name"], [class*="author-name" i], [class*="authorname" i], [class*="byline-name" i], [class*="byline__author" i], [class*="author__name" i], .fn, .name, .author';
 
 /** The first byline element (outside figures, navigation and related boxes): its name part, else its text. */

@@ -1,5 +1,5 @@
 import { cleanInline, parseDate } from './blocks.ts';
-import { dateInUrl, findDateIn } from './dates.ts';
+import { dateInUrl, dayFirstNumericDate, findDateIn } from './dates.ts';
 import { inChrome, type Doc } from './dom.ts';
 import type { JsonLd } from './jsonld.ts';
 
@@ -78,7 +78,19 @@ export function publishedDate(document: Doc, jsonLd: JsonLd, urls: Array<string 
 }
 
 export function modifiedDate(document: Doc, jsonLd: JsonLd): string | undefined {
-  return firstMeta(document, MODIFIED_META) ?? parseDate(jsonLd.article?.dateModified) ?? (document.querySelector('time.updated[datetime], time[itemprop="dateModified"]')?.getAttribute('datetime') ? parseDate(document.querySelector('time.updated[datetime], time[itemprop="dateModified"]')!.getAttribute('datetime')) : undefined);
+  return firstMeta(document, MODIFIED_META) ?? parseDate(jsonLd.article?.dateModified) ?? updatedTime(document);
+}
+
+/** A <time> marked as the update (class "updated", itemprop dateModified, or "Updated …" in its text). */
+function updatedTime(document: Doc): string | undefined {
+  const marked = document.querySelector('time.updated[datetime], time[itemprop="dateModified"]');
+  if (marked) return parseDate(marked.getAttribute('datetime'));
+  const scope = (document.querySelector('article') ?? document.querySelector('main') ?? document.body) as El | null;
+  for (const t of [...(scope?.querySelectorAll('time[datetime]') ?? [])].slice(0, 50) as El[]) {
+    if (inChrome(t, OUTSIDE)) continue;
+    if (/^\s*(updated|last updated|modified|aktualisiert|mis à jour|actualizado)\b/i.test(t.textContent ?? '')) return parseDate(t.getAttribute('datetime'));
+  }
+  return undefined;
 }
 
 const OUTSIDE = ['ASIDE', 'NAV', 'FOOTER', 'LI'];
@@ -91,6 +103,7 @@ const UPDATED = /\b(updated|modified|last edited|edited|aktualisiert|geändert|m
  * date header). Sidebars, tickers, lists of other stories and footers are not looked at.
  */
 function bylineDate(document: Doc): string | undefined {
+  const lang = document.documentElement?.getAttribute('lang')?.trim() || undefined;
   const scope = (document.querySelector('article') ?? document.querySelector('main') ?? document.querySelector('[role="main"]') ?? document.body) as El | null;
   if (!scope) return undefined;
   const times = [...scope.querySelectorAll('time, abbr.published, [itemprop="datePublished"]')].slice(0, 200).filter((t) => !inChrome(t as El, OUTSIDE)) as El[];
@@ -107,7 +120,8 @@ function bylineDate(document: Doc): string | undefined {
       if (inChrome(el as El, OUTSIDE) || /^(HTML|BODY|MAIN|ARTICLE)$/.test(el.tagName)) continue;
       const text = cleanInline((el.textContent ?? '').replace(/\s+/g, ' '));
       if (!text || text.length > 120 || /^(©|copyright)/i.test(text)) continue;
-      const found = findDateIn(text, parseDate);
+      const numeric = findDateIn(text, parseDate) ? undefined : dayFirstNumericDate(text, lang);
+      const found = findDateIn(text, parseDate) ?? (numeric ? { text: /\d{1,2}[/.-]\d{1,2}[/.-]\d{4}/.exec(text)![0], iso: numeric } : undefined);
       if (!found) continue;
       const before = text.slice(0, text.indexOf(found.text));
       if (UPDATED.test(before) && !/\b(published|posted|publié|veröffentlicht|publicado)\b/i.test(before)) continue;

@@ -24,6 +24,7 @@ const CREDIT = /^(photo(graph)?s?|image|illustration|picture|video|graphic|foto|
 /** Written-by prefixes, most specific first; "Von"/"di" only where they cannot be part of a name. */
 const PREFIXES = [
   /^\s*(?:(?:posted|submitted|written|published|reported|reporting|story|words|text|analysis|commentary|interview|photos?) by|by|ein beitrag von|par|por|door|przez|автор|著者|作者)\s*[:：]?\s+/i,
+  /^\s*(?:بقلم|كتب|كتبت)\s*[:：]?\s*/u,
   /^\s*(?:text|texte|autor(?:in)?|authors?|auteur|文|投稿者|執筆者|筆者|著者|作者|記者|撰稿)\s*[:：]\s*/i,
   /^\s*[Vv]on\s+(?!der\b|dem\b|den\b)/,
   /^\s*(?:di|af|av)\s+(?=\p{Lu})/u,
