@@ -137,6 +137,16 @@ describe('pages', () => {
     expect(meta.authors ?? []).toEqual([]);
   });
 
+  it('takes no date from an infobox under the headline', () => {
+    const { meta } = parseHtml(page('<title>Battle of the Pass</title>', '<h1>Battle of the Pass</h1><table class="infobox"><tr><th>Date</th><td>3 June 1921</td></tr><tr><th>Place</th><td>Velmora</td></tr></table>'), 'https://wiki.example/wiki/Battle_of_the_Pass');
+    expect(meta.publishedAt).toBeUndefined();
+  });
+
+  it('reads a small details table under the headline', () => {
+    const { meta } = parseHtml(page('<title>Annual report 2023</title>', '<h1>Annual report 2023</h1><table><tr><th>Date of publication:</th><td>19/03/2024</td></tr></table>'), 'https://agency.example/publications/annual-report');
+    expect(meta.publishedAt?.slice(0, 10)).toBe('2024-03-19');
+  });
+
   it('gives a page with only dated comments no date', () => {
     const { meta } = parseHtml(page('<title>Council meets</title>', '<h1>Council meets</h1><section id="comments"><div class="comment"><time datetime="2024-03-02">March 2, 2024</time><p>Thanks.</p></div></section>'), 'https://council.example/news/council-meets');
     expect(meta.publishedAt).toBeUndefined();

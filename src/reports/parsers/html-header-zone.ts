@@ -21,6 +21,12 @@ export function headerZoneMeta(document: Doc, title: string | undefined): Parsed
   // Bounded: the header zone is a handful of lines, and untrusted markup may nest thousands of wrappers.
   for (const el of all.slice(start + 1, start + 80)) {
     if (inChrome(el, ['NAV', 'ASIDE', 'FOOTER', 'FIGURE', 'FIGCAPTION']) || el.querySelector('p, div, li, h1, h2, h3')) continue;
+    // A small details table ("Date of publication | 19/03/2024") is header; an infobox or a data table
+    // ("Date | 1–3 July 1863", a timeline) describes the subject, not the page.
+    if (el.tagName === 'TR' || el.tagName === 'DD' || el.tagName === 'DT') {
+      const table = el.closest('table, dl');
+      if (table && (/infobox|wikitable|sidebar|navbox/i.test(table.getAttribute('class') ?? '') || table.querySelectorAll('tr, dt').length > 6)) continue;
+    }
     const text = cleanInline((el.textContent ?? '').replace(/\s+/g, ' '));
     if (!text) continue;
     // The first paragraph of body text ends the header zone.
