@@ -20,8 +20,14 @@ describe('byline names', () => {
     expect(cleanAuthorNames(bylineNames(byline))).toEqual(names);
   });
 
-  it('keeps a lower-case particle inside a name', () => {
+  it('keeps double surnames joined by a conjunction whole', () => {
+    expect(splitNames('Santiago Ramón y Cajal')).toEqual(['Santiago Ramón y Cajal']);
+    expect(splitNames('Jordi Pujol i Soley')).toEqual(['Jordi Pujol i Soley']);
     expect(splitNames('José Ortega y gasset')).toEqual(['José Ortega y gasset']);
+  });
+
+  it('keeps a name that begins with a word like "Le" or "El" in a list', () => {
+    expect(bylineNames('By Le Thi Hong and El Hadji Ndiaye')).toEqual(['Le Thi Hong', 'El Hadji Ndiaye']);
   });
 
   it('cuts the date and the "Updated" label that follow the names without a separator', () => {
@@ -116,6 +122,11 @@ describe('article header above the lead', () => {
   it('drops an "Authors" section that lists the writers', () => {
     const out = dropArticleHeader([p(body), { kind: 'heading', text: 'About the author' }, p('Jana Novak is a senior correspondent.'), { kind: 'heading', text: 'Outlook' }, p(body)], facts);
     expect(out.blocks.map((b) => b.text)).toEqual([body, 'Outlook', body]);
+  });
+
+  it('keeps a short lead that opens with a date', () => {
+    const blocks = [p('On 3 March 2024, the harbour master resigned.'), p(body)];
+    expect(dropArticleHeader(blocks, facts).blocks).toEqual(blocks);
   });
 
   it('never leaves a page without text', () => {

@@ -151,7 +151,7 @@ function spacedText(el: El): string {
   return cleanInline(out.replace(/\s+/g, ' '));
 }
 
-const ORGANISATION = /^(the|la|le|el|der|die|das)\s|\s(lab|laboratory|labs|foundation|council|agency|institute|network|project|initiative|society|association|coalition|alliance|collective|group|inc\.?|llc|ltd|gmbh|post|times|journal|herald|tribune|gazette|magazine|review|daily|weekly)$/i;
+const ORGANISATION = /^the\s|\s(lab|laboratory|labs|foundation|council|agency|institute|network|project|initiative|society|association|coalition|alliance|collective|group|inc\.?|llc|ltd|gmbh|post|times|journal|herald|tribune|gazette|magazine|review|daily|weekly)$/i;
 const CREDIT_LINE = /^(photo(graph)?s?|image|illustration|picture|video|graphic|credit|foto|bild)s?\s*(by\b|:|©)/i;
 
 /**

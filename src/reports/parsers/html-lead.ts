@@ -29,7 +29,8 @@ export function dropArticleHeader(blocks: Block[], facts: HeaderFacts): { blocks
   const mentionsAuthor = (text: string) => names.some((n) => compact(text).includes(n));
   const isDateLine = (text: string) => {
     const found = findDateIn(text, parseDate);
-    return Boolean(found && (found.text.length >= text.length * 0.2 || LABEL.test(text)));
+    // A short lead that opens with a date ("On 3 March 2024, the minister resigned.") is a sentence.
+    return Boolean(found && (LABEL.test(text) || found.text.length >= text.length * 0.5 || (found.text.length >= text.length * 0.2 && !SENTENCE_END.test(text))));
   };
   /** "From Openpedia, the free encyclopedia", "NBN News, Tbilisi": a line that names the site. */
   const siteLine = (text: string) => text.length <= 80 && !SENTENCE_END.test(text) && text.split(/[,|·•–—]/).some((part) => facts.isSite(part.trim().replace(/^(from|von|aus|de|du|da)\s+/i, '')));
