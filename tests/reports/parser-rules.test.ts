@@ -32,6 +32,7 @@ describe('byline names', () => {
 
   it('cuts the date and the "Updated" label that follow the names without a separator', () => {
     expect(cleanAuthorNames(bylineNames('Jana Novak 12.03.2024, 14:05 Uhr'))).toEqual(['Jana Novak']);
+    expect(cleanAuthorNames(bylineNames('이서연 기자 입력 2024.03.05 10:20'))).toEqual(['이서연']);
     expect(cleanAuthorNames(bylineNames('By ANN LEE and TOM PARK Associated Press Updated May 19, 2024 11:02 AM'))).toEqual(['Ann Lee', 'Tom Park']);
   });
 
@@ -73,6 +74,16 @@ describe('titles', () => {
 
   it('does not take a one-word section heading for a part of <title>', () => {
     expect(chooseTitle({ ...base, documentTitle: 'World | Coastal Research Unit Blog' }, ['World'])).toBe('World | Coastal Research Unit Blog');
+  });
+});
+
+describe('main headings', () => {
+  it('reads a heading without its nested kicker, and keeps a heading that is all "kicker" markup', async () => {
+    const { mainHeadings } = await import('../../src/reports/parsers/html-title.ts');
+    const { parseDocument } = await import('../../src/reports/parsers/dom.ts');
+    expect(mainHeadings(parseDocument('<h1><span class="kicker">Exclusive</span>Shipyard sale blocked</h1>'))).toEqual(['Shipyard sale blocked']);
+    expect(mainHeadings(parseDocument('<h1><span class="label-title">Shipyard sale blocked</span></h1>'))).toEqual(['Shipyard sale blocked']);
+    expect(mainHeadings(parseDocument('<h1>Shipyard<em>sale</em>blocked</h1>'))).toEqual(['Shipyard sale blocked']);
   });
 });
 

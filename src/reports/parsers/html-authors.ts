@@ -116,7 +116,7 @@ function authorLinks(document: Doc): string[] {
   return inContainer.map((a) => spacedText(a)).filter((t) => t.length > 1 && t.length < 80);
 }
 
-const BYLINE = '[itemprop="author"], [class*="byline" i], [data-testid*="byline" i], [class*="author" i], [data-testid*="author" i], [class*="autor" i], [class*="auteur" i], [class*="yazar" i], [class*="firma" i], [class*="contributor" i], address, .fn, [class*="writer" i]';
+const BYLINE = '[itemprop="author"], [class*="byline" i], [data-testid*="byline" i], [class*="author" i], [data-testid*="author" i], [class*="autor" i], [class*="auteur" i], [class*="yazar" i], [class*="firma" i], [class*="reporter" i], [class*="journalist" i], [class*="contributor" i], address, .fn, [class*="writer" i]';
 const NAME_PART = '[itemprop="name"], [class*="author-name" i], [class*="authorname" i], [class*="byline-name" i], [class*="byline__author" i], [class*="author__name" i], .fn, .name, .author';
 
 /** The first byline element (outside figures, navigation and related boxes): its name part, else its text. */
@@ -163,7 +163,7 @@ export function bylineNames(byline: string): string[] {
   // A byline block often carries the date after the names, with no separator ("Jane Doe 12.03.2024, 14:05
   // Uhr", "By A and B Updated May 19, 2024"): the names end where the date or its label begins.
   const date = findDateIn(text, parseDate);
-  if (date && text.indexOf(date.text) > 0) text = text.slice(0, text.indexOf(date.text));
+  if (date && text.indexOf(date.text) > 0) text = text.slice(0, text.indexOf(date.text)).replace(/[\s,|·•–—-]*(?:입력|수정|등록|기사입력|公開|更新|掲載|投稿日|published|posted|updated|on|le|am|el|il)?\s*[:：]?\s*$/iu, '');
   text = text.replace(/\s+(?:last updated|updated|published|posted on|aktualisiert|veröffentlicht|publié le|mis à jour|publicado|actualizado)\b.*$/i, '');
   const cleaned = text
     .replace(/\s*[([][^)\]]*[)\]]/g, '')

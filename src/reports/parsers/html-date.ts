@@ -95,7 +95,7 @@ function updatedTime(document: Doc): string | undefined {
 
 const OUTSIDE = ['ASIDE', 'NAV', 'FOOTER', 'LI'];
 const BYLINE_AREA = '[class*="byline" i], [class*="meta" i], [class*="date" i], [class*="posted" i], [class*="publish" i], [class*="publica" i], [class*="submitted" i], [class*="datum" i], [class*="fecha" i], [class*="data-pub" i], [class*="data-art" i], [class*="signature" i], [class="source" i], [class*="article-source" i], [class="info" i], [class*="infos" i], [class*="article-info" i], [class*="post-info" i], [class*="postinfo" i], [class*="entry-info" i], [class*="tarih" i], [class*="author" i], [class*="time" i], [class*="dateline" i], [class*="header" i], [data-testid*="date" i], [data-testid*="byline" i]';
-const UPDATED = /\b(updated|modified|last edited|edited|aktualisiert|geändert|mis à jour|modifié|actualizado|更新)\b/i;
+const UPDATED = /\b(updated|modified|last edited|edited|aktualisiert|geändert|mis à jour|modifié|actualizado|atualizado|aggiornato)\b|更新|수정/i;
 
 /**
  * A date in the article's byline area: <time datetime> first (the published one, not "updated"), then a

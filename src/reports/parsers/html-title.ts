@@ -127,16 +127,47 @@ function pieces(title: string): string[] {
   return out.filter((p) => p.trim().split(/\s+/).length >= 3 || key(p).length >= 10);
 }
 
+type El = ReturnType<Doc['querySelector']> & object;
+const KICKER_PART = /kicker|eyebrow|overline|label|flag|badge|rubric|category|dachzeile|surtitre/i;
+
+/**
+ * A heading's text without the kicker the markup nests in it (<h1><span class="kicker">Exclusive</span>
+ * Headline</h1>), with a space at element boundaries so nothing is glued ("ExclusiveHeadline").
+ */
+function headingText(el: El): string {
+  const without = spacedText(el, true);
+  // A "kicker" class on the element that holds the whole headline: keep it.
+  return without.split(/\s+/).length >= 2 ? without : spacedText(el, false);
+}
+
+function spacedText(el: El, skipKickers: boolean): string {
+  let out = '';
+  const walk = (node: El) => {
+    for (const child of node.childNodes) {
+      if (child.nodeType === 3) out += child.textContent ?? '';
+      else if (child.nodeType === 1) {
+        const c = child as unknown as El;
+        if (/^(SCRIPT|STYLE|SVG|BUTTON)$/.test(c.tagName) || (skipKickers && KICKER_PART.test(c.getAttribute('class') ?? ''))) continue;
+        out += ' ';
+        walk(c);
+        out += ' ';
+      }
+    }
+  };
+  walk(el);
+  return cleanInline(out.replace(/\s+/g, ' '));
+}
+
 /** Candidate main headings: every h1, then h2s marked as the title (class/itemprop/testid). */
 export function mainHeadings(document: Doc): string[] {
   const out: string[] = [];
-  const push = (el: { textContent: string | null } | null | undefined) => {
-    const text = cleanInline((el?.textContent ?? '').replace(/\s+/g, ' '));
+  const push = (el: El | null | undefined) => {
+    const text = el ? headingText(el) : '';
     if (text && text.length <= 300 && !out.includes(text)) out.push(text);
   };
-  for (const h of document.querySelectorAll('h1')) push(h);
+  for (const h of document.querySelectorAll('h1')) push(h as El);
   for (const h of document.querySelectorAll('[itemprop="headline"], [class*="headline" i], [class*="title" i], [data-testid*="headline" i], [data-testid*="title" i]')) {
-    if (/^H[1-4]$/.test(h.tagName)) push(h);
+    if (/^H[1-4]$/.test(h.tagName)) push(h as El);
   }
   return out;
 }

@@ -69,9 +69,11 @@ export function readMetaLine(rawLine: string, meta: ParsedMeta, next?: string): 
   if (!line) return /min/i.test(rawLine);
   // "Autor: Tomasz Wiśniewski | 14 listopada 2024", "Автор: …", "Yazar: …": a labelled author in other
   // languages (the label needs its colon, so a sentence that begins with the word is not read as one).
-  const labelled = /^(?:autor(?:in|es|en|a)?|auteurs?|autore|autori|auteur\(e\)|yazar|автор|autorzy|作者|記者|撰文|著者|執筆者|投稿者|筆者)\s*[:：]\s*(\S.{1,200})$/iu.exec(line);
+  const labelled = /^(?:autor(?:in|es|en|a)?|auteurs?|autore|autori|auteur\(e\)|yazar|автор|autorzy|words|text|texte|story|reporting|作者|記者|撰文|著者|執筆者|投稿者|筆者)\s*[:：]\s*(\S.{1,200})$/iu.exec(line);
   if (labelled) {
-    const [namesPart, ...rest] = labelled[1]!.split(/\s*[|•·]\s*/);
+    // "Words: A / Photos: B": the photographer's credit is cut off with its label.
+    const value = labelled[1]!.replace(/\s*[/|,;]?\s*\b(?:photos?|photography|pictures|images|illustrations?|video|fotos?|bilder?|graphics)\s*[:：].*$/i, '');
+    const [namesPart, ...rest] = value.split(/\s*[|•·]\s*/);
     for (const part of rest) meta.publishedAt ??= parseDate(part.replace(/^(published|posted|updated)\s*(on)?\s*:?\s*/i, ''));
     const date = findDate(namesPart!);
     if (date) meta.publishedAt ??= date.iso;
