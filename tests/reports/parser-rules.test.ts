@@ -36,6 +36,18 @@ describe('byline names', () => {
     expect(cleanAuthorNames(bylineNames('By ANN LEE and TOM PARK Associated Press Updated May 19, 2024 11:02 AM'))).toEqual(['Ann Lee', 'Tom Park']);
   });
 
+  it('keeps editors, reviewers and photographers out, and a place after a comma', () => {
+    expect(cleanAuthorNames(bylineNames('Written by Nisha Kapoor | Edited by Arun Mehta'))).toEqual(['Nisha Kapoor']);
+    expect(cleanAuthorNames(bylineNames('By Jana Novak; photos by Tom Berg'))).toEqual(['Jana Novak']);
+    expect(cleanAuthorNames(bylineNames('Von Anna Schmidt, Berlin'))).toEqual(['Anna Schmidt']);
+    expect(cleanAuthorNames(bylineNames('Par Yann Le Bihan - Le Phare Breton'))).toEqual(['Yann Le Bihan', 'Le Phare Breton']);
+  });
+
+  it('refuses desks, services and agency placeholders', () => {
+    expect(cleanAuthorNames(bylineNames('By Express News Service'))).toEqual([]);
+    expect(cleanAuthorNames(bylineNames('Redacción / Agencias'))).toEqual([]);
+  });
+
   it('drops the organisations listed after each writer', () => {
     expect(bylineNames('By Maya Torres, The Harbour Post, and Ben Ashby, Open Data Lab')).toEqual(['Maya Torres', 'Ben Ashby']);
   });

@@ -294,7 +294,7 @@ export function splitNames(value: string): string[] {
   return value
     // "and" in the languages bylines are written in ("Von A und B", "Par A et B", "Por A y B", "Door A en
     // B"); a short word like "y" or "e" counts only between two capitalised names.
-    .split(/\s*(?:,|;|\band\b|&|\|)\s*/i)
+    .split(/\s*(?:,|;|\band\b|&|\|)\s*|\s+[/–—-]\s+/i)
     // (Case-sensitive on purpose: under /i, \p{Lu} would match any letter.)
     .flatMap(splitOnConjunction)
     .map((n) => cleanInline(n))

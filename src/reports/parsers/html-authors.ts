@@ -17,7 +17,12 @@ type El = ReturnType<Doc['querySelector']> & object;
 export function htmlAuthors(document: Doc, jsonLd: JsonLd, isPublisher: (name: string) => boolean): string[] {
   // On a page a "… Desk" or "… Bureau" byline is the paper's own desk, never a person; feeds keep such
   // names (some publishers sign their feed items only that way, and it is all the feed gives).
-  const keep = (names: string[]) => [...new Set(cleanAuthorNames(names).filter((n) => !isPublisher(n) && !DESK_NAME.test(n)))];
+  // "Yann Le Bihan - Le Phare Breton": the paper named after the writer is not part of the name.
+  const withoutPublisher = (n: string) => {
+    const parts = n.split(/\s+[-–—|]\s+/);
+    return parts.length > 1 && isPublisher(parts[parts.length - 1]!) ? parts.slice(0, -1).join(' - ') : n;
+  };
+  const keep = (names: string[]) => [...new Set(cleanAuthorNames(names.map(withoutPublisher)).filter((n) => !isPublisher(n) && !DESK_NAME.test(n)))];
   const fromLd = keep(jsonLdAuthors(jsonLd.article?.author, jsonLd.byId).flatMap((a) => (a.organization ? [a.name] : bylineNames(a.name))));
   if (fromLd.length) return fromLd;
   const fromMeta = keep(metaAuthors(document, isPublisher));
@@ -94,6 +99,9 @@ function authorLinks(document: Doc): string[] {
   const scope = (document.querySelector('article') ?? document.querySelector('main') ?? document.body) as El | null;
   if (!scope) return [];
   const isAuthorLink = (a: El) => {
+    // "Edited by <a href=/author/…>", "Medically reviewed by …", "Photos by …": credited, not authors.
+    const before = spacedText((a.parentElement ?? a) as El).split(spacedText(a))[0] ?? '';
+    if (NOT_AUTHOR_CREDIT.test(before)) return false;
     const rel = (a.getAttribute('rel') ?? '').toLowerCase().split(/\s+/);
     return rel.includes('author') || AUTHOR_PATH.test(a.getAttribute('href') ?? '') || /\b(author|username)\b/i.test(a.getAttribute('class') ?? '');
   };
@@ -133,7 +141,7 @@ function bylineElement(document: Doc): string[] {
 }
 
 /** Text of an element with a space between element boundaries ("<span>By</span><a>X</a>" → "By X"). */
-function spacedText(el: El): string {
+export function spacedText(el: El): string {
   let out = '';
   const walk = (node: El) => {
     for (const child of node.childNodes) {
@@ -152,6 +160,7 @@ function spacedText(el: El): string {
 }
 
 const ORGANISATION = /^the\s|\s(lab|laboratory|labs|foundation|council|agency|institute|network|project|initiative|society|association|coalition|alliance|collective|group|inc\.?|llc|ltd|gmbh|post|times|journal|herald|tribune|gazette|magazine|review|daily|weekly)$/i;
+const NOT_AUTHOR_CREDIT = /\b(edited|reviewed|medically reviewed|fact[- ]?checked|photos?|photographs?|photography|illustrations?|images?|video|graphics|translated|produced|curated|design(ed)?)\s+by\s*:?\s*$|\b(editor|photographer|reviewer|illustrator)s?\s*:\s*$/i;
 const CREDIT_LINE = /^(photo(graph)?s?|image|illustration|picture|video|graphic|credit|foto|bild)s?\s*(by\b|:|©)/i;
 
 /**
@@ -165,13 +174,17 @@ export function bylineNames(byline: string): string[] {
   const date = findDateIn(text, parseDate);
   if (date && text.indexOf(date.text) > 0) text = text.slice(0, text.indexOf(date.text)).replace(/[\s,|·•–—-]*(?:입력|수정|등록|기사입력|公開|更新|掲載|投稿日|published|posted|updated|on|le|am|el|il)?\s*[:：]?\s*$/iu, '');
   text = text.replace(/\s+(?:last updated|updated|published|posted on|aktualisiert|veröffentlicht|publié le|mis à jour|publicado|actualizado)\b.*$/i, '');
+  // "Written by A | Edited by B", "By A; photos by B": the other credits go with their labels.
+  text = text.replace(/[|•·,;/]?\s*\b(?:edited|reviewed|medically reviewed|fact[- ]?checked|photos?|photographs?|photography|illustrations?|images?|graphics|translated|produced|curated)\s+by\b[^|•·;]*/gi, '');
   const cleaned = text
     .replace(/\s*[([][^)\]]*[)\]]/g, '')
     .replace(/^.*$/, (v) => stripBylinePrefix(v))
     .replace(/\s*[|•·—–-]\s*(\d|[A-Z][a-z]+\.? \d|updated|published).*$/i, '')
     .replace(/\s+(on|le|am|el|il)\s+\p{L}*,?\s*\d.*$/iu, '')
     .replace(/\s+(is|was|ist|est|es)\s+.*$/, '');
-  const names = splitNames(cleaned).filter((n) => !/^https?:/.test(n) && n.split(/\s+/).length <= 6);
+  let names = splitNames(cleaned).filter((n) => !/^https?:/.test(n) && n.split(/\s+/).length <= 6);
+  // "Von Anna Schmidt, Berlin": a lone capitalised word after full names is a place or an employer.
+  if (names.some((n) => n.includes(' '))) names = names.filter((n) => n.includes(' ') || !/^\p{Lu}\p{Ll}+$/u.test(n));
   // "By Maya Torres, The Gulfside Post, and Ben Ashby, Coastal Data Lab": the organisations each writer
   // works for ride in the same comma list; a lone organisation byline is left for the caller to judge.
   return names.length > 1 ? names.filter((n) => !ORGANISATION.test(n)) : names;

@@ -2,6 +2,7 @@ import { cleanInline, parseDate, type ParsedMeta } from './blocks.ts';
 import { findDateIn } from './dates.ts';
 import { inChrome, type Doc } from './dom.ts';
 import { agrees } from './html-title.ts';
+import { spacedText } from './html-authors.ts';
 import { readMetaLine } from './text.ts';
 
 type El = ReturnType<Doc['querySelector']> & object;
@@ -27,7 +28,8 @@ export function headerZoneMeta(document: Doc, title: string | undefined): Parsed
       const table = el.closest('table, dl');
       if (table && (/infobox|wikitable|sidebar|navbox/i.test(table.getAttribute('class') ?? '') || table.querySelectorAll('tr, dt').length > 6)) continue;
     }
-    const text = cleanInline((el.textContent ?? '').replace(/\s+/g, ' '));
+    // Spaced at element boundaries: "<span>By X</span><span>Published: …</span>" is not "By XPublished: …".
+    const text = spacedText(el);
     if (!text) continue;
     // The first paragraph of body text ends the header zone.
     if (text.length > 200 || /^H[1-3]$/.test(el.tagName) || ++examined > 8) break;

@@ -89,7 +89,9 @@ export function readMetaLine(rawLine: string, meta: ParsedMeta, next?: string): 
     const date = findDate(names);
     if (date) {
       meta.publishedAt ??= date.iso;
-      names = names.slice(0, names.indexOf(date.text)).replace(/[\s,]*(\bon\b|[|•·,–—-])?\s*$/i, '');
+      names = names
+        .slice(0, names.indexOf(date.text))
+        .replace(/[\s,|•·–—-]*(?:\b(?:published|posted|updated|last updated|first published|date|on|publié(?: le)?|veröffentlicht(?: am)?|publicado(?: el)?)\b)?\s*:?\s*$/i, '');
     }
     meta.authors = splitNames(names);
     return meta.authors.length > 0;
