@@ -176,6 +176,16 @@ describe('pages', () => {
     expect(meta.publishedAt).toBeUndefined();
   });
 
+  it('takes no date from an event page\'s when-and-where box', () => {
+    const { meta } = parseHtml(page('<title>Webinar: cables</title>', '<h1>Webinar: cables</h1><dl><dt>Date:</dt><dd>12 May 2025</dd><dt>Location:</dt><dd>Online</dd></dl><div class="event-date">12 May 2025</div>'), 'https://institute.example/events/cables');
+    expect(meta.publishedAt).toBeUndefined();
+  });
+
+  it('reads every name part of a byline', () => {
+    const { meta } = parseHtml(page('<title>Council meets</title>', '<h1>Council meets</h1><div class="byline">Opinion by <span class="name">Ann Lee</span> and <span class="name">Tom Park</span></div>'), 'https://council.example/news/council-meets');
+    expect(meta.authors).toEqual(['Ann Lee', 'Tom Park']);
+  });
+
   it('reads a small details table under the headline', () => {
     const { meta } = parseHtml(page('<title>Annual report 2023</title>', '<h1>Annual report 2023</h1><table><tr><th>Date of publication:</th><td>19/03/2024</td></tr></table>'), 'https://agency.example/publications/annual-report');
     expect(meta.publishedAt?.slice(0, 10)).toBe('2024-03-19');

@@ -133,8 +133,9 @@ function bylineElement(document: Doc): string[] {
     if (inChrome(el as El, OUTSIDE_ARTICLE) || /^(META|LINK|SCRIPT|IMG|BODY|HTML|ARTICLE|MAIN)$/.test(el.tagName)) continue;
     const text = spacedText(el as El);
     if (!text || text.length > 200 || CREDIT_LINE.test(text)) continue;
-    const part = el.matches(NAME_PART) ? undefined : (el.querySelector(NAME_PART) as El | null);
-    const names = cleanAuthorNames(bylineNames(part ? spacedText(part) : text));
+    // Every name part, not only the first: "Opinion by <span.name>A</span> and <span.name>B</span>".
+    const parts = el.matches(NAME_PART) ? [] : ([...el.querySelectorAll(NAME_PART)] as El[]).filter((p, _i, all) => !all.some((q) => q !== p && q.contains(p)));
+    const names = cleanAuthorNames(parts.length ? parts.flatMap((p) => bylineNames(spacedText(p))) : bylineNames(text));
     if (names.length) return names;
   }
   return [];

@@ -37,6 +37,15 @@ const PUBLISHED_META = [
   'meta[name="article:published"]',
   'meta[name="original-publish-date"]',
   'meta[name="displaydate"]',
+  'meta[name="publication_date"]',
+  'meta[name="publication-date"]',
+  'meta[name="published_date"]',
+  'meta[name="published-date"]',
+  'meta[name="pub_date"]',
+  'meta[name="pub-date"]',
+  'meta[property="og:pubdate"]',
+  'meta[name="date.published" i]',
+  'meta[name="article.published"]',
   // RDFa on any element (Drupal 7 prints <span property="dc:date dc:created" content="…">).
   '[property~="dc:date"][content]',
   '[property~="dc:created"][content]',
@@ -94,6 +103,19 @@ function updatedTime(document: Doc): string | undefined {
 }
 
 const OUTSIDE = ['ASIDE', 'NAV', 'FOOTER', 'LI'];
+
+/**
+ * The when-and-where box of an event page ("Date: 12 May 2025 · Time: 14:00 · Location: Online") gives
+ * the event's date, not the page's: a class that says event/agenda/webinar, or a box whose labels are
+ * an event's.
+ */
+export function inEventDetails(el: El): boolean {
+  const box = el.closest('[class*="event" i], [id*="event" i], [class*="webinar" i], [class*="agenda" i], [class*="calendar" i], dl, table');
+  if (!box || /^(HTML|BODY)$/.test(box.tagName)) return false;
+  if (/event|webinar|agenda|calendar/i.test(`${box.getAttribute('class') ?? ''} ${box.getAttribute('id') ?? ''}`)) return true;
+  // (No \b: element text is glued, "12 May 2025Location: Online".)
+  return /(?<!\p{Ll})(?<!reading )(venue|location|where|time|register|rsvp|ort|lieu|lugar|uhrzeit|heure|hora)\s*:/iu.test(cleanInline(box.textContent ?? '').slice(0, 400));
+}
 const BYLINE_AREA = '[class*="byline" i], [class*="meta" i], [class*="date" i], [class*="posted" i], [class*="publish" i], [class*="publica" i], [class*="submitted" i], [class*="datum" i], [class*="fecha" i], [class*="data-pub" i], [class*="data-art" i], [class*="signature" i], [class="source" i], [class*="article-source" i], [class="info" i], [class*="infos" i], [class*="article-info" i], [class*="post-info" i], [class*="postinfo" i], [class*="entry-info" i], [class*="tarih" i], [class*="author" i], [class*="time" i], [class*="dateline" i], [class*="header" i], [data-testid*="date" i], [data-testid*="byline" i]';
 const UPDATED = /\b(updated|modified|last edited|edited|aktualisiert|geändert|mis à jour|modifié|actualizado|atualizado|aggiornato)\b|更新|수정/i;
 
@@ -117,7 +139,7 @@ function bylineDate(document: Doc): string | undefined {
   for (const root of [scope, document.body as El | null]) {
     if (!root) continue;
     for (const el of [...root.querySelectorAll(BYLINE_AREA)].slice(0, 300)) {
-      if (inChrome(el as El, OUTSIDE) || /^(HTML|BODY|MAIN|ARTICLE)$/.test(el.tagName)) continue;
+      if (inChrome(el as El, OUTSIDE) || /^(HTML|BODY|MAIN|ARTICLE)$/.test(el.tagName) || inEventDetails(el as El)) continue;
       const text = cleanInline((el.textContent ?? '').replace(/\s+/g, ' '));
       if (!text || text.length > 120 || /^(©|copyright)/i.test(text)) continue;
       const numeric = findDateIn(text, parseDate) ? undefined : dayFirstNumericDate(text, lang);

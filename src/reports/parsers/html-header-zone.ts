@@ -1,5 +1,6 @@
 import { cleanInline, parseDate, type ParsedMeta } from './blocks.ts';
 import { findDateIn } from './dates.ts';
+import { inEventDetails } from './html-date.ts';
 import { inChrome, type Doc } from './dom.ts';
 import { agrees } from './html-title.ts';
 import { spacedText } from './html-authors.ts';
@@ -24,6 +25,7 @@ export function headerZoneMeta(document: Doc, title: string | undefined): Parsed
     if (inChrome(el, ['NAV', 'ASIDE', 'FOOTER', 'FIGURE', 'FIGCAPTION']) || el.querySelector('p, div, li, h1, h2, h3')) continue;
     // A small details table ("Date of publication | 19/03/2024") is header; an infobox or a data table
     // ("Date | 1–3 July 1863", a timeline) describes the subject, not the page.
+    if (inEventDetails(el)) continue;
     if (el.tagName === 'TR' || el.tagName === 'DD' || el.tagName === 'DT') {
       const table = el.closest('table, dl');
       if (table && (/infobox|wikitable|sidebar|navbox/i.test(table.getAttribute('class') ?? '') || table.querySelectorAll('tr, dt').length > 6)) continue;
