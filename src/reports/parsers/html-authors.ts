@@ -99,11 +99,12 @@ function authorLinks(document: Doc): string[] {
   const scope = (document.querySelector('article') ?? document.querySelector('main') ?? document.body) as El | null;
   if (!scope) return [];
   const isAuthorLink = (a: El) => {
-    // "Edited by <a href=/author/…>", "Medically reviewed by …", "Photos by …": credited, not authors.
-    const before = spacedText((a.parentElement ?? a) as El).split(spacedText(a))[0] ?? '';
-    if (NOT_AUTHOR_CREDIT.test(before)) return false;
     const rel = (a.getAttribute('rel') ?? '').toLowerCase().split(/\s+/);
-    return rel.includes('author') || AUTHOR_PATH.test(a.getAttribute('href') ?? '') || /\b(author|username)\b/i.test(a.getAttribute('class') ?? '');
+    if (!(rel.includes('author') || AUTHOR_PATH.test(a.getAttribute('href') ?? '') || /\b(author|username)\b/i.test(a.getAttribute('class') ?? ''))) return false;
+    // "Edited by <a href=/author/…>", "Medically reviewed by …", "Photos by …": credited, not authors.
+    const parent = a.parentElement as El | null;
+    const before = parent && (parent.textContent ?? '').length < 400 ? (spacedText(parent).split(spacedText(a))[0] ?? '') : '';
+    return !NOT_AUTHOR_CREDIT.test(before);
   };
   const links = [...scope.querySelectorAll('a[href]')].slice(0, 500).filter((a) => !inChrome(a as El, OUTSIDE_ARTICLE) && isAuthorLink(a as El)) as El[];
   const first = links[0];
