@@ -196,3 +196,13 @@ describe('pages', () => {
     expect(meta.publishedAt).toBeUndefined();
   });
 });
+
+describe('hostile input', () => {
+  it('parses huge author metadata and titles without a crash', () => {
+    const names = Array.from({ length: 5000 }, (_v, i) => `Ana${i} Ruiz y Luis${i} Gómez`).join(' y ');
+    const title = Array.from({ length: 5000 }, () => 'Ports reopen').join(' | ');
+    const { meta } = parseHtml(`<html><head><title>${title}</title><meta name="author" content="${names}"></head><body><h1>Ports reopen</h1><p>${'Text. '.repeat(100)}</p></body></html>`, 'https://x.example/a');
+    expect(typeof meta.title).toBe('string');
+    expect((meta.authors ?? []).every((n) => n.length < 80)).toBe(true);
+  });
+});

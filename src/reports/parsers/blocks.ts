@@ -285,6 +285,8 @@ function utc(year: number, month: number, day: number): string | undefined {
  * words, so "Santiago Ramón y Cajal" and "Jordi Pujol i Soley" (double surnames) stay whole.
  */
 function splitOnConjunction(part: string): string[] {
+  // Names are short; a long run (hostile metadata) is left whole and refused later by its length.
+  if (part.length > 200) return [part];
   const m = /^(.+?)\s+(?:und|et|y|e|i|en|og|och|és|ja|и)\s+(\p{Lu}.*)$/u.exec(part);
   if (!m || m[1]!.trim().split(/\s+/).length < 2 || m[2]!.trim().split(/\s+/).length < 2) return [part];
   return [m[1]!, ...splitOnConjunction(m[2]!)];

@@ -170,7 +170,8 @@ const CREDIT_LINE = /^(photo(graph)?s?|image|illustration|picture|video|graphic|
  * a trailing date or time, "Name in City", and the split into names.
  */
 export function bylineNames(byline: string): string[] {
-  let text = cleanInline(byline.replace(/\s+/g, ' '));
+  // Bounded: a byline is a line; metadata may hold anything.
+  let text = cleanInline(byline.slice(0, 1000).replace(/\s+/g, ' '));
   // A byline block often carries the date after the names, with no separator ("Jane Doe 12.03.2024, 14:05
   // Uhr", "By A and B Updated May 19, 2024"): the names end where the date or its label begins.
   const date = findDateIn(text, parseDate);

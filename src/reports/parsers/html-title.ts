@@ -118,6 +118,7 @@ export function agrees(a: string, b: string): boolean {
  * site or section name that nothing else on the page spells out (Readability's rule for <title>).
  */
 function pieces(title: string): string[] {
+  if (title.length > 300) return [];
   const re = new RegExp(SEPARATOR.source, 'g');
   const out: string[] = [];
   for (const m of title.matchAll(re)) {
