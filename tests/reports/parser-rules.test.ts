@@ -71,6 +71,10 @@ describe('site names', () => {
 describe('titles', () => {
   const base = { metaTitles: [], siteNames: [], otherNames: [], pageUrl: 'https://news.example/a/b' };
 
+  it('keeps a headline that begins with the host name', () => {
+    expect(chooseTitle({ ...base, pageUrl: 'https://council.example/a', documentTitle: 'Council meets for six hours' }, ['Council meets for six hours'])).toBe('Council meets for six hours');
+  });
+
   it('strips a site name after the last separator, keeping the headline before it', () => {
     expect(chooseTitle({ ...base, documentTitle: 'Ports reopen after the storm - Harbour Times', siteNames: ['Harbour Times'] }, [])).toBe('Ports reopen after the storm');
     expect(chooseTitle({ ...base, documentTitle: 'Harbour Times | Ports reopen after the storm', siteNames: ['Harbour Times'] }, [])).toBe('Ports reopen after the storm');
@@ -184,6 +188,22 @@ describe('pages', () => {
   it('reads every name part of a byline', () => {
     const { meta } = parseHtml(page('<title>Council meets</title>', '<h1>Council meets</h1><div class="byline">Opinion by <span class="name">Ann Lee</span> and <span class="name">Tom Park</span></div>'), 'https://council.example/news/council-meets');
     expect(meta.authors).toEqual(['Ann Lee', 'Tom Park']);
+  });
+
+  it.each([
+    ['Von Anna Schmidt und Jörg Albers', ['Anna Schmidt', 'Jörg Albers']],
+    ['Par Claire Dubois', ['Claire Dubois']],
+    ['Door Sanne de Vries | 12 maart 2024', ['Sanne de Vries']],
+  ])('reads an unmarked written-by line of another language under the headline: %j', (line, names) => {
+    const { meta } = parseHtml(page('<title>Council meets for six hours</title>', `<h1>Council meets for six hours</h1><p class="x">${line}</p>`), 'https://council.example/news/council-meets');
+    expect(meta.authors).toEqual(names);
+  });
+
+  it('does not read "Par exemple" or "Von Berlin aus" as a byline', () => {
+    for (const line of ['Par exemple, le conseil a voté.', 'Von Berlin aus fährt der Zug weiter.']) {
+      const { meta } = parseHtml(page('<title>Council meets for six hours</title>', `<h1>Council meets for six hours</h1><p class="x">${line}</p>`), 'https://council.example/news/council-meets');
+      expect(meta.authors ?? []).toEqual([]);
+    }
   });
 
   it('reads a small details table under the headline', () => {

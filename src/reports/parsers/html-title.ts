@@ -63,7 +63,8 @@ export function siteMatcher(names: Array<string | undefined>, pageUrl?: string):
     // for Strategic Studies"), written in capitals as sites abbreviate themselves.
     if (/^\p{Lu}{2,6}$/u.test(text.trim()) && initials.has(c)) return true;
     // The host spells the name without spaces ("gadgetdesk" for "Gadget Desk", "nbn" for "NBN").
-    if (hosts.some((h) => h === c || (c.length >= 5 && h.length >= 5 && (h.startsWith(c) || c.startsWith(h))))) return true;
+    // Only a near-equal length counts: "Reuters poll: …" on reuters.example is a headline, not the site.
+    if (hosts.some((h) => h === c || (c.length >= 5 && h.length >= 5 && Math.abs(c.length - h.length) <= 6 && (h.startsWith(c) || c.startsWith(h))))) return true;
     // "Openpedia, the free encyclopedia" / "Steppe Dispatch | Substack": a known name plus a tagline.
     return [...known].some((k) => k.length >= 4 && c.length <= k.length * 2.2 && c.startsWith(k));
   };

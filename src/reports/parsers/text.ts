@@ -81,8 +81,11 @@ export function readMetaLine(rawLine: string, meta: ParsedMeta, next?: string): 
     if (names.length && !meta.authors?.length) meta.authors = names;
     return names.length > 0;
   }
-  const authors = /^(?:authors?|by|written by|words by|text by|analysis by|commentary by|reporting by|reported by|prepared by|contributors?|author\(s\))\s*[:\-–—]?\s+(.{2,200})$/i.exec(line);
-  if (authors && (/[:\-–—]/.test(line.slice(0, 14)) || /^(?:[Bb]y|BY)\s+\p{Lu}/u.test(line) || /^(written|words|text|analysis|commentary|reporting|reported|prepared) by\s+\p{Lu}/iu.test(line))) {
+  const authors = /^(?:authors?|by|written by|words by|text by|analysis by|commentary by|opinion by|reporting by|reported by|prepared by|contributors?|author\(s\)|von|par|por|door|przez|di)\s*[:\-–—]?\s+(.{2,200})$/i.exec(line);
+  // "Von Anna Schmidt", "Par Claire Dubois", "Por Ana Ruiz", "Door Sanne de Vries": the written-by word of
+  // other languages, only when a capitalised name follows it (so "Par exemple" or "di solito" are not bylines).
+  const foreignBy = /^(?:Von|VON|Par|PAR|Por|POR|Door|DOOR|Przez|PRZEZ|di)\s+\p{Lu}\p{Ll}+(?:\s+(?:\p{Lu}[\p{L}'’.-]+|de|van|der|von|le|la|da|di|del|dos|y))+(?:\s*(?:,|und|et|y|en|i|e|and|&)\s*\p{Lu}[\p{L}'’.-]+(?:\s+(?:\p{Lu}[\p{L}'’.-]+|de|van|der|von|le|la|da|di|del|dos))+)*\s*(?:$|[|•·,–—-])/u.test(line);
+  if (authors && (/[:\-–—]/.test(line.slice(0, 14)) || /^(?:[Bb]y|BY)\s+\p{Lu}/u.test(line) || foreignBy || /^(written|words|text|analysis|commentary|reporting|reported|prepared) by\s+\p{Lu}/iu.test(line))) {
     const [namesPart, ...rest] = authors[1]!.split(/\s*[|•·]\s*/);
     for (const part of rest) meta.publishedAt ??= parseDate(part.replace(/^(published|posted|updated)\s*(on)?\s*:?\s*/i, ''));
     let names = namesPart!;
