@@ -29,6 +29,8 @@ export interface PageExpectation {
   dateline?: string;
   lead?: string;
   language?: string;
+  /** Written after the rules were built ("batch-1", …): scored apart as the held-out figure. */
+  heldOut?: string;
 }
 
 export interface PageFixture {
@@ -89,11 +91,14 @@ export interface FidelityScore {
   title: number;
   authors: number;
   date: number;
+  /** Pages that carry no date (publishedAt null) but were given one: must stay 0. */
+  inventedDates: number;
+  undated: number;
   failures: string[];
 }
 
 export function scorePages(pages = loadPages()): FidelityScore {
-  const score: FidelityScore = { pages: pages.length, title: 0, authors: 0, date: 0, failures: [] };
+  const score: FidelityScore = { pages: pages.length, title: 0, authors: 0, date: 0, inventedDates: 0, undated: 0, failures: [] };
   for (const page of pages) {
     let r: Report;
     try {
@@ -107,6 +112,10 @@ export function scorePages(pages = loadPages()): FidelityScore {
     else score.failures.push(`${page.name}: title ${JSON.stringify(r.title)} ≠ ${JSON.stringify(e.title)}`);
     if (authorsRight(r, e)) score.authors++;
     else score.failures.push(`${page.name}: authors ${JSON.stringify(r.authors)} ≠ ${JSON.stringify(e.authors)}`);
+    if (e.publishedAt === null) {
+      score.undated++;
+      if (r.publishedAt) score.inventedDates++;
+    }
     if (dateRight(r, e)) score.date++;
     else score.failures.push(`${page.name}: date ${r.publishedAt ?? 'none'} ≠ ${e.publishedAt ?? 'none'}`);
   }
@@ -129,6 +138,16 @@ export async function run(): Promise<void> {
   console.log(`  title   ${pct(score.title, score.pages)}`);
   console.log(`  authors ${pct(score.authors, score.pages)}`);
   console.log(`  date    ${pct(score.date, score.pages)}`);
+  console.log(`  undated pages given a date: ${score.inventedDates}/${score.undated}`);
+  const heldOut = pages.filter((p) => p.expected.heldOut);
+  if (heldOut.length) {
+    const h = scorePages(heldOut);
+    console.log(`held out (${h.pages} pages written after the rules): title ${pct(h.title, h.pages)}, authors ${pct(h.authors, h.pages)}, date ${pct(h.date, h.pages)}`);
+    for (const batch of [...new Set(heldOut.map((p) => p.expected.heldOut!))].sort()) {
+      const b = scorePages(heldOut.filter((p) => p.expected.heldOut === batch));
+      console.log(`  ${batch}: title ${b.title}/${b.pages}, authors ${b.authors}/${b.pages}, date ${b.date}/${b.pages}`);
+    }
+  }
   if (process.argv.includes('--verbose')) for (const f of score.failures) console.log(`  ✗ ${f}`);
 }
 

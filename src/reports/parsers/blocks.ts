@@ -280,9 +280,25 @@ function utc(year: number, month: number, day: number): string | undefined {
 }
 
 /** Splits "A, B and C" / "A; B" / "A & B" into names. */
+/**
+ * "A und B", "A et B", "A y B", "A i B": split only when both sides are full names of two or more
+ * words, so "Santiago Ramón y Cajal" and "Jordi Pujol i Soley" (double surnames) stay whole.
+ */
+function splitOnConjunction(part: string): string[] {
+  // Names are short; a long run (hostile metadata) is left whole and refused later by its length.
+  if (part.length > 200) return [part];
+  const m = /^(.+?)\s+(?:und|et|y|e|i|en|og|och|és|ja|и)\s+(\p{Lu}.*)$/u.exec(part);
+  if (!m || m[1]!.trim().split(/\s+/).length < 2 || m[2]!.trim().split(/\s+/).length < 2) return [part];
+  return [m[1]!, ...splitOnConjunction(m[2]!)];
+}
+
 export function splitNames(value: string): string[] {
   return value
-    .split(/\s*(?:,|;|\band\b|&|\|)\s*/i)
+    // "and" in the languages bylines are written in ("Von A und B", "Par A et B", "Por A y B", "Door A en
+    // B"); a short word like "y" or "e" counts only between two capitalised names.
+    .split(/\s*(?:,|;|\band\b|&|\|)\s*|\s+[/–—-]\s+/i)
+    // (Case-sensitive on purpose: under /i, \p{Lu} would match any letter.)
+    .flatMap(splitOnConjunction)
     .map((n) => cleanInline(n))
     .filter((n) => n.length > 1 && n.length < 80);
 }

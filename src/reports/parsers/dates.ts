@@ -6,20 +6,20 @@
  * Date-only values become UTC midnight so the calendar day never shifts with the host zone.
  */
 
-/** Month names (and common abbreviations) by month index, lower case, accents kept. */
+/** Month names (and common abbreviations) by month index, lower case, accents kept; Russian, Turkish and Arabic too. */
 const MONTH_WORDS: Array<[number, string[]]> = [
-  [0, ['january', 'jan', 'januar', 'jänner', 'janvier', 'janv', 'enero', 'ene', 'gennaio', 'gen', 'janeiro', 'januari', 'styczeń', 'stycznia']],
-  [1, ['february', 'feb', 'februar', 'février', 'févr', 'fevrier', 'febrero', 'febbraio', 'fevereiro', 'fev', 'februari', 'luty', 'lutego']],
-  [2, ['march', 'mar', 'märz', 'maerz', 'mars', 'marzo', 'março', 'marco', 'maart', 'mrt', 'marzec', 'marca']],
-  [3, ['april', 'apr', 'avril', 'avr', 'abril', 'abr', 'aprile', 'kwiecień', 'kwietnia']],
-  [4, ['may', 'mai', 'mayo', 'maggio', 'mag', 'maio', 'mei', 'maj', 'maja']],
-  [5, ['june', 'jun', 'juni', 'juin', 'junio', 'giugno', 'giu', 'junho', 'czerwiec', 'czerwca']],
-  [6, ['july', 'jul', 'juli', 'juillet', 'juil', 'julio', 'luglio', 'lug', 'julho', 'lipiec', 'lipca']],
-  [7, ['august', 'aug', 'août', 'aout', 'agosto', 'ago', 'augustus', 'sierpień', 'sierpnia']],
-  [8, ['september', 'sep', 'sept', 'septembre', 'septiembre', 'setiembre', 'settembre', 'set', 'setembro', 'wrzesień', 'września']],
-  [9, ['october', 'oct', 'oktober', 'okt', 'octobre', 'octubre', 'ottobre', 'ott', 'outubro', 'out', 'październik', 'października']],
-  [10, ['november', 'nov', 'novembre', 'noviembre', 'novembro', 'listopad', 'listopada']],
-  [11, ['december', 'dec', 'dezember', 'dez', 'décembre', 'decembre', 'déc', 'diciembre', 'dic', 'dicembre', 'dezembro', 'grudzień', 'grudnia']],
+  [0, ['january', 'jan', 'januar', 'jänner', 'janvier', 'janv', 'enero', 'ene', 'gennaio', 'gen', 'janeiro', 'januari', 'styczeń', 'stycznia', 'январь', 'января', 'янв', 'ocak', 'يناير', 'كانون الثاني']],
+  [1, ['february', 'feb', 'februar', 'février', 'févr', 'fevrier', 'febrero', 'febbraio', 'fevereiro', 'fev', 'februari', 'luty', 'lutego', 'февраль', 'февраля', 'фев', 'şubat', 'subat', 'فبراير', 'شباط']],
+  [2, ['march', 'mar', 'märz', 'maerz', 'mars', 'marzo', 'março', 'marco', 'maart', 'mrt', 'marzec', 'marca', 'март', 'марта', 'mart', 'مارس', 'آذار']],
+  [3, ['april', 'apr', 'avril', 'avr', 'abril', 'abr', 'aprile', 'kwiecień', 'kwietnia', 'апрель', 'апреля', 'апр', 'nisan', 'أبريل', 'ابريل', 'إبريل', 'نيسان']],
+  [4, ['may', 'mai', 'mayo', 'maggio', 'mag', 'maio', 'mei', 'maj', 'maja', 'мая', 'май', 'mayıs', 'mayis', 'مايو', 'أيار']],
+  [5, ['june', 'jun', 'juni', 'juin', 'junio', 'giugno', 'giu', 'junho', 'czerwiec', 'czerwca', 'июнь', 'июня', 'haziran', 'يونيو', 'يونيه', 'حزيران']],
+  [6, ['july', 'jul', 'juli', 'juillet', 'juil', 'julio', 'luglio', 'lug', 'julho', 'lipiec', 'lipca', 'июль', 'июля', 'temmuz', 'يوليو', 'يوليه', 'تموز']],
+  [7, ['august', 'aug', 'août', 'aout', 'agosto', 'ago', 'augustus', 'sierpień', 'sierpnia', 'август', 'августа', 'авг', 'ağustos', 'agustos', 'أغسطس', 'اغسطس', 'آب']],
+  [8, ['september', 'sep', 'sept', 'septembre', 'septiembre', 'setiembre', 'settembre', 'set', 'setembro', 'wrzesień', 'września', 'сентябрь', 'сентября', 'сен', 'eylül', 'eylul', 'سبتمبر', 'أيلول']],
+  [9, ['october', 'oct', 'oktober', 'okt', 'octobre', 'octubre', 'ottobre', 'ott', 'outubro', 'out', 'październik', 'października', 'октябрь', 'октября', 'окт', 'ekim', 'أكتوبر', 'اكتوبر', 'تشرين الأول']],
+  [10, ['november', 'nov', 'novembre', 'noviembre', 'novembro', 'listopad', 'listopada', 'ноябрь', 'ноября', 'ноя', 'kasım', 'kasim', 'نوفمبر', 'تشرين الثاني']],
+  [11, ['december', 'dec', 'dezember', 'dez', 'décembre', 'decembre', 'déc', 'diciembre', 'dic', 'dicembre', 'dezembro', 'grudzień', 'grudnia', 'декабрь', 'декабря', 'дек', 'aralık', 'aralik', 'ديسمبر', 'كانون الأول']],
 ];
 const MONTH_BY_WORD = new Map(MONTH_WORDS.flatMap(([index, words]) => words.map((w) => [w, index] as const)));
 const MONTH = `(${[...MONTH_BY_WORD.keys()].sort((a, b) => b.length - a.length).join('|')})\\.?`;
@@ -79,7 +79,7 @@ const DATE_PATTERNS = [
   new RegExp(`(?:\\p{L}+\\.?,?\\s+)?\\d{1,2}(?:st|nd|rd|th)?\\.?\\s+(?:de\\s+)?${MONTH}\\s+(?:de\\s+)?\\d{4}`, 'iu'),
   new RegExp(`(?:\\p{L}+\\.?,?\\s+)?${MONTH}\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}`, 'iu'),
   /\p{L}{2,9}\.?,?\s+\d{1,2}\/\d{1,2}\/\d{4}/u,
-  /\b\d{4}\/\d{1,2}\/\d{1,2}\b/,
+  /\b\d{4}[/.]\d{1,2}[/.]\d{1,2}\b/,
   /\b\d{1,2}\.\s?\d{1,2}\.\s?\d{4}\b/,
   /\b\d{1,2}\/\d{1,2}\/\d{4}\b/,
 ];
@@ -98,6 +98,18 @@ export function findDateIn(text: string, parse: (s: string) => string | undefine
     if (iso && (!best || m.index < best.index)) best = { text: m[0], iso, index: m.index };
   }
   return best && { text: best.text, iso: best.iso };
+}
+
+/**
+ * An all-numeric date whose order only the page's language settles ("03/12/2024" is 3 December on a
+ * French, German or British page, and undecidable on a page that says only "en" or nothing). Day first
+ * everywhere but US English; year-first shapes are read by parseDate already.
+ */
+export function dayFirstNumericDate(text: string, lang: string | undefined): string | undefined {
+  const tag = (lang ?? '').toLowerCase();
+  if (!tag || tag === 'en' || tag === 'en-us' || !/^[a-z]{2,3}(-[a-z0-9]+)?$/.test(tag)) return undefined;
+  const m = /(?<![\d/.-])(\d{1,2})[/.-](\d{1,2})[/.-]((?:19|20)\d{2})(?![\d/.-])/.exec(text);
+  return m ? utcDate(+m[3]!, +m[2]! - 1, +m[1]!) : undefined;
 }
 
 /** A date in a URL path: /2015/03/18/, /2023/nov/28/, /2024-03-05/ (never a bare year or year/month). */

@@ -1,5 +1,5 @@
 import { cleanInline, parseDate } from './blocks.ts';
-import { dateInUrl, findDateIn } from './dates.ts';
+import { dateInUrl, dayFirstNumericDate, findDateIn } from './dates.ts';
 import { inChrome, type Doc } from './dom.ts';
 import type { JsonLd } from './jsonld.ts';
 
@@ -37,6 +37,21 @@ const PUBLISHED_META = [
   'meta[name="article:published"]',
   'meta[name="original-publish-date"]',
   'meta[name="displaydate"]',
+  'meta[name="publication_date"]',
+  'meta[name="publication-date"]',
+  'meta[name="published_date"]',
+  'meta[name="published-date"]',
+  'meta[name="pub_date"]',
+  'meta[name="pub-date"]',
+  'meta[property="og:pubdate"]',
+  'meta[name="date.published" i]',
+  'meta[name="article.published"]',
+  // RDFa on any element (Drupal 7 prints <span property="dc:date dc:created" content="…">).
+  '[property~="dc:date"][content]',
+  '[property~="dc:created"][content]',
+  '[property~="dcterms:created"][content]',
+  '[property~="dcterms:issued"][content]',
+  '[property~="schema:datePublished"][content]',
 ];
 
 const MODIFIED_META = [
@@ -72,12 +87,37 @@ export function publishedDate(document: Doc, jsonLd: JsonLd, urls: Array<string 
 }
 
 export function modifiedDate(document: Doc, jsonLd: JsonLd): string | undefined {
-  return firstMeta(document, MODIFIED_META) ?? parseDate(jsonLd.article?.dateModified) ?? (document.querySelector('time.updated[datetime], time[itemprop="dateModified"]')?.getAttribute('datetime') ? parseDate(document.querySelector('time.updated[datetime], time[itemprop="dateModified"]')!.getAttribute('datetime')) : undefined);
+  return firstMeta(document, MODIFIED_META) ?? parseDate(jsonLd.article?.dateModified) ?? updatedTime(document);
+}
+
+/** A <time> marked as the update (class "updated", itemprop dateModified, or "Updated …" in its text). */
+function updatedTime(document: Doc): string | undefined {
+  const marked = document.querySelector('time.updated[datetime], time[itemprop="dateModified"]');
+  if (marked) return parseDate(marked.getAttribute('datetime'));
+  const scope = (document.querySelector('article') ?? document.querySelector('main') ?? document.body) as El | null;
+  for (const t of [...(scope?.querySelectorAll('time[datetime]') ?? [])].slice(0, 50) as El[]) {
+    if (inChrome(t, OUTSIDE)) continue;
+    if (/^\s*(updated|last updated|modified|aktualisiert|mis à jour|actualizado)\b/i.test(t.textContent ?? '')) return parseDate(t.getAttribute('datetime'));
+  }
+  return undefined;
 }
 
 const OUTSIDE = ['ASIDE', 'NAV', 'FOOTER', 'LI'];
-const BYLINE_AREA = '[class*="byline" i], [class*="meta" i], [class*="date" i], [class*="posted" i], [class*="publish" i], [class*="author" i], [class*="time" i], [class*="dateline" i], [class*="header" i], [data-testid*="date" i], [data-testid*="byline" i]';
-const UPDATED = /\b(updated|modified|last edited|edited|aktualisiert|geändert|mis à jour|modifié|actualizado|更新)\b/i;
+
+/**
+ * The when-and-where box of an event page ("Date: 12 May 2025 · Time: 14:00 · Location: Online") gives
+ * the event's date, not the page's: a class that says event/agenda/webinar, or a box whose labels are
+ * an event's.
+ */
+export function inEventDetails(el: El): boolean {
+  const box = el.closest('[class*="event" i], [id*="event" i], [class*="webinar" i], [class*="agenda" i], [class*="calendar" i], dl, table');
+  if (!box || /^(HTML|BODY)$/.test(box.tagName)) return false;
+  if (/event|webinar|agenda|calendar/i.test(`${box.getAttribute('class') ?? ''} ${box.getAttribute('id') ?? ''}`)) return true;
+  // (No \b: element text is glued, "12 May 2025Location: Online".)
+  return /(?<!\p{Ll})(?<!reading )(venue|location|where|time|register|rsvp|ort|lieu|lugar|uhrzeit|heure|hora)\s*:/iu.test(cleanInline(box.textContent ?? '').slice(0, 400));
+}
+const BYLINE_AREA = '[class*="byline" i], [class*="meta" i], [class*="date" i], [class*="posted" i], [class*="publish" i], [class*="publica" i], [class*="submitted" i], [class*="datum" i], [class*="fecha" i], [class*="data-pub" i], [class*="data-art" i], [class*="signature" i], [class="source" i], [class*="article-source" i], [class="info" i], [class*="infos" i], [class*="article-info" i], [class*="post-info" i], [class*="postinfo" i], [class*="entry-info" i], [class*="tarih" i], [class*="author" i], [class*="time" i], [class*="dateline" i], [class*="header" i], [data-testid*="date" i], [data-testid*="byline" i]';
+const UPDATED = /\b(updated|modified|last edited|edited|aktualisiert|geändert|mis à jour|modifié|actualizado|atualizado|aggiornato)\b|更新|수정/i;
 
 /**
  * A date in the article's byline area: <time datetime> first (the published one, not "updated"), then a
@@ -85,6 +125,7 @@ const UPDATED = /\b(updated|modified|last edited|edited|aktualisiert|geändert|m
  * date header). Sidebars, tickers, lists of other stories and footers are not looked at.
  */
 function bylineDate(document: Doc): string | undefined {
+  const lang = document.documentElement?.getAttribute('lang')?.trim() || undefined;
   const scope = (document.querySelector('article') ?? document.querySelector('main') ?? document.querySelector('[role="main"]') ?? document.body) as El | null;
   if (!scope) return undefined;
   const times = [...scope.querySelectorAll('time, abbr.published, [itemprop="datePublished"]')].slice(0, 200).filter((t) => !inChrome(t as El, OUTSIDE)) as El[];
@@ -98,10 +139,11 @@ function bylineDate(document: Doc): string | undefined {
   for (const root of [scope, document.body as El | null]) {
     if (!root) continue;
     for (const el of [...root.querySelectorAll(BYLINE_AREA)].slice(0, 300)) {
-      if (inChrome(el as El, OUTSIDE) || /^(HTML|BODY|MAIN|ARTICLE)$/.test(el.tagName)) continue;
+      if (inChrome(el as El, OUTSIDE) || /^(HTML|BODY|MAIN|ARTICLE)$/.test(el.tagName) || inEventDetails(el as El)) continue;
       const text = cleanInline((el.textContent ?? '').replace(/\s+/g, ' '));
       if (!text || text.length > 120 || /^(©|copyright)/i.test(text)) continue;
-      const found = findDateIn(text, parseDate);
+      const numeric = findDateIn(text, parseDate) ? undefined : dayFirstNumericDate(text, lang);
+      const found = findDateIn(text, parseDate) ?? (numeric ? { text: /\d{1,2}[/.-]\d{1,2}[/.-]\d{4}/.exec(text)![0], iso: numeric } : undefined);
       if (!found) continue;
       const before = text.slice(0, text.indexOf(found.text));
       if (UPDATED.test(before) && !/\b(published|posted|publié|veröffentlicht|publicado)\b/i.test(before)) continue;

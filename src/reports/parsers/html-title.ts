@@ -21,7 +21,7 @@ export interface TitleSignals {
   h1Count?: number;
 }
 
-const SEPARATOR = /\s+[|–—·•»:~\/\\-]{1,2}\s+|\s*[|·•»]\s*/;
+const SEPARATOR = /\s+[|–—·•»:~\/\\-]{1,2}\s+|\s*[|·•»｜│]\s*/;
 const GENERIC = /^(home|home ?page|start|startseite|accueil|inicio|untitled|index|news|blog|article|articles|post|posts|page|page not found|not found|404|error|loading\.*|welcome|menu|search|original text|原文)$/i;
 
 /** Letters and digits only, lower case, without a leading "the": for comparing names. */
@@ -47,12 +47,24 @@ function hostNames(pageUrl?: string): string[] {
 export function siteMatcher(names: Array<string | undefined>, pageUrl?: string): (text: string) => boolean {
   const known = new Set(names.filter((n): n is string => Boolean(n?.trim())).map(compact).filter((n) => n.length >= 2));
   const hosts = hostNames(pageUrl);
+  const initials = new Set(
+    names.flatMap((n) => {
+      const words = (n ?? '').normalize('NFKC').toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+      const all = words.map((w) => w[0]).join('');
+      const major = words.filter((w) => !/^(the|of|for|and|on|in|at|de|du|des|la|le|der|die|das|für|und)$/.test(w)).map((w) => w[0]).join('');
+      return words.length >= 2 ? [all, major] : [];
+    }),
+  );
   return (text: string) => {
     const c = compact(text);
     if (!c) return false;
     if (known.has(c)) return true;
+    // Initials of a known name ("PAQ" for "Polar Affairs Quarterly", "IISS" for "International Institute
+    // for Strategic Studies"), written in capitals as sites abbreviate themselves.
+    if (/^\p{Lu}{2,6}$/u.test(text.trim()) && initials.has(c)) return true;
     // The host spells the name without spaces ("gadgetdesk" for "Gadget Desk", "nbn" for "NBN").
-    if (hosts.some((h) => h === c || (c.length >= 5 && h.length >= 5 && (h.startsWith(c) || c.startsWith(h))))) return true;
+    // Only a near-equal length counts: "Reuters poll: …" on reuters.example is a headline, not the site.
+    if (hosts.some((h) => h === c || (c.length >= 5 && h.length >= 5 && Math.abs(c.length - h.length) <= 6 && (h.startsWith(c) || c.startsWith(h))))) return true;
     // "Openpedia, the free encyclopedia" / "Steppe Dispatch | Substack": a known name plus a tagline.
     return [...known].some((k) => k.length >= 4 && c.length <= k.length * 2.2 && c.startsWith(k));
   };
@@ -68,8 +80,9 @@ function stripNameParts(title: string, isName: (part: string) => boolean): strin
     const parts = splitOnce(out);
     if (!parts) break;
     const [head, tail] = parts;
-    if (isName(tail.part)) out = head.rest;
-    else if (isName(head.part) && tail.rest.split(/\s+/).length >= 2) out = tail.rest;
+    // "Headline - Site" keeps what precedes the last separator; "Site | Headline" what follows the first.
+    if (isName(tail.part)) out = tail.rest;
+    else if (isName(head.part) && head.rest.split(/\s+/).length >= 2) out = head.rest;
     else break;
   }
   return out;
@@ -100,16 +113,63 @@ export function agrees(a: string, b: string): boolean {
   return long.includes(short) && short.length >= long.length * 0.6;
 }
 
+/**
+ * The runs of a title before and after each separator ("A | B | C" → "A", "A | B", "B | C", "C") that
+ * are long enough to be a headline: a heading equal to one of them is the headline and the rest is a
+ * site or section name that nothing else on the page spells out (Readability's rule for <title>).
+ */
+function pieces(title: string): string[] {
+  if (title.length > 300) return [];
+  const re = new RegExp(SEPARATOR.source, 'g');
+  const out: string[] = [];
+  for (const m of title.matchAll(re)) {
+    if (!m.index) continue;
+    out.push(title.slice(0, m.index), title.slice(m.index + m[0].length));
+  }
+  return out.filter((p) => p.trim().split(/\s+/).length >= 3 || key(p).length >= 10);
+}
+
+type El = ReturnType<Doc['querySelector']> & object;
+const KICKER_PART = /kicker|eyebrow|overline|label|flag|badge|rubric|category|dachzeile|surtitre/i;
+
+/**
+ * A heading's text without the kicker the markup nests in it (<h1><span class="kicker">Exclusive</span>
+ * Headline</h1>), with a space at element boundaries so nothing is glued ("ExclusiveHeadline").
+ */
+function headingText(el: El): string {
+  const without = spacedText(el, true);
+  // A "kicker" class on the element that holds the whole headline: keep it.
+  return without.split(/\s+/).length >= 2 ? without : spacedText(el, false);
+}
+
+function spacedText(el: El, skipKickers: boolean): string {
+  let out = '';
+  const walk = (node: El) => {
+    for (const child of node.childNodes) {
+      if (child.nodeType === 3) out += child.textContent ?? '';
+      else if (child.nodeType === 1) {
+        const c = child as unknown as El;
+        if (/^(SCRIPT|STYLE|SVG|BUTTON)$/.test(c.tagName) || (skipKickers && KICKER_PART.test(c.getAttribute('class') ?? ''))) continue;
+        out += ' ';
+        walk(c);
+        out += ' ';
+      }
+    }
+  };
+  walk(el);
+  return cleanInline(out.replace(/\s+/g, ' '));
+}
+
 /** Candidate main headings: every h1, then h2s marked as the title (class/itemprop/testid). */
 export function mainHeadings(document: Doc): string[] {
   const out: string[] = [];
-  const push = (el: { textContent: string | null } | null | undefined) => {
-    const text = cleanInline((el?.textContent ?? '').replace(/\s+/g, ' '));
+  const push = (el: El | null | undefined) => {
+    const text = el ? headingText(el) : '';
     if (text && text.length <= 300 && !out.includes(text)) out.push(text);
   };
-  for (const h of document.querySelectorAll('h1')) push(h);
+  for (const h of document.querySelectorAll('h1')) push(h as El);
   for (const h of document.querySelectorAll('[itemprop="headline"], [class*="headline" i], [class*="title" i], [data-testid*="headline" i], [data-testid*="title" i]')) {
-    if (/^H[1-4]$/.test(h.tagName)) push(h);
+    if (/^H[1-4]$/.test(h.tagName)) push(h as El);
   }
   return out;
 }
@@ -132,7 +192,7 @@ export function chooseTitle(signals: TitleSignals, headings: string[]): string |
   // of the headline (no site name, no kicker); it is preferred only when it is not the longer of the two.
   const references = metaTitles.length ? metaTitles : usable(docTitle) ? [docTitle] : [];
   for (const reference of references) {
-    const heading = headingsOk.find((h) => agrees(h, reference));
+    const heading = headingsOk.find((h) => agrees(h, reference)) ?? headingsOk.find((h) => pieces(reference).some((p) => agrees(h, p)));
     if (heading) return heading.length <= reference.length ? heading : reference;
   }
   // No metadata title agrees with any heading, but <title> does: two signals against one. The metadata

@@ -5,7 +5,8 @@ import { cleanInline, type Block, type ParsedMeta } from './blocks.ts';
 import { parseDocument, type Doc } from './dom.ts';
 import { bylineNames, htmlAuthors } from './html-authors.ts';
 import { headerZoneMeta } from './html-header-zone.ts';
-import { cleanAuthorNames } from './names.ts';
+import { dropArticleHeader } from './html-lead.ts';
+import { cleanAuthorNames, DESK_NAME } from './names.ts';
 import { modifiedDate, publishedDate } from './html-date.ts';
 import { chooseTitle, compact, mainHeadings, siteMatcher } from './html-title.ts';
 import { ARTICLE_TYPE, readJsonLd, type JsonLd, type JsonLdArticle } from './jsonld.ts';
@@ -21,7 +22,7 @@ export function parseHtml(html: string, pageUrl?: string, opts: { extract?: bool
   // does this itself for whole pages, so only fragments need it.
   if (opts.extract === false && /<br\s*\/?>\s*<br/i.test(html)) html = html.replace(/(?:<br\s*\/?>\s*){2,}/gi, '</p><p>');
   const document = parseDocument(html);
-  const { meta, page } = htmlMeta(document, pageUrl);
+  const { meta, page, isPublisher } = htmlMeta(document, pageUrl);
 
   // Readability mutates the document, so metadata and summary boxes are read first.
   const keyPoints = opts.extract === false ? [] : summaryBoxes(document);
@@ -45,7 +46,7 @@ export function parseHtml(html: string, pageUrl?: string, opts: { extract?: bool
     page.headings = headings.length;
     ({ blocks, captions } = contentBlocks(content));
     meta.title ??= cleanInline(article.title ?? '') || undefined;
-    if (!meta.authors?.length && article.byline && !/^(photo|image|illustration)/i.test(article.byline)) meta.authors = bylineNames(article.byline);
+    if (!meta.authors?.length && article.byline && !/^(photo|image|illustration)/i.test(article.byline)) meta.authors = cleanAuthorNames(bylineNames(article.byline)).filter((n) => !isPublisher(n) && !DESK_NAME.test(n));
     if (!meta.source && article.siteName) meta.source = cleanInline(article.siteName);
   }
   if (blocks.length === 0) ({ blocks, captions } = contentBlocks(parseHTML(withLineBreaks(html)).document));
@@ -62,6 +63,11 @@ export function parseHtml(html: string, pageUrl?: string, opts: { extract?: bool
   if (captions.length) meta.captions = [...(meta.captions ?? []), ...captions];
   // Readability often keeps the article's own <h1>; it duplicates the title.
   if (blocks[0]?.kind === 'heading' && meta.title && sameText(blocks[0].text, meta.title)) blocks.shift();
+  if (opts.extract !== false) {
+    const header = dropArticleHeader(blocks, { title: meta.title, authors: meta.authors, descriptions: [meta.standfirst, page.description], isSite: siteMatcher([meta.source], pageUrl) });
+    blocks = header.blocks;
+    if (!meta.standfirst && header.subtitle && header.subtitle.length > 40) meta.standfirst = header.subtitle;
+  }
   return { meta, blocks, page };
 }
 
@@ -103,7 +109,7 @@ function homeNames(document: Doc, pageUrl?: string): string[] {
   return out;
 }
 
-function htmlMeta(document: Doc, pageUrl?: string): { meta: ParsedMeta; page: PageSignals } {
+function htmlMeta(document: Doc, pageUrl?: string): { meta: ParsedMeta; page: PageSignals; isPublisher: (name: string) => boolean } {
   const jsonLd = readJsonLd(document);
   const ld = jsonLd.article;
   const meta: ParsedMeta = {};
@@ -153,7 +159,7 @@ function htmlMeta(document: Doc, pageUrl?: string): { meta: ParsedMeta; page: Pa
   const canonicalUrl = meta.altUrls[0];
   meta.url = canonicalUrl ? stripTracking(canonicalUrl) : pageUrl;
   const zone = headerZoneMeta(document, meta.title);
-  if (!meta.authors?.length && zone.authors?.length) meta.authors = [...new Set(cleanAuthorNames(zone.authors).filter((n) => !isPublisher(n)))];
+  if (!meta.authors?.length && zone.authors?.length) meta.authors = [...new Set(cleanAuthorNames(zone.authors).filter((n) => !isPublisher(n) && !DESK_NAME.test(n)))];
   meta.publishedAt = publishedDate(document, jsonLd, [canonicalUrl, pageUrl], zone.publishedAt);
   meta.modifiedAt = modifiedDate(document, jsonLd);
 
@@ -169,7 +175,7 @@ function htmlMeta(document: Doc, pageUrl?: string): { meta: ParsedMeta; page: Pa
   if (description && description.length > 40 && !/\[(…|\.\.\.)\]$/.test(description) && compact(description) !== compact(meta.title ?? '')) meta.standfirst = description;
   const declared = (document.documentElement?.getAttribute('lang') ?? '').trim().toLowerCase().split(/[-_]/)[0];
   if (declared && /^[a-z]{2,3}$/.test(declared)) meta.declaredLanguage = declared;
-  return { meta, page: pageSignals(document, jsonLd, ld) };
+  return { meta, page: { ...pageSignals(document, jsonLd, ld), description }, isPublisher };
 }
 
 /** A canonical link to the site's front page (a common CMS misconfiguration) identifies no article. */
@@ -195,6 +201,8 @@ export interface PageSignals {
   /** In the extracted content: h2–h4 headings, and those that are (almost) entirely a link elsewhere. */
   headings?: number;
   linkedHeadings?: number;
+  /** og:description or meta description, as the page gives it. */
+  description?: string;
 }
 
 function pageSignals(document: Doc, jsonLd: JsonLd, ld: JsonLdArticle | undefined): PageSignals {

@@ -1,3 +1,4 @@
+import { findDateIn } from './dates.ts';
 import { atxHeading, cleanInline, parseDate, splitNames, type Block, type ParsedMeta } from './blocks.ts';
 import { isBoilerplateLine } from './cleanup.ts';
 
@@ -66,15 +67,34 @@ export function readMetaLine(rawLine: string, meta: ParsedMeta, next?: string): 
   // Reading-time badges ride along on date lines ("Mar 3, 2024 · 12 min read").
   const line = rawLine.replace(/\s*[·•|–—-]?\s*\d{1,3}\s*min(ute)?s?\.?\s*read\b\.?/i, '').trim();
   if (!line) return /min/i.test(rawLine);
-  const authors = /^(?:authors?|by|written by|words by|text by|analysis by|commentary by|reporting by|reported by|prepared by|contributors?|author\(s\))\s*[:\-–—]?\s+(.{2,200})$/i.exec(line);
-  if (authors && (/[:\-–—]/.test(line.slice(0, 14)) || /^(?:[Bb]y|BY)\s+\p{Lu}/u.test(line) || /^(written|words|text|analysis|commentary|reporting|reported|prepared) by\s+\p{Lu}/iu.test(line))) {
+  // "Autor: Tomasz Wiśniewski | 14 listopada 2024", "Автор: …", "Yazar: …": a labelled author in other
+  // languages (the label needs its colon, so a sentence that begins with the word is not read as one).
+  const labelled = /^(?:autor(?:in|es|en|a)?|auteurs?|autore|autori|auteur\(e\)|yazar|автор|autorzy|words|text|texte|story|reporting|作者|記者|撰文|著者|執筆者|投稿者|筆者)\s*[:：]\s*(\S.{1,200})$/iu.exec(line);
+  if (labelled) {
+    // "Words: A / Photos: B": the photographer's credit is cut off with its label.
+    const value = labelled[1]!.replace(/\s*[/|,;]?\s*\b(?:photos?|photography|pictures|images|illustrations?|video|fotos?|bilder?|graphics)\s*[:：].*$/i, '');
+    const [namesPart, ...rest] = value.split(/\s*[|•·]\s*/);
+    for (const part of rest) meta.publishedAt ??= parseDate(part.replace(/^(published|posted|updated)\s*(on)?\s*:?\s*/i, ''));
+    const date = findDate(namesPart!);
+    if (date) meta.publishedAt ??= date.iso;
+    const names = splitNames(date ? namesPart!.slice(0, namesPart!.indexOf(date.text)).replace(/[\s,]*([|•·,–—-])?\s*$/, '') : namesPart!);
+    if (names.length && !meta.authors?.length) meta.authors = names;
+    return names.length > 0;
+  }
+  const authors = /^(?:authors?|by|written by|words by|text by|analysis by|commentary by|opinion by|reporting by|reported by|prepared by|contributors?|author\(s\)|von|par|por|door|przez|di)\s*[:\-–—]?\s+(.{2,200})$/i.exec(line);
+  // "Von Anna Schmidt", "Par Claire Dubois", "Por Ana Ruiz", "Door Sanne de Vries": the written-by word of
+  // other languages, only when a capitalised name follows it (so "Par exemple" or "di solito" are not bylines).
+  const foreignBy = /^(?:Von|VON|Par|PAR|Por|POR|Door|DOOR|Przez|PRZEZ|di)\s+\p{Lu}\p{Ll}+(?:\s+(?:\p{Lu}[\p{L}'’.-]+|de|van|der|von|le|la|da|di|del|dos|y))+(?:\s*(?:,|und|et|y|en|i|e|and|&)\s*\p{Lu}[\p{L}'’.-]+(?:\s+(?:\p{Lu}[\p{L}'’.-]+|de|van|der|von|le|la|da|di|del|dos))+)*\s*(?:$|[|•·,–—-])/u.test(line);
+  if (authors && (/[:\-–—]/.test(line.slice(0, 14)) || /^(?:[Bb]y|BY)\s+\p{Lu}/u.test(line) || foreignBy || /^(written|words|text|analysis|commentary|reporting|reported|prepared) by\s+\p{Lu}/iu.test(line))) {
     const [namesPart, ...rest] = authors[1]!.split(/\s*[|•·]\s*/);
     for (const part of rest) meta.publishedAt ??= parseDate(part.replace(/^(published|posted|updated)\s*(on)?\s*:?\s*/i, ''));
     let names = namesPart!;
     const date = findDate(names);
     if (date) {
       meta.publishedAt ??= date.iso;
-      names = names.slice(0, names.indexOf(date.text)).replace(/[\s,]*(\bon\b|[|•·,–—-])?\s*$/i, '');
+      names = names
+        .slice(0, names.indexOf(date.text))
+        .replace(/[\s,|•·–—-]*(?:\b(?:published|posted|updated|last updated|first published|date|on|publié(?: le)?|veröffentlicht(?: am)?|publicado(?: el)?)\b)?\s*:?\s*$/i, '');
     }
     meta.authors = splitNames(names);
     return meta.authors.length > 0;
@@ -87,7 +107,7 @@ export function readMetaLine(rawLine: string, meta: ParsedMeta, next?: string): 
     meta.series = { ...(name ? { name } : {}), ...(issn ? { issn } : {}), ...(volume ? { volume } : {}), ...(issue ? { issue } : {}) };
     return true;
   }
-  const dated = /^(?:published|posted|date|updated|first published|last updated)(?: on)?\s*[:\-–—]?\s*(.+)$/i.exec(line);
+  const dated = /^(?:published|posted|date|updated|first published|last updated|date of publication|publication date|date published)(?: on)?\s*[:\-–—]?\s*(.+)$/i.exec(line);
   const date = parseDate(dated ? dated[1]! : line);
   if (date && line.length < 60) {
     if (!dated || !/updated/i.test(line)) meta.publishedAt ??= date;
@@ -200,7 +220,8 @@ const DATE_IN_TEXT =
 function findDate(line: string): { text: string; iso: string } | undefined {
   const m = DATE_IN_TEXT.exec(line);
   const iso = m ? parseDate(m[1]!) : undefined;
-  return m && iso ? { text: m[1]!, iso } : undefined;
+  // Other shapes (dd.mm.yyyy, 19/03/2024, 2024年3月19日, month names beyond English) as dates.ts reads them.
+  return m && iso ? { text: m[1]!, iso } : findDateIn(line, parseDate);
 }
 
 /** Words that make a capitalised two-word phrase a place, body or topic rather than a person. */
