@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { App } from '../app.ts';
-import type { CliDeps } from '../cli.ts';
+import type { CliDeps } from './deps.ts';
 import { UserError } from '../core/errors.ts';
 import { parseReportFile, REPORT_FILE_EXTENSIONS } from '../reports/parsers/index.ts';
 import type { Report } from '../reports/types.ts';
