@@ -101,7 +101,7 @@ export async function run(): Promise<void> {
   const config = loadConfig({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, STORE_URL: storeUrl, LOG_LEVEL: 'silent', BRIEFS_DIR: join(dir, 'none') });
   const app = await createApp(config, { store: await createStore(storeUrl), logger: pino({ level: 'silent' }) });
   try {
-    let t = performance.now();
+    const t = performance.now();
     const reports = generateReports(REPORTS);
     await app.reports.upsertMany(reports);
     console.log(`stored ${app.reports.count().toLocaleString('en-US')} reports in ${((performance.now() - t) / 1000).toFixed(1)} s`);

@@ -10,14 +10,10 @@ import { registerAnalysis } from './cli/analysis.ts';
 import { registerUsage } from './cli/usage.ts';
 import { registerDiscord } from './cli/discord.ts';
 import { registerBrief } from './cli/brief.ts';
+import type { CliDeps } from './cli/deps.ts';
 
 /** What every CLI module gets: a lazily built app (so `--help` needs no store) and the output stream. */
-export interface CliDeps {
-  /** `logBindings` are added to every log line of the app (the first call decides). */
-  openApp(options?: { logBindings?: Record<string, unknown> }): Promise<App>;
-  out: NodeJS.WritableStream;
-  err: NodeJS.WritableStream;
-}
+export type { CliDeps } from './cli/deps.ts';
 
 export function buildProgram(deps: CliDeps): Command {
   const program = new Command()

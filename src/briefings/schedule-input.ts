@@ -3,6 +3,8 @@ import cronstrue from 'cronstrue';
 import { UserError, errorMessage } from '../core/errors.ts';
 import { nextOccurrence } from './schedule.ts';
 import type { Schedule } from './types.ts';
+import { editDistance } from '../core/text.ts';
+import { timeZones } from '../core/time-zones.ts';
 
 /**
  * What a moderator types for a schedule, checked and normalised: times (24- and 12-hour), cron
@@ -134,7 +136,7 @@ function zoneAbbreviations(): Map<string, string[]> {
   const out = new Map<string, Set<string>>();
   const dates = [new Date(Date.UTC(2027, 0, 15, 12)), new Date(Date.UTC(2027, 6, 15, 12))];
   for (const locale of ['en-US', 'en-GB', 'en-IE', 'en-IN', 'en-AU', 'en-NZ', 'en-ZA']) {
-    for (const zone of Intl.supportedValuesOf('timeZone')) {
+    for (const zone of timeZones()) {
       const format = new Intl.DateTimeFormat(locale, { timeZone: zone, timeZoneName: 'short' });
       for (const date of dates) {
         const name = format.formatToParts(date).find((p) => p.type === 'timeZoneName')?.value;
@@ -155,11 +157,6 @@ export function zonesForAbbreviation(input: string): string[] | undefined {
   return zoneAbbreviations().get(name);
 }
 
-let zoneNames: string[] | undefined;
-function knownZones(): string[] {
-  zoneNames ??= [...Intl.supportedValuesOf('timeZone'), 'UTC'];
-  return zoneNames;
-}
 
 /** The canonical IANA name ("europe/rome" → "Europe/Rome"), or a UserError that suggests a close match. */
 export function parseTimezone(input: string): string {
@@ -183,31 +180,18 @@ export function parseTimezone(input: string): string {
 export function suggestTimezone(input: string): string | undefined {
   const wanted = input.toLowerCase().replace(/\s+/g, '_');
   if (!wanted) return undefined;
-  const zones = knownZones();
+  const zones = timeZones();
   const byCity = zones.find((z) => z.toLowerCase().split('/').pop() === wanted.split('/').pop());
   if (byCity) return byCity;
   let best: { zone: string; distance: number } | undefined;
   for (const zone of zones) {
     const candidates = [zone.toLowerCase(), zone.toLowerCase().split('/').pop()!];
     for (const candidate of candidates) {
-      const distance = levenshtein(wanted, candidate);
+      const distance = editDistance(wanted, candidate);
       if (!best || distance < best.distance) best = { zone, distance };
     }
   }
   return best && best.distance <= Math.max(2, Math.floor(wanted.length / 4)) ? best.zone : undefined;
-}
-
-// Tiny and allocation-light; a dependency for one edit distance over ~400 zone names is not worth it.
-function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
 
 /** Refuses a zone abbreviation with the IANA zones it may mean: never a silent pick. */

@@ -2,12 +2,13 @@ import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { App } from '../app.ts';
-import type { CliDeps } from '../cli.ts';
+import type { CliDeps } from './deps.ts';
 import { UserError } from '../core/errors.ts';
 import { parseReportFile, REPORT_FILE_EXTENSIONS } from '../reports/parsers/index.ts';
 import type { Report } from '../reports/types.ts';
 import { SUMMARY_LENGTHS, type Actor, type EngineInfo, type EngineName, type SummaryLength } from '../analysis/types.ts';
 import { errorMessage } from '../core/errors.ts';
+import { truncate } from '../core/text.ts';
 
 /** "offline" or "llm:<model>", as printed in JSON and text output. */
 export function engineLabel(info: EngineInfo): string {
@@ -157,6 +158,6 @@ function actorLines(a: Actor, rank: number): string {
   const others = a.aliases.filter((x) => x !== a.name);
   const head = `${String(rank).padStart(3)}. ${a.name} (${a.type})${who ? ` — ${who}` : ''} · ${a.mentions} mention${a.mentions === 1 ? '' : 's'}`;
   const aka = others.length ? `\n       also: ${others.join(', ')}` : '';
-  const evidence = a.evidence.length > 220 ? `${a.evidence.slice(0, 217)}…` : a.evidence;
+  const evidence = truncate(a.evidence, 220);
   return `${head}${aka}\n       “${evidence}”`;
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CliDeps } from '../cli.ts';
+import type { CliDeps } from './deps.ts';
 import { UserError } from '../core/errors.ts';
 import { parseTimezone } from '../briefings/subscriptions.ts';
 import type { Briefing, SubscriptionFilters } from '../briefings/types.ts';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CliDeps } from '../cli.ts';
+import type { CliDeps } from './deps.ts';
 import { UserError } from '../core/errors.ts';
 
 // discord.js and the openai SDK are imported only when these commands run: every other `sitrep`

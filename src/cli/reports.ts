@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
-import type { CliDeps } from '../cli.ts';
+import type { CliDeps } from './deps.ts';
 import { UserError } from '../core/errors.ts';
 import type { IngestResult } from '../reports/ingest.ts';
 import { listReportFiles } from '../reports/ingest.ts';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CliDeps } from '../cli.ts';
+import type { CliDeps } from './deps.ts';
 import type { Config } from '../config.ts';
 import { UserError } from '../core/errors.ts';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CliDeps } from '../cli.ts';
+import type { CliDeps } from './deps.ts';
 import type { UsageTotals } from '../analysis/usage.ts';
 
 export function registerUsage(program: Command, deps: CliDeps): void {

@@ -5,6 +5,7 @@ import { parseHTML } from 'linkedom';
 import { parseDocument } from './parsers/dom.ts';
 import { cleanAuthorNames, cleanInline, parseDate, splitNames } from './parsers/blocks.ts';
 import { normaliseUrl } from './urls.ts';
+import { truncate } from '../core/text.ts';
 
 /** One entry of any feed format, reduced to what ingestion needs. */
 export interface FeedItem {
@@ -72,7 +73,7 @@ export function plainTitle(value: string | undefined): string | undefined {
 function titleFromBody(body: string | undefined): string | undefined {
   const plain = plainTitle(body?.replace(/<\/(p|div|h\d|li)>/gi, '\n'))?.split(/(?<=[.!?])\s/)[0];
   if (!plain) return undefined;
-  return plain.length <= 100 ? plain : `${plain.slice(0, 100).replace(/\s+\S*$/, '')}…`;
+  return truncate(plain, 100);
 }
 
 /** The document's own base (xml:base on the root element), which relative links resolve against first. */

@@ -2,8 +2,6 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { JobScheduler } from './port.ts';
 
-export type { JobHandler, JobKind, JobRun, JobScheduler, RecurringJob } from './port.ts';
-
 export type SchedulerEngine = JobScheduler['engine'];
 
 /** Optional extras of the fleet engines, used by /healthz and /metrics when present. */

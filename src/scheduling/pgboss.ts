@@ -76,8 +76,8 @@ export class PgBossScheduler implements JobScheduler {
     return this.started;
   }
 
-  private async sql(text: string, values: unknown[] = []): Promise<{ rows: any[] }> {
-    return this.boss.getDb().executeSql(text, values);
+  private async sql<Row = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<{ rows: Row[] }> {
+    return (await this.boss.getDb().executeSql(text, values)) as { rows: Row[] };
   }
 
   async upsert(job: RecurringJob): Promise<void> {
@@ -85,7 +85,7 @@ export class PgBossScheduler implements JobScheduler {
     if (job.pattern) CronExpressionParser.parse(job.pattern, { tz: job.timezone ?? 'UTC' });
     await this.start();
     // The version moves only when the definition changes, so start-up reconciliation by many processes is a no-op.
-    const { rows } = await this.sql(
+    const { rows } = await this.sql<{ version: number }>(
       `INSERT INTO ${this.schema}.sitrep_recurring AS r (id, kind, pattern, timezone, every_ms, data)
          VALUES ($1, $2, $3, $4, $5, $6::jsonb)
        ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, pattern = EXCLUDED.pattern, timezone = EXCLUDED.timezone,
@@ -107,8 +107,8 @@ export class PgBossScheduler implements JobScheduler {
 
   async list(): Promise<RecurringJob[]> {
     await this.start();
-    const { rows } = await this.sql(`SELECT * FROM ${this.schema}.sitrep_recurring ORDER BY id`);
-    return (rows as DefinitionRow[]).map(toJob);
+    const { rows } = await this.sql<DefinitionRow>(`SELECT * FROM ${this.schema}.sitrep_recurring ORDER BY id`);
+    return rows.map(toJob);
   }
 
   /** Whether Postgres answers and pg-boss is started (for /healthz). */
@@ -155,8 +155,8 @@ export class PgBossScheduler implements JobScheduler {
   }
 
   private async definition(id: string): Promise<DefinitionRow | undefined> {
-    const { rows } = await this.sql(`SELECT * FROM ${this.schema}.sitrep_recurring WHERE id = $1`, [id]);
-    return rows[0] as DefinitionRow | undefined;
+    const { rows } = await this.sql<DefinitionRow>(`SELECT * FROM ${this.schema}.sitrep_recurring WHERE id = $1`, [id]);
+    return rows[0];
   }
 
   private async enqueue(job: RecurringJob, version: number, at: number): Promise<void> {

@@ -64,7 +64,7 @@ describe('LlmAnalyzer over the real openai SDK', () => {
       expect(req.body.tools).toBeUndefined();
       expect(req.body.response_format?.type).toBe('json_schema');
       expect(req.body.response_format?.json_schema?.strict).toBe(true);
-      expect((req.body.response_format?.json_schema?.schema as { type: string }).type).toBe('object');
+      expect((req.body.response_format?.json_schema?.schema as { type: string } | undefined)?.type).toBe('object');
       expect(req.body.max_completion_tokens).toBeGreaterThan(0);
       const system = req.body.messages.find((m) => m.role === 'system')!.content;
       const marker = /<<<DATA_([0-9a-f]{24})>>>/.exec(system)![1]!;

@@ -176,7 +176,12 @@ describe('AnalysisService with a model configured', () => {
     let out = '';
     const deps: CliDeps = {
       openApp: async () => ({ analysis: svc }) as unknown as App,
-      out: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
+      out: {
+        write: (s: string) => {
+          out += s;
+          return true;
+        },
+      } as unknown as NodeJS.WritableStream,
       err: process.stderr,
     };
     const program = new Command().exitOverride();

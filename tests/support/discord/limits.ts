@@ -55,8 +55,8 @@ export function messageProblems(message: MessageLike): string[] {
     const fields = embed.fields ?? [];
     if (fields.length > DISCORD_LIMITS.fields) problems.push(`${at} has ${fields.length} fields > 25`);
     fields.forEach((field, j) => {
-      if (!field.name || !field.name.trim()) problems.push(`${at}.fields[${j}].name is empty`);
-      if (!field.value || !field.value.trim()) problems.push(`${at}.fields[${j}].value is empty`);
+      if (!field.name?.trim()) problems.push(`${at}.fields[${j}].name is empty`);
+      if (!field.value?.trim()) problems.push(`${at}.fields[${j}].value is empty`);
       if (len(field.name) > DISCORD_LIMITS.fieldName) problems.push(`${at}.fields[${j}].name is ${len(field.name)} > 256`);
       if (len(field.value) > DISCORD_LIMITS.fieldValue) problems.push(`${at}.fields[${j}].value is ${len(field.value)} > 1024`);
     });
