@@ -411,6 +411,8 @@ export async function run(): Promise<void> {
     })),
   );
 
+  if (process.env.BENCH_ONLY === 'summaries') return; // quick loop while tuning the summariser
+
   // Actors ----------------------------------------------------------------------------------------------
   const labelled: Array<{ id: string; report: Report; labels: Labels; people: DevLabel[]; lang?: string }> = [];
   for (const r of [seed, ...fixtures]) {

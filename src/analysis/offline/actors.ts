@@ -13,7 +13,7 @@ import { hasRules } from './language.ts';
  * mentions weighted by position, title/lead presence and role.
  */
 
-export const ACTORS_ALGORITHM_VERSION = '5';
+export const ACTORS_ALGORITHM_VERSION = '6';
 
 const MAX_ACTORS = 25;
 const TOPIC_NOUNS = /^(?:conflict|war|crisis|invasion|file|issue|question|dossier|front|theatre|theater|campaign)$/i;

@@ -19,7 +19,7 @@ const GROUP_HEADS = new Set(
 );
 /** Head nouns of institutions: typed `organisation`. */
 const ORG_HEADS = new Set(
-  'council government authority junta congress league committee commission agency organisation organization union assembly parliament court bank fund command guard corps service ministry department office bureau mission community association corporation company institute directorate administration'.split(
+  'council government authority junta congress league committee commission agency organisation organization union assembly parliament court bank fund command guard corps service ministry department office bureau mission community association corporation company institute directorate administration foundation subcommittee board secretariat tribunal'.split(
     ' ',
   ),
 );
@@ -141,7 +141,7 @@ function acronymDefinitions(seg: Segment): Array<{ acronym: string[]; full: stri
     if (t[close]?.text === ')' && isAcronym(acr)) {
       const phraseStart = phraseBefore(t, i, true);
       let start = phraseStart;
-      while (start < i && !initialsMatch(acr, words(t, start, i))) start = nextWord(t, start, i);
+      while (start < i && !initialsMatch(acr, words(t, start, i)) && !initialsMatch(acr, words(t, start, i, true))) start = nextWord(t, start, i);
       if (start < i) add(out, seg, t, start, i, i + 1, close);
       // A one-word name: "the opposition Kuomintang (KMT)" (add() asks the context what it is).
       else if (i - 1 >= phraseStart && isCapWord(t[i - 1]) && t[i - 1]!.text[0] === acr[0]) add(out, seg, t, i - 1, i, i + 1, close);
@@ -152,7 +152,7 @@ function acronymDefinitions(seg: Segment): Array<{ acronym: string[]; full: stri
     if (before && isAcronym(before.text)) {
       const end = phraseAfter(t, i + 1);
       // The acronym may keep another language's word order ("CNSP (National Council for the Safeguard of the Homeland)").
-      if (end > i + 1 && t[end]?.text === ')' && (initialsMatch(before.text, words(t, i + 1, end)) || lettersShared(before.text, words(t, i + 1, end)))) {
+      if (end > i + 1 && t[end]?.text === ')' && (initialsMatch(before.text, words(t, i + 1, end)) || initialsMatch(before.text, words(t, i + 1, end, true)) || lettersShared(before.text, words(t, i + 1, end)))) {
         add(out, seg, t, i + 1, end, i - 1, i);
       }
     }
@@ -160,8 +160,9 @@ function acronymDefinitions(seg: Segment): Array<{ acronym: string[]; full: stri
   return out;
 }
 
-function words(t: Token[], start: number, end: number): string[] {
-  return t.slice(start, end).filter((x) => x.word && x.cap).map((x) => x.text);
+/** The capitalised words of a name; with `connectors`, its small words too ("Department of Energy" is DOE). */
+function words(t: Token[], start: number, end: number, connectors = false): string[] {
+  return t.slice(start, end).filter((x) => x.word && (x.cap || (connectors && CONNECTOR.test(x.text)))).map((x) => x.text);
 }
 
 function nextWord(t: Token[], start: number, end: number): number {

@@ -12,7 +12,7 @@ import { centroidScores, cosine, lexRank, norm, similarityMatrix, weigh, type Ve
  * the author's own conclusion ("In summary", "Key judgements", "Executive summary"), and MMR selection.
  */
 
-export const SUMMARY_ALGORITHM_VERSION = '4';
+export const SUMMARY_ALGORITHM_VERSION = '5';
 
 /** Beyond this many sentences the O(n²) graph gives way to centroid similarity (bounded time/memory). */
 const MAX_GRAPH_SENTENCES = 1500;
@@ -44,6 +44,15 @@ const EXECUTIVE_HEADING = /\b(?:executive summary|key (?:judge?ments?|findings|t
 const BACKGROUND_HEADING = /\b(?:background|context|history|historical|chronology|timeline|methodology|methods)\b/i;
 const DANGLING_OPENER =
   /^(?:however|additionally|moreover|furthermore|also|thus|therefore|hence|still|yet|but|and|instead|likewise|similarly|meanwhile|nevertheless|nonetheless|consequently|accordingly|on the (?:one|other) hand|in addition|as a result|for (?:example|instance))\b/i;
+/** A sentence about a figure or table ("Figure 1 shows …", "Table 2 lists …") describes an exhibit, like a caption. */
+const EXHIBIT_SENTENCE = /^(?:as\s+)?(?:the\s+)?(?:figures?|tables?|maps?|charts?|graphs?|exhibits?|appendix)\s+(?:[A-Z]-?)?\d+[a-z]?\b/i;
+/** A pointer to an exhibit inside a sentence: "(see Figure 1)", "(Table 6)". */
+const EXHIBIT_POINTER = /\((?:see\s+)?(?:figures?|tables?|maps?|charts?|appendix)\s+(?:[A-Z]-?)?\d+[^)]*\)/i;
+/** How the authors did the work ("We reviewed …", "For our first objective, we interviewed …"): method, not findings. */
+const METHOD_SENTENCE =
+  /^(?:(?:to address|for|in support of|regarding)\b[^,]{0,60},\s*)?we (?:also )?(?:reviewed|interviewed|analy[sz]ed|conducted|examined|surveyed|visited|compared|assessed|obtained|merged|calculated|selected|sampled|held|used)\b/i;
+/** Audit and research-standards boilerplate. */
+const STANDARDS_BOILERPLATE = /\b(?:generally accepted government auditing standards|those standards require)\b/i;
 const PRONOUN_OPENER = /^(?:this|these|that|those|it|its|he|she|they|his|her|their|such|the latter|the former)\b/i;
 
 interface Candidate extends ReportSentence {
@@ -239,6 +248,10 @@ function scoreCandidates(report: Report, candidates: Candidate[]): Scored {
     score *= lengthFactor(c.wordTotal);
     if (c.item) score *= 0.85;
     if (/\?$/.test(c.text)) score *= 0.6;
+    if (EXHIBIT_SENTENCE.test(c.text)) score *= 0.6;
+    else if (EXHIBIT_POINTER.test(c.text)) score *= 0.9;
+    if (STANDARDS_BOILERPLATE.test(c.text)) score *= 0.4;
+    else if (METHOD_SENTENCE.test(c.text)) score *= 0.7;
     if (c.heading && BACKGROUND_HEADING.test(c.heading)) score *= 0.85;
     else if (c.heading && OUTLOOK_HEADING.test(c.heading) && c.firstInSection) score += 0.1;
     return score * anaphora[i]!;
@@ -304,7 +317,7 @@ function mmr({ scores, anaphora, previous, similarity, duplicate }: Scored, pool
       if (redundancy > DUPLICATE_SIMILARITY || dup) continue;
       // "This visit …" reads fine right after the sentence it refers to: no anaphora penalty then.
       const prev = previous[i]!;
-      const relevance = prev >= 0 && (chosen.includes(prev) || already.includes(prev)) ? scores[i]! / anaphora[i]! : scores[i]!;
+      const relevance = prev >= 0 && (chosen.includes(prev) || already.includes(prev)) ? (scores[i]! / anaphora[i]!) : scores[i]!;
       const value = MMR_LAMBDA * (relevance / maxScore) - (1 - MMR_LAMBDA) * redundancy;
       // Ties resolve to the earlier sentence, keeping output deterministic.
       if (value > bestValue + 1e-12 || (Math.abs(value - bestValue) <= 1e-12 && i < best)) {

@@ -42,6 +42,18 @@ describe('organisations the data files do not list', () => {
     expect(a.get('Zimbabwe African National Union – Patriotic Front')).toMatchObject({ type: 'group', mentions: 2 });
   });
 
+  it('reads acronyms that keep the small words ("Department of Energy (DOE)") and foundations or boards as organisations', () => {
+    const a = actorsOf(
+      'The act funds the National Science Foundation (NSF) and the Department of Energy (DOE) to carry out research. ' +
+        'Officials from DOE and NSF met the Federal Reserve Board later. The Tobacco Growers Foundation (TGF) objected.',
+    );
+    expect(a.get('Department of Energy')).toMatchObject({ type: 'organisation' });
+    expect(a.get('Department of Energy')!.aliases).toContain('DOE');
+    expect(a.get('National Science Foundation')).toMatchObject({ type: 'organisation' });
+    expect(a.get('National Science Foundation')!.aliases).toContain('NSF');
+    expect(a.get('Tobacco Growers Foundation')).toMatchObject({ type: 'organisation' });
+  });
+
   it('adds a defined acronym to an actor it already knows, and ignores acronyms of things that do not act', () => {
     const a = actorsOf('The Economic Community of West African States (ECOWAS) met. Its Exclusive Economic Zone (EEZ) and the Belt and Road Initiative (BRI) were discussed.');
     expect(a.get('ECOWAS')!.mentions).toBe(1);

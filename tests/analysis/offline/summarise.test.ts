@@ -164,6 +164,26 @@ describe('grounded, readable extracts', () => {
     for (const s of standard.sentences) expect(s.text).not.toMatch(/Getty|Credit|Photo:|LONDON/);
   });
 
+  it('passes over sentences that describe a figure or table and the authors\' method or audit standards', async () => {
+    const report = reportFromText(
+      'exhibits',
+      'Port security\n\nIntroduction\n\n' +
+        'Federal agencies screen most cargo containers that arrive at the nation\'s seaports for radiation and contraband. ' +
+        'Figure 1 shows the number of containers screened at the ten largest seaports and the share of containers that were inspected by hand in each year. ' +
+        'We reviewed agency documents and interviewed officials at the ten largest seaports and the customs agency about the screening of containers. ' +
+        'We conducted this performance audit in accordance with generally accepted government auditing standards for containers and seaports.\n\n' +
+        'Screening gaps\n\n' +
+        'The customs agency has not screened containers that are moved between seaports by rail, leaving a gap that smugglers could exploit. ' +
+        'Officials said new scanners would close the gap at the largest seaports by 2028 if funding is provided.',
+    );
+    const brief = await engine.summarise(report, { length: 'brief' });
+    expect(brief.sentences).toHaveLength(2);
+    for (const s of brief.sentences) expect(s.text).not.toMatch(/^Figure 1 shows|^We reviewed|auditing standards/);
+    // With room for five of the six sentences, the one left out is the audit-standards boilerplate.
+    const standard = await engine.summarise(report, { length: 'standard' });
+    expect(standard.text).not.toMatch(/auditing standards/);
+  });
+
   it('does not pick a sentence that leans on an unchosen predecessor', async () => {
     const report = reportFromText(
       'anaphora',
