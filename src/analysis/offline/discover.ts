@@ -11,6 +11,7 @@ import type { Segment } from './segments.ts';
  * - collective actors: "the West", "Western/Gulf/Baltic/Central Asian states", "EU member states",
  *   "NATO allies", "the Global South".
  * Found spans are added to the segments' entity matches (replacing weaker matches inside them).
+ * Slightly over ~350 lines: the three discoveries share one pass over the segments and one merge step.
  */
 
 /** Head nouns of political and armed collectives: typed `group`. */

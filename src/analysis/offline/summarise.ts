@@ -10,6 +10,8 @@ import { centroidScores, cosine, lexRank, norm, similarityMatrix, weigh, type Ve
  * Extractive summariser for analysis writing: biased LexRank (idf-modified cosine, damping, power
  * iteration, with the position prior as the teleport distribution), plus title/standfirst similarity,
  * the author's own conclusion ("In summary", "Key judgements", "Executive summary"), and MMR selection.
+ * About 350 lines because sentence scoring, penalties and MMR selection share one candidate table; the
+ * graph maths lives in lexrank.ts.
  */
 
 export const SUMMARY_ALGORITHM_VERSION = '5';

@@ -16,6 +16,8 @@ type El = ReturnType<Doc['querySelector']> & object;
 /**
  * HTML article pages: metadata from meta tags / JSON-LD / <time>, main content through Mozilla Readability
  * (running on linkedom, which is much lighter than jsdom), then headings and paragraphs from the result.
+ * Slightly over ~350 lines: it is the orchestration of one page parse (title, dates, authors, lead, blocks
+ * are each in their own html-*.ts module); splitting the orchestration itself would only scatter one flow.
  */
 export function parseHtml(html: string, pageUrl?: string, opts: { extract?: boolean } = {}): { meta: ParsedMeta; blocks: Block[]; page: PageSignals } {
   // Feed content from Blogger and older CMSs separates paragraphs with <br><br> instead of <p>; Readability
