@@ -93,6 +93,25 @@ describe('one store, two processes: the store is the truth (SQLite)', () => {
     expect(sb[0]!.report.id).toBe('same-article');
     expect(await within(5_000, () => a.reports.count() === 3 && b.reports.count() === 3)).toBe(true);
   });
+
+  it('batches from two writers (ids claimed in one round per batch): same-id articles never overwrite each other, one article stays one report', async () => {
+    const a = await openApp();
+    const b = await openApp();
+    const batch = (writer: string) => [
+      ...Array.from({ length: 20 }, (_, i) => makeReport({ id: `slug-${i}`, title: `${writer} article ${i}`, contentHash: `${writer}-${i}`, origin: { kind: 'file', path: `/${writer}/slug-${i}.md` } })),
+      makeReport({ id: `${writer}-only`, title: `Only ${writer}`, contentHash: `${writer}-only`, origin: { kind: 'file', path: `/${writer}/only.md` } }),
+      makeReport({ id: 'common', url: 'https://news.example/2025/07/common', title: 'Common article', contentHash: 'common', origin: { kind: 'url', url: 'https://news.example/2025/07/common' } }),
+    ];
+    const [ra, rb] = await Promise.all([a.reports.upsertMany(batch('a')), b.reports.upsertMany(batch('b'))]);
+    const created = [...ra, ...rb].filter((r) => r.status === 'created').map((r) => r.report.id);
+    expect(new Set(created).size).toBe(created.length);
+    for (let i = 0; i < 20; i++) expect([ra[i]!.report.id, rb[i]!.report.id].sort()).toEqual([`slug-${i}`, `slug-${i}-2`]);
+    expect(ra.at(-1)!.report.id).toBe('common');
+    expect(rb.at(-1)!.report.id).toBe('common');
+    expect(await within(5_000, () => a.reports.count() === 43 && b.reports.count() === 43)).toBe(true);
+    const titles = a.reports.list().map((r) => r.title);
+    for (const writer of ['a', 'b']) for (let i = 0; i < 20; i++) expect(titles).toContain(`${writer} article ${i}`);
+  });
 });
 
 const backends = [

@@ -263,9 +263,10 @@ export class ReportLibrary {
       const results: Array<{ report: ReportMeta; status: UpsertStatus }> = [];
       const toWrite: Report[] = [];
       const touched: Report[] = [];
+      const preclaimed = await this.claimNewIds(incoming);
       for (const candidate of incoming) {
         let { report, status } = this.merge(candidate);
-        if (status === 'created') ({ report, status } = await this.claim(candidate, report as Report));
+        if (status === 'created') ({ report, status } = await this.claim(candidate, report as Report, preclaimed));
         if (status === 'unchanged') {
           results.push({ report, status });
           // Same content, but the file was touched: remember its new stat so it is skipped next time.
@@ -288,7 +289,7 @@ export class ReportLibrary {
         // Row first, then the change-log entry (a process that reads the entry finds the row), then the
         // row again with the seq it was given (so a restarted process knows every report's position).
         await this.repo.write(toWrite);
-        const seqs = await Promise.all(toWrite.map((report) => this.repo.announce(report.id)));
+        const seqs = await this.repo.announceMany(toWrite.map((report) => report.id));
         toWrite.forEach((report, i) => {
           report.seq = seqs[i]!;
           const meta = this.reports.get(report.id);
@@ -335,9 +336,10 @@ export class ReportLibrary {
    * writer holds it for the same article, this becomes an update of that report; for a different article,
    * the next free suffix is tried.
    */
-  private async claim(candidate: Report, proposed: Report): Promise<{ report: Report | ReportMeta; status: UpsertStatus }> {
+  private async claim(candidate: Report, proposed: Report, preclaimed?: Map<Report, string>): Promise<{ report: Report | ReportMeta; status: UpsertStatus }> {
     const tried = new Set<string>();
     let report = proposed;
+    if (preclaimed?.get(candidate) === report.id) return { report, status: 'created' };
     for (let attempt = 0; attempt < 100; attempt++) {
       const outcome = await this.repo.claimId(report.id, report);
       if (outcome === 'won') return { report, status: 'created' };
@@ -354,6 +356,31 @@ export class ReportLibrary {
       report = next.report as Report;
     }
     throw new Error(`Could not find a free report id for "${candidate.id}"`);
+  }
+
+  /**
+   * Claims, in one store round, the ids of the batch's new reports (a folder ingest: thousands of them),
+   * instead of one round each in claim(). Only candidates that are new by themselves and collide with no
+   * other candidate of the batch (by id or identity URL) are claimed here; the rest take claim()'s path, in
+   * order. A pre-claimed id is used only when the candidate still proposes it in upsertMany's loop.
+   */
+  private async claimNewIds(incoming: Report[]): Promise<Map<Report, string>> {
+    const preclaimed = new Map<Report, string>();
+    if (incoming.length < 2) return preclaimed;
+    const proposals: Array<{ candidate: Report; report: Report }> = [];
+    const ids = new Map<string, number>();
+    const urls = new Map<string, number>();
+    const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+    for (const candidate of incoming) {
+      const { report, status } = this.merge(candidate);
+      count(ids, candidate.id);
+      for (const url of identityUrls(candidate)) count(urls, url);
+      if (status === 'created') proposals.push({ candidate, report: report as Report });
+    }
+    const alone = proposals.filter(({ candidate, report }) => ids.get(candidate.id) === 1 && report.id === candidate.id && identityUrls(candidate).every((url) => urls.get(url) === 1));
+    const won = await this.repo.claimIds(alone.map((p) => p.report));
+    alone.forEach(({ candidate, report }, i) => won[i] && preclaimed.set(candidate, report.id));
+    return preclaimed;
   }
 
   /**

@@ -66,6 +66,19 @@ export class ReportRepository {
     return theirs && Array.isArray(theirs.urls) && sameArticle(mine, theirs) ? 'same' : 'taken';
   }
 
+  /**
+   * Claims many new reports' ids in one store round (see claimId): true where the id is now this
+   * report's. A false needs claimId to tell `same` from `taken`.
+   */
+  claimIds(reports: Report[]): Promise<boolean[]> {
+    return this.store.claimMany(reports.map((report) => ({ key: `${ID_CLAIM_PREFIX}${report.id}`, value: identityClaim(report) })));
+  }
+
+  /** announce() for many reports at once; their seqs, in order. */
+  announceMany(ids: string[]): Promise<number[]> {
+    return this.store.changes.appendMany(REPORTS_NAMESPACE, ids);
+  }
+
   /** The change log's position now (read before a full scan, so writes during it are caught up later). */
   head(): Promise<number> {
     return this.store.changes.head();
