@@ -114,6 +114,57 @@ describe('one store, two processes: the store is the truth (SQLite)', () => {
   });
 });
 
+describe('a library that fell behind the change log’s retention', () => {
+  it('rescans the store and ends up with every report (and without a deleted one), then follows the log again', async () => {
+    const tmp = tempDir('sitrep-behind-');
+    const url = `sqlite://${join(tmp.dir, 'sitrep.sqlite')}`;
+    const retention = { maxEntries: 3, trimEveryMs: 60 * 60_000 };
+    const readerStore = await createStore(url, { changeRetention: retention });
+    const writerStore = await createStore(url, { changeRetention: retention });
+    try {
+      const writer = new ReportLibrary({ store: writerStore, logger, clock: mutableClock(), follow: false });
+      await writer.open();
+      const early = makeReport({ title: 'Early report about the Danube ferry' });
+      const doomed = makeReport({ title: 'Report that will be deleted' });
+      await writer.upsertMany([early, doomed]);
+      // follow: false — this library reads the log only when asked, so it can fall behind on purpose.
+      const reader = new ReportLibrary({ store: readerStore, logger, clock: mutableClock(), follow: false });
+      await reader.open();
+      expect(reader.count()).toBe(2);
+
+      const later = Array.from({ length: 12 }, (_, i) => makeReport({ title: `Later report ${i} on the Caspian quota` }));
+      for (const report of later) await writer.upsert(report); // one change entry each
+      await writer.upsert({ ...early, title: 'Early report about the Danube ferry, revised', contentHash: 'revised' });
+      await writer.delete(doomed.id);
+      expect(await writerStore.changes.trim!()).toBeGreaterThan(0);
+      const window = await readerStore.changes.readSince!(reader.headSeq(), 1000);
+      expect(window.truncated).toBe(true);
+
+      await reader.catchUp();
+      expect(reader.count()).toBe(13);
+      expect(reader.get(doomed.id)).toBeUndefined();
+      expect(reader.get(early.id)?.title).toBe('Early report about the Danube ferry, revised');
+      for (const report of later) expect(reader.get(report.id)?.seq).toBe(writer.get(report.id)?.seq);
+      expect(reader.search('Caspian quota', { limit: 50 })).toHaveLength(12);
+      expect(reader.headSeq()).toBe(await readerStore.changes.head());
+      const listed = await reader.listSince(0);
+      expect(listed).toHaveLength(13);
+
+      // And it follows the log normally again from there.
+      const next = makeReport({ title: 'After the rescan: Arctic shipping' });
+      await writer.upsert(next);
+      await reader.catchUp();
+      expect(reader.search('Arctic shipping')[0]?.id).toBe(next.id);
+      reader.close();
+      writer.close();
+    } finally {
+      await readerStore.close();
+      await writerStore.close();
+      tmp.cleanup();
+    }
+  });
+});
+
 const backends = [
   ['Redis', process.env.SITREP_TEST_REDIS_URL],
   ['Postgres', process.env.SITREP_TEST_POSTGRES_URL],

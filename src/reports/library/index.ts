@@ -180,7 +180,13 @@ export class ReportLibrary {
 
   private async absorbChanges(): Promise<void> {
     for (;;) {
-      const entries = await this.repo.since(this.absorbed, CHANGES_PAGE);
+      const { entries, truncated, trimmedThrough } = await this.repo.readSince(this.absorbed, CHANGES_PAGE);
+      if (truncated) {
+        this.logger.warn({ absorbed: this.absorbed, trimmedThrough }, 'the change log was trimmed past this library; rescanning the stored reports');
+        await this.rescan();
+        this.absorbed = Math.max(this.absorbed, trimmedThrough); // never loops on a log whose head lags its watermark
+        continue;
+      }
       if (entries.length === 0) return;
       const reportSeqs = new Map<string, number>();
       const feedKeys = new Set<string>();
@@ -203,6 +209,30 @@ export class ReportLibrary {
       this.absorbed = entries.at(-1)!.seq;
       if (entries.length < CHANGES_PAGE) return;
     }
+  }
+
+  /**
+   * Brings the cache back in step with the store after missing change-log entries (trimmed by retention
+   * before this library read them): every stored report is read; changed or new ones are re-indexed, ones
+   * no longer stored are forgotten, and the library continues from the log's head read before the scan
+   * (anything written during the scan is read again from the log).
+   */
+  private async rescan(): Promise<void> {
+    const head = await this.repo.head();
+    const present = new Set<string>();
+    for await (const page of this.repo.scan()) {
+      for (const report of page) {
+        present.add(report.id);
+        const known = this.reports.get(report.id);
+        if (known && fingerprint(known) === fingerprint(report) && this.index.has(report.id)) continue;
+        this.index.put(report);
+        this.reports.remember(report);
+        this.indexedSinceSnapshot++;
+      }
+    }
+    for (const meta of [...this.reports.values()]) if (!present.has(meta.id)) this.forget(meta.id);
+    await this.audiences.load();
+    this.absorbed = Math.max(this.absorbed, head);
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Store } from '../../store/index.ts';
+import type { ChangeWindow, Store } from '../../store/index.ts';
 import { fromStored, toStored, type StoredReport } from '../report-codec.ts';
 import type { Report } from '../types.ts';
 import { identityClaim, sameArticle, type IdentityClaim } from './identity.ts';
@@ -84,8 +84,11 @@ export class ReportRepository {
     return this.store.changes.head();
   }
 
-  since(after: number, limit: number) {
-    return this.store.changes.since(after, limit);
+  /** Entries after `after`; `truncated` when retention trimmed some of them away (the reader must rescan). */
+  async readSince(after: number, limit: number): Promise<ChangeWindow> {
+    const changes = this.store.changes;
+    if (changes.readSince) return changes.readSince(after, limit);
+    return { entries: await changes.since(after, limit), truncated: false, trimmedThrough: 0 };
   }
 
   watch(onChange: () => void): () => void {
