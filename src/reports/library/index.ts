@@ -248,7 +248,7 @@ export class ReportLibrary {
       // Built in one synchronous step, while the index and the fingerprints describe the same reports.
       const rows: Record<string, string> = {};
       for (const report of this.reports.values()) rows[report.id] = fingerprint(report);
-      await writeSnapshot(this.store, rows, this.index.toJSON());
+      await writeSnapshot(this.store, rows, this.index.toJS());
     });
   }
 
