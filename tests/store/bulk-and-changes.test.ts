@@ -185,6 +185,23 @@ function contract(name: string, url: () => string) {
   });
 }
 
+describe('SQLite: batch claims and appends refused like single writes', () => {
+  it('a store that takes no writes rejects claimMany and appendMany with StoreWriteError and records nothing', async () => {
+    const tmp = tempDir('sitrep-bulk-refused-');
+    cleanups.push(tmp.cleanup);
+    const url = `sqlite://${join(tmp.dir, 'sitrep.sqlite')}`;
+    const writable = await opened(url);
+    const head = await writable.changes.head();
+    const refusing = await createStore(url, { sqlitePragmas: { query_only: 1 } });
+    cleanups.push(() => refusing.close());
+    await expect(refusing.claimMany([{ key: 'x', value: 1 }])).rejects.toBeInstanceOf(StoreWriteError);
+    await expect(refusing.changes.appendMany('ns', ['a', 'b'])).rejects.toBeInstanceOf(StoreWriteError);
+    expect(refusing.health().writable).toBe(false);
+    expect(await writable.getClaim('x')).toBeUndefined();
+    expect(await writable.changes.head()).toBe(head);
+  });
+});
+
 let sqliteUrl = '';
 describe('SQLite', () => {
   afterEach(() => {
