@@ -22,6 +22,8 @@ export interface Backend {
   /** A namespace's rows whose key starts with `prefix`, in key order, `pageSize` at a time. */
   scan(namespace: string, prefix: string, pageSize: number): AsyncIterable<RawRow[]>;
   claim(key: string, json: string): Promise<boolean>;
+  /** Many claims at once, keys distinct (the store dedupes); without it the store sends them concurrently. */
+  claimMany?(entries: Array<{ key: string; json: string }>): Promise<boolean[]>;
   readClaim(key: string): Promise<{ json: string; generation: number } | undefined>;
   updateClaim(key: string, json: string): Promise<void>;
   updateClaimIf(key: string, generation: number, json: string): Promise<boolean>;
@@ -43,6 +45,8 @@ export function prefixEnd(prefix: string): string {
 /** The change log as each backend keeps it; index.ts adds checked writes and the trim schedule. */
 export interface BackendChangeLog {
   append(namespace: string, key: string): Promise<number>;
+  /** Many entries, seqs increasing in order; without it the store sends the appends one after another, pipelined. */
+  appendMany?(namespace: string, keys: string[]): Promise<number[]>;
   since(after: number, limit?: number): Promise<ChangeEntry[]>;
   head(): Promise<number>;
   watch(onChange: () => void): () => void;

@@ -54,17 +54,29 @@ export async function createStore(url: string, options: StoreOptions = {}): Prom
   let nextTrimAt = now() + retention.trimEveryMs; // not at once: short-lived processes (the CLI) leave it to the bot
   let trimming: Promise<unknown> | undefined;
   const trim = () => backend.changes.trim(now() - retention.maxAgeMs, Math.max(1, retention.maxEntries));
+  // Whichever process appends trims, at most every trimEveryMs, in the background: the append does not wait.
+  const trimIfDue = () => {
+    if (trimming || now() < nextTrimAt) return;
+    nextTrimAt = now() + retention.trimEveryMs;
+    trimming = trim()
+      .catch((error: unknown) => options.logger?.warn({ err: error }, 'could not trim the change log; will retry later'))
+      .finally(() => (trimming = undefined));
+  };
   const changes: ChangeLog = {
     async append(namespace, key) {
       const seq = await writes.run(`append change ${namespace}`, () => backend.changes.append(namespace, key));
-      // Whichever process appends trims, at most every trimEveryMs, in the background: the append does not wait.
-      if (!trimming && now() >= nextTrimAt) {
-        nextTrimAt = now() + retention.trimEveryMs;
-        trimming = trim()
-          .catch((error: unknown) => options.logger?.warn({ err: error }, 'could not trim the change log; will retry later'))
-          .finally(() => (trimming = undefined));
-      }
+      trimIfDue();
       return seq;
+    },
+    async appendMany(namespace, keys) {
+      if (keys.length === 0) return [];
+      const log = backend.changes;
+      const seqs = await writes.run(`append changes ${namespace}`, () =>
+        // Issued in order without waiting in between: a pipelined connection (Redis) keeps them in order.
+        log.appendMany ? log.appendMany(namespace, keys) : Promise.all(keys.map((key) => log.append(namespace, key))),
+      );
+      trimIfDue();
+      return seqs;
     },
     since: (after, limit) => backend.changes.since(after, limit),
     head: () => backend.changes.head(),
@@ -99,6 +111,18 @@ export async function createStore(url: string, options: StoreOptions = {}): Prom
     },
     changes,
     claim: (key, value) => writes.run('claim', () => backend.claim(key, JSON.stringify(value))),
+    async claimMany(entries) {
+      // A key repeated in the batch: only its first entry can win.
+      const first = new Map<string, number>();
+      entries.forEach(({ key }, i) => first.has(key) || first.set(key, i));
+      const distinct = [...first].map(([key, i]) => ({ key, json: JSON.stringify(entries[i]!.value) }));
+      if (distinct.length === 0) return [];
+      const won = await writes.run('claim', () =>
+        backend.claimMany ? backend.claimMany(distinct) : Promise.all(distinct.map(({ key, json }) => backend.claim(key, json))),
+      );
+      const byIndex = new Map([...first.values()].map((i, j) => [i, won[j]!]));
+      return entries.map((_, i) => byIndex.get(i) ?? false);
+    },
     async getClaim<V>(key: string) {
       const row = await backend.readClaim(key);
       return row === undefined ? undefined : (JSON.parse(row.json) as V);

@@ -56,6 +56,18 @@ export async function postgresBackend(url: string, now: () => number): Promise<B
         return Number(row!.seq);
       });
     },
+    async appendMany(namespace, keys) {
+      return inTransaction(pool, async (q) => {
+        await q('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
+        // Rows are inserted in ORDER BY order, so sorted seqs match the keys' order.
+        const rows = await q<{ seq: string }>(
+          'INSERT INTO sitrep_changes(namespace, key, at) SELECT $1, k, $3 FROM unnest($2::text[]) WITH ORDINALITY AS u(k, n) ORDER BY n RETURNING seq',
+          [namespace, keys, now()],
+        );
+        await q(`NOTIFY ${CHANNEL}`);
+        return rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
+      });
+    },
     async since(after, limit = 1000) {
       const rows = await query<{ seq: string; namespace: string; key: string }>(
         'SELECT seq, namespace, key FROM sitrep_changes WHERE seq > $1 ORDER BY seq LIMIT $2',
@@ -134,6 +146,14 @@ export async function postgresBackend(url: string, now: () => number): Promise<B
         [key, json, now()],
       );
       return rows.length === 1;
+    },
+    async claimMany(entries) {
+      const rows = await query<{ key: string }>(
+        'INSERT INTO sitrep_claims(key, value, created_at, generation) SELECT k, v, $3, 1 FROM unnest($1::text[], $2::text[]) AS u(k, v) ON CONFLICT(key) DO NOTHING RETURNING key',
+        [entries.map((e) => e.key), entries.map((e) => e.json), now()],
+      );
+      const won = new Set(rows.map((r) => r.key));
+      return entries.map((e) => won.has(e.key));
     },
     async readClaim(key) {
       const [row] = await query<{ value: string; generation: string }>('SELECT value, generation FROM sitrep_claims WHERE key = $1', [key]);

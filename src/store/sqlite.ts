@@ -40,6 +40,9 @@ export function sqliteBackend(url: string, now: () => number, pragmas: Record<st
     async claim(key, json) {
       return claims.insert.run(key, json, now()).changes === 1;
     },
+    async claimMany(entries) {
+      return claims.insertMany(entries, now());
+    },
     async readClaim(key) {
       const row = claims.read.get(key) as { value: string; generation: number } | undefined;
       return row && { json: row.value, generation: Number(row.generation) };
@@ -120,8 +123,10 @@ function claimStatements(db: Database.Database) {
   const columns = new Set((db.pragma('table_info(claims)') as Array<{ name: string }>).map((c) => c.name));
   if (!columns.has('created_at')) db.exec('ALTER TABLE claims ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0');
   if (!columns.has('generation')) db.exec('ALTER TABLE claims ADD COLUMN generation INTEGER NOT NULL DEFAULT 1');
+  const insert = db.prepare('INSERT INTO claims(key, value, created_at, generation) VALUES(?, ?, ?, 1) ON CONFLICT(key) DO NOTHING');
   return {
-    insert: db.prepare('INSERT INTO claims(key, value, created_at, generation) VALUES(?, ?, ?, 1) ON CONFLICT(key) DO NOTHING'),
+    insert,
+    insertMany: db.transaction((entries: Array<{ key: string; json: string }>, at: number) => entries.map(({ key, json }) => insert.run(key, json, at).changes === 1)),
     read: db.prepare('SELECT value, generation FROM claims WHERE key = ?'),
     update: db.prepare('UPDATE claims SET value = ?, generation = generation + 1 WHERE key = ?'),
     updateIf: db.prepare('UPDATE claims SET value = ?, generation = generation + 1 WHERE key = ? AND generation = ?'),

@@ -7,6 +7,11 @@ export type StoreKind = 'sqlite' | 'redis' | 'postgres';
 export interface ChangeLog {
   /** Appends an entry and returns its sequence number (strictly increasing across all processes). */
   append(namespace: string, key: string): Promise<number>;
+  /**
+   * Appends one entry per key (in order) in as few round trips as the backend allows (one transaction on
+   * SQL); returns their seqs, strictly increasing in the order of `keys`.
+   */
+  appendMany(namespace: string, keys: string[]): Promise<number[]>;
   /** Entries with seq > after, oldest first, at most `limit` (default 1000). */
   since(after: number, limit?: number): Promise<ChangeEntry[]>;
   /** Highest assigned seq, 0 when none. */
@@ -77,6 +82,11 @@ export interface Store {
   readonly changes: ChangeLog;
   /** Atomically records `value` under `key` unless a claim already exists (generation 1). True when this call won. */
   claim(key: string, value: unknown): Promise<boolean>;
+  /**
+   * claim() for many keys in as few round trips as the backend allows (one transaction on SQL): one result
+   * per entry, in order. A key repeated within the batch is won at most once (by its first entry).
+   */
+  claimMany(entries: Array<{ key: string; value: unknown }>): Promise<boolean[]>;
   getClaim<V = unknown>(key: string): Promise<V | undefined>;
   /** A claim's value with its generation, for compare-and-set with updateClaimIf. */
   readClaim<V = unknown>(key: string): Promise<{ value: V; generation: number } | undefined>;

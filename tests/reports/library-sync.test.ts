@@ -93,6 +93,76 @@ describe('one store, two processes: the store is the truth (SQLite)', () => {
     expect(sb[0]!.report.id).toBe('same-article');
     expect(await within(5_000, () => a.reports.count() === 3 && b.reports.count() === 3)).toBe(true);
   });
+
+  it('batches from two writers (ids claimed in one round per batch): same-id articles never overwrite each other, one article stays one report', async () => {
+    const a = await openApp();
+    const b = await openApp();
+    const batch = (writer: string) => [
+      ...Array.from({ length: 20 }, (_, i) => makeReport({ id: `slug-${i}`, title: `${writer} article ${i}`, contentHash: `${writer}-${i}`, origin: { kind: 'file', path: `/${writer}/slug-${i}.md` } })),
+      makeReport({ id: `${writer}-only`, title: `Only ${writer}`, contentHash: `${writer}-only`, origin: { kind: 'file', path: `/${writer}/only.md` } }),
+      makeReport({ id: 'common', url: 'https://news.example/2025/07/common', title: 'Common article', contentHash: 'common', origin: { kind: 'url', url: 'https://news.example/2025/07/common' } }),
+    ];
+    const [ra, rb] = await Promise.all([a.reports.upsertMany(batch('a')), b.reports.upsertMany(batch('b'))]);
+    const created = [...ra, ...rb].filter((r) => r.status === 'created').map((r) => r.report.id);
+    expect(new Set(created).size).toBe(created.length);
+    for (let i = 0; i < 20; i++) expect([ra[i]!.report.id, rb[i]!.report.id].sort()).toEqual([`slug-${i}`, `slug-${i}-2`]);
+    expect(ra.at(-1)!.report.id).toBe('common');
+    expect(rb.at(-1)!.report.id).toBe('common');
+    expect(await within(5_000, () => a.reports.count() === 43 && b.reports.count() === 43)).toBe(true);
+    const titles = a.reports.list().map((r) => r.title);
+    for (const writer of ['a', 'b']) for (let i = 0; i < 20; i++) expect(titles).toContain(`${writer} article ${i}`);
+  });
+});
+
+describe('a library that fell behind the change log’s retention', () => {
+  it('rescans the store and ends up with every report (and without a deleted one), then follows the log again', async () => {
+    const tmp = tempDir('sitrep-behind-');
+    const url = `sqlite://${join(tmp.dir, 'sitrep.sqlite')}`;
+    const retention = { maxEntries: 3, trimEveryMs: 60 * 60_000 };
+    const readerStore = await createStore(url, { changeRetention: retention });
+    const writerStore = await createStore(url, { changeRetention: retention });
+    try {
+      const writer = new ReportLibrary({ store: writerStore, logger, clock: mutableClock(), follow: false });
+      await writer.open();
+      const early = makeReport({ title: 'Early report about the Danube ferry' });
+      const doomed = makeReport({ title: 'Report that will be deleted' });
+      await writer.upsertMany([early, doomed]);
+      // follow: false — this library reads the log only when asked, so it can fall behind on purpose.
+      const reader = new ReportLibrary({ store: readerStore, logger, clock: mutableClock(), follow: false });
+      await reader.open();
+      expect(reader.count()).toBe(2);
+
+      const later = Array.from({ length: 12 }, (_, i) => makeReport({ title: `Later report ${i} on the Caspian quota` }));
+      for (const report of later) await writer.upsert(report); // one change entry each
+      await writer.upsert({ ...early, title: 'Early report about the Danube ferry, revised', contentHash: 'revised' });
+      await writer.delete(doomed.id);
+      expect(await writerStore.changes.trim!()).toBeGreaterThan(0);
+      const window = await readerStore.changes.readSince!(reader.headSeq(), 1000);
+      expect(window.truncated).toBe(true);
+
+      await reader.catchUp();
+      expect(reader.count()).toBe(13);
+      expect(reader.get(doomed.id)).toBeUndefined();
+      expect(reader.get(early.id)?.title).toBe('Early report about the Danube ferry, revised');
+      for (const report of later) expect(reader.get(report.id)?.seq).toBe(writer.get(report.id)?.seq);
+      expect(reader.search('Caspian quota', { limit: 50 })).toHaveLength(12);
+      expect(reader.headSeq()).toBe(await readerStore.changes.head());
+      const listed = await reader.listSince(0);
+      expect(listed).toHaveLength(13);
+
+      // And it follows the log normally again from there.
+      const next = makeReport({ title: 'After the rescan: Arctic shipping' });
+      await writer.upsert(next);
+      await reader.catchUp();
+      expect(reader.search('Arctic shipping')[0]?.id).toBe(next.id);
+      reader.close();
+      writer.close();
+    } finally {
+      await readerStore.close();
+      await writerStore.close();
+      tmp.cleanup();
+    }
+  });
 });
 
 const backends = [

@@ -230,6 +230,42 @@ describe('ReportLibrary persistence', () => {
     }
   });
 
+  it('the snapshot is stored in parts: a new save replaces the old parts, a missing part means a rebuild', async () => {
+    const many = Array.from({ length: 240 }, (_, i) => sectionedReport(5000 + i));
+    await h.reports.upsertMany(many);
+    await h.reports.saveIndexSnapshot();
+    const partKeys = async () => {
+      const keys: string[] = [];
+      for await (const page of h.store.scan('reports-index', { prefix: 'part:' })) keys.push(...page.map((r) => r.key));
+      return keys;
+    };
+    const first = await partKeys();
+    expect(first.length).toBeGreaterThan(0);
+    await h.reports.upsert({ ...many[0]!, title: 'Retitled for a second save', contentHash: 'second' });
+    await h.reports.saveIndexSnapshot();
+    const second = await partKeys();
+    expect(second.length).toBeGreaterThan(0);
+    expect(second.some((k) => first.includes(k))).toBe(false);
+
+    await h.store.kv('reports-index').delete(second[0]!);
+    const rebuilt = vi.spyOn(MiniSearch.prototype, 'addAll');
+    const added = vi.spyOn(MiniSearch.prototype, 'add');
+    try {
+      const { store, library } = await reopen(h.store.url);
+      try {
+        expect(library.count()).toBe(240);
+        expect(rebuilt.mock.calls.length + added.mock.calls.length).toBeGreaterThanOrEqual(240); // every report indexed again
+        expect(library.search('Retitled second save')[0]?.id).toBe(many[0]!.id);
+        expect(library.search('marker5100')[0]?.id).toBe(many[100]!.id);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rebuilt.mockRestore();
+      added.mockRestore();
+    }
+  });
+
   it('an index read from the snapshot ranks exactly like the one it was taken from', async () => {
     const many = Array.from({ length: 230 }, (_, i) => sectionedReport(3000 + i, { authors: [`Author ${i % 7}`], tags: [`topic${i % 5}`] }));
     await h.reports.upsertMany(many);

@@ -88,6 +88,47 @@ function contract(name: string, url: () => string) {
       expect(await store.changes.since(a, 1)).toHaveLength(1);
     });
 
+    it('appendMany: one entry per key, seqs increasing in order, after earlier appends; empty batch appends nothing', async () => {
+      const store = await opened(url());
+      const ns = unique();
+      const before = await store.changes.append(ns, 'before');
+      expect(await store.changes.appendMany(ns, [])).toEqual([]);
+      const keys = Array.from({ length: 300 }, (_, i) => `k${i}`).concat('k0');
+      const seqs = await store.changes.appendMany(ns, keys);
+      expect(seqs).toHaveLength(keys.length);
+      expect(seqs[0]).toBeGreaterThan(before);
+      for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1]!);
+      const mine = (await store.changes.since(before, 100_000)).filter((e) => e.namespace === ns);
+      expect(mine).toEqual(keys.map((key, i) => ({ seq: seqs[i], namespace: ns, key })));
+      expect(await store.changes.head()).toBeGreaterThanOrEqual(seqs.at(-1)!);
+    });
+
+    it('claimMany: wins free keys, loses held ones, a repeated key only once; values readable as with claim()', async () => {
+      const first = await opened(url());
+      const second = await opened(url());
+      const ns = unique();
+      expect(await first.claim(`${ns}:held`, { by: 'first' })).toBe(true);
+      const outcome = await second.claimMany([
+        { key: `${ns}:a`, value: { by: 'second', n: 1 } },
+        { key: `${ns}:held`, value: { by: 'second' } },
+        { key: `${ns}:b`, value: { by: 'second', n: 2 } },
+        { key: `${ns}:a`, value: { by: 'second', n: 3 } },
+      ]);
+      expect(outcome).toEqual([true, false, true, false]);
+      expect(await first.getClaim(`${ns}:a`)).toEqual({ by: 'second', n: 1 });
+      expect(await first.getClaim(`${ns}:held`)).toEqual({ by: 'first' });
+      expect(await first.readClaim(`${ns}:b`)).toEqual({ value: { by: 'second', n: 2 }, generation: 1 });
+      // Two writers claiming overlapping batches at once: every key won exactly once.
+      const keys = Array.from({ length: 200 }, (_, i) => `${ns}:race-${i}`);
+      const [x, y] = await Promise.all([
+        first.claimMany(keys.map((key) => ({ key, value: 'x' }))),
+        second.claimMany([...keys].reverse().map((key) => ({ key, value: 'y' }))),
+      ]);
+      const wonByY = new Set(keys.filter((_, i) => y[keys.length - 1 - i]));
+      keys.forEach((key, i) => expect(x[i] !== wonByY.has(key)).toBe(true));
+      expect(await first.claimMany([])).toEqual([]);
+    });
+
     it('two store instances appending at once: every number distinct and increasing, a following reader misses none, and watch fires on the other', async () => {
       const first = await opened(url());
       const second = await opened(url());
@@ -143,6 +184,23 @@ function contract(name: string, url: () => string) {
     });
   });
 }
+
+describe('SQLite: batch claims and appends refused like single writes', () => {
+  it('a store that takes no writes rejects claimMany and appendMany with StoreWriteError and records nothing', async () => {
+    const tmp = tempDir('sitrep-bulk-refused-');
+    cleanups.push(tmp.cleanup);
+    const url = `sqlite://${join(tmp.dir, 'sitrep.sqlite')}`;
+    const writable = await opened(url);
+    const head = await writable.changes.head();
+    const refusing = await createStore(url, { sqlitePragmas: { query_only: 1 } });
+    cleanups.push(() => refusing.close());
+    await expect(refusing.claimMany([{ key: 'x', value: 1 }])).rejects.toBeInstanceOf(StoreWriteError);
+    await expect(refusing.changes.appendMany('ns', ['a', 'b'])).rejects.toBeInstanceOf(StoreWriteError);
+    expect(refusing.health().writable).toBe(false);
+    expect(await writable.getClaim('x')).toBeUndefined();
+    expect(await writable.changes.head()).toBe(head);
+  });
+});
 
 let sqliteUrl = '';
 describe('SQLite', () => {

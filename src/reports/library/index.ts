@@ -180,7 +180,13 @@ export class ReportLibrary {
 
   private async absorbChanges(): Promise<void> {
     for (;;) {
-      const entries = await this.repo.since(this.absorbed, CHANGES_PAGE);
+      const { entries, truncated, trimmedThrough } = await this.repo.readSince(this.absorbed, CHANGES_PAGE);
+      if (truncated) {
+        this.logger.warn({ absorbed: this.absorbed, trimmedThrough }, 'the change log was trimmed past this library; rescanning the stored reports');
+        await this.rescan();
+        this.absorbed = Math.max(this.absorbed, trimmedThrough); // never loops on a log whose head lags its watermark
+        continue;
+      }
       if (entries.length === 0) return;
       const reportSeqs = new Map<string, number>();
       const feedKeys = new Set<string>();
@@ -206,6 +212,30 @@ export class ReportLibrary {
   }
 
   /**
+   * Brings the cache back in step with the store after missing change-log entries (trimmed by retention
+   * before this library read them): every stored report is read; changed or new ones are re-indexed, ones
+   * no longer stored are forgotten, and the library continues from the log's head read before the scan
+   * (anything written during the scan is read again from the log).
+   */
+  private async rescan(): Promise<void> {
+    const head = await this.repo.head();
+    const present = new Set<string>();
+    for await (const page of this.repo.scan()) {
+      for (const report of page) {
+        present.add(report.id);
+        const known = this.reports.get(report.id);
+        if (known && fingerprint(known) === fingerprint(report) && this.index.has(report.id)) continue;
+        this.index.put(report);
+        this.reports.remember(report);
+        this.indexedSinceSnapshot++;
+      }
+    }
+    for (const meta of [...this.reports.values()]) if (!present.has(meta.id)) this.forget(meta.id);
+    await this.audiences.load();
+    this.absorbed = Math.max(this.absorbed, head);
+  }
+
+  /**
    * Stores the search index with the fingerprint of every report it was built from, so the next start
    * reads it instead of re-tokenising every report (see open). Taken after pending report writes, in one
    * step so it matches memory. Worth it after a large ingest; small libraries skip it.
@@ -218,7 +248,7 @@ export class ReportLibrary {
       // Built in one synchronous step, while the index and the fingerprints describe the same reports.
       const rows: Record<string, string> = {};
       for (const report of this.reports.values()) rows[report.id] = fingerprint(report);
-      await writeSnapshot(this.store, rows, this.index.toJSON());
+      await writeSnapshot(this.store, rows, this.index.toJS());
     });
   }
 
@@ -263,9 +293,10 @@ export class ReportLibrary {
       const results: Array<{ report: ReportMeta; status: UpsertStatus }> = [];
       const toWrite: Report[] = [];
       const touched: Report[] = [];
+      const preclaimed = await this.claimNewIds(incoming);
       for (const candidate of incoming) {
         let { report, status } = this.merge(candidate);
-        if (status === 'created') ({ report, status } = await this.claim(candidate, report as Report));
+        if (status === 'created') ({ report, status } = await this.claim(candidate, report as Report, preclaimed));
         if (status === 'unchanged') {
           results.push({ report, status });
           // Same content, but the file was touched: remember its new stat so it is skipped next time.
@@ -288,7 +319,7 @@ export class ReportLibrary {
         // Row first, then the change-log entry (a process that reads the entry finds the row), then the
         // row again with the seq it was given (so a restarted process knows every report's position).
         await this.repo.write(toWrite);
-        const seqs = await Promise.all(toWrite.map((report) => this.repo.announce(report.id)));
+        const seqs = await this.repo.announceMany(toWrite.map((report) => report.id));
         toWrite.forEach((report, i) => {
           report.seq = seqs[i]!;
           const meta = this.reports.get(report.id);
@@ -335,9 +366,10 @@ export class ReportLibrary {
    * writer holds it for the same article, this becomes an update of that report; for a different article,
    * the next free suffix is tried.
    */
-  private async claim(candidate: Report, proposed: Report): Promise<{ report: Report | ReportMeta; status: UpsertStatus }> {
+  private async claim(candidate: Report, proposed: Report, preclaimed?: Map<Report, string>): Promise<{ report: Report | ReportMeta; status: UpsertStatus }> {
     const tried = new Set<string>();
     let report = proposed;
+    if (preclaimed?.get(candidate) === report.id) return { report, status: 'created' };
     for (let attempt = 0; attempt < 100; attempt++) {
       const outcome = await this.repo.claimId(report.id, report);
       if (outcome === 'won') return { report, status: 'created' };
@@ -354,6 +386,31 @@ export class ReportLibrary {
       report = next.report as Report;
     }
     throw new Error(`Could not find a free report id for "${candidate.id}"`);
+  }
+
+  /**
+   * Claims, in one store round, the ids of the batch's new reports (a folder ingest: thousands of them),
+   * instead of one round each in claim(). Only candidates that are new by themselves and collide with no
+   * other candidate of the batch (by id or identity URL) are claimed here; the rest take claim()'s path, in
+   * order. A pre-claimed id is used only when the candidate still proposes it in upsertMany's loop.
+   */
+  private async claimNewIds(incoming: Report[]): Promise<Map<Report, string>> {
+    const preclaimed = new Map<Report, string>();
+    if (incoming.length < 2) return preclaimed;
+    const proposals: Array<{ candidate: Report; report: Report }> = [];
+    const ids = new Map<string, number>();
+    const urls = new Map<string, number>();
+    const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+    for (const candidate of incoming) {
+      const { report, status } = this.merge(candidate);
+      count(ids, candidate.id);
+      for (const url of identityUrls(candidate)) count(urls, url);
+      if (status === 'created') proposals.push({ candidate, report: report as Report });
+    }
+    const alone = proposals.filter(({ candidate, report }) => ids.get(candidate.id) === 1 && report.id === candidate.id && identityUrls(candidate).every((url) => urls.get(url) === 1));
+    const won = await this.repo.claimIds(alone.map((p) => p.report));
+    alone.forEach(({ candidate, report }, i) => won[i] && preclaimed.set(candidate, report.id));
+    return preclaimed;
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Store } from '../../store/index.ts';
+import type { ChangeWindow, Store } from '../../store/index.ts';
 import { fromStored, toStored, type StoredReport } from '../report-codec.ts';
 import type { Report } from '../types.ts';
 import { identityClaim, sameArticle, type IdentityClaim } from './identity.ts';
@@ -66,13 +66,29 @@ export class ReportRepository {
     return theirs && Array.isArray(theirs.urls) && sameArticle(mine, theirs) ? 'same' : 'taken';
   }
 
+  /**
+   * Claims many new reports' ids in one store round (see claimId): true where the id is now this
+   * report's. A false needs claimId to tell `same` from `taken`.
+   */
+  claimIds(reports: Report[]): Promise<boolean[]> {
+    return this.store.claimMany(reports.map((report) => ({ key: `${ID_CLAIM_PREFIX}${report.id}`, value: identityClaim(report) })));
+  }
+
+  /** announce() for many reports at once; their seqs, in order. */
+  announceMany(ids: string[]): Promise<number[]> {
+    return this.store.changes.appendMany(REPORTS_NAMESPACE, ids);
+  }
+
   /** The change log's position now (read before a full scan, so writes during it are caught up later). */
   head(): Promise<number> {
     return this.store.changes.head();
   }
 
-  since(after: number, limit: number) {
-    return this.store.changes.since(after, limit);
+  /** Entries after `after`; `truncated` when retention trimmed some of them away (the reader must rescan). */
+  async readSince(after: number, limit: number): Promise<ChangeWindow> {
+    const changes = this.store.changes;
+    if (changes.readSince) return changes.readSince(after, limit);
+    return { entries: await changes.since(after, limit), truncated: false, trimmedThrough: 0 };
   }
 
   watch(onChange: () => void): () => void {

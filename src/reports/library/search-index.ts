@@ -47,12 +47,15 @@ const INDEX_OPTIONS: MiniSearchOptions<IndexedReport> = {
  * Identifies how documents are indexed: a snapshot made by code that tokenised or mapped reports
  * differently (another stop-word list, other fields) is not used.
  */
-export const INDEX_FORMAT = hash('sha1', JSON.stringify([3, INDEX_OPTIONS.fields, [...STOP_WORDS], processTerm.toString(), toIndexed.toString()]), 'base64');
+export const INDEX_FORMAT = hash('sha1', JSON.stringify([4, INDEX_OPTIONS.fields, [...STOP_WORDS], processTerm.toString(), toIndexed.toString()]), 'base64');
 
 const prefix = (term: string) => term.length >= 3;
 const fuzzy = (term: string) => (term.length >= 5 ? 0.2 : false);
 
 export type Accept = (id: string) => boolean;
+
+/** MiniSearch's serialised form (`index` holds one [term, postings] pair per indexed term). */
+export type IndexJS = ReturnType<MiniSearch['toJSON']>;
 
 export class SearchIndex {
   private constructor(private readonly mini: MiniSearch<IndexedReport>) {}
@@ -72,9 +75,19 @@ export class SearchIndex {
     return new SearchIndex(MiniSearch.loadJSON(json, INDEX_OPTIONS));
   }
 
+  /** An index from toJS's plain object (MiniSearch's own format). */
+  static fromJS(js: IndexJS): SearchIndex {
+    return new SearchIndex(MiniSearch.loadJS(js, INDEX_OPTIONS));
+  }
+
   /** MiniSearch's public serialisation (see snapshot.ts). */
   toJSON(): string {
     return JSON.stringify(this.mini);
+  }
+
+  /** The same as a plain object (no string of the whole index: snapshot.ts stores it in parts). */
+  toJS(): IndexJS {
+    return this.mini.toJSON();
   }
 
   has(id: string): boolean {
