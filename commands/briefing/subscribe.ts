@@ -1,18 +1,23 @@
-import { ApplicationCommandOptionType } from 'discord-api-types/v10';
+import { ApplicationCommandOptionType, ChannelType } from 'discord-api-types/v10';
 import { defineSubcommand, type SubcommandData } from '../../src/core/command.ts';
 import { parseSubscribeInput, type SubscribeInput } from '../../src/briefings/subscriptions.ts';
 import { subscriptionDetails } from '../../src/presentation/subscriptions.ts';
 import { channelLabel } from '../../src/presentation/text.ts';
 import { listOption } from '../_shared/lists.ts';
 import { timeZoneChoices } from '../_shared/timezones.ts';
-import { describerOf, findSubscription, NAME_OPTION, nameArg, requireAccess, TEXT_CHANNELS } from './shared.ts';
+import type { TargetKind } from '../../src/briefings/types.ts';
+import { UserError } from '../../src/core/errors.ts';
+import { describerOf, findSubscription, NAME_OPTION, nameArg, requireAccess } from './shared.ts';
+
+/** Where a briefing can go (docs/briefings.md, Targets): text, announcement and forum channels, and threads. */
+const TARGET_CHANNELS = [ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.GuildForum, ChannelType.PublicThread, ChannelType.AnnouncementThread] as const;
 
 const data = {
   type: ApplicationCommandOptionType.Subcommand,
   name: 'subscribe',
   description: 'Post a briefing of new reports in a channel every day (moderators)',
   options: [
-    { type: ApplicationCommandOptionType.Channel, name: 'channel', description: 'Where to post', required: true, channel_types: [...TEXT_CHANNELS] },
+    { type: ApplicationCommandOptionType.Channel, name: 'channel', description: 'Where to post', required: true, channel_types: [...TARGET_CHANNELS] },
     {
       type: ApplicationCommandOptionType.String,
       name: 'time',
@@ -44,6 +49,7 @@ const data = {
     { type: ApplicationCommandOptionType.String, name: 'regions', description: 'Only reports about these regions, comma-separated', max_length: 300 },
     { type: ApplicationCommandOptionType.String, name: 'sources', description: 'Only reports from these publishers, comma-separated', max_length: 300 },
     NAME_OPTION,
+    { type: ApplicationCommandOptionType.Boolean, name: 'thread', description: 'Text channels: open a new thread for each briefing, titled with its date' },
   ],
 } as const satisfies SubcommandData;
 
@@ -73,7 +79,16 @@ export default defineSubcommand({
     };
     // Input mistakes are reported before asking Discord about the channel, and nothing is written.
     parseSubscribeInput(request);
-    await requireAccess(ctx, guildId, channel);
+    const newThread = args.thread === true;
+    const access = await requireAccess(ctx, guildId, channel, { newThread });
+    if (newThread && access.kind) {
+      throw new UserError(
+        `thread: true is for text channels: ${channelLabel(channel)} is ${access.kind === 'forum' ? 'a forum (each briefing is its own post already)' : access.kind === 'thread' ? 'a thread already' : 'an announcement channel (its briefings are crossposted)'}. Leave thread out.`,
+        'thread_not_applicable',
+      );
+    }
+    const target: TargetKind = access.kind ?? (newThread ? 'new-thread' : 'channel');
+    request.target = target;
     const existing = await findSubscription(services, guildId, channel, name ?? undefined).catch(() => undefined);
     const subscription = await services.subscriptions.subscribe(request);
     const named = name ? ` (“${name}”)` : '';

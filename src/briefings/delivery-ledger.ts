@@ -51,6 +51,15 @@ export interface DeliveryRecord {
   sent: string[];
   /** The part whose request is (or was, when the owner died) in flight. */
   sending?: { part: number; nonce: string; at: string };
+  /**
+   * The thread (new-thread and forum targets) this delivery posts into, recorded (compare-and-set) before
+   * any message goes into it: a resume continues in it. `opening` marks a forum post whose request is (or
+   * was) in flight, so a resume looks for it before opening another.
+   */
+  thread?: { id: string; name: string };
+  opening?: { name: string; at: string };
+  /** Ids of the sent messages already crossposted (announcement target): each is crossposted once. */
+  crossposted?: string[];
   done: boolean;
   status?: 'delivered' | 'skipped_empty' | 'failed';
   error?: string;
