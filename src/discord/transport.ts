@@ -76,7 +76,9 @@ export class DiscordBriefingTransport implements BriefingTransport<DiscordMessag
   async findThread(request: { guildId: string; channelId: string; name: string }): Promise<OpenedThread | undefined> {
     try {
       const active = (await this.client.rest.get(Routes.guildActiveThreads(request.guildId))) as { threads: APIThreadChannel[] };
-      const mine = active.threads.find((t) => t.parent_id === request.channelId && t.name === request.name && t.owner_id === this.client.user?.id);
+      // A worker that never logged in to the gateway has no client.user: ask who the bot is.
+      const me = this.client.user?.id ?? ((await this.client.rest.get(Routes.user())) as { id: string }).id;
+      const mine = active.threads.find((t) => t.parent_id === request.channelId && t.name === request.name && t.owner_id === me);
       return mine ? { threadId: mine.id, firstMessageId: mine.id } : undefined;
     } catch (error) {
       throw toDeliveryError(error);
