@@ -209,7 +209,14 @@ export async function sendParts(
           adopted ??
           (await withRetry(
             () =>
-              transport.openThread!({ kind: 'forum', guildId: target.guildId, channelId: target.channelId, name: target.threadName, message: messages[part], tagNames: target.tagNames }),
+              transport.openThread!({
+                kind: 'forum',
+                guildId: target.guildId,
+                channelId: target.channelId,
+                name: target.threadName,
+                message: messages[part],
+                tagNames: target.tagNames,
+              }),
             policy,
           ));
         threadId = opened.threadId;

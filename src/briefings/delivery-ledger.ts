@@ -97,9 +97,7 @@ export class DeliveryLedger {
   readonly owner = randomBytes(8).toString('hex');
   private prunedAt: number | undefined;
 
-  constructor(
-    private readonly deps: { store: Store; clock: Clock; logger: Logger; leaseMs: number },
-  ) {}
+  constructor(private readonly deps: { store: Store; clock: Clock; logger: Logger; leaseMs: number }) {}
 
   nowIso(): string {
     return this.deps.clock.now().toISOString();
@@ -154,9 +152,7 @@ export class DeliveryLedger {
   /** Unfinished deliveries (any owner), for the resume pass at start-up. */
   async incomplete(): Promise<Array<{ key: string; record: DeliveryRecord }>> {
     const claims = await this.deps.store.listClaims<DeliveryRecord>(LEDGER_PREFIX);
-    return claims
-      .filter((c) => !c.key.includes('#') && c.value && typeof c.value === 'object' && !c.value.done)
-      .map((c) => ({ key: c.key, record: c.value }));
+    return claims.filter((c) => !c.key.includes('#') && c.value && typeof c.value === 'object' && !c.value.done).map((c) => ({ key: c.key, record: c.value }));
   }
 
   /** The unfinished manual deliveries of a subscription (an interrupted /briefing send-now). */

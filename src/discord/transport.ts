@@ -1,4 +1,12 @@
-import { DiscordAPIError, RESTJSONErrorCodes, Routes, type APIChannel, type APIThreadChannel, type Client, type RESTPostAPIChannelMessageResult } from 'discord.js';
+import {
+  DiscordAPIError,
+  RESTJSONErrorCodes,
+  Routes,
+  type APIChannel,
+  type APIThreadChannel,
+  type Client,
+  type RESTPostAPIChannelMessageResult,
+} from 'discord.js';
 import { DeliveryError, type BriefingTransport, type OpenThreadRequest, type OpenedThread, type SendOptions } from '../briefings/transport.ts';
 import type { Briefing } from '../briefings/types.ts';
 import type { Reply } from '../core/reply.ts';
@@ -141,7 +149,10 @@ export const MAX_APPLIED_TAGS = 5;
 export function matchingTags(available: ReadonlyArray<{ id: string; name: string }>, names: readonly string[]): string[] {
   const fold = (s: string) => s.normalize('NFKD').replace(/\p{M}/gu, '').trim().toLowerCase();
   const wanted = new Set(names.map(fold).filter(Boolean));
-  return available.filter((tag) => wanted.has(fold(tag.name))).slice(0, MAX_APPLIED_TAGS).map((tag) => tag.id);
+  return available
+    .filter((tag) => wanted.has(fold(tag.name)))
+    .slice(0, MAX_APPLIED_TAGS)
+    .map((tag) => tag.id);
 }
 
 /**

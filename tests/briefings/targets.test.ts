@@ -47,12 +47,26 @@ async function lease(key: string): Promise<{ lease: Lease; ledger: DeliveryLedge
   const { store, cleanup } = await tempStore(clock);
   cleanups.push(cleanup);
   const ledger = new DeliveryLedger({ store, clock, logger: silentLogger, leaseMs: 60_000 });
-  const acquired = await ledger.acquire(key, () => ({ subscriptionId: 's', occurrence: '2026-12-01T07:00:00.000Z', composedAt: '', reportIds: [], parts: 0, sent: [], done: false }));
+  const acquired = await ledger.acquire(key, () => ({
+    subscriptionId: 's',
+    occurrence: '2026-12-01T07:00:00.000Z',
+    composedAt: '',
+    reportIds: [],
+    parts: 0,
+    sent: [],
+    done: false,
+  }));
   if (!acquired.won) throw new Error('not won');
   return { lease: acquired.lease, ledger };
 }
 
-const target = (kind: PostTarget['kind']): PostTarget => ({ kind, guildId: 'g', channelId: 'c', threadName: 'Sitrep briefing — 1 December', tagNames: ['Belarus'] });
+const target = (kind: PostTarget['kind']): PostTarget => ({
+  kind,
+  guildId: 'g',
+  channelId: 'c',
+  threadName: 'Sitrep briefing — 1 December',
+  tagNames: ['Belarus'],
+});
 
 describe('sendParts with thread targets', () => {
   it('new-thread: part 1 goes into the thread started on part 0, recorded before it is sent', async () => {

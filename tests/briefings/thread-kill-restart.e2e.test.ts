@@ -27,8 +27,14 @@ afterEach(async () => {
   cleanups = [];
 });
 
-function runChild(env: Record<string, string>): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], { env: { ...process.env, LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function runChild(env: Record<string, string>): {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+} {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -48,7 +54,8 @@ describe('threaded briefings: exactly once across kill -9 and restart', () => {
     cleanups.push(() => fake.close());
     const guild = fake.addGuild({ botPermissions: ['ViewChannel', 'SendMessages', 'EmbedLinks', 'CreatePublicThreads', 'SendMessagesInThreads'] });
     const channelIds = Array.from({ length: CHANNELS }, () => fake.addChannel(guild.id).id as string);
-    const posted = () => channelIds.reduce((sum, id) => sum + fake.messages(id).length + fake.threadsOf(id).reduce((n, t) => n + fake.messages(t.id).length, 0), 0);
+    const posted = () =>
+      channelIds.reduce((sum, id) => sum + fake.messages(id).length + fake.threadsOf(id).reduce((n, t) => n + fake.messages(t.id).length, 0), 0);
 
     const dir = mkdtempSync(join(tmpdir(), 'sitrep-thread-kill-'));
     mkdirSync(join(dir, 'briefs'));
@@ -73,12 +80,23 @@ describe('threaded briefings: exactly once across kill -9 and restart', () => {
       await subscriptions.subscribe({ guildId: guild.id, channelId, target: 'new-thread', time: '07:30', timezone: 'UTC', createdBy: 'mod', format: 'full' });
     }
     await seedStore.close();
-    const env = { STORE_URL: storeUrl, BRIEFS_DIR: join(dir, 'briefs'), DISCORD_API_URL: fake.apiUrl, DISCORD_TOKEN: fake.token, SITREP_TEST_TRANSPORT: 'discord' };
+    const env = {
+      STORE_URL: storeUrl,
+      BRIEFS_DIR: join(dir, 'briefs'),
+      DISCORD_API_URL: fake.apiUrl,
+      DISCORD_TOKEN: fake.token,
+      SITREP_TEST_TRANSPORT: 'discord',
+    };
 
     // 1. kill -9 once some messages arrived (the 20/s limit spreads the fan-out over seconds).
     const KILL_AT = 18;
     const first = runChild({ ...env, SITREP_TEST_NOW: OCCURRENCE });
-    void fake.waitFor(() => posted() >= KILL_AT, 30_000).then(() => first.child.kill('SIGKILL'), () => undefined);
+    void fake
+      .waitFor(() => posted() >= KILL_AT, 30_000)
+      .then(
+        () => first.child.kill('SIGKILL'),
+        () => undefined,
+      );
     const killed = await first.done;
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
     const atKill = await createStore(storeUrl);

@@ -45,7 +45,16 @@ let slot = 0;
 async function deliver(channelId: string, target: TargetKind, extra: Partial<Parameters<SubscriptionService['subscribe']>[0]> = {}) {
   slot += 1;
   const time = `03:${String(slot).padStart(2, '0')}`;
-  const sub = await subscriptions.subscribe({ guildId: h.guild.id, channelId, target, time, timezone: 'UTC', createdBy: h.moderator.id, emptyPolicy: 'notice', ...extra });
+  const sub = await subscriptions.subscribe({
+    guildId: h.guild.id,
+    channelId,
+    target,
+    time,
+    timezone: 'UTC',
+    createdBy: h.moderator.id,
+    emptyPolicy: 'notice',
+    ...extra,
+  });
   const at = nextOccurrence(sub.schedule, clock.now());
   clock.set(at);
   const outcomes = await briefings.runDue(at, h.bot.transport);
@@ -79,7 +88,12 @@ describe('briefing targets on the Discord-compatible server', () => {
   });
 
   it('posts into a forum: one post per briefing, titled with the date, with the tags matching its regions and topics', async () => {
-    const forum = h.fake.addChannel(h.guild.id, { name: 'briefings-forum', type: 15, availableTags: ['Belarus', 'Defence', 'Arctic', 'Economy'], botAllow: [...THREAD_PERMS] });
+    const forum = h.fake.addChannel(h.guild.id, {
+      name: 'briefings-forum',
+      type: 15,
+      availableTags: ['Belarus', 'Defence', 'Arctic', 'Economy'],
+      botAllow: [...THREAD_PERMS],
+    });
     const { outcome, record } = await deliver(forum.id, 'forum', { regions: ['belarus'], topics: ['defence'] });
     expect(outcome.status).toBe('delivered');
     const posts = h.fake.threadsOf(forum.id);
@@ -120,7 +134,15 @@ describe('briefing targets on the Discord-compatible server', () => {
     expect((await subscriptions.getById(first.sub.id))?.paused?.reason).toMatch(/Manage Messages/);
     expect(h.fake.messages(h.guild.systemChannelId!).map(textOf).join('\n')).toContain(`<#${news}>`);
     // A moderator fixes it and subscribes again; the scheduler's retry of the same occurrence resumes.
-    await subscriptions.subscribe({ guildId: h.guild.id, channelId: news, target: 'announcement', time: first.sub.schedule.kind === 'daily' ? first.sub.schedule.time : '03:00', timezone: 'UTC', createdBy: h.moderator.id, emptyPolicy: 'notice' });
+    await subscriptions.subscribe({
+      guildId: h.guild.id,
+      channelId: news,
+      target: 'announcement',
+      time: first.sub.schedule.kind === 'daily' ? first.sub.schedule.time : '03:00',
+      timezone: 'UTC',
+      createdBy: h.moderator.id,
+      emptyPolicy: 'notice',
+    });
     const retry = await briefings.runDue(first.at, h.bot.transport);
     expect(retry.find((o) => o.subscriptionId === first.sub.id)?.status).toBe('resumed');
     const ids = h.fake.messages(news).map((m) => m.id);
@@ -147,7 +169,8 @@ describe('briefing targets on the Discord-compatible server', () => {
     expect(first.outcome.status).toBe('paused');
     expect((await subscriptions.getById(first.sub.id))?.paused?.reason).toMatch(/archived/);
 
-    const strict = h.fake.addChannel(h.guild.id, { name: 'strict-forum', type: 15, availableTags: ['Arctic'], requireTag: true, botAllow: [...THREAD_PERMS] }).id as string;
+    const strict = h.fake.addChannel(h.guild.id, { name: 'strict-forum', type: 15, availableTags: ['Arctic'], requireTag: true, botAllow: [...THREAD_PERMS] })
+      .id as string;
     const second = await deliver(strict, 'forum', { regions: ['Belarus'] });
     expect(second.outcome.status).toBe('paused');
     expect((await subscriptions.getById(second.sub.id))?.paused?.reason).toMatch(/requires a tag/);
@@ -172,8 +195,11 @@ describe('briefing targets on the Discord-compatible server', () => {
 
 describe('/briefing subscribe checks each target’s permissions', () => {
   const subscribe = (channel: string, extra: Record<string, string | boolean> = {}) =>
-    h.run({ name: 'briefing', subcommand: 'subscribe', userId: h.moderator.id, options: { channel: { channel }, time: '08:00', timezone: 'UTC', ...extra } }).reply();
-  const stored = async (channelId: string): Promise<Subscription | undefined> => (await h.app.subscriptions.list(h.guild.id)).find((s) => s.channelId === channelId);
+    h
+      .run({ name: 'briefing', subcommand: 'subscribe', userId: h.moderator.id, options: { channel: { channel }, time: '08:00', timezone: 'UTC', ...extra } })
+      .reply();
+  const stored = async (channelId: string): Promise<Subscription | undefined> =>
+    (await h.app.subscriptions.list(h.guild.id)).find((s) => s.channelId === channelId);
   const ready = (id: string) => h.fake.waitFor(() => h.bot.client.channels.cache.has(id));
 
   it('offers text, announcement and forum channels and threads, and a thread option', () => {
