@@ -7,8 +7,8 @@ import type { ScheduleDescriber } from '../../src/presentation/subscriptions.ts'
 import { subscriptionName } from '../../src/presentation/subscriptions.ts';
 import { channelLabel, joinList } from '../../src/presentation/text.ts';
 
-/** Where a briefing can be posted from the picker: text and announcement channels. */
-export const TEXT_CHANNELS = [ChannelType.GuildText, ChannelType.GuildAnnouncement] as const;
+/** Where a briefing can be posted from the picker (docs/briefings.md, Targets): text, announcement and forum channels, threads. */
+export const TEXT_CHANNELS = [ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.GuildForum, ChannelType.PublicThread, ChannelType.AnnouncementThread] as const;
 
 /** The subscription's name (CONTRACTS §6): several briefings per channel, told apart by it. */
 export const NAME_OPTION = {

@@ -1,4 +1,4 @@
-import { ApplicationCommandOptionType, ChannelType } from 'discord-api-types/v10';
+import { ApplicationCommandOptionType } from 'discord-api-types/v10';
 import { defineSubcommand, type SubcommandData } from '../../src/core/command.ts';
 import { parseSubscribeInput, type SubscribeInput } from '../../src/briefings/subscriptions.ts';
 import { subscriptionDetails } from '../../src/presentation/subscriptions.ts';
@@ -7,17 +7,14 @@ import { listOption } from '../_shared/lists.ts';
 import { timeZoneChoices } from '../_shared/timezones.ts';
 import type { TargetKind } from '../../src/briefings/types.ts';
 import { UserError } from '../../src/core/errors.ts';
-import { describerOf, findSubscription, NAME_OPTION, nameArg, requireAccess } from './shared.ts';
-
-/** Where a briefing can go (docs/briefings.md, Targets): text, announcement and forum channels, and threads. */
-const TARGET_CHANNELS = [ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.GuildForum, ChannelType.PublicThread, ChannelType.AnnouncementThread] as const;
+import { describerOf, findSubscription, NAME_OPTION, nameArg, requireAccess, TEXT_CHANNELS } from './shared.ts';
 
 const data = {
   type: ApplicationCommandOptionType.Subcommand,
   name: 'subscribe',
   description: 'Post a briefing of new reports in a channel every day (moderators)',
   options: [
-    { type: ApplicationCommandOptionType.Channel, name: 'channel', description: 'Where to post', required: true, channel_types: [...TARGET_CHANNELS] },
+    { type: ApplicationCommandOptionType.Channel, name: 'channel', description: 'Where to post', required: true, channel_types: [...TEXT_CHANNELS] },
     {
       type: ApplicationCommandOptionType.String,
       name: 'time',
