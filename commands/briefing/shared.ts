@@ -1,5 +1,5 @@
 import { ApplicationCommandOptionType, ChannelType } from 'discord-api-types/v10';
-import type { ChannelRef, CommandContext, CommandServices } from '../../src/core/command.ts';
+import type { ChannelAccess, ChannelRef, CommandContext, CommandServices } from '../../src/core/command.ts';
 import { UserError } from '../../src/core/errors.ts';
 import { withinDeadline } from '../../src/core/deadline.ts';
 import type { Subscription } from '../../src/briefings/types.ts';
@@ -7,8 +7,8 @@ import type { ScheduleDescriber } from '../../src/presentation/subscriptions.ts'
 import { subscriptionName } from '../../src/presentation/subscriptions.ts';
 import { channelLabel, joinList } from '../../src/presentation/text.ts';
 
-/** Where a briefing can be posted from the picker: text and announcement channels. */
-export const TEXT_CHANNELS = [ChannelType.GuildText, ChannelType.GuildAnnouncement] as const;
+/** Where a briefing can be posted from the picker (docs/briefings.md, Targets): text, announcement and forum channels, threads. */
+export const TEXT_CHANNELS = [ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.GuildForum, ChannelType.PublicThread, ChannelType.AnnouncementThread] as const;
 
 /** The subscription's name (CONTRACTS §6): several briefings per channel, told apart by it. */
 export const NAME_OPTION = {
@@ -74,16 +74,16 @@ export async function requireSubscription(
 }
 
 /** Refuses a channel the bot cannot post in, naming the missing permissions. */
-export async function requireAccess(ctx: CommandContext, guildId: string, channel: ChannelRef): Promise<void> {
+export async function requireAccess(ctx: CommandContext, guildId: string, channel: ChannelRef, options?: { newThread?: boolean }): Promise<ChannelAccess> {
   // A REST call of an interactive command: bounded, so the answer never waits on Discord's own retries.
-  const checking = ctx.platform.channelAccess(guildId, channel.id);
+  const checking = options ? ctx.platform.channelAccess(guildId, channel.id, options) : ctx.platform.channelAccess(guildId, channel.id);
   const outcome = await withinDeadline(checking, ctx.platform.postDeadlineMs ?? POST_DEADLINE_MS);
   if (!outcome.done) {
     checking.catch(() => undefined);
     throw new UserError(`Discord did not answer in time about ${channelLabel(channel)}; nothing was changed. Try again in a moment.`, 'discord_timeout');
   }
   const access = outcome.value;
-  if (access.ok) return;
+  if (access.ok) return access;
   if (access.missing.length > 0) {
     throw new UserError(`I can't post in ${channelLabel(channel)}: missing ${joinList(access.missing)}. Give me these permissions there and try again.`, 'missing_permissions');
   }

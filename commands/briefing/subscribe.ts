@@ -5,6 +5,8 @@ import { subscriptionDetails } from '../../src/presentation/subscriptions.ts';
 import { channelLabel } from '../../src/presentation/text.ts';
 import { listOption } from '../_shared/lists.ts';
 import { timeZoneChoices } from '../_shared/timezones.ts';
+import type { TargetKind } from '../../src/briefings/types.ts';
+import { UserError } from '../../src/core/errors.ts';
 import { describerOf, findSubscription, NAME_OPTION, nameArg, requireAccess, TEXT_CHANNELS } from './shared.ts';
 
 const data = {
@@ -44,6 +46,7 @@ const data = {
     { type: ApplicationCommandOptionType.String, name: 'regions', description: 'Only reports about these regions, comma-separated', max_length: 300 },
     { type: ApplicationCommandOptionType.String, name: 'sources', description: 'Only reports from these publishers, comma-separated', max_length: 300 },
     NAME_OPTION,
+    { type: ApplicationCommandOptionType.Boolean, name: 'thread', description: 'Text channels: open a new thread for each briefing, titled with its date' },
   ],
 } as const satisfies SubcommandData;
 
@@ -73,7 +76,16 @@ export default defineSubcommand({
     };
     // Input mistakes are reported before asking Discord about the channel, and nothing is written.
     parseSubscribeInput(request);
-    await requireAccess(ctx, guildId, channel);
+    const newThread = args.thread === true;
+    const access = await requireAccess(ctx, guildId, channel, { newThread });
+    if (newThread && access.kind) {
+      throw new UserError(
+        `thread: true is for text channels: ${channelLabel(channel)} is ${access.kind === 'forum' ? 'a forum (each briefing is its own post already)' : access.kind === 'thread' ? 'a thread already' : 'an announcement channel (its briefings are crossposted)'}. Leave thread out.`,
+        'thread_not_applicable',
+      );
+    }
+    const target: TargetKind = access.kind ?? (newThread ? 'new-thread' : 'channel');
+    request.target = target;
     const existing = await findSubscription(services, guildId, channel, name ?? undefined).catch(() => undefined);
     const subscription = await services.subscriptions.subscribe(request);
     const named = name ? ` (“${name}”)` : '';

@@ -3,8 +3,8 @@ import { errorMessage } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';
 import { nonceFor, type DeliveryRecord, type Lease } from './delivery-ledger.ts';
 import type { SubscriptionService } from './subscriptions.ts';
-import { DeliveryError, type BriefingTransport, type DeliveryFailureKind } from './transport.ts';
-import type { Subscription } from './types.ts';
+import { DeliveryError, type BriefingTransport, type DeliveryFailureKind, type OpenedThread } from './transport.ts';
+import type { Briefing, Subscription, TargetKind } from './types.ts';
 
 /** What happens to a subscription when a delivery fails, by the transport's failure kind. */
 export type FailureAction =
@@ -34,12 +34,12 @@ export interface SendPolicy {
   retryBaseMs: number;
 }
 
-/** Sends one message, retrying transient failures and rate limits with backoff; other failures at once. */
-export async function sendWithRetry(transport: BriefingTransport, channelId: string, message: unknown, nonce: string, policy: SendPolicy): Promise<string> {
-  const { messageId } = await pRetry(
+/** Runs one request, retrying transient failures and rate limits with backoff; other failures at once. */
+export async function withRetry<T>(request: () => Promise<T>, policy: SendPolicy): Promise<T> {
+  return pRetry(
     async () => {
       try {
-        return await transport.send(channelId, message, { nonce });
+        return await request();
       } catch (error) {
         const retryable = error instanceof DeliveryError && (error.kind === 'transient' || error.kind === 'rate_limited');
         if (!retryable) throw new AbortError(error as Error);
@@ -48,7 +48,38 @@ export async function sendWithRetry(transport: BriefingTransport, channelId: str
     },
     { retries: policy.attempts - 1, minTimeout: policy.retryBaseMs, factor: 2, randomize: true },
   );
+}
+
+/** Sends one message, retrying transient failures and rate limits with backoff; other failures at once. */
+export async function sendWithRetry(transport: BriefingTransport, channelId: string, message: unknown, nonce: string, policy: SendPolicy): Promise<string> {
+  const { messageId } = await withRetry(() => transport.send(channelId, message, { nonce }), policy);
   return messageId;
+}
+
+/** Where and how one delivery posts (the subscription's target, resolved for this briefing). */
+export interface PostTarget {
+  kind: TargetKind;
+  guildId: string;
+  /** The subscription's channel: text, announcement or forum channel, or the thread itself. */
+  channelId: string;
+  /** Title of the thread or forum post the briefing opens (at most 100 characters). */
+  threadName: string;
+  /** Names a forum tag may match (the subscription's regions and topics, then the reports'). */
+  tagNames: string[];
+}
+
+export const MAX_THREAD_NAME = 100;
+
+export function postTargetOf(sub: Subscription, briefing: Briefing): PostTarget {
+  const named = sub.name && sub.name !== 'daily' ? ` (${sub.name})` : '';
+  const title = `${briefing.title}${named}`;
+  const threadName = title.length > MAX_THREAD_NAME ? `${title.slice(0, MAX_THREAD_NAME - 1)}…` : title;
+  const tagNames = [
+    ...sub.filters.regions,
+    ...sub.filters.topics,
+    ...briefing.items.flatMap((item) => [...(item.report.regions ?? []), ...(item.report.tags ?? [])]),
+  ];
+  return { kind: sub.target ?? 'channel', guildId: sub.guildId, channelId: sub.channelId, threadName, tagNames };
 }
 
 /** A change to a delivery record not written yet (merged into the next write). */
@@ -66,17 +97,27 @@ export class PartFailedError extends Error {
   }
 }
 
+function missingCapability(transport: BriefingTransport, what: string): DeliveryError {
+  return new DeliveryError(`The ${transport.name} transport cannot ${what}`, 'other');
+}
+
 /**
  * Sends the parts not yet sent, in order. Each part is recorded as `sending` (with its nonce) before its
  * request, in the same write that records the previous part as sent (and, for the first, `before`: the
  * composed briefing), so a resume after a crash re-sends at most the part that was in flight, under the
  * same nonce. Returns the change recording the last part as sent, for the caller's final write.
+ *
+ * Threads (targets `new-thread`, `forum`): the thread's id is recorded before any part goes into it, and a
+ * resume continues in it. A thread started on the first message is found again by that message (Discord
+ * gives the thread the message's id); a forum post has no nonce, so its request is recorded as `opening`
+ * first and a resume that finds `opening` adopts the bot's post of that name before opening another.
+ * Announcements: each sent message is crossposted, and recorded as crossposted, once.
  */
 export async function sendParts(
   lease: Lease,
   messages: unknown[],
   transport: BriefingTransport,
-  channelId: string,
+  target: PostTarget,
   policy: SendPolicy,
   before?: RecordChange,
 ): Promise<{ sentNow: string[]; unrecorded: RecordChange | undefined }> {
@@ -85,25 +126,120 @@ export async function sendParts(
     before?.(r);
     r.parts = messages.length;
   };
-  for (let part = lease.record.sent.length; part < messages.length; part++) {
-    const nonce = nonceFor(lease.key, part);
+  const record = lease.record;
+  let threadId = record.thread?.id;
+  const later = (change: RecordChange) => {
     const previous = unrecorded;
-    await lease.update((r) => {
+    unrecorded = (r) => {
       previous?.(r);
-      r.sending = { part, nonce, at: lease.now() };
+      change(r);
+    };
+  };
+  const fail = (error: unknown) => new PartFailedError(error, sentNow, unrecorded);
+
+  /** Starts the thread of a `new-thread` briefing on its first message (idempotent, see above). */
+  const openFromFirst = async () => {
+    if (threadId || target.kind !== 'new-thread') return;
+    const messageId = record.sent[0] ?? sentNow[0];
+    if (!messageId) return;
+    if (!transport.openThread) throw fail(missingCapability(transport, 'open threads'));
+    try {
+      const opened = await withRetry(
+        () => transport.openThread!({ kind: 'from-message', guildId: target.guildId, channelId: target.channelId, messageId, name: target.threadName }),
+        policy,
+      );
+      threadId = opened.threadId;
+    } catch (error) {
+      throw fail(error);
+    }
+    const id = threadId;
+    later((r) => {
+      r.thread = { id, name: target.threadName };
     });
-    unrecorded = undefined;
+  };
+
+  const crossposted = new Set(record.crossposted ?? []);
+  /** Crossposts what was sent and not crossposted yet (announcement target). */
+  const crosspostSent = async () => {
+    if (target.kind !== 'announcement') return;
+    if (!transport.crosspost) throw fail(missingCapability(transport, 'crosspost'));
+    for (const id of [...record.sent, ...sentNow]) {
+      if (crossposted.has(id)) continue;
+      try {
+        await withRetry(() => transport.crosspost!(target.channelId, id), policy);
+      } catch (error) {
+        throw fail(error);
+      }
+      crossposted.add(id);
+      later((r) => {
+        r.crossposted = [...(r.crossposted ?? []), id];
+      });
+    }
+  };
+
+  // A resume first finishes what the interrupted run did after its last sent part.
+  await openFromFirst();
+  if (record.sent.length > 0) await crosspostSent();
+
+  for (let part = record.sent.length; part < messages.length; part++) {
+    const nonce = nonceFor(lease.key, part);
+    const opensForumPost = target.kind === 'forum' && part === 0;
+    let adopted: OpenedThread | undefined;
+    if (opensForumPost && record.opening) {
+      try {
+        adopted = await transport.findThread?.({ guildId: target.guildId, channelId: target.channelId, name: record.opening.name });
+      } catch (error) {
+        throw fail(error);
+      }
+    }
+    const previous = unrecorded;
+    if (!adopted) {
+      await lease.update((r) => {
+        previous?.(r);
+        r.sending = { part, nonce, at: lease.now() };
+        if (opensForumPost) r.opening = { name: target.threadName, at: lease.now() };
+      });
+      unrecorded = undefined;
+    }
     let messageId: string;
     try {
-      messageId = await sendWithRetry(transport, channelId, messages[part], nonce, policy);
+      if (opensForumPost) {
+        if (!transport.openThread) throw missingCapability(transport, 'open forum posts');
+        const opened =
+          adopted ??
+          (await withRetry(
+            () =>
+              transport.openThread!({
+                kind: 'forum',
+                guildId: target.guildId,
+                channelId: target.channelId,
+                name: target.threadName,
+                message: messages[part],
+                tagNames: target.tagNames,
+              }),
+            policy,
+          ));
+        threadId = opened.threadId;
+        messageId = opened.firstMessageId ?? opened.threadId;
+      } else {
+        const channelId = threadId && part > 0 ? threadId : target.channelId;
+        messageId = await sendWithRetry(transport, channelId, messages[part], nonce, policy);
+      }
     } catch (error) {
-      throw new PartFailedError(error, sentNow, undefined);
+      throw new PartFailedError(error, sentNow, unrecorded);
     }
     sentNow.push(messageId);
-    unrecorded = (r) => {
+    const thread = opensForumPost && threadId ? { id: threadId, name: target.threadName } : undefined;
+    later((r) => {
       r.sent.push(messageId);
       delete r.sending;
-    };
+      if (thread) {
+        r.thread = thread;
+        delete r.opening;
+      }
+    });
+    if (part === 0) await openFromFirst();
+    await crosspostSent();
   }
   return { sentNow, unrecorded };
 }

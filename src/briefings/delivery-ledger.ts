@@ -51,6 +51,15 @@ export interface DeliveryRecord {
   sent: string[];
   /** The part whose request is (or was, when the owner died) in flight. */
   sending?: { part: number; nonce: string; at: string };
+  /**
+   * The thread (new-thread and forum targets) this delivery posts into, recorded (compare-and-set) before
+   * any message goes into it: a resume continues in it. `opening` marks a forum post whose request is (or
+   * was) in flight, so a resume looks for it before opening another.
+   */
+  thread?: { id: string; name: string };
+  opening?: { name: string; at: string };
+  /** Ids of the sent messages already crossposted (announcement target): each is crossposted once. */
+  crossposted?: string[];
   done: boolean;
   status?: 'delivered' | 'skipped_empty' | 'failed';
   error?: string;
@@ -88,9 +97,7 @@ export class DeliveryLedger {
   readonly owner = randomBytes(8).toString('hex');
   private prunedAt: number | undefined;
 
-  constructor(
-    private readonly deps: { store: Store; clock: Clock; logger: Logger; leaseMs: number },
-  ) {}
+  constructor(private readonly deps: { store: Store; clock: Clock; logger: Logger; leaseMs: number }) {}
 
   nowIso(): string {
     return this.deps.clock.now().toISOString();
@@ -145,9 +152,7 @@ export class DeliveryLedger {
   /** Unfinished deliveries (any owner), for the resume pass at start-up. */
   async incomplete(): Promise<Array<{ key: string; record: DeliveryRecord }>> {
     const claims = await this.deps.store.listClaims<DeliveryRecord>(LEDGER_PREFIX);
-    return claims
-      .filter((c) => !c.key.includes('#') && c.value && typeof c.value === 'object' && !c.value.done)
-      .map((c) => ({ key: c.key, record: c.value }));
+    return claims.filter((c) => !c.key.includes('#') && c.value && typeof c.value === 'object' && !c.value.done).map((c) => ({ key: c.key, record: c.value }));
   }
 
   /** The unfinished manual deliveries of a subscription (an interrupted /briefing send-now). */

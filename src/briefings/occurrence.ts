@@ -3,7 +3,7 @@ import { UserError, errorMessage } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { BriefingComposer, CompositionContext } from './composer.ts';
 import { LeaseLostError, deliveryKey, type DeliveryLedger, type DeliveryRecord, type Lease } from './delivery-ledger.ts';
-import { PartFailedError, applyFailurePolicy, sendParts, type FailureKind, type RecordChange, type SendPolicy } from './deliver.ts';
+import { PartFailedError, applyFailurePolicy, postTargetOf, sendParts, type FailureKind, type RecordChange, type SendPolicy } from './deliver.ts';
 import type { SubscriptionService } from './subscriptions.ts';
 import { DeliveryError, type BriefingTransport } from './transport.ts';
 import type { Briefing, Subscription } from './types.ts';
@@ -199,7 +199,7 @@ export class OccurrenceDelivery {
         let sentNow: string[];
         let unrecorded: RecordChange | undefined;
         try {
-          ({ sentNow, unrecorded } = await sendParts(lease, messages, transport, sub.channelId, this.deps.sendPolicy, composedChange));
+          ({ sentNow, unrecorded } = await sendParts(lease, messages, transport, postTargetOf(sub, briefing), this.deps.sendPolicy, composedChange));
         } catch (error) {
           if (!(error instanceof PartFailedError)) throw error;
           return await this.failed(sub, lease.record, error, base, transport, (change) =>

@@ -3,13 +3,15 @@ import type { Clock } from '../core/clock.ts';
 import { UserError } from '../core/errors.ts';
 import type { Store } from '../store/index.ts';
 import { describeSchedule, isCronMacro, nextRun, parseCron, parseTime, parseTimezone } from './schedule-input.ts';
-import type { BriefingFormat, EmptyPolicy, Schedule, Subscription } from './types.ts';
+import { TARGET_KINDS, type BriefingFormat, type EmptyPolicy, type Schedule, type Subscription, type TargetKind } from './types.ts';
 
 export { parseCron, parseTime, parseTimezone, suggestTimezone } from './schedule-input.ts';
 
 export interface SubscribeInput {
   guildId: string;
   channelId: string;
+  /** How briefings are posted there (docs/briefings.md, Targets); default `channel`. */
+  target?: TargetKind;
   /** Tells a channel's subscriptions apart: 1–32 letters, digits, "-", "_" or spaces; default "daily". */
   name?: string;
   /** HH:MM (24-hour) or a 12-hour time (8:00 PM, 8pm). Exactly one of `time` and `cron`. */
@@ -93,6 +95,7 @@ const nameSchema = z
 const subscribeSchema = z.object({
   guildId: idSchema('Guild id'),
   channelId: idSchema('Channel id'),
+  target: z.enum(TARGET_KINDS as [TargetKind, ...TargetKind[]], { error: `Target must be one of ${TARGET_KINDS.join(', ')}` }).default('channel'),
   name: z.preprocess((v) => (v === undefined || v === null || v === '' ? DEFAULT_SUBSCRIPTION_NAME : v), nameSchema),
   time: z.string().trim().optional(),
   cron: z.string().trim().optional(),
@@ -109,7 +112,7 @@ const subscribeSchema = z.object({
 /** Validates input into the stored parts of a subscription; every problem is a specific UserError. */
 export function parseSubscribeInput(
   input: SubscribeInput,
-): Pick<Subscription, 'guildId' | 'channelId' | 'name' | 'schedule' | 'filters' | 'format' | 'emptyPolicy' | 'createdBy'> {
+): Pick<Subscription, 'guildId' | 'channelId' | 'target' | 'name' | 'schedule' | 'filters' | 'format' | 'emptyPolicy' | 'createdBy'> {
   const parsed = subscribeSchema.safeParse(input);
   if (!parsed.success) throw new UserError(parsed.error.issues[0]?.message ?? 'Invalid subscription', 'invalid_subscription');
   const data = parsed.data;
@@ -131,6 +134,7 @@ export function parseSubscribeInput(
   return {
     guildId: data.guildId,
     channelId: data.channelId,
+    target: data.target,
     name: data.name,
     schedule,
     filters: { topics: data.topics, actors: data.actors, regions: data.regions, sources: data.sources },

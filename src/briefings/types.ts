@@ -16,12 +16,26 @@ export interface SubscriptionFilters {
 }
 
 export type BriefingFormat = 'compact' | 'full';
+
+/**
+ * Where a subscription's briefings go (docs/briefings.md, "Targets"); absent means `channel`.
+ * - `channel`: a text channel, the briefing's messages in the channel;
+ * - `new-thread`: a text channel, the first message in the channel and a thread started on it (titled with
+ *   the date) holding the rest;
+ * - `announcement`: an announcement channel, each message crossposted to the servers following it;
+ * - `forum`: a forum channel, one post per briefing titled with the date, with the matching tags;
+ * - `thread`: an existing thread, the briefing's messages in it.
+ */
+export type TargetKind = 'channel' | 'new-thread' | 'announcement' | 'forum' | 'thread';
+export const TARGET_KINDS: readonly TargetKind[] = ['channel', 'new-thread', 'announcement', 'forum', 'thread'];
 export type EmptyPolicy = 'skip' | 'notice';
 
 export interface Subscription {
   id: string;
   guildId: string;
   channelId: string;
+  /** How the briefing is posted in `channelId`; absent on rows from before targets: `channel`. */
+  target?: TargetKind;
   /** Tells a channel's subscriptions apart (CONTRACTS §6); `daily` when absent (rows from before names). */
   name?: string;
   schedule: Schedule;

@@ -61,12 +61,14 @@ export interface ChannelAccess {
   missing: string[];
   /** Why the channel cannot be used when it is not a permission problem (unknown, other guild, not text). */
   reason?: string;
+  /** What kind of briefing target the channel is, when not a plain text channel (docs/briefings.md, Targets). */
+  kind?: 'announcement' | 'forum' | 'thread';
 }
 
 export interface Platform {
   readonly name: 'discord' | 'terminal';
   /** Checks that `channelId` is a text channel of `guildId` where the bot can View, Send and Embed. */
-  channelAccess(guildId: string, channelId: string): Promise<ChannelAccess>;
+  channelAccess(guildId: string, channelId: string, options?: { newThread?: boolean }): Promise<ChannelAccess>;
   /** How this transport names a channel in text: `<#id>` on Discord (never pings), `#name` in the terminal. */
   channelMention(channel: Pick<ChannelRef, 'id' | 'name'>): string;
   /** Where `/briefing send-now` delivers; absent when the transport cannot post briefings. */

@@ -8,16 +8,34 @@ const REQUIRED_CHANNEL_PERMISSIONS = [
   { flag: PermissionFlagsBits.EmbedLinks, name: 'Embed Links' },
 ] as const;
 
-/** Where a briefing can live: text and announcement channels and their threads (not voice, stage, forum). */
+/** Where a briefing can live: text, announcement and forum channels and threads (not voice, stage, media). */
 const POSTABLE_CHANNEL_TYPES = new Set<ChannelType>([
   ChannelType.GuildText,
   ChannelType.GuildAnnouncement,
+  ChannelType.GuildForum,
   ChannelType.PublicThread,
   ChannelType.PrivateThread,
   ChannelType.AnnouncementThread,
 ]);
 
 const THREAD_SEND = { flag: PermissionFlagsBits.SendMessagesInThreads, name: 'Send Messages in Threads' } as const;
+const CREATE_THREADS = { flag: PermissionFlagsBits.CreatePublicThreads, name: 'Create Public Threads' } as const;
+const MANAGE_MESSAGES = { flag: PermissionFlagsBits.ManageMessages, name: 'Manage Messages' } as const;
+const [VIEW, SEND, EMBED] = REQUIRED_CHANNEL_PERMISSIONS;
+
+type Needed = ReadonlyArray<{ flag: bigint; name: string }>;
+
+/**
+ * What each target needs (docs/briefings.md, Targets): a thread takes Send Messages in Threads instead of
+ * Send Messages; opening a thread (thread per briefing, forum post) takes Create Public Threads and Send
+ * Messages in Threads; crossposting in an announcement channel takes Manage Messages.
+ */
+function neededFor(channel: GuildBasedChannel, newThread: boolean): { needed: Needed; kind?: 'announcement' | 'forum' | 'thread' } {
+  if (channel.isThread()) return { needed: [VIEW, THREAD_SEND, EMBED], kind: 'thread' };
+  if (channel.type === ChannelType.GuildForum) return { needed: [VIEW, SEND, EMBED, CREATE_THREADS, THREAD_SEND], kind: 'forum' };
+  if (channel.type === ChannelType.GuildAnnouncement) return { needed: [VIEW, SEND, EMBED, MANAGE_MESSAGES], kind: 'announcement' };
+  return { needed: newThread ? [VIEW, SEND, EMBED, CREATE_THREADS, THREAD_SEND] : REQUIRED_CHANNEL_PERMISSIONS };
+}
 
 /** The Platform commands see on Discord: channel checks answered from the guild cache, REST as fallback. */
 export class DiscordPlatform implements Platform {
@@ -35,8 +53,8 @@ export class DiscordPlatform implements Platform {
     return `<#${channel.id}>`;
   }
 
-  async channelAccess(guildId: string, channelId: string): Promise<ChannelAccess> {
-    return discordChannelAccess(this.client, guildId, channelId);
+  async channelAccess(guildId: string, channelId: string, options: { newThread?: boolean } = {}): Promise<ChannelAccess> {
+    return discordChannelAccess(this.client, guildId, channelId, options);
   }
 }
 
@@ -47,10 +65,10 @@ export class DiscordPlatform implements Platform {
  * come from the cache when complete and are fetched otherwise; a refusal computed from cached data is
  * checked again against fresh data before it is reported.
  */
-export async function discordChannelAccess(client: Client, guildId: string, channelId: string): Promise<ChannelAccess> {
-  const first = await computeAccess(client, guildId, channelId, false);
+export async function discordChannelAccess(client: Client, guildId: string, channelId: string, options: { newThread?: boolean } = {}): Promise<ChannelAccess> {
+  const first = await computeAccess(client, guildId, channelId, false, options.newThread ?? false);
   if (first.ok || !first.fromCache) return strip(first);
-  return strip(await computeAccess(client, guildId, channelId, true));
+  return strip(await computeAccess(client, guildId, channelId, true, options.newThread ?? false));
 }
 
 type AccessResult = ChannelAccess & { fromCache?: boolean };
@@ -59,7 +77,7 @@ function strip({ fromCache: _fromCache, ...access }: AccessResult): ChannelAcces
   return access;
 }
 
-async function computeAccess(client: Client, guildId: string, channelId: string, fresh: boolean): Promise<AccessResult> {
+async function computeAccess(client: Client, guildId: string, channelId: string, fresh: boolean, newThread: boolean): Promise<AccessResult> {
   const guild = await findGuild(client, guildId, fresh);
   if (!guild) return { ok: false, missing: [], reason: "I'm not in that server" };
   const channel = await findChannel(client, guild, channelId);
@@ -68,17 +86,19 @@ async function computeAccess(client: Client, guildId: string, channelId: string,
     return { ok: false, missing: [], reason: 'that channel does not exist or belongs to another server' };
   }
   if (channel.guildId !== guildId) return { ok: false, missing: [], reason: 'that channel belongs to another server' };
-  if (!POSTABLE_CHANNEL_TYPES.has(channel.type)) return { ok: false, missing: [], reason: 'that is not a text or announcement channel' };
+  if (!POSTABLE_CHANNEL_TYPES.has(channel.type)) return { ok: false, missing: [], reason: 'that is not a text, announcement or forum channel, or a thread' };
   if (channel.isThread() && channel.parentId && !channel.parent) await findChannel(client, guild, channel.parentId);
   const cachedMe = fresh ? null : guild.members.me;
   const me = cachedMe ?? (await guild.members.fetchMe({ force: true }).catch(() => null));
   if (!me) return { ok: false, missing: [], reason: "I couldn't look up my own permissions in that server" };
   const permissions = channel.permissionsFor(me);
   if (!permissions) return { ok: false, missing: [], reason: "I couldn't work out my permissions in that channel", fromCache: !fresh };
-  const needed = channel.isThread() ? [REQUIRED_CHANNEL_PERMISSIONS[0], THREAD_SEND, REQUIRED_CHANNEL_PERMISSIONS[2]] : REQUIRED_CHANNEL_PERMISSIONS;
+  const { needed, kind } = neededFor(channel, newThread);
   const missing = needed.filter((p) => !permissions.has(p.flag)).map((p) => p.name);
-  if (channel.isThread() && channel.archived) return { ok: false, missing, reason: 'that thread is archived' };
-  return missing.length ? { ok: false, missing, fromCache: !fresh } : { ok: true, missing: [] };
+  const typed = kind ? { kind } : {};
+  if (channel.isThread() && channel.archived) return { ok: false, missing, reason: 'that thread is archived', ...typed };
+  if (channel.isThread() && channel.locked) return { ok: false, missing, reason: 'that thread is locked', ...typed };
+  return missing.length ? { ok: false, missing, fromCache: !fresh, ...typed } : { ok: true, missing: [], ...typed };
 }
 
 /**

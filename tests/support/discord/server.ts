@@ -257,6 +257,7 @@ export class FakeDiscord {
   wsUrl = '';
 
   private readonly channelMessages = new Map<string, Json[]>();
+  private readonly threadChannels = new Map<string, Json>();
   private readonly payloads: Json[] = [];
   private readonly failures: ScriptedFailure[] = [];
   private readonly sockets = new Set<Session>();
@@ -346,7 +347,19 @@ export class FakeDiscord {
   /** `botDeny` / `botAllow` become a member overwrite for the bot in this channel. */
   addChannel(
     guildId: string,
-    init: { id?: string; name?: string; type?: number; botDeny?: PermissionName[]; botAllow?: PermissionName[]; everyoneDeny?: PermissionName[] } = {},
+    init: {
+      id?: string;
+      name?: string;
+      /** 0 text, 5 announcement, 15 forum (2 voice, 13 stage). */
+      type?: number;
+      botDeny?: PermissionName[];
+      botAllow?: PermissionName[];
+      everyoneDeny?: PermissionName[];
+      /** Forum channels: the tags a post may carry. */
+      availableTags?: string[];
+      /** Forum channels: every post needs a tag (flag REQUIRE_TAG). */
+      requireTag?: boolean;
+    } = {},
   ): Json {
     const guild = this.mustGuild(guildId);
     const overwrites: Overwrite[] = [];
@@ -368,6 +381,16 @@ export class FakeDiscord {
       rate_limit_per_user: 0,
       flags: 0,
       ...(init.type === 2 || init.type === 13 ? { bitrate: 64_000, user_limit: 0, rtc_region: null } : {}),
+      ...(init.type === 15
+        ? {
+            available_tags: (init.availableTags ?? []).map((name) => ({ id: snowflake(), name, moderated: false, emoji_id: null, emoji_name: null })),
+            default_reaction_emoji: null,
+            default_sort_order: null,
+            default_forum_layout: 0,
+            default_thread_rate_limit_per_user: 0,
+            flags: init.requireTag ? 16 : 0,
+          }
+        : {}),
     };
     guild.channels.push(channel);
     if (!guild.hidden) this.broadcast('CHANNEL_CREATE', channel, guildId);
@@ -387,17 +410,70 @@ export class FakeDiscord {
     return { user, roleId };
   }
 
+  /** A channel or thread by id. */
   channel(id: string): Json | undefined {
     for (const g of this.guilds.values()) {
       const c = g.channels.find((ch) => ch.id === id);
       if (c) return c;
     }
-    return undefined;
+    return this.threadChannels.get(id);
+  }
+
+  /**
+   * A thread of a text or announcement channel (or a forum post, without a first message). Like Discord,
+   * threads are not in the guild's channel list; they take their parent's permission overwrites.
+   */
+  addThread(parentId: string, init: { name?: string; archived?: boolean; locked?: boolean; id?: string; ownerId?: string } = {}): Json {
+    const parent = this.channel(parentId);
+    if (!parent) throw new Error(`fake discord: no channel ${parentId}`);
+    return this.createThread(parent, { id: init.id ?? snowflake(), name: init.name ?? 'thread', ownerId: init.ownerId ?? snowflake(), archived: init.archived, locked: init.locked });
+  }
+
+  /** The threads (and forum posts) of a channel, oldest first. */
+  threadsOf(parentId: string): Json[] {
+    return [...this.threadChannels.values()].filter((t) => t.parent_id === parentId);
+  }
+
+  /** Every crosspost the server accepted: channel and message ids, in order. */
+  readonly crossposts: Array<{ channelId: string; messageId: string }> = [];
+
+  /** Active threads at most per guild before 160006 (Discord: 1000); undefined = no limit. */
+  maxActiveThreads: number | undefined;
+
+  private createThread(parent: Json, init: { id: string; name: string; ownerId: string; archived?: boolean; locked?: boolean; appliedTags?: string[] }): Json {
+    const thread: Json = {
+      id: init.id,
+      type: parent.type === 5 ? 10 : 11,
+      guild_id: parent.guild_id,
+      parent_id: parent.id,
+      owner_id: init.ownerId,
+      name: init.name,
+      last_message_id: null,
+      rate_limit_per_user: 0,
+      flags: 0,
+      message_count: 0,
+      member_count: 1,
+      total_message_sent: 0,
+      ...(parent.type === 15 ? { applied_tags: init.appliedTags ?? [] } : {}),
+      thread_metadata: {
+        archived: Boolean(init.archived),
+        locked: Boolean(init.locked),
+        auto_archive_duration: 1440,
+        archive_timestamp: new Date().toISOString(),
+        create_timestamp: new Date().toISOString(),
+      },
+    };
+    this.threadChannels.set(thread.id, thread);
+    const guild = this.guilds.get(parent.guild_id);
+    if (guild && !guild.hidden) this.broadcast('THREAD_CREATE', { ...thread, newly_created: true }, parent.guild_id);
+    return thread;
   }
 
   /** The bot's (or any member's) effective permissions in a channel, by Discord's algorithm. */
   permissionsIn(channelId: string, userId = this.botUser.id): bigint {
-    const channel = this.channel(channelId);
+    const found = this.channel(channelId);
+    // A thread has its parent's permissions.
+    const channel = found?.thread_metadata ? this.channel(found.parent_id) : found;
     if (!channel) return 0n;
     const guild = this.mustGuild(channel.guild_id);
     const member = guild.members.find((m) => m.user.id === userId);
@@ -544,6 +620,7 @@ export class FakeDiscord {
               permissions: this.permissionsIn(channel.id, inv.userId).toString(),
               parent_id: channel.parent_id ?? null,
               flags: 0,
+              ...(channel.thread_metadata ? { thread_metadata: channel.thread_metadata } : {}),
             };
         return { name, type: 7, value: channel.id };
       }
@@ -833,6 +910,14 @@ export class FakeDiscord {
       return { status: 200, body: channel };
     }
     if ((m = /^\/channels\/(\d+)\/messages$/.exec(path)) && method === 'POST') return this.channelPost(m[1]!, body);
+    if ((m = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path)) && method === 'POST') return this.threadFromMessage(m[1]!, m[2]!, body);
+    if ((m = /^\/channels\/(\d+)\/threads$/.exec(path)) && method === 'POST') return this.standaloneThread(m[1]!, body);
+    if ((m = /^\/channels\/(\d+)\/messages\/(\d+)\/crosspost$/.exec(path)) && method === 'POST') return this.crosspost(m[1]!, m[2]!);
+    if ((m = /^\/guilds\/(\d+)\/threads\/active$/.exec(path)) && method === 'GET') {
+      if (!this.guilds.has(m[1]!)) return unknown(10004, 'Unknown Guild');
+      const threads = [...this.threadChannels.values()].filter((t) => t.guild_id === m![1] && !t.thread_metadata.archived && this.permissionsIn(t.id) & PermissionFlagsBits.ViewChannel);
+      return { status: 200, body: { threads, members: [] } };
+    }
     if ((m = /^\/channels\/(\d+)\/messages$/.exec(path)) && method === 'GET') {
       const channel = this.channel(m[1]!);
       if (!channel) return unknown(10003, 'Unknown Channel');
@@ -972,8 +1057,13 @@ export class FakeDiscord {
     const channel = this.channel(channelId);
     if (!channel) return unknown(10003, 'Unknown Channel');
     const perms = this.permissionsIn(channelId);
+    const isThread = Boolean(channel.thread_metadata);
     if (!(perms & PermissionFlagsBits.ViewChannel)) return { status: 403, body: { message: 'Missing Access', code: 50001 } };
-    if (!(perms & PermissionFlagsBits.SendMessages)) return { status: 403, body: { message: 'Missing Permissions', code: 50013 } };
+    if (channel.type === 15) return { status: 400, body: { message: 'Cannot execute action on this channel type', code: 50024 } };
+    if (isThread && channel.thread_metadata.locked && !(perms & PermissionFlagsBits.ManageThreads)) return { status: 403, body: { message: 'Thread is locked', code: 160005 } };
+    if (isThread && channel.thread_metadata.archived) return { status: 400, body: { message: 'Thread is archived', code: 50083 } };
+    const sendFlag = isThread ? PermissionFlagsBits.SendMessagesInThreads : PermissionFlagsBits.SendMessages;
+    if (!(perms & sendFlag)) return { status: 403, body: { message: 'Missing Permissions', code: 50013 } };
     if (body?.embeds?.length && !(perms & PermissionFlagsBits.EmbedLinks)) return { status: 403, body: { message: 'Missing Permissions', code: 50013 } };
     const invalid = this.invalidMessage(body ?? {});
     if (invalid) return invalid;
@@ -988,6 +1078,90 @@ export class FakeDiscord {
     list.push(message);
     this.channelMessages.set(channelId, list);
     channel.last_message_id = message.id;
+    if (isThread) channel.message_count = (channel.message_count ?? 0) + 1;
+    return { status: 200, body: message };
+  }
+
+  private activeThreadLimit(guildId: string): { status: number; body: unknown } | undefined {
+    if (this.maxActiveThreads === undefined) return undefined;
+    const active = [...this.threadChannels.values()].filter((t) => t.guild_id === guildId && !t.thread_metadata.archived).length;
+    return active >= this.maxActiveThreads ? { status: 400, body: { message: 'Maximum number of active threads reached', code: 160006 } } : undefined;
+  }
+
+  private threadName(body: Json): string | undefined {
+    return typeof body?.name === 'string' && body.name.length >= 1 && body.name.length <= 100 ? body.name : undefined;
+  }
+
+  /** POST /channels/:id/messages/:id/threads: the thread gets the message's id, once. */
+  private threadFromMessage(channelId: string, messageId: string, body: Json): { status: number; body?: unknown } {
+    const channel = this.channel(channelId);
+    if (!channel) return unknown(10003, 'Unknown Channel');
+    const perms = this.permissionsIn(channelId);
+    if (!(perms & PermissionFlagsBits.ViewChannel)) return { status: 403, body: { message: 'Missing Access', code: 50001 } };
+    if (channel.type !== 0 && channel.type !== 5) return { status: 400, body: { message: 'Cannot execute action on this channel type', code: 50024 } };
+    if (!(perms & PermissionFlagsBits.CreatePublicThreads)) return { status: 403, body: { message: 'Missing Permissions', code: 50013 } };
+    if (!this.messages(channelId).some((m) => m.id === messageId)) return unknown(10008, 'Unknown Message');
+    if (this.threadChannels.has(messageId)) return { status: 400, body: { message: 'A thread has already been created for this message', code: 160004 } };
+    const name = this.threadName(body);
+    if (!name) return formError(['name must be 1-100 characters']);
+    const limited = this.activeThreadLimit(channel.guild_id);
+    if (limited) return limited;
+    return { status: 201, body: this.createThread(channel, { id: messageId, name, ownerId: this.botUser.id }) };
+  }
+
+  /** POST /channels/:id/threads: a forum post with its first message (the post's id), or a thread without one. */
+  private standaloneThread(channelId: string, body: Json): { status: number; body?: unknown } {
+    const channel = this.channel(channelId);
+    if (!channel) return unknown(10003, 'Unknown Channel');
+    const perms = this.permissionsIn(channelId);
+    if (!(perms & PermissionFlagsBits.ViewChannel)) return { status: 403, body: { message: 'Missing Access', code: 50001 } };
+    const name = this.threadName(body);
+    if (!name) return formError(['name must be 1-100 characters']);
+    if (channel.type === 15) {
+      // Like Discord: a forum post takes Send Messages (its first message) in the forum.
+      if (!(perms & PermissionFlagsBits.SendMessages)) return { status: 403, body: { message: 'Missing Permissions', code: 50013 } };
+      const message = body?.message;
+      if (!message || typeof message !== 'object') return formError(['message is required in a forum channel']);
+      if (message.embeds?.length && !(perms & PermissionFlagsBits.EmbedLinks)) return { status: 403, body: { message: 'Missing Permissions', code: 50013 } };
+      const applied: unknown[] = Array.isArray(body.applied_tags) ? body.applied_tags : [];
+      const tagIds = new Set((channel.available_tags as Json[]).map((t) => t.id));
+      if (applied.length > 5) return formError(['applied_tags: at most 5']);
+      if (applied.some((id) => !tagIds.has(String(id)))) return formError(['applied_tags: unknown tag']);
+      if (channel.flags & 16 && applied.length === 0) return { status: 400, body: { message: 'A tag is required to create a forum post in this channel', code: 40067 } };
+      const invalid = this.invalidMessage(message);
+      if (invalid) return invalid;
+      const limited = this.activeThreadLimit(channel.guild_id);
+      if (limited) return limited;
+      const id = snowflake();
+      const thread = this.createThread(channel, { id, name, ownerId: this.botUser.id, appliedTags: applied.map(String) });
+      this.payloads.push(message);
+      const first: Json = this.messageObject(id, message, false, id);
+      this.channelMessages.set(id, [first]);
+      thread.last_message_id = id;
+      thread.message_count = 1;
+      return { status: 201, body: { ...thread, message: first } };
+    }
+    if (channel.type !== 0 && channel.type !== 5) return { status: 400, body: { message: 'Cannot execute action on this channel type', code: 50024 } };
+    if (!(perms & PermissionFlagsBits.CreatePublicThreads)) return { status: 403, body: { message: 'Missing Permissions', code: 50013 } };
+    const limited = this.activeThreadLimit(channel.guild_id);
+    if (limited) return limited;
+    return { status: 201, body: this.createThread(channel, { id: snowflake(), name, ownerId: this.botUser.id }) };
+  }
+
+  /** POST /channels/:id/messages/:id/crosspost: announcement channels; someone else's message takes Manage Messages. */
+  private crosspost(channelId: string, messageId: string): { status: number; body?: unknown } {
+    const channel = this.channel(channelId);
+    if (!channel) return unknown(10003, 'Unknown Channel');
+    const perms = this.permissionsIn(channelId);
+    if (!(perms & PermissionFlagsBits.ViewChannel)) return { status: 403, body: { message: 'Missing Access', code: 50001 } };
+    if (channel.type !== 5) return { status: 400, body: { message: 'Cannot execute action on this channel type', code: 50024 } };
+    const message = this.messages(channelId).find((m) => m.id === messageId);
+    if (!message) return unknown(10008, 'Unknown Message');
+    const needed = message.author?.id === this.botUser.id ? PermissionFlagsBits.SendMessages : PermissionFlagsBits.ManageMessages;
+    if (!(perms & needed)) return { status: 403, body: { message: 'Missing Permissions', code: 50013 } };
+    if (message.flags & 1) return { status: 400, body: { message: 'This message has already been crossposted', code: 40033 } };
+    message.flags |= 1;
+    this.crossposts.push({ channelId, messageId });
     return { status: 200, body: message };
   }
 
