@@ -158,9 +158,12 @@ function onlyA(): string[] {
     .flatMap((r) => [r.id, r.title]);
 }
 
+/** A's feed name too: it is no report of B's, so it must not show up in B (e.g. in source autocomplete). */
+const A_SOURCE = 'Tenant A Review';
+
 function expectNothingOfA(): void {
-  const secrets = onlyA();
-  expect(secrets.length).toBeGreaterThanOrEqual(6);
+  const secrets = [...onlyA(), A_SOURCE];
+  expect(secrets.length).toBeGreaterThanOrEqual(7);
   const bodies = payloadsOfB();
   expect(bodies.length).toBeGreaterThan(10);
   const all = bodies.join('\n');
@@ -233,6 +236,17 @@ describe('two servers with their own sources', () => {
       for (const choice of choices) expect(aIds).not.toContain(choice.value);
       if (typed === 'Mar') expect(choices.map((c) => c.name)).toContain('Maribel port strike spreads');
     }
+    for (const [name, subcommand] of [['actors', undefined], ['summarise', undefined]] as const) {
+      const handle = fake.autocomplete({ guildId: B.guild.id, channelId: B.channelId, userId: B.member, name, subcommand, options: { report: '' }, focused: 'report' });
+      inB.push(handle);
+      const values = (await handle.choices()).map((c) => c.value);
+      expect(values.length).toBeGreaterThan(0);
+      for (const id of aIds) expect(values).not.toContain(id);
+    }
+    const sources = fake.autocomplete({ guildId: B.guild.id, channelId: B.channelId, userId: B.member, name: 'report', subcommand: 'latest', options: { source: '' }, focused: 'source' });
+    inB.push(sources);
+    expect((await sources.choices()).map((c) => c.name)).toEqual(expect.arrayContaining(['Tenant B Review']));
+    expect((await sources.choices()).map((c) => c.name)).not.toContain(A_SOURCE);
     expect(textOf(await run(B, 'member', 'actors').reply(30_000))).toMatch(/Key actors/);
     for (const id of aIds) expect(textOf(await probe(B, id, 'actors', undefined, { report: id }).reply(30_000))).toMatch(/No report matches/);
     for (const id of aIds) expect(textOf(await probe(B, id, 'summarise', undefined, { report: id }).reply(30_000))).toMatch(/No report matches/);
