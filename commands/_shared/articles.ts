@@ -34,7 +34,8 @@ export interface AddedArticle {
 }
 
 export async function addArticle(services: Pick<CommandServices, 'ingest' | 'reports'>, url: string, guildId: string): Promise<AddedArticle> {
-  if (!/^https?:\/\/\S+$/i.test(url.trim())) throw new UserError('Give the full address of an article, starting with http:// or https://. Nothing was added.', 'bad_url');
+  if (!/^https?:\/\/\S+$/i.test(url.trim()))
+    throw new UserError('Give the full address of an article, starting with http:// or https://. Nothing was added.', 'bad_url');
   const result = await services.ingest.ingestUrl(url.trim(), { guildId }).catch((error: unknown) => {
     throw explain(error);
   });
@@ -52,12 +53,16 @@ const URL_PATTERN = /https?:\/\/[^\s<>"'`()[\]{}|\\^]+/gi;
 /** The http(s) links of a message's text, first first, without trailing punctuation, de-duplicated. */
 export function linksIn(text: string): string[] {
   const found = (text.match(URL_PATTERN) ?? []).map((url) => url.replace(/[.,;:!?*_~]+$/, ''));
-  return [...new Set(found.filter((url) => {
-    try {
-      const parsed = new URL(url);
-      return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname.length > 0;
-    } catch {
-      return false;
-    }
-  }))];
+  return [
+    ...new Set(
+      found.filter((url) => {
+        try {
+          const parsed = new URL(url);
+          return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname.length > 0;
+        } catch {
+          return false;
+        }
+      }),
+    ),
+  ];
 }

@@ -72,7 +72,11 @@ describe('/report add', () => {
   it('refuses private addresses under the default fetch rules', async () => {
     const strict = await makeApp({ env: { FETCH_ALLOW_PRIVATE: 'false' } });
     try {
-      const result = await dispatch(registry, { command: 'report', subcommand: 'add', options: { url: `${site.url}/arctic` }, invoker: moderator, guildId: GUILD, channelId: 'c' }, { services: strict.app, platform: fakePlatform() });
+      const result = await dispatch(
+        registry,
+        { command: 'report', subcommand: 'add', options: { url: `${site.url}/arctic` }, invoker: moderator, guildId: GUILD, channelId: 'c' },
+        { services: strict.app, platform: fakePlatform() },
+      );
       expect(result.status).toBe('user_error');
       expect(result.reply.content).toMatch(/^Could not add the article: .*(private|loopback|not allowed|refused).*public http\(s\) addresses/i);
     } finally {
@@ -126,7 +130,10 @@ describe('Summarise link (message menu)', () => {
   });
 
   it('extracts http(s) links only, without surrounding punctuation or Markdown', () => {
-    expect(linksIn('see [this](https://a.example/x?y=1). and <http://b.example/p>, ftp://c.example/')).toEqual(['https://a.example/x?y=1', 'http://b.example/p']);
+    expect(linksIn('see [this](https://a.example/x?y=1). and <http://b.example/p>, ftp://c.example/')).toEqual([
+      'https://a.example/x?y=1',
+      'http://b.example/p',
+    ]);
     expect(linksIn('nothing')).toEqual([]);
   });
 });
@@ -153,7 +160,11 @@ describe('briefing item cards', () => {
 describe('the actors card', () => {
   it('shows the engine’s note', () => {
     const report = { id: 'r', title: 'T', source: 'S', authors: [], regions: [], tags: [], text: 'x', ingestedAt: NOW.toISOString() } as never;
-    const card = actorsCard(report, { reportId: 'r', actors: [], engine: { engine: 'offline', version: 'a', note: 'no rules for this language (ja)' } } as never);
+    const card = actorsCard(report, {
+      reportId: 'r',
+      actors: [],
+      engine: { engine: 'offline', version: 'a', note: 'no rules for this language (ja)' },
+    } as never);
     expect(card.description).toBe('No actors were found in this report.\n\nNote: no rules for this language (ja)');
   });
 });

@@ -23,25 +23,53 @@ const TODAY = new Date().toISOString();
 
 /** Two tenants' feeds and articles, with words of their own so a leak is recognisable. */
 const PAGES: Record<string, { title: string; body: string }> = {
-  '/a/zanthor-patrols': { title: 'Zanthor Strait patrols expand', body: 'Russia and NATO ships crowd the Zanthor Strait. Norway has asked for talks in Oslo, while China watches the route.' },
-  '/a/zanthor-yards': { title: 'Zanthor shipyards double output', body: 'The Zanthor shipyards build frigates for Russia. Germany and France worry about exports to Iran.' },
-  '/a/quillon-talks': { title: 'Quillon pipeline talks collapse', body: 'Quillon pipeline talks between Turkey and Azerbaijan collapsed in Ankara. The European Union called for calm.' },
-  '/b/maribel-fisheries': { title: 'Maribel coastal fisheries dispute', body: 'Fishing boats from Spain and Morocco clash off Maribel. The European Union and NATO were asked to mediate.' },
-  '/b/maribel-strike': { title: 'Maribel port strike spreads', body: 'Dock workers in Maribel extend their strike. Russia and China diverted cargo ships to Tangier.' },
-  '/b/orvain-grid': { title: 'Orvain grid modernisation plan', body: 'Orvain presented a grid plan with Germany. NATO engineers and Norway offered help with undersea cables.' },
-  '/b/orvain-rail': { title: 'Orvain rail corridor approved', body: 'The Orvain rail corridor to Poland was approved. Russia protested and the European Union promised funds.' },
+  '/a/zanthor-patrols': {
+    title: 'Zanthor Strait patrols expand',
+    body: 'Russia and NATO ships crowd the Zanthor Strait. Norway has asked for talks in Oslo, while China watches the route.',
+  },
+  '/a/zanthor-yards': {
+    title: 'Zanthor shipyards double output',
+    body: 'The Zanthor shipyards build frigates for Russia. Germany and France worry about exports to Iran.',
+  },
+  '/a/quillon-talks': {
+    title: 'Quillon pipeline talks collapse',
+    body: 'Quillon pipeline talks between Turkey and Azerbaijan collapsed in Ankara. The European Union called for calm.',
+  },
+  '/b/maribel-fisheries': {
+    title: 'Maribel coastal fisheries dispute',
+    body: 'Fishing boats from Spain and Morocco clash off Maribel. The European Union and NATO were asked to mediate.',
+  },
+  '/b/maribel-strike': {
+    title: 'Maribel port strike spreads',
+    body: 'Dock workers in Maribel extend their strike. Russia and China diverted cargo ships to Tangier.',
+  },
+  '/b/orvain-grid': {
+    title: 'Orvain grid modernisation plan',
+    body: 'Orvain presented a grid plan with Germany. NATO engineers and Norway offered help with undersea cables.',
+  },
+  '/b/orvain-rail': {
+    title: 'Orvain rail corridor approved',
+    body: 'The Orvain rail corridor to Poland was approved. Russia protested and the European Union promised funds.',
+  },
 };
 
 function page(path: string): string {
   const { title, body } = PAGES[path]!;
-  const paragraphs = [body, `${body} Officials expect the matter to return at the next summit, and analysts say the outcome will shape the region for years.`, 'Diplomats from several capitals are following the developments closely, and markets reacted with caution to the news.'];
+  const paragraphs = [
+    body,
+    `${body} Officials expect the matter to return at the next summit, and analysts say the outcome will shape the region for years.`,
+    'Diplomats from several capitals are following the developments closely, and markets reacted with caution to the news.',
+  ];
   return `<!doctype html><html><head><title>${title}</title><meta property="article:published_time" content="${TODAY}"></head><body><article><h1>${title}</h1>${paragraphs.map((p) => `<p>${p}</p>`).join('')}</article></body></html>`;
 }
 
 function feed(base: string, tenant: 'a' | 'b'): string {
   const items = Object.entries(PAGES)
     .filter(([path]) => path.startsWith(`/${tenant}/`) && !/quillon|orvain/.test(path))
-    .map(([path, { title, body }]) => `<item><title>${title}</title><link>${base}${path}</link><guid>${path}</guid><pubDate>${new Date().toUTCString()}</pubDate><description>${body}</description></item>`);
+    .map(
+      ([path, { title, body }]) =>
+        `<item><title>${title}</title><link>${base}${path}</link><guid>${path}</guid><pubDate>${new Date().toUTCString()}</pubDate><description>${body}</description></item>`,
+    );
   return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Tenant ${tenant.toUpperCase()} Review</title><link>${base}/</link><description>t</description>${items.join('')}</channel></rss>`;
 }
 
@@ -85,7 +113,14 @@ const inB: InteractionHandle[] = [];
 const typedBy = new Map<string, string>();
 
 async function startBot(): Promise<void> {
-  const config = loadConfig({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, STORE_URL: storeUrl, BRIEFS_DIR: join(dir, 'no-briefs'), FETCH_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    DISCORD_TOKEN: fake.token,
+    DISCORD_API_URL: fake.apiUrl,
+    STORE_URL: storeUrl,
+    BRIEFS_DIR: join(dir, 'no-briefs'),
+    FETCH_ALLOW_PRIVATE: 'true',
+    LOG_LEVEL: 'silent',
+  });
   app = await createApp(config, { store: await createStore(storeUrl) });
   bot = await createDiscordBot(app);
 }
@@ -106,7 +141,13 @@ function tenant(name: string): Tenant {
   };
 }
 
-function run(t: Tenant, who: 'moderator' | 'member', name: string, subcommand?: string, options?: Record<string, string | number | boolean | { channel: string }>): InteractionHandle {
+function run(
+  t: Tenant,
+  who: 'moderator' | 'member',
+  name: string,
+  subcommand?: string,
+  options?: Record<string, string | number | boolean | { channel: string }>,
+): InteractionHandle {
   const handle = fake.command({ guildId: t.guild.id, channelId: t.channelId, userId: t[who], name, subcommand, options });
   if (t === B) inB.push(handle);
   return handle;
@@ -230,27 +271,56 @@ describe('two servers with their own sources', () => {
       page = pressIn(B, { ...latestInB, original: page.callbacks[0]!.data } as InteractionHandle, more.custom_id);
     }
     for (const typed of ['', 'Zan', 'Quil', 'Mar']) {
-      const handle = fake.autocomplete({ guildId: B.guild.id, channelId: B.channelId, userId: B.member, name: 'report', subcommand: 'show', options: { report: typed }, focused: 'report' });
+      const handle = fake.autocomplete({
+        guildId: B.guild.id,
+        channelId: B.channelId,
+        userId: B.member,
+        name: 'report',
+        subcommand: 'show',
+        options: { report: typed },
+        focused: 'report',
+      });
       inB.push(handle);
       const choices = await handle.choices();
       for (const choice of choices) expect(aIds).not.toContain(choice.value);
       if (typed === 'Mar') expect(choices.map((c) => c.name)).toContain('Maribel port strike spreads');
     }
-    for (const [name, subcommand] of [['actors', undefined], ['summarise', undefined]] as const) {
-      const handle = fake.autocomplete({ guildId: B.guild.id, channelId: B.channelId, userId: B.member, name, subcommand, options: { report: '' }, focused: 'report' });
+    for (const [name, subcommand] of [
+      ['actors', undefined],
+      ['summarise', undefined],
+    ] as const) {
+      const handle = fake.autocomplete({
+        guildId: B.guild.id,
+        channelId: B.channelId,
+        userId: B.member,
+        name,
+        subcommand,
+        options: { report: '' },
+        focused: 'report',
+      });
       inB.push(handle);
       const values = (await handle.choices()).map((c) => c.value);
       expect(values.length).toBeGreaterThan(0);
       for (const id of aIds) expect(values).not.toContain(id);
     }
-    const sources = fake.autocomplete({ guildId: B.guild.id, channelId: B.channelId, userId: B.member, name: 'report', subcommand: 'latest', options: { source: '' }, focused: 'source' });
+    const sources = fake.autocomplete({
+      guildId: B.guild.id,
+      channelId: B.channelId,
+      userId: B.member,
+      name: 'report',
+      subcommand: 'latest',
+      options: { source: '' },
+      focused: 'source',
+    });
     inB.push(sources);
     expect((await sources.choices()).map((c) => c.name)).toEqual(expect.arrayContaining(['Tenant B Review']));
     expect((await sources.choices()).map((c) => c.name)).not.toContain(A_SOURCE);
     expect(textOf(await run(B, 'member', 'actors').reply(30_000))).toMatch(/Key actors/);
     for (const id of aIds) expect(textOf(await probe(B, id, 'actors', undefined, { report: id }).reply(30_000))).toMatch(/No report matches/);
     for (const id of aIds) expect(textOf(await probe(B, id, 'summarise', undefined, { report: id }).reply(30_000))).toMatch(/No report matches/);
-    expect(textOf(await probe(B, 'Quillon pipeline talks collapse', 'report', 'show', { report: 'Quillon pipeline talks collapse' }).reply())).toMatch(/No report matches/);
+    expect(textOf(await probe(B, 'Quillon pipeline talks collapse', 'report', 'show', { report: 'Quillon pipeline talks collapse' }).reply())).toMatch(
+      /No report matches/,
+    );
 
     // Buttons and the menu with A's ids: "not found", never the report.
     for (const id of aIds) {
@@ -281,10 +351,13 @@ describe('two servers with their own sources', () => {
   }, 240_000);
 
   it('direct messages see the operator library only', async () => {
-    const dm = (options: Record<string, string>) => fake.command({ channelId: '999000000000000001', userId: B.member, name: 'report', subcommand: 'search', options });
+    const dm = (options: Record<string, string>) =>
+      fake.command({ channelId: '999000000000000001', userId: B.member, name: 'report', subcommand: 'search', options });
     expect(textOf(await dm({ query: 'Zanthor Quillon Maribel Orvain' }).reply())).toMatch(/^No reports match/);
     expect(textOf(await dm({ query: 'China Belarus defence' }).reply())).toMatch(/China’s defence cooperation/);
-    const latest = textOf(await fake.command({ channelId: '999000000000000001', userId: B.member, name: 'report', subcommand: 'latest', options: { count: 10 } }).reply());
+    const latest = textOf(
+      await fake.command({ channelId: '999000000000000001', userId: B.member, name: 'report', subcommand: 'latest', options: { count: 10 } }).reply(),
+    );
     expect(latest).not.toMatch(/Zanthor|Quillon|Maribel|Orvain/);
     expect(app.reports.get(SEED_ID, { guildId: null })).toBeDefined();
   }, 60_000);

@@ -9,7 +9,12 @@ type Json = Record<string, any>;
  * Discord sends it. `context` is the guild, channel and member part of another interaction's payload of
  * the same person (e.g. `handle.payload` without id, token, type and data).
  */
-export function messageMenu(fake: FakeDiscord, context: Json, name: string, message: { content: string; embeds?: Json[]; authorId?: string }): InteractionHandle {
+export function messageMenu(
+  fake: FakeDiscord,
+  context: Json,
+  name: string,
+  message: { content: string; embeds?: Json[]; authorId?: string },
+): InteractionHandle {
   const messageId = snowflake();
   const author = { id: message.authorId ?? snowflake(), username: 'poster', discriminator: '0', global_name: null, avatar: null };
   const target = {
@@ -32,7 +37,11 @@ export function messageMenu(fake: FakeDiscord, context: Json, name: string, mess
     components: [],
   };
   const command = [...fake.commands.global, ...[...fake.commands.guild.values()].flat()].find((c) => c.name === name);
-  return fake.interact({ ...context, type: 2, data: { id: command?.id ?? snowflake(), name, type: 3, target_id: messageId, resolved: { messages: { [messageId]: target } } } });
+  return fake.interact({
+    ...context,
+    type: 2,
+    data: { id: command?.id ?? snowflake(), name, type: 3, target_id: messageId, resolved: { messages: { [messageId]: target } } },
+  });
 }
 
 /** The guild, channel and member part of an interaction's payload, to send another interaction as the same person. */
