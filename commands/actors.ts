@@ -5,7 +5,7 @@ import type { Report } from '../src/reports/types.ts';
 import type { CardAction } from '../src/core/reply.ts';
 import { actorPresenceCard, actorsCard, type ActorPresence } from '../src/presentation/analysis.ts';
 import { llmConfigured } from '../src/config.ts';
-import { recentReports, reportChoices, resolveReportOption } from './_shared/reports.ts';
+import { exactReport, recentReports, reportChoices, resolveReportOption } from './_shared/reports.ts';
 import { viewOf } from './_shared/library.ts';
 
 export const RECENT_DAYS = 7;
@@ -51,7 +51,7 @@ export default defineCommand({
   data,
   actions: {
     // The Key actors button of report cards.
-    actors: ([report]) => (report ? { options: { report } } : undefined),
+    actors: ([report]) => (report ? { options: { report: exactReport(report) } } : undefined),
     // Previous / Next of the overview, replacing the message.
     'actors-page': ([page]) => (page && /^\d{1,2}$/.test(page) ? { options: { page: Number(page) }, update: true } : undefined),
   },

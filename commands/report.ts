@@ -6,6 +6,7 @@ import { reportCard } from '../src/presentation/reports.ts';
 import { plural, quoted } from '../src/presentation/text.ts';
 import { filterChoices, reportChoices, resolveReportOption } from './_shared/reports.ts';
 import { libraryFor, viewOf } from './_shared/library.ts';
+import { addArticle } from './_shared/articles.ts';
 
 const SEARCH_RESULTS = 5;
 const DEFAULT_LATEST = 5;
@@ -113,9 +114,29 @@ const show = defineSubcommand({
   },
 });
 
+const addData = {
+  type: ApplicationCommandOptionType.Subcommand,
+  name: 'add',
+  description: "Add one article to this server's library (moderators)",
+  options: [{ type: ApplicationCommandOptionType.String, name: 'url', description: 'https://… address of the article', required: true, max_length: 2000 }],
+} as const satisfies SubcommandData;
+
+const add = defineSubcommand({
+  data: addData,
+  guildOnly: true,
+  moderator: true,
+  // A fetch and a parse: may take a few seconds.
+  defer: 'public',
+  async execute({ args, guildId }, { services }) {
+    const { report, status } = await addArticle(services, args.url, guildId);
+    const said = status === 'created' ? 'Added to this server’s library' : status === 'updated' ? 'Updated in this server’s library' : 'Already in the library (unchanged)';
+    return { content: `${said}:`, cards: [reportCard(report)] };
+  },
+});
+
 export default defineCommandGroup({
   data: { name: 'report', description: 'Find analysis reports in the library' },
-  subcommands: [latest, search, show],
+  subcommands: [latest, search, show, add],
   // Previous / Next: the same subcommand for another page, replacing the message.
   actions: {
     'report-latest-page': ([page, count, source]): ActionRoute | undefined =>

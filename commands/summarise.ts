@@ -2,7 +2,7 @@ import { ApplicationCommandOptionType } from 'discord-api-types/v10';
 import { defineCommand, type CommandData } from '../src/core/command.ts';
 import { summaryCard } from '../src/presentation/analysis.ts';
 import { llmConfigured } from '../src/config.ts';
-import { reportChoices, resolveReportOption } from './_shared/reports.ts';
+import { exactReport, reportChoices, resolveReportOption } from './_shared/reports.ts';
 import { viewOf } from './_shared/library.ts';
 
 const data = {
@@ -28,7 +28,7 @@ export default defineCommand({
   // The CLI takes both spellings; so does the terminal.
   aliases: ['summarize'],
   // The Summary button of report cards.
-  actions: { summary: ([report]) => (report ? { options: { report } } : undefined) },
+  actions: { summary: ([report]) => (report ? { options: { report: exactReport(report) } } : undefined) },
   // Summaries may need a model call (or a long report's first analysis): always defer.
   defer: 'public',
   async execute(input, { services }) {

@@ -17,11 +17,28 @@ const SUGGESTIONS = 3;
  */
 export async function resolveReportOption(services: Pick<CommandServices, 'reports'>, view: LibraryView, value: string): Promise<Report> {
   const library = libraryFor(services, view);
+  const exact = exactReportId(value);
+  if (exact !== undefined) {
+    // A button's id names one report: that one, as this server sees it, or "not found" (never a look-alike).
+    const meta = library.get(exact);
+    if (!meta) throw new UserError('Report not found: it is not in the library here (it may have been removed). Try /report search.', 'unknown_report');
+    return library.full(meta);
+  }
   const report = await library.resolve(value.trim());
   if (report) return library.full(report);
   const suggestions = (await library.search(value.trim(), { limit: SUGGESTIONS })).map((r) => `${quoted(r.title, 70)} (id ${r.id})`);
   const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.join(', or ')}?` : '';
   throw new UserError(`No report matches ${quoted(value)}.${hint} Try /report search.`, 'unknown_report');
+}
+
+const EXACT_PREFIX = 'id:';
+
+/** The option value a button passes: `id:<report id>`, resolved by id only. */
+export const exactReport = (id: string): string => `${EXACT_PREFIX}${id}`;
+
+function exactReportId(value: string): string | undefined {
+  const trimmed = value.trim();
+  return trimmed.toLowerCase().startsWith(EXACT_PREFIX) ? trimmed.slice(EXACT_PREFIX.length).trim() : undefined;
 }
 
 /** Autocomplete on report titles: the value is the report id, so the command gets an exact match. */

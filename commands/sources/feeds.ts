@@ -12,6 +12,8 @@ export interface FeedView {
   lastError?: string;
   failures?: number;
   itemCount?: number;
+  /** New items the per-poll cap left for later polls. */
+  pendingItems?: number;
 }
 
 export function feedName(feed: FeedView): string {
@@ -25,6 +27,7 @@ export function feedStatus(feed: FeedView): string {
     feed.lastPolledAt ? `checked ${formatDateTime(feed.lastPolledAt)}` : 'not checked yet',
   ].filter(Boolean);
   lines.push(stats.join(' · '));
+  if (feed.pendingItems && feed.pendingItems > 0) lines.push(`${plural(feed.pendingItems, 'more item')} will arrive on the next polls.`);
   if (feed.lastError) lines.push(`Last error${feed.failures && feed.failures > 1 ? ` (${feed.failures} in a row)` : ''}: ${trimText(feed.lastError, 200)}`);
   return lines.join('\n');
 }

@@ -2,7 +2,9 @@ import type {
   APIApplicationCommandBasicOption,
   APIApplicationCommandSubcommandOption,
   ApplicationCommandOptionType,
+  ApplicationCommandType,
   RESTPostAPIChatInputApplicationCommandsJSONBody,
+  RESTPostAPIContextMenuApplicationCommandsJSONBody,
 } from 'discord-api-types/v10';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
@@ -11,6 +13,7 @@ import type { FeedService } from '../reports/feeds.ts';
 import type { AnalysisService } from '../analysis/service.ts';
 import type { SubscriptionService } from '../briefings/subscriptions.ts';
 import type { BriefingService } from '../briefings/service.ts';
+import type { Ingestor } from '../reports/ingest.ts';
 import type { Clock } from './clock.ts';
 import type { Choice, Reply } from './reply.ts';
 
@@ -20,8 +23,12 @@ import type { Choice, Reply } from './reply.ts';
  * runs them for every transport. Type-only imports: core holds no runtime dependency on the services.
  */
 
-/** What commands may use: the services, never the store, the ingest pipeline or the app's lifecycle. */
+/**
+ * What commands may use: the services, never the store or the app's lifecycle; of the ingest pipeline only
+ * `ingestUrl` (one article, in a server's scope: `/report add`, Summarise link).
+ */
 export interface CommandServices {
+  readonly ingest: Pick<Ingestor, 'ingestUrl'>;
   readonly config: Config;
   readonly logger: Logger;
   readonly clock: Clock;
@@ -88,6 +95,8 @@ export interface CommandContext {
 // ───────────────────────────── definitions as data ─────────────────────────────
 
 export type CommandData = RESTPostAPIChatInputApplicationCommandsJSONBody;
+/** A message context-menu command (Apps → "Summarise link" on a message): a name, no description, no options. */
+export type MessageMenuData = RESTPostAPIContextMenuApplicationCommandsJSONBody & { type: ApplicationCommandType.Message };
 export type SubcommandData = APIApplicationCommandSubcommandOption;
 export type BasicOptionData = APIApplicationCommandBasicOption;
 
@@ -167,7 +176,7 @@ export type ActionHandler = (args: readonly string[]) => ActionRoute | undefined
 
 /** One file (or folder) per command in `commands/`, default-exported. */
 export interface CommandModule extends Preconditions {
-  readonly data: CommandData;
+  readonly data: CommandData | MessageMenuData;
   /** Other names the terminal accepts (`summarize`); Discord registers only `data.name`. */
   readonly aliases?: readonly string[];
   /** The handler of a command without subcommands. */
@@ -225,4 +234,27 @@ export function defineCommandGroup(spec: {
     moderator: spec.moderator,
     subcommands: Object.fromEntries(spec.subcommands.map((s) => [s.data.name, s])),
   };
+}
+
+/** Whether a command is a message context-menu command (its input is the message, not typed options). */
+export function isMessageMenu(command: Pick<CommandModule, 'data'>): command is CommandModule & { data: MessageMenuData } {
+  return command.data.type === 3;
+}
+
+/** The options a command takes at the top level: a message menu's come from its handler (the router fills them from the message). */
+export function topLevelOptions(command: CommandModule): readonly BasicOptionData[] | readonly SubcommandData[] {
+  if (isMessageMenu(command)) return command.handler?.options ?? [];
+  return ((command.data as CommandData).options ?? []) as readonly BasicOptionData[];
+}
+
+/**
+ * A message context-menu command. Discord sends the target message; the router turns it into the handler's
+ * `options` (e.g. `message`: its text), which the dispatcher validates like any other; the terminal, which
+ * has no messages, runs it by an alias with those options typed.
+ */
+export function defineMessageMenu<const O extends readonly BasicOptionData[], G extends boolean = false>(
+  spec: { data: MessageMenuData; aliases?: readonly string[]; options: O } & HandlerSpec<ArgsOf<O>, G>,
+): CommandModule {
+  const { data, aliases, guildOnly, moderator } = spec;
+  return { data, aliases, guildOnly, moderator, handler: handlerOf(spec.options, spec) };
 }

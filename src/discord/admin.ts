@@ -192,7 +192,7 @@ export async function runDeployCommands(options: DeployOptions, openApp: () => P
   if (guildId !== undefined && !/^\d{15,21}$/.test(guildId)) throw new UserError(`--guild must be a server id (a number), not "${guildId}"`);
   const applicationId = await resolveApplicationId(app.config, rest);
   const registered = await deployCommands(rest, applicationId, commands, guildId);
-  const names = registered.map((c) => `/${c.name}`).join(', ');
+  const names = registered.map((c) => ((c as { type?: number }).type === 3 ? `“${c.name}” (message menu)` : `/${c.name}`)).join(', ');
   return guildId
     ? `Registered ${registered.length} commands in server ${guildId}: ${names}\n`
     : `Registered ${registered.length} global commands: ${names}\n(global commands can take up to an hour to appear in every server)\n`;

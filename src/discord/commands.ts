@@ -1,4 +1,4 @@
-import { PermissionFlagsBits, Routes, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord-api-types/v10';
+import { PermissionFlagsBits, Routes, type RESTPostAPIApplicationCommandsJSONBody } from 'discord-api-types/v10';
 import type { REST } from 'discord.js';
 import type { CommandModule } from '../core/command.ts';
 
@@ -12,10 +12,13 @@ export { COMMANDS_DIR, isCommandModule, loadCommands } from '../core/registry.ts
  */
 export const MODERATOR_DEFAULT_PERMISSIONS = PermissionFlagsBits.ManageChannels;
 
-/** The JSON Discord registers, with moderator defaults for wholly moderator-only commands. */
-export function commandPayloads(commands: readonly CommandModule[]): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
+/**
+ * The JSON Discord registers — slash commands and message menus (type 3, "Summarise link") in one list —
+ * with moderator defaults for wholly moderator-only commands.
+ */
+export function commandPayloads(commands: readonly CommandModule[]): RESTPostAPIApplicationCommandsJSONBody[] {
   return commands.map((command) => {
-    const json = structuredClone(command.data) as RESTPostAPIChatInputApplicationCommandsJSONBody;
+    const json = structuredClone(command.data) as RESTPostAPIApplicationCommandsJSONBody;
     // Partly moderator-only commands stay visible to everyone; the dispatcher refuses the moderator subcommands.
     if (command.moderator === true && (json.default_member_permissions === undefined || json.default_member_permissions === null)) {
       return { ...json, default_member_permissions: MODERATOR_DEFAULT_PERMISSIONS.toString() };

@@ -8,6 +8,8 @@ import {
   type StringSelectMenuInteraction,
   type ChatInputCommandInteraction,
   type CommandInteractionOption,
+  type Message,
+  type MessageContextMenuCommandInteraction,
   type Interaction,
 } from 'discord.js';
 import type { Logger } from '../logger.ts';
@@ -50,7 +52,8 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
 
   return async (interaction) => {
     try {
-      if (interaction.isChatInputCommand()) await runCommand(interaction);
+      if (interaction.isChatInputCommand()) await runCommand(interaction, toInvocation(interaction));
+      else if (interaction.isMessageContextMenuCommand()) await runCommand(interaction, toMenuInvocation(interaction));
       else if (interaction.isAutocomplete()) await runAutocomplete(interaction);
       else if (interaction.isButton() || interaction.isStringSelectMenu()) await runAction(interaction);
     } catch (error) {
@@ -59,8 +62,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
     }
   };
 
-  async function runCommand(interaction: ChatInputCommandInteraction): Promise<void> {
-    const invocation = toInvocation(interaction);
+  async function runCommand(interaction: CommandLikeInteraction, invocation: Invocation): Promise<void> {
     const hooks: DispatchHooks = {
       logger,
       autoDeferMs: AUTO_DEFER_MS,
@@ -133,7 +135,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
     }
   }
 
-  async function send(interaction: ChatInputCommandInteraction, reply: Reply): Promise<void> {
+  async function send(interaction: CommandLikeInteraction, reply: Reply): Promise<void> {
     const options: RenderOptions = { isKnownChannel: (id) => isKnownChannel(interaction, id) };
     const messages = renderReply(reply, options);
     await deliver(interaction, messages);
@@ -146,6 +148,8 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Interactio
  * with a follow-up, so private output is never shown to the channel (and public output not hidden).
  */
 type ComponentInteraction = ButtonInteraction | StringSelectMenuInteraction;
+/** What runs a command: a slash command, or a message menu ("Summarise link"). */
+type CommandLikeInteraction = ChatInputCommandInteraction | MessageContextMenuCommandInteraction;
 
 /** The action id a component stands for: a button's own, or a menu's with the picked value appended. */
 function actionIdOf(interaction: ComponentInteraction): string {
@@ -155,7 +159,7 @@ function actionIdOf(interaction: ComponentInteraction): string {
   return (ref && value !== undefined && encodeActionId({ action: ref.action, args: [...ref.args, value] })) || interaction.customId;
 }
 
-export async function deliver(interaction: ChatInputCommandInteraction | ComponentInteraction, messages: DiscordMessage[]): Promise<void> {
+export async function deliver(interaction: CommandLikeInteraction | ComponentInteraction, messages: DiscordMessage[]): Promise<void> {
   const [first, ...rest] = messages;
   if (!first) return;
   if (interaction.replied) {
@@ -183,7 +187,7 @@ export async function deliver(interaction: ChatInputCommandInteraction | Compone
  * given us the guild's channels (a guild announced without them, or not at all) the cache cannot tell,
  * so links are kept unless the id is a known channel of another guild.
  */
-function isKnownChannel(interaction: ChatInputCommandInteraction | ComponentInteraction, channelId: string): boolean {
+function isKnownChannel(interaction: CommandLikeInteraction | ComponentInteraction, channelId: string): boolean {
   const guild = interaction.guild;
   if (guild?.channels.cache.has(channelId)) return true;
   if (!interaction.guildId || (guild && guild.available && guild.channels.cache.size > 0)) return false;
@@ -201,7 +205,7 @@ export function isModerator(interaction: Interaction): boolean {
   return Boolean(perms && (perms.has(PermissionFlagsBits.ManageGuild) || perms.has(PermissionFlagsBits.ManageChannels)));
 }
 
-function invokerOf(interaction: ChatInputCommandInteraction | ComponentInteraction): Invoker {
+function invokerOf(interaction: CommandLikeInteraction | ComponentInteraction): Invoker {
   const member = interaction.member;
   const displayName =
     (member && 'displayName' in member ? member.displayName : undefined) ?? interaction.user.globalName ?? interaction.user.username;
@@ -214,6 +218,27 @@ function toInvocation(interaction: ChatInputCommandInteraction): Invocation {
     command: interaction.commandName,
     subcommand,
     options: Object.fromEntries(leaves.map((o) => [o.name, optionValue(o)])),
+    invoker: invokerOf(interaction),
+    guildId: interaction.guildId ?? undefined,
+    channelId: interaction.channelId ?? undefined,
+  };
+}
+
+/** The most of a target message a menu command is given: its text and its embeds' links. */
+const MENU_MESSAGE_CHARS = 6000;
+
+/** A message menu's target message as the command's `message` option: its text, then its embeds' links. */
+export function menuMessageText(message: Pick<Message, 'content' | 'embeds'>): string {
+  const urls = (message.embeds ?? []).flatMap((embed) => [embed.url, embed.description]).filter((v): v is string => Boolean(v));
+  return [message.content ?? '', ...urls].filter(Boolean).join('\n').slice(0, MENU_MESSAGE_CHARS);
+}
+
+function toMenuInvocation(interaction: MessageContextMenuCommandInteraction): Invocation {
+  const text = menuMessageText(interaction.targetMessage);
+  return {
+    command: interaction.commandName,
+    // A message without text (an image) still reaches the command, which says it has no link.
+    options: { message: text.trim() ? text : '(no text)' },
     invoker: invokerOf(interaction),
     guildId: interaction.guildId ?? undefined,
     channelId: interaction.channelId ?? undefined,

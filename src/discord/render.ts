@@ -168,8 +168,12 @@ function cardToEmbeds(card: Card, options: RenderOptions = {}): APIEmbed[] {
 
 // ───────────────────────────── messages ─────────────────────────────
 
-/** Renders a reply into as many messages as Discord's limits need (normally one). */
-export function renderReply(reply: Reply, options: RenderOptions = {}): DiscordMessage[] {
+/**
+ * Renders a reply into as many messages as Discord's limits need (normally one). With `everyCardRow`
+ * (briefings) a card whose buttons would find no row left starts a new message, so every card keeps its
+ * buttons; replies do not, since a page must stay one message for Previous / Next to replace it.
+ */
+export function renderReply(reply: Reply, options: RenderOptions = {}, layout: { everyCardRow?: boolean } = {}): DiscordMessage[] {
   const ephemeral = Boolean(reply.ephemeral);
   const contentParts = nonEmpty(reply.content) ? escapedParts(reply.content!.trim(), LIMITS.content, MAX_CONTENT_PARTS, options) : [];
   if (contentParts.length > MAX_CONTENT_PARTS) {
@@ -181,10 +185,12 @@ export function renderReply(reply: Reply, options: RenderOptions = {}): DiscordM
   const messages: DiscordMessage[] = contentParts.map((content) => ({ content, embeds: [], ephemeral }));
   let current: DiscordMessage = messages.pop() ?? { embeds: [], ephemeral };
   let size = 0;
+  const reserved = reply.actions?.length ? 1 : 0;
   for (const card of cards) {
     card.embeds.forEach((embed, i) => {
       const s = embedSize(embed);
-      if (current.embeds.length >= LIMITS.embedsPerMessage || (current.embeds.length > 0 && size + s > LIMITS.embedTotal)) {
+      const noRowLeft = Boolean(layout.everyCardRow && i === 0 && card.row && (current.components?.length ?? 0) >= LIMITS.actionRows - reserved);
+      if (current.embeds.length >= LIMITS.embedsPerMessage || (current.embeds.length > 0 && size + s > LIMITS.embedTotal) || (noRowLeft && current.embeds.length > 0)) {
         messages.push(current);
         current = { embeds: [], ephemeral };
         size = 0;
@@ -192,7 +198,7 @@ export function renderReply(reply: Reply, options: RenderOptions = {}): DiscordM
       current.embeds.push(embed);
       size += s;
       // A card's buttons go with the message that shows its first embed, while rows are left.
-      if (i === 0 && card.row) addRow(current, card.row, reply.actions?.length ? 1 : 0);
+      if (i === 0 && card.row) addRow(current, card.row, reserved);
     });
   }
   if (current.content !== undefined || current.embeds.length > 0) messages.push(current);
@@ -260,7 +266,7 @@ export function actionRow(actions: readonly CardAction[] | undefined): APIAction
 
 /** Briefings are posted to channels: never ephemeral. */
 export function renderBriefingMessages(reply: Reply, options: RenderOptions = {}): DiscordMessage[] {
-  return renderReply({ ...reply, ephemeral: false }, options);
+  return renderReply({ ...reply, ephemeral: false }, options, { everyCardRow: true });
 }
 
 /** Options for interaction.reply / editReply / followUp. */

@@ -52,20 +52,27 @@ function actorDetail(actor: Actor): string {
 
 const ACTORS_SHOWN = 15;
 
+/** What the engine says about its own limits ("no rules for this language"), when it said something. */
+function noteOf(engine: EngineInfo): string | undefined {
+  return engine.note?.trim() || undefined;
+}
+
 export function actorsCard(report: Report, result: ActorsResult, configuredModel?: string): Card {
   const actors = [...result.actors].sort((a, b) => b.score - a.score);
   const shown = actors.slice(0, ACTORS_SHOWN);
   const more = actors.length - shown.length;
+  const description =
+    actors.length === 0
+      ? 'No actors were found in this report.'
+      : `${plural(actors.length, 'actor')} found, most central first.${more > 0 ? ` Showing the top ${shown.length}.` : ''}`;
   return {
     title: `Key actors: ${report.title}`,
     url: report.url,
     author: sourceLine(report),
-    description:
-      actors.length === 0
-        ? 'No actors were found in this report.'
-        : `${plural(actors.length, 'actor')} found, most central first.${more > 0 ? ` Showing the top ${shown.length}.` : ''}`,
+    description,
     fields: shown.map((actor) => ({ name: actor.name, value: actorDetail(actor) })),
     footer: `${engineFooter(result.engine, configuredModel)} · Report id: ${report.id}`,
+    ...(noteOf(result.engine) ? { description: `${description}\n\nNote: ${noteOf(result.engine)}` } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import type { Actor } from '../analysis/types.ts';
 import type { Card, CardAction, CardField, CardLink, Reply } from '../core/reply.ts';
 import { reportDate } from '../reports/types.ts';
 import type { Briefing, BriefingItem } from '../briefings/types.ts';
-import { reportDateLabel, reportLanguage } from './reports.ts';
+import { reportActions, reportDateLabel, reportLanguage } from './reports.ts';
 import { plural } from './text.ts';
 
 /**
@@ -61,6 +61,8 @@ function itemCard(item: BriefingItem, briefing: Briefing): Card {
     timestamp: reportDate(report),
     footer: [reportDateLabel(report, briefing.timezone), language, `id ${report.id}`].filter(Boolean).join(' · '),
     color: ITEM_COLOR,
+    // The same stateless actions as report cards: they keep working after restarts, on any shard.
+    actions: reportActions(report, { named: true }),
   };
   if (report.url) card.url = report.url;
   if (compact) {

@@ -40,6 +40,6 @@ export function formatDateTime(value: string | Date | undefined, timeZone = 'UTC
  * A moment as Discord timestamp markup (`<t:unix:F>`, shown in each reader's own zone; `R` = "in 5 hours").
  * The terminal renderer prints it as UTC text.
  */
-export function timestampTag(value: Date, style: 'F' | 'R' | 'f' | 'D'): string {
+export function timestampTag(value: Date, style: 'F' | 'R' | 'f' | 'D' | 'T'): string {
   return `<t:${Math.floor(value.getTime() / 1000)}:${style}>`;
 }

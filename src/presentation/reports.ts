@@ -6,6 +6,8 @@ import { trimText } from './text.ts';
 /** How reports are named on every card: their lead, their date, their language. */
 
 const LEAD_MAX_CHARS = 600;
+/** Title characters in a named button label (Discord allows 80 in all). */
+const NAMED_LABEL_CHARS = 60;
 
 /** The standfirst when the publisher gave one, else the first paragraph of the body, trimmed. */
 export function reportLead(report: Pick<Report, 'standfirst' | 'sections' | 'text'>, max = LEAD_MAX_CHARS): string | undefined {
@@ -54,10 +56,13 @@ export function sourceLine(report: Pick<Report, 'source' | 'publishedAt' | 'inge
   return [report.source, reportDateLabel(report)].filter(Boolean).join(' · ');
 }
 
-/** Summary, Key actors and a link to the original: what a reader can do from a report card. */
-function reportActions(report: Pick<Report, 'id' | 'url'>): CardAction[] {
+/**
+ * Summary, Key actors and a link to the original: what a reader can do from a report card. `named` puts
+ * the title in the Summary label, for messages where several cards' buttons stack (briefings).
+ */
+export function reportActions(report: Pick<Report, 'id' | 'url' | 'title'>, options: { named?: boolean } = {}): CardAction[] {
   const actions: CardAction[] = [
-    { kind: 'action', label: 'Summary', action: 'summary', args: [report.id] },
+    { kind: 'action', label: options.named ? `Summary: ${trimText(report.title, NAMED_LABEL_CHARS)}` : 'Summary', action: 'summary', args: [report.id] },
     { kind: 'action', label: 'Key actors', action: 'actors', args: [report.id] },
   ];
   if (report.url) actions.push({ kind: 'link', label: 'Original', url: report.url });

@@ -1,7 +1,7 @@
 import { ApplicationCommandOptionType, type APIApplicationCommandOption } from 'discord-api-types/v10';
-import type { CommandContext, CommandModule } from '../core/command.ts';
+import { topLevelOptions, type CommandContext, type CommandModule } from '../core/command.ts';
 import { LOCAL_GUILD_ID } from './platform.ts';
-import { findCommand } from './parse.ts';
+import { findCommand, terminalName } from './parse.ts';
 
 type Option = APIApplicationCommandOption;
 const isSub = (o: Option) => o.type === ApplicationCommandOptionType.Subcommand || o.type === ApplicationCommandOptionType.SubcommandGroup;
@@ -22,7 +22,7 @@ function lineContext(line: string, commands: readonly CommandModule[]): LineCont
   const current = quoted ? quoted[1]! : (words.pop() ?? '');
   const done = quoted ? words.filter(Boolean) : words;
   const command = done.length > 0 ? findCommand(commands, done[0]!) : undefined;
-  let options = (command?.data.options ?? []) as Option[];
+  let options = (command ? topLevelOptions(command) : []) as Option[];
   let subcommand: string | undefined;
   for (const word of done.slice(1)) {
     const sub = options.find((o) => isSub(o) && o.name === word.toLowerCase());
@@ -38,7 +38,7 @@ export function completeLine(line: string, commands: readonly CommandModule[]): 
   const { command, options, done, current } = lineContext(line, commands);
   if (done.length === 0) {
     const typed = line.trimStart();
-    const names = ['help', 'exit', ...commands.map((c) => `/${c.data.name}`)];
+    const names = ['help', 'exit', ...commands.map((c) => `/${terminalName(c)}`)];
     return [names.filter((n) => n.startsWith(typed) || n.startsWith(`/${typed}`)).map((n) => `${n} `), typed];
   }
   if (!command) return [[], current];

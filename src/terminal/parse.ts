@@ -1,5 +1,5 @@
 import { ApplicationCommandOptionType, type APIApplicationCommandOption } from 'discord-api-types/v10';
-import type { BasicOptionData, CommandModule, OptionValue } from '../core/command.ts';
+import { isMessageMenu, topLevelOptions, type BasicOptionData, type CommandModule, type OptionValue } from '../core/command.ts';
 import { UserError } from '../core/errors.ts';
 import { shorten, validateOptions } from '../core/options.ts';
 import { LOCAL_GUILD_ID } from './platform.ts';
@@ -54,6 +54,14 @@ export function tokenize(line: string): Token[] {
     }
   }
   return tokens;
+}
+
+/**
+ * The name a command is typed by here: its own, or for a message menu ("Summarise link", which has no
+ * slash form on Discord) its first alias (`summarise-link`).
+ */
+export function terminalName(command: CommandModule): string {
+  return isMessageMenu(command) ? (command.aliases?.[0] ?? command.data.name) : command.data.name;
 }
 
 /** A command by name or alias (`summarize` is `/summarise`, as in the CLI). */
@@ -187,15 +195,15 @@ export function parseCommandLine(line: string, commands: readonly CommandModule[
   const name = head.value.toLowerCase();
   const command = findCommand(commands, name);
   if (!command) {
-    const guess = closestName(name, commands.map((c) => c.data.name));
+    const guess = closestName(name, commands.map(terminalName));
     throw new UserError(
-      `Unknown command /${name}.${didYouMean(guess, (n) => `/${n}`)} Commands: ${commands.map((c) => `/${c.data.name}`).join(', ')}. Type help for details.`,
+      `Unknown command /${name}.${didYouMean(guess, (n) => `/${n}`)} Commands: ${commands.map((c) => `/${terminalName(c)}`).join(', ')}. Type help for details.`,
     );
   }
 
-  let options: readonly Option[] = command.data.options ?? [];
+  let options: readonly Option[] = topLevelOptions(command) as readonly Option[];
   let subcommand: string | undefined;
-  const path: string[] = [command.data.name];
+  const path: string[] = [terminalName(command)];
   // Walk down subcommand groups and subcommands with the leading bare words.
   while (options.some(isSubcommand)) {
     const word = tokens[0] && !tokens[0].key ? tokens[0].value.toLowerCase() : undefined;
@@ -269,14 +277,14 @@ export function helpText(commands: readonly CommandModule[], name?: string): str
   const wanted = name ? findCommand(commands, name.replace(/^\//, '')) : undefined;
   const selected = name ? (wanted ? [wanted] : []) : commands;
   if (name && selected.length === 0) {
-    const guess = closestName(name.replace(/^\//, ''), commands.map((c) => c.data.name));
+    const guess = closestName(name.replace(/^\//, ''), commands.map(terminalName));
     throw new UserError(`Unknown command ${name}.${didYouMean(guess, (n) => `help ${n}`)} Type help for the list.`);
   }
   const lines: string[] = [];
   for (const command of selected) {
-    const json = command.data;
-    const options = (json.options ?? []) as Option[];
+    const options = topLevelOptions(command) as Option[];
     const subs = options.filter(isSubcommand);
+    const json = { name: terminalName(command), description: isMessageMenu(command) ? `On Discord, the message menu “${command.data.name}” (Apps → ${command.data.name} on a message)` : (command.data as { description: string }).description };
     if (subs.length === 0) {
       lines.push(`${usageLine(json.name, undefined, options)}`, `    ${json.description}`);
       if (name) for (const o of options) lines.push(`      ${o.name}: ${describe(o)}`);

@@ -59,7 +59,7 @@ describe('report card buttons', () => {
     }
     const gone = await press(encodeActionId({ action: 'summary', args: ['deleted-report-id'] })!);
     expect(gone.reply.ephemeral).toBe(true);
-    expect(gone.reply.content).toMatch(/^No report matches “deleted-report-id”/);
+    expect(gone.reply.content).toMatch(/^Report not found/);
   });
 });
 

@@ -29,8 +29,9 @@ describe('sitrep deploy-commands', () => {
     h = await startHarness({ commands: [], seed: false });
     const { out, error } = await cli(h, 'deploy-commands', '--guild', h.guild.id);
     expect(error).toBeUndefined();
-    expect(out).toMatch(/Registered 5 commands in server/);
-    expect(h.fake.commands.guild.get(h.guild.id)?.map((c) => c.name).sort()).toEqual(['actors', 'briefing', 'report', 'sources', 'summarise']);
+    expect(out).toMatch(/Registered 6 commands in server/);
+    expect(out).toMatch(/“Summarise link” \(message menu\)/);
+    expect(h.fake.commands.guild.get(h.guild.id)?.map((c) => c.name).sort()).toEqual(['Summarise link', 'actors', 'briefing', 'report', 'sources', 'summarise']);
     expect(h.fake.requests.some((r) => r.path === '/oauth2/applications/@me')).toBe(true);
     expect(h.fake.commands.global).toEqual([]);
   });
@@ -40,8 +41,8 @@ describe('sitrep deploy-commands', () => {
     // Same id as the fake's application, given in the config instead of fetched.
     h.app.config.DISCORD_APPLICATION_ID = h.fake.applicationId;
     const { out } = await cli(h, 'deploy-commands');
-    expect(out).toMatch(/Registered 5 global commands/);
-    expect(h.fake.commands.global.length).toBe(5);
+    expect(out).toMatch(/Registered 6 global commands/);
+    expect(h.fake.commands.global.length).toBe(6);
     expect(h.fake.requests.some((r) => r.path === '/oauth2/applications/@me')).toBe(false);
   });
 

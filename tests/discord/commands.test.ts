@@ -66,8 +66,10 @@ describe('deploying commands', () => {
   it('registers every command, guild-scoped, with moderator defaults where the whole command is moderator-only', async () => {
     const commands = await loadCommands();
     const names = commands.map((c) => c.data.name).sort();
-    expect(names).toEqual(['actors', 'briefing', 'report', 'sources', 'summarise']);
+    expect(names).toEqual(['Summarise link', 'actors', 'briefing', 'report', 'sources', 'summarise']);
     const payloads = commandPayloads(commands);
+    // The message menu is registered with the slash commands: type 3, no description, servers only.
+    expect(payloads.find((p) => p.name === 'Summarise link')).toEqual({ name: 'Summarise link', type: 3, contexts: [0] });
     expect(payloads.find((p) => p.name === 'sources')?.default_member_permissions).toBe('16');
     expect(payloads.find((p) => p.name === 'report')?.default_member_permissions ?? null).toBeNull();
     await deployCommands(h.bot.client.rest, h.fake.applicationId, commands, h.guild.id);

@@ -220,7 +220,7 @@ describe('bare REST failures', () => {
     h.fake.failNext({ method: 'GET', path: '/oauth2/applications/@me', status: 404, code: 0, message: '404: Not Found' });
     h.fake.failNext({ method: 'PUT', path: `/applications/${h.fake.applicationId}/guilds/${h.guild.id}/commands`, status: 204, body: 'none' });
     const out = await runDeployCommands({ guild: h.guild.id }, async () => h.app);
-    expect(out).toMatch(/Registered 5 commands in server/);
+    expect(out).toMatch(/Registered 6 commands in server/);
     expect(h.fake.requests.some((r) => r.method === 'GET' && r.path === '/applications/@me')).toBe(true);
   });
 
