@@ -4,7 +4,6 @@ import { defineCommand, type CommandData, type CommandServices } from '../src/co
 import type { Report } from '../src/reports/types.ts';
 import type { CardAction } from '../src/core/reply.ts';
 import { actorPresenceCard, actorsCard, type ActorPresence } from '../src/presentation/analysis.ts';
-import { llmConfigured } from '../src/config.ts';
 import { exactReport, recentReports, reportChoices, resolveReportOption } from './_shared/reports.ts';
 import { viewOf } from './_shared/library.ts';
 
@@ -56,10 +55,10 @@ export default defineCommand({
     'actors-page': ([page]) => (page && /^\d{1,2}$/.test(page) ? { options: { page: Number(page) }, update: true } : undefined),
   },
   // The overview analyses many reports; a single report is quick offline but not on a model.
-  defer: ({ args }, { services }) => (llmConfigured(services.config) || !args.report ? 'public' : undefined),
+  defer: ({ args }, { services }) => (services.analysis.model !== undefined || !args.report ? 'public' : undefined),
   async execute(input, { services }) {
     const { args } = input;
-    const model = llmConfigured(services.config) ? services.config.OPENAI_MODEL : undefined;
+    const model = services.analysis.model;
     if (args.report) {
       const report = await resolveReportOption(services, viewOf(input), args.report);
       return { cards: [actorsCard(report, await services.analysis.actors(report), model)] };

@@ -4,7 +4,6 @@ import { UserError } from '../src/core/errors.ts';
 import { SlidingWindowLimiter } from '../src/core/rate-limit.ts';
 import { actorsCard, summaryCard } from '../src/presentation/analysis.ts';
 import { timestampTag } from '../src/presentation/dates.ts';
-import { llmConfigured } from '../src/config.ts';
 import { addArticle, linksIn } from './_shared/articles.ts';
 
 /** Each person may have this many links summarised per window: every one is a fetch and an analysis. */
@@ -46,7 +45,7 @@ export default defineMessageMenu({
       );
     }
     const { report } = await addArticle(services, url, guildId);
-    const model = llmConfigured(services.config) ? services.config.OPENAI_MODEL : undefined;
+    const model = services.analysis.model;
     const [summary, actors] = await Promise.all([services.analysis.summarise(report, { length: 'standard' }), services.analysis.actors(report)]);
     return { ephemeral: true, cards: [summaryCard(report, summary, model), actorsCard(report, actors, model)] };
   },

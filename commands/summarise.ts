@@ -1,7 +1,6 @@
 import { ApplicationCommandOptionType } from 'discord-api-types/v10';
 import { defineCommand, type CommandData } from '../src/core/command.ts';
 import { summaryCard } from '../src/presentation/analysis.ts';
-import { llmConfigured } from '../src/config.ts';
 import { exactReport, reportChoices, resolveReportOption } from './_shared/reports.ts';
 import { viewOf } from './_shared/library.ts';
 
@@ -35,7 +34,7 @@ export default defineCommand({
     const { args } = input;
     const report = await resolveReportOption(services, viewOf(input), args.report);
     const summary = await services.analysis.summarise(report, { length: args.length ?? 'standard' });
-    return { cards: [summaryCard(report, summary, llmConfigured(services.config) ? services.config.OPENAI_MODEL : undefined)] };
+    return { cards: [summaryCard(report, summary, services.analysis.model)] };
   },
   async autocomplete(input, { services }) {
     return input.focused.name === 'report' ? reportChoices(services, viewOf(input), input.focused.value) : [];

@@ -1,7 +1,8 @@
 import type { CommandServices } from '../../src/core/command.ts';
 import type { Choice } from '../../src/core/reply.ts';
 import { UserError } from '../../src/core/errors.ts';
-import { reportDate, type Report, type ReportMeta } from '../../src/reports/types.ts';
+import type { Report, ReportMeta } from '../../src/reports/types.ts';
+import { reportDate } from '../../src/presentation/reports.ts';
 import { quoted, trimText } from '../../src/presentation/text.ts';
 import { libraryFor, type LibraryView } from './library.ts';
 

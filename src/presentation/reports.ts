@@ -1,5 +1,8 @@
 import type { Card, CardAction, CardField } from '../core/reply.ts';
 import type { Report } from '../reports/types.ts';
+
+/** The date reports are ordered and shown by: published when known, else added (commands sort and window by it). */
+export { reportDate } from '../reports/types.ts';
 import { formatDate } from './dates.ts';
 import { trimText } from './text.ts';
 
