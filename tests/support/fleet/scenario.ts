@@ -44,12 +44,13 @@ export function reportText(topic: string, i: number): string {
 export async function seedFleet(
   cleanups: Cleanup[],
   fake: FakeDiscord,
-  storeUrl: string,
+  storeUrlOf: string | ((dir: string) => string),
   opts: { guilds: number; channelsPerGuild: number; shardCount?: number; reports?: number; leadMs?: number },
 ): Promise<FleetSeed> {
   const shardCount = opts.shardCount ?? 2;
   const dir = tempDir(cleanups);
   mkdirSync(join(dir, 'briefs'));
+  const storeUrl = typeof storeUrlOf === 'string' ? storeUrlOf : storeUrlOf(dir);
   const { offsetMs, due } = minuteAhead(opts.leadMs ?? LEAD_MS);
   const clock = shiftedClock(offsetMs);
   const channels: FleetSeed['channels'] = [];
