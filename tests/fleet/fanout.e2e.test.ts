@@ -14,10 +14,11 @@ import type { DeliveryRecord } from '../../src/briefings/service.ts';
 const REDIS = process.env.SITREP_TEST_REDIS_URL;
 
 let cleanups: Cleanup[] = [];
+// Stopping a fleet takes each process up to 10 s (its stop budget): more than the default hook timeout.
 afterEach(async () => {
   for (const c of cleanups.reverse()) await c();
   cleanups = [];
-});
+}, 120_000);
 
 async function ledger(redisUrl: string): Promise<DeliveryRecord[]> {
   const store = await createStore(redisUrl);

@@ -13,10 +13,11 @@ const REDIS = process.env.SITREP_TEST_REDIS_URL;
 const SLOW = process.env.SITREP_SLOW_TESTS === '1';
 
 let cleanups: Cleanup[] = [];
+// Stopping a fleet takes each process up to 10 s (its stop budget): more than the default hook timeout.
 afterEach(async () => {
   for (const c of cleanups.reverse()) await c();
   cleanups = [];
-});
+}, 120_000);
 
 describe.skipIf(!REDIS || !SLOW)('fleet reschedule through one gateway', () => {
   it('no post at the old time, one at the new, while 2 gateways and 2 workers run', async () => {
