@@ -87,7 +87,7 @@ function fmt(x: number, digits = 3): string {
 }
 
 function table(title: string, header: string[], rows: Row[]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === 0 ? r.name : r.cells[i - 1] ?? '').length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === 0 ? r.name : (r.cells[i - 1] ?? '')).length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(`\n${title}`);
   console.log(line(header));
@@ -99,15 +99,20 @@ function table(title: string, header: string[], rows: Row[]): void {
 
 const ours: Summariser = async (report) => (await engine.summarise(report, { length: 'brief' })).sentences.map((s) => s.text);
 
-const lead = (n: number): Summariser => async (report) =>
-  reportSentences(report)
-    .filter((s) => !s.boilerplate)
-    .slice(0, n)
-    .map((s) => s.text);
+const lead =
+  (n: number): Summariser =>
+  async (report) =>
+    reportSentences(report)
+      .filter((s) => !s.boilerplate)
+      .slice(0, n)
+      .map((s) => s.text);
 const lead2 = lead(2);
 
 const { SummarizerManager } = require('node-summarizer') as {
-  SummarizerManager: new (text: string, n: number) => {
+  SummarizerManager: new (
+    text: string,
+    n: number,
+  ) => {
     getSummaryByFrequency(): { summary: string };
     getSummaryByRank(): Promise<{ summary: string | Error }>;
   };
@@ -202,14 +207,22 @@ function compromiseTop10(report: Report, labels: Labels): string[] {
     const key = match(s) ?? normalise(s);
     if (key) counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([k]) => k);
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 10)
+    .map(([k]) => k);
 }
 
 const compromisePeople = (text: string): string[] =>
   nlp(text)
     .people()
     .out('array')
-    .map((s) => s.replace(/[’']s$/, '').replace(/[.,;:]+$/, '').trim())
+    .map((s) =>
+      s
+        .replace(/[’']s$/, '')
+        .replace(/[.,;:]+$/, '')
+        .trim(),
+    )
     .filter((s) => s.includes(' '));
 
 // ---------------------------------------------------------------------------------------------- reports
@@ -265,7 +278,9 @@ const DEV_DIR = `${root}bench/fixtures/dev/`;
 async function developmentSet(seed: Report, fixtures: Report[]): Promise<DevItem[]> {
   const { readdirSync } = await import('node:fs');
   const items: DevItem[] = [];
-  for (const file of readdirSync(DEV_DIR).filter((f) => f.endsWith('.txt')).sort()) {
+  for (const file of readdirSync(DEV_DIR)
+    .filter((f) => f.endsWith('.txt'))
+    .sort()) {
     const id = file.replace(/\.txt$/, '');
     const meta = JSON.parse(readFileSync(`${DEV_DIR}${id}.json`, 'utf8')) as DevMeta;
     const body = reportFromText(id, readFileSync(`${DEV_DIR}${file}`, 'utf8'), meta.language ? ({ language: meta.language } as Partial<Report>) : {});
@@ -345,7 +360,11 @@ function scoreTop(top: string[][], labels: Labels): ActorScore {
 }
 const f1 = (p: number, r: number) => (p + r > 0 ? (2 * p * r) / (p + r) : 0);
 
-const normRole = (s: string) => s.toLowerCase().replace(/[-\s]+/g, ' ').trim();
+const normRole = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[-\s]+/g, ' ')
+    .trim();
 /** A role is right when the labelled role and ours contain one another, and the affiliation (when labelled) agrees. */
 function roleRight(label: DevLabel, role: string | undefined, affiliation: string | undefined): boolean {
   if (!label.role) return true;
@@ -400,7 +419,9 @@ export async function run(): Promise<void> {
   for (const m of METRICS) {
     const diffs = dev.map((_, i) => 100 * ((oursScores[i]?.[m] ?? 0) - (leadScores[i]?.[m] ?? 0)));
     const b = bootstrap(diffs);
-    console.log(`  ${m === 'r1' ? 'ROUGE-1' : m === 'r2' ? 'ROUGE-2' : 'ROUGE-L'}: ${b.mean >= 0 ? '+' : ''}${fmt(b.mean, 2)}  [${fmt(b.lo, 2)}, ${fmt(b.hi, 2)}]`);
+    console.log(
+      `  ${m === 'r1' ? 'ROUGE-1' : m === 'r2' ? 'ROUGE-2' : 'ROUGE-L'}: ${b.mean >= 0 ? '+' : ''}${fmt(b.mean, 2)}  [${fmt(b.lo, 2)}, ${fmt(b.hi, 2)}]`,
+    );
   }
   table(
     'Per report: ours vs LEAD-2 (ROUGE-1 / ROUGE-2 / ROUGE-L ×100)',
@@ -430,10 +451,23 @@ export async function run(): Promise<void> {
     const ours = result.actors;
     const lang = (report as Report & { language?: string }).language ?? 'en';
     const plus = extractActors(report, { personDetector: compromisePeople, lang });
-    const o = scoreTop(ours.slice(0, 10).map((a) => [a.name, ...a.aliases]), labels);
-    const w = scoreTop(plus.slice(0, 10).map((a) => [a.name, ...a.aliases]), labels);
-    const c = scoreTop(compromiseTop10(report, labels).map((n) => [n]), labels);
-    for (const [k, v] of [['ours', o], ['withCompromise', w], ['compromise', c]] as const) {
+    const o = scoreTop(
+      ours.slice(0, 10).map((a) => [a.name, ...a.aliases]),
+      labels,
+    );
+    const w = scoreTop(
+      plus.slice(0, 10).map((a) => [a.name, ...a.aliases]),
+      labels,
+    );
+    const c = scoreTop(
+      compromiseTop10(report, labels).map((n) => [n]),
+      labels,
+    );
+    for (const [k, v] of [
+      ['ours', o],
+      ['withCompromise', w],
+      ['compromise', c],
+    ] as const) {
       sums[k].p += v.p / labelled.length;
       sums[k].r += v.r / labelled.length;
     }
@@ -450,7 +484,10 @@ export async function run(): Promise<void> {
       }
     }
     const labelPeople = new Set(people.map((l) => l.name));
-    for (const [k, list] of [['ours', ours], ['withCompromise', plus]] as const) {
+    for (const [k, list] of [
+      ['ours', ours],
+      ['withCompromise', plus],
+    ] as const) {
       const found = new Set(list.filter((a) => a.type === 'person').map((a) => match([a.name, ...a.aliases]) ?? `?${a.name}`));
       peopleCounts[k].tp += [...found].filter((n) => labelPeople.has(n)).length;
       peopleCounts[k].fp += [...found].filter((n) => !labelPeople.has(n) && n.startsWith('?')).length;
@@ -469,9 +506,14 @@ export async function run(): Promise<void> {
   table('Actors (top 10)', ['report', 'ours P', 'ours R', '+compromise P', '+compromise R', 'compromise P', 'compromise R'], actorRows);
   console.log('\nCore actors missing from our top 10:');
   for (const line of misses) console.log(line);
-  console.log(`\nRoles right for people found (label role ⊂ ours or ours ⊂ label, affiliation agreeing): ${roles.right}/${roles.found} = ${fmt(roles.right / Math.max(1, roles.found), 2)}`);
-  const pr = (x: { tp: number; fp: number; fn: number }) => `P ${fmt(x.tp / Math.max(1, x.tp + x.fp), 2)}  R ${fmt(x.tp / Math.max(1, x.tp + x.fn), 2)}  (tp ${x.tp}, unlabelled ${x.fp}, missed ${x.fn})`;
-  console.log(`Affiliation given and right where the label has one: ${roles.affiliationRight}/${roles.withAffiliation} = ${fmt(roles.affiliationRight / Math.max(1, roles.withAffiliation), 2)}`);
+  console.log(
+    `\nRoles right for people found (label role ⊂ ours or ours ⊂ label, affiliation agreeing): ${roles.right}/${roles.found} = ${fmt(roles.right / Math.max(1, roles.found), 2)}`,
+  );
+  const pr = (x: { tp: number; fp: number; fn: number }) =>
+    `P ${fmt(x.tp / Math.max(1, x.tp + x.fp), 2)}  R ${fmt(x.tp / Math.max(1, x.tp + x.fn), 2)}  (tp ${x.tp}, unlabelled ${x.fp}, missed ${x.fn})`;
+  console.log(
+    `Affiliation given and right where the label has one: ${roles.affiliationRight}/${roles.withAffiliation} = ${fmt(roles.affiliationRight / Math.max(1, roles.withAffiliation), 2)}`,
+  );
   console.log('People only, all actors listed (does compromise help find people?)');
   console.log(`  ours alone:               ${pr(peopleCounts.ours)}`);
   console.log(`  ours + compromise people: ${pr(peopleCounts.withCompromise)}`);
@@ -490,11 +532,15 @@ export async function run(): Promise<void> {
     const fresh = (): Report => ({ ...report, sections: [...report.sections] });
     const summaryMs = await timeIt(() => engine.summarise(fresh(), { length: 'brief' }), budget, runs);
     const actorsMs = await timeIt(() => engine.actors(fresh()), budget, runs);
-    const bothMs = await timeIt(async () => {
-      const r = fresh();
-      await engine.summarise(r, { length: 'brief' });
-      await engine.actors(r);
-    }, budget, runs);
+    const bothMs = await timeIt(
+      async () => {
+        const r = fresh();
+        await engine.summarise(r, { length: 'brief' });
+        await engine.actors(r);
+      },
+      budget,
+      runs,
+    );
     oursMs[label] = bothMs;
     speedRows.push({ name: `${label}: sitrep summary`, cells: [fmt(summaryMs, 2), '—'] });
     speedRows.push({ name: `${label}: sitrep actors`, cells: [fmt(actorsMs, 2), '—'] });

@@ -67,7 +67,9 @@ async function runOnce(workers: number, useProxy: boolean): Promise<RunResult> {
   const fake = await startFakeDiscord({ rateLimitPerSecond: LIMIT_PER_SECOND });
   const guild = fake.addGuild({ name: 'Bench' });
   const channels = Array.from({ length: CHANNELS }, (_, i) => fake.addChannel(guild.id, { name: `c${i}` }).id);
-  const proxy = useProxy ? await startRestProxy({ upstream: fake.apiUrl, port: 0, host: '127.0.0.1', logger: pino({ level: process.env.BENCH_LOG ?? 'silent' }) }) : undefined;
+  const proxy = useProxy
+    ? await startRestProxy({ upstream: fake.apiUrl, port: 0, host: '127.0.0.1', logger: pino({ level: process.env.BENCH_LOG ?? 'silent' }) })
+    : undefined;
   const slices = Array.from({ length: workers }, (_, w) => channels.filter((_, i) => i % workers === w));
   const started = performance.now();
   const outputs = await Promise.all(

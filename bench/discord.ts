@@ -98,7 +98,13 @@ export async function run(): Promise<void> {
   const channel = fake.addChannel(guild.id, { name: 'bench' });
   const user = fake.addMember(guild.id, { username: 'reader' }).user;
   const storeUrl = `sqlite://${join(dir, 'bench.sqlite')}`;
-  const config = loadConfig({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, STORE_URL: storeUrl, LOG_LEVEL: 'silent', BRIEFS_DIR: join(dir, 'none') });
+  const config = loadConfig({
+    DISCORD_TOKEN: fake.token,
+    DISCORD_API_URL: fake.apiUrl,
+    STORE_URL: storeUrl,
+    LOG_LEVEL: 'silent',
+    BRIEFS_DIR: join(dir, 'none'),
+  });
   const app = await createApp(config, { store: await createStore(storeUrl), logger: pino({ level: 'silent' }) });
   try {
     const t = performance.now();
@@ -151,7 +157,9 @@ export async function run(): Promise<void> {
       return performance.now() - started;
     }
 
-    console.log(`\ninteraction → reply over loopback, ${REPORTS.toLocaleString("en-US")} reports, offline engine, ${ROUNDS} rounds each, paced at ${1000 / PACE_MS}/s`);
+    console.log(
+      `\ninteraction → reply over loopback, ${REPORTS.toLocaleString('en-US')} reports, offline engine, ${ROUNDS} rounds each, paced at ${1000 / PACE_MS}/s`,
+    );
     console.log(`${'command'.padEnd(28)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'mean ms'.padStart(8)}  p99 / target (${TARGET_P99_MS} ms)`);
     for (const r of rows) {
       console.log(
@@ -163,7 +171,10 @@ export async function run(): Promise<void> {
     const ctx = { services: app, platform: bot.platform };
     const invoker = { id: String(user.id), name: 'reader', isModerator: false };
     const direct: Array<{ label: string; run: () => Promise<unknown> }> = [
-      { label: '/report show', run: () => execute(registry, { command: 'report', subcommand: 'show', options: { report: randomId() }, invoker, guildId: guild.id }, ctx) },
+      {
+        label: '/report show',
+        run: () => execute(registry, { command: 'report', subcommand: 'show', options: { report: randomId() }, invoker, guildId: guild.id }, ctx),
+      },
       { label: '/actors (7-day overview)', run: () => execute(registry, { command: 'actors', options: {}, invoker, guildId: guild.id }, ctx) },
     ];
     for (const d of direct) {

@@ -50,7 +50,12 @@ function report(i: number): Report {
 }
 
 async function buildWorld(fake: FakeDiscord, channels: number, dir: string): Promise<{ app: App; channelIds: string[] }> {
-  const config = loadConfig({ STORE_URL: `sqlite://${join(dir, 'sitrep.sqlite')}`, BRIEFS_DIR: join(dir, 'briefs'), LOG_LEVEL: 'silent', DISCORD_API_URL: fake.apiUrl });
+  const config = loadConfig({
+    STORE_URL: `sqlite://${join(dir, 'sitrep.sqlite')}`,
+    BRIEFS_DIR: join(dir, 'briefs'),
+    LOG_LEVEL: 'silent',
+    DISCORD_API_URL: fake.apiUrl,
+  });
   let now = new Date('2026-11-26T12:00:00Z');
   const app = await createApp(config, { clock: { now: () => now } });
   await app.reports.upsertMany([0, 1, 2].map(report));
@@ -58,7 +63,9 @@ async function buildWorld(fake: FakeDiscord, channels: number, dir: string): Pro
   const channelIds = Array.from({ length: channels }, () => fake.addChannel(guild.id).id as string);
   for (let i = 0; i < channelIds.length; i += 100) {
     await Promise.all(
-      channelIds.slice(i, i + 100).map((channelId) => app.subscriptions.subscribe({ guildId: guild.id, channelId, time: '07:30', timezone: 'UTC', createdBy: 'bench' })),
+      channelIds
+        .slice(i, i + 100)
+        .map((channelId) => app.subscriptions.subscribe({ guildId: guild.id, channelId, time: '07:30', timezone: 'UTC', createdBy: 'bench' })),
     );
   }
   now = OCCURRENCE;

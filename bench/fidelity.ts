@@ -142,7 +142,9 @@ export async function run(): Promise<void> {
   const heldOut = pages.filter((p) => p.expected.heldOut);
   if (heldOut.length) {
     const h = scorePages(heldOut);
-    console.log(`held out (${h.pages} pages written after the rules): title ${pct(h.title, h.pages)}, authors ${pct(h.authors, h.pages)}, date ${pct(h.date, h.pages)}`);
+    console.log(
+      `held out (${h.pages} pages written after the rules): title ${pct(h.title, h.pages)}, authors ${pct(h.authors, h.pages)}, date ${pct(h.date, h.pages)}`,
+    );
     for (const batch of [...new Set(heldOut.map((p) => p.expected.heldOut!))].sort()) {
       const b = scorePages(heldOut.filter((p) => p.expected.heldOut === batch));
       console.log(`  ${batch}: title ${b.title}/${b.pages}, authors ${b.authors}/${b.pages}, date ${b.date}/${b.pages}`);

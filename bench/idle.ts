@@ -89,7 +89,14 @@ async function child(storeDir: string, expect: number, ms: number): Promise<void
   const m0 = memory();
   const cpu = await measureCpu(ms);
   const m1 = memory();
-  const result: ChildResult = { cpu, rss: Math.max(m0.rss, m1.rss), heap: Math.max(m0.heap, m1.heap), indexMs, indexed: app.briefings.indexedCount, sends: transport.sends };
+  const result: ChildResult = {
+    cpu,
+    rss: Math.max(m0.rss, m1.rss),
+    heap: Math.max(m0.heap, m1.heap),
+    indexMs,
+    indexed: app.briefings.indexedCount,
+    sends: transport.sends,
+  };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   await app.close();
   process.exit(0);
@@ -97,7 +104,9 @@ async function child(storeDir: string, expect: number, ms: number): Promise<void
 
 function spawnChild(storeDir: string, expect: number, ms: number): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', storeDir, String(expect), String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', storeDir, String(expect), String(ms)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     proc.stdout.on('data', (d) => (out += d));
     proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`idle child exited with ${code}`))));
@@ -136,22 +145,31 @@ export async function run(): Promise<void> {
   const loadedDir = mkdtempSync(join(tmpdir(), 'sitrep-idle-loaded-'));
   for (const dir of [emptyDir, loadedDir]) mkdirSync(join(dir, 'briefs'));
   try {
-    console.log(`${count} idle subscriptions vs an empty bot, each in its own process, ${minutes} min side by side${minutes < 5 ? ' (the issue measures 5 min: --minutes 5)' : ''}`);
+    console.log(
+      `${count} idle subscriptions vs an empty bot, each in its own process, ${minutes} min side by side${minutes < 5 ? ' (the issue measures 5 min: --minutes 5)' : ''}`,
+    );
     const writeStarted = performance.now();
     await writeSubscriptions(loadedDir, count);
-    console.log(`  (${count} subscriptions written in ${((performance.now() - writeStarted) / 1000).toFixed(1)} s, times spread over the next 2-10 h so none falls due)`);
+    console.log(
+      `  (${count} subscriptions written in ${((performance.now() - writeStarted) / 1000).toFixed(1)} s, times spread over the next 2-10 h so none falls due)`,
+    );
     const [empty, loaded] = await Promise.all([spawnChild(emptyDir, 0, ms), spawnChild(loadedDir, count, ms)]);
     const rows: Array<[string, ChildResult]> = [
       ['empty bot', empty],
       [`${count} idle subscriptions`, loaded],
     ];
-    for (const [name, r] of rows) console.log(`  ${name.padEnd(28)} cpu ${(r.cpu * 100).toFixed(3).padStart(7)} % of a core   rss ${mb(r.rss)}   heap ${mb(r.heap)}`);
+    for (const [name, r] of rows)
+      console.log(`  ${name.padEnd(28)} cpu ${(r.cpu * 100).toFixed(3).padStart(7)} % of a core   rss ${mb(r.rss)}   heap ${mb(r.heap)}`);
     const cpuDelta = (loaded.cpu - empty.cpu) * 100;
     const rssDelta = loaded.rss - empty.rss;
     const heapDelta = loaded.heap - empty.heap;
-    console.log(`  index of ${loaded.indexed} subscriptions built in ${loaded.indexMs.toFixed(0)} ms at start; ${loaded.sends} messages sent while idle (expected 0)`);
+    console.log(
+      `  index of ${loaded.indexed} subscriptions built in ${loaded.indexMs.toFixed(0)} ms at start; ${loaded.sends} messages sent while idle (expected 0)`,
+    );
     console.log(`  cpu over the empty bot: ${cpuDelta.toFixed(3)} % of a core (target < 1 %) ${cpuDelta < 1 ? 'OK' : 'OVER'}`);
-    console.log(`  memory over the empty bot: rss ${rssDelta >= 0 ? '+' : ''}${mb(rssDelta)}, heap ${heapDelta >= 0 ? '+' : ''}${mb(heapDelta)} (target < 50 MB) ${Math.max(rssDelta, heapDelta) < 50 * 1024 * 1024 ? 'OK' : 'OVER'}`);
+    console.log(
+      `  memory over the empty bot: rss ${rssDelta >= 0 ? '+' : ''}${mb(rssDelta)}, heap ${heapDelta >= 0 ? '+' : ''}${mb(heapDelta)} (target < 50 MB) ${Math.max(rssDelta, heapDelta) < 50 * 1024 * 1024 ? 'OK' : 'OVER'}`,
+    );
   } finally {
     rmSync(emptyDir, { recursive: true, force: true });
     rmSync(loadedDir, { recursive: true, force: true });

@@ -24,13 +24,142 @@ const TARGET_RATE = 2_000;
 const TARGET_P99_MS = 20;
 const TARGET_RSS_MB = 250;
 
-const ACTORS = ['Vladimir Putin', 'Xi Jinping', 'Recep Tayyip Erdoğan', 'Narendra Modi', 'Emmanuel Macron', 'Olaf Scholz', 'Volodymyr Zelensky', 'Ali Khamenei', 'Mohammed bin Salman', 'Kim Jong Un', 'Alexander Lukashenko', 'Ilham Aliyev', 'Nikol Pashinyan', 'Kassym-Jomart Tokayev', 'Shavkat Mirziyoyev', 'Abiy Ahmed', 'Assimi Goïta', 'Ibrahim Traoré', 'Javier Milei', 'Lula da Silva', 'Prabowo Subianto', 'Ferdinand Marcos Jr', 'Lai Ching-te', 'Shigeru Ishiba', 'Mark Rutte', 'Antonio Guterres', 'Sergei Lavrov', 'Wang Yi', 'Hakan Fidan', 'Abbas Araghchi'];
-const PLACES = ['Russia', 'China', 'Turkey', 'India', 'France', 'Germany', 'Ukraine', 'Iran', 'Saudi Arabia', 'North Korea', 'Belarus', 'Azerbaijan', 'Armenia', 'Kazakhstan', 'Uzbekistan', 'Ethiopia', 'Mali', 'Burkina Faso', 'Argentina', 'Brazil', 'Indonesia', 'Philippines', 'Taiwan', 'Japan', 'the Netherlands', 'Serbia', 'Kosovo', 'Georgia', 'Moldova', 'Syria', 'Israel', 'Egypt', 'Pakistan', 'Afghanistan', 'Venezuela', 'Cuba', 'Poland', 'Finland', 'Estonia', 'Greenland'];
-const TOPICS = ['energy security', 'gas pipelines', 'arms transfers', 'sanctions evasion', 'maritime security', 'border disputes', 'election interference', 'nuclear programme', 'critical minerals', 'grain exports', 'drone warfare', 'cyber operations', 'port investments', 'debt diplomacy', 'peacekeeping missions', 'naval exercises', 'refugee flows', 'oil prices', 'rare earths', 'satellite launches'];
+const ACTORS = [
+  'Vladimir Putin',
+  'Xi Jinping',
+  'Recep Tayyip Erdoğan',
+  'Narendra Modi',
+  'Emmanuel Macron',
+  'Olaf Scholz',
+  'Volodymyr Zelensky',
+  'Ali Khamenei',
+  'Mohammed bin Salman',
+  'Kim Jong Un',
+  'Alexander Lukashenko',
+  'Ilham Aliyev',
+  'Nikol Pashinyan',
+  'Kassym-Jomart Tokayev',
+  'Shavkat Mirziyoyev',
+  'Abiy Ahmed',
+  'Assimi Goïta',
+  'Ibrahim Traoré',
+  'Javier Milei',
+  'Lula da Silva',
+  'Prabowo Subianto',
+  'Ferdinand Marcos Jr',
+  'Lai Ching-te',
+  'Shigeru Ishiba',
+  'Mark Rutte',
+  'Antonio Guterres',
+  'Sergei Lavrov',
+  'Wang Yi',
+  'Hakan Fidan',
+  'Abbas Araghchi',
+];
+const PLACES = [
+  'Russia',
+  'China',
+  'Turkey',
+  'India',
+  'France',
+  'Germany',
+  'Ukraine',
+  'Iran',
+  'Saudi Arabia',
+  'North Korea',
+  'Belarus',
+  'Azerbaijan',
+  'Armenia',
+  'Kazakhstan',
+  'Uzbekistan',
+  'Ethiopia',
+  'Mali',
+  'Burkina Faso',
+  'Argentina',
+  'Brazil',
+  'Indonesia',
+  'Philippines',
+  'Taiwan',
+  'Japan',
+  'the Netherlands',
+  'Serbia',
+  'Kosovo',
+  'Georgia',
+  'Moldova',
+  'Syria',
+  'Israel',
+  'Egypt',
+  'Pakistan',
+  'Afghanistan',
+  'Venezuela',
+  'Cuba',
+  'Poland',
+  'Finland',
+  'Estonia',
+  'Greenland',
+];
+const TOPICS = [
+  'energy security',
+  'gas pipelines',
+  'arms transfers',
+  'sanctions evasion',
+  'maritime security',
+  'border disputes',
+  'election interference',
+  'nuclear programme',
+  'critical minerals',
+  'grain exports',
+  'drone warfare',
+  'cyber operations',
+  'port investments',
+  'debt diplomacy',
+  'peacekeeping missions',
+  'naval exercises',
+  'refugee flows',
+  'oil prices',
+  'rare earths',
+  'satellite launches',
+];
 const VERBS = ['signals', 'undermines', 'reinforces', 'complicates', 'accelerates', 'reshapes', 'tests', 'exposes', 'deepens', 'weakens'];
-const ADJECTIVES = ['strategic', 'regional', 'long-running', 'renewed', 'fragile', 'contested', 'economic', 'military', 'diplomatic', 'domestic', 'bilateral', 'multilateral', 'sensitive', 'public', 'quiet', 'uneven'];
-const CLAUSES = ['according to officials in the capital', 'as negotiators prepare for another round of talks', 'while markets react nervously', 'despite warnings from neighbouring governments', 'amid growing pressure from parliament', 'after months of quiet diplomacy', 'which analysts expect to shape the coming year', 'as sanctions bite harder than expected', 'even as both sides deny any change of course', 'with little sign of compromise'];
-const SOURCES = ['SpecialEurasia', 'Strategic Monitor', 'Sahel Watch', 'Nordic Security Review', 'Pacific Strategy Institute', 'Caucasus Monitor', 'Arctic Affairs'];
+const ADJECTIVES = [
+  'strategic',
+  'regional',
+  'long-running',
+  'renewed',
+  'fragile',
+  'contested',
+  'economic',
+  'military',
+  'diplomatic',
+  'domestic',
+  'bilateral',
+  'multilateral',
+  'sensitive',
+  'public',
+  'quiet',
+  'uneven',
+];
+const CLAUSES = [
+  'according to officials in the capital',
+  'as negotiators prepare for another round of talks',
+  'while markets react nervously',
+  'despite warnings from neighbouring governments',
+  'amid growing pressure from parliament',
+  'after months of quiet diplomacy',
+  'which analysts expect to shape the coming year',
+  'as sanctions bite harder than expected',
+  'even as both sides deny any change of course',
+  'with little sign of compromise',
+];
+const SOURCES = [
+  'SpecialEurasia',
+  'Strategic Monitor',
+  'Sahel Watch',
+  'Nordic Security Review',
+  'Pacific Strategy Institute',
+  'Caucasus Monitor',
+  'Arctic Affairs',
+];
 
 /** Deterministic pseudo-random numbers so every run ingests the same corpus. */
 function rng(seed: number) {
@@ -133,7 +262,9 @@ export async function run(count = Number(process.argv[2]) || 10_000): Promise<vo
     const avg = Number(
       execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--generate', corpus, String(count)], { encoding: 'utf8' }).trim(),
     );
-    console.log(`corpus: ${fmt(count)} Markdown reports, ${fmt(avg / 1024, 1)} KB each on average; host: ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)}`);
+    console.log(
+      `corpus: ${fmt(count)} Markdown reports, ${fmt(avg / 1024, 1)} KB each on average; host: ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)}`,
+    );
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
 
@@ -160,7 +291,8 @@ export async function run(count = Number(process.argv[2]) || 10_000): Promise<vo
     const reingestMs = performance.now() - started;
     if (again.some((r) => r.status !== 'unchanged')) throw new Error('re-ingesting the unchanged corpus changed something');
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    if (results.length !== count || reports.count() !== count) throw new Error(`ingested ${results.length}, library holds ${reports.count()}, expected ${count}`);
+    if (results.length !== count || reports.count() !== count)
+      throw new Error(`ingested ${results.length}, library holds ${reports.count()}, expected ${count}`);
     const rate = count / (ingestMs / 1000);
 
     // --- Search over the 10,000: Sitrep's index vs a linear substring scan.
@@ -217,10 +349,12 @@ export async function run(count = Number(process.argv[2]) || 10_000): Promise<vo
     for (const q of queries.slice(0, 200)) {
       const terms = q.toLowerCase().split(/\s+/);
       const t0 = performance.now();
-      all.filter((r) => {
-        const hay = `${r.title}\n${r.text}`.toLowerCase();
-        return terms.every((term) => hay.includes(term));
-      }).slice(0, 20);
+      all
+        .filter((r) => {
+          const hay = `${r.title}\n${r.text}`.toLowerCase();
+          return terms.every((term) => hay.includes(term));
+        })
+        .slice(0, 20);
       scanTimes.push(performance.now() - t0);
     }
     await store.close();
@@ -275,21 +409,46 @@ export async function run(count = Number(process.argv[2]) || 10_000): Promise<vo
 
     const rows: Array<[string, string, string, string]> = [
       ['ingest (parse+index+SQLite)', `${fmt(rate)} reports/s`, `≥ ${fmt(TARGET_RATE)}`, `${fmt(rate / TARGET_RATE, 2)}× target`],
-      ['ingest per CPU-second, all threads', `${fmt(count / cpuSeconds)} reports/s`, `≥ ${fmt(TARGET_RATE)}`, `${fmt(count / cpuSeconds / TARGET_RATE, 2)}× target`],
+      [
+        'ingest per CPU-second, all threads',
+        `${fmt(count / cpuSeconds)} reports/s`,
+        `≥ ${fmt(TARGET_RATE)}`,
+        `${fmt(count / cpuSeconds / TARGET_RATE, 2)}× target`,
+      ],
       ['  baseline: await kv.set loop', `${fmt(baselineRate)} reports/s`, '', `sitrep = ${fmt(rate / baselineRate, 2)}× baseline`],
       ['search p50 (MiniSearch)', `${fmt(p50, 2)} ms`, '', `${fmt(scanP50 / p50, 1)}× faster than scan`],
       ['search p99 (MiniSearch)', `${fmt(p99, 2)} ms`, `≤ ${TARGET_P99_MS} ms`, `${fmt(p99 / TARGET_P99_MS, 3)}× limit`],
-      ['search p50/p99, best of 3 per query', `${fmt(percentile(bestTimes, 50), 2)} / ${fmt(percentile(bestTimes, 99), 2)} ms`, `≤ ${TARGET_P99_MS} ms`, `${fmt(percentile(bestTimes, 99) / TARGET_P99_MS, 3)}× limit`],
+      [
+        'search p50/p99, best of 3 per query',
+        `${fmt(percentile(bestTimes, 50), 2)} / ${fmt(percentile(bestTimes, 99), 2)} ms`,
+        `≤ ${TARGET_P99_MS} ms`,
+        `${fmt(percentile(bestTimes, 99) / TARGET_P99_MS, 3)}× limit`,
+      ],
       ['  baseline: substring scan p50/p99', `${fmt(scanP50, 2)} / ${fmt(scanP99, 2)} ms`, '', `${fmt(scanP99 / p99, 1)}× slower at p99`],
       ['suggest p99 (autocomplete)', `${fmt(percentile(suggestTimes, 99), 2)} ms`, '', ''],
-      ['peak RSS during ingest', `${fmt(mb(peakAfterIngest))} MB`, `≤ ${TARGET_RSS_MB} MB`, `${fmt(mb(peakAfterIngest) / TARGET_RSS_MB, 2)}× limit (process was ${fmt(mb(rssBefore))} MB before)`],
+      [
+        'peak RSS during ingest',
+        `${fmt(mb(peakAfterIngest))} MB`,
+        `≤ ${TARGET_RSS_MB} MB`,
+        `${fmt(mb(peakAfterIngest) / TARGET_RSS_MB, 2)}× limit (process was ${fmt(mb(rssBefore))} MB before)`,
+      ],
       ['peak RSS during ingest+search', `${fmt(mb(peakRss))} MB`, `≤ ${TARGET_RSS_MB} MB`, `${fmt(mb(peakRss) / TARGET_RSS_MB, 2)}× limit`],
       ['  index snapshot saved after ingest', `${fmt(snapshotMs)} ms`, '', 'in the background, not counted in the rate'],
-      ['reload 10k from SQLite (start-up)', `${fmt(loadMs)} ms`, '', `rows + index ready in ${fmt(loadMs / keyvIterMs, 1)}× the time keyv's iterator takes to read the rows alone`],
+      [
+        'reload 10k from SQLite (start-up)',
+        `${fmt(loadMs)} ms`,
+        '',
+        `rows + index ready in ${fmt(loadMs / keyvIterMs, 1)}× the time keyv's iterator takes to read the rows alone`,
+      ],
       ['  reload without the snapshot', `${fmt(coldLoadMs)} ms`, '', 'full re-index: first start after the snapshot is lost or stale'],
       ['  baseline: keyv iterator, no index', `${fmt(keyvIterMs)} ms`, '', 'what load() used to read rows with'],
       ['re-ingest the unchanged folder', `${fmt(reingestMs)} ms`, '', `${fmt(ingestMs / reingestMs, 1)}× faster than the first ingest`],
-      ['parse fidelity: title / authors / date', `${share(fidelity.title)} / ${share(fidelity.authors)} / ${share(fidelity.date)}`, '', 'bench/fidelity.ts over tests/fixtures/pages'],
+      [
+        'parse fidelity: title / authors / date',
+        `${share(fidelity.title)} / ${share(fidelity.authors)} / ${share(fidelity.date)}`,
+        '',
+        'bench/fidelity.ts over tests/fixtures/pages',
+      ],
     ];
     const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c]!.length)));
     for (const r of rows) console.log(`${r[0].padEnd(widths[0]!)}  ${r[1].padStart(widths[1]!)}  ${r[2].padEnd(widths[2]!)}  ${r[3]}`);

@@ -45,7 +45,7 @@ function variants(seed: Report, count: number, tag: string): Report[] {
 
 function shuffle<T>(items: T[]): T[] {
   let state = 42;
-  const rand = () => ((state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
@@ -102,8 +102,12 @@ export async function run(): Promise<void> {
     const totals = await service.usage();
     await store.close();
     console.log(`cost: ${requests.length} summarise requests over ${reports.length} reports in ${fmt(wall)}`);
-    console.log(`  model calls: ${server.requests.length} (target exactly ${reports.length}; without cache/sharing: ${requests.length}, ratio ${(requests.length / server.requests.length).toFixed(1)}x fewer)`);
-    console.log(`  tokens: ${totals.promptTokens} prompt + ${totals.completionTokens} completion = ${totals.totalTokens} (${Math.round(totals.totalTokens / Math.max(1, totals.calls))} per call); cache hits ${totals.cacheHits}`);
+    console.log(
+      `  model calls: ${server.requests.length} (target exactly ${reports.length}; without cache/sharing: ${requests.length}, ratio ${(requests.length / server.requests.length).toFixed(1)}x fewer)`,
+    );
+    console.log(
+      `  tokens: ${totals.promptTokens} prompt + ${totals.completionTokens} completion = ${totals.totalTokens} (${Math.round(totals.totalTokens / Math.max(1, totals.calls))} per call); cache hits ${totals.cacheHits}`,
+    );
     if (server.requests.length !== reports.length) console.log('  !! model call count differs from the target');
 
     // ---- 2. overhead per model call ----
@@ -130,11 +134,22 @@ export async function run(): Promise<void> {
       const engineCpuMs = cpuMs(cpu);
       if (summary.engine.engine !== 'llm') throw new Error(`unexpected fallback: ${summary.engine.fallback?.reason}`);
       // Baseline: the same prompt through a raw SDK call, nothing else.
-      const prompt = summaryPrompt({ title: report.title, body: new ReportDocument(report).render(), points: POINTS_PER_LENGTH.standard, delimiters: makeDelimiters() });
+      const prompt = summaryPrompt({
+        title: report.title,
+        body: new ReportDocument(report).render(),
+        points: POINTS_PER_LENGTH.standard,
+        delimiters: makeDelimiters(),
+      });
       server.serverTimeMs = 0;
       cpu = process.cpuUsage();
       t = performance.now();
-      await client.chat.completions.create({ model: 'bench-model', messages: [{ role: 'system', content: prompt.system }, { role: 'user', content: prompt.user }] });
+      await client.chat.completions.create({
+        model: 'bench-model',
+        messages: [
+          { role: 'system', content: prompt.system },
+          { role: 'user', content: prompt.user },
+        ],
+      });
       const baselineMs = performance.now() - t - server.serverTimeMs;
       const baselineCpuMs = cpuMs(cpu);
       if (i >= 5) {
@@ -163,12 +178,16 @@ export async function run(): Promise<void> {
     console.log(`overhead per model call (server time excluded, median of ${N}, p95 in brackets):`);
     console.log(`  raw SDK call (baseline)        ${fmt(baseline)} [${fmt(p95(baselineTimes))}]`);
     console.log(`  sitrep LLM engine via service  ${fmt(engine)} [${fmt(p95(engineTimes))}]  = ${(engine / baseline).toFixed(2)}x baseline`);
-    console.log(`  engine's own overhead          ${fmt(overhead)} [p25 ${fmt(quantile(paired, 0.25))}]  (target ≤ ${OVERHEAD_TARGET_MS} ms: ${overhead <= OVERHEAD_TARGET_MS ? 'met' : 'MISSED'}, ${(overhead / OVERHEAD_TARGET_MS).toFixed(2)}x of the limit)`);
+    console.log(
+      `  engine's own overhead          ${fmt(overhead)} [p25 ${fmt(quantile(paired, 0.25))}]  (target ≤ ${OVERHEAD_TARGET_MS} ms: ${overhead <= OVERHEAD_TARGET_MS ? 'met' : 'MISSED'}, ${(overhead / OVERHEAD_TARGET_MS).toFixed(2)}x of the limit)`,
+    );
     // CPU time is less disturbed by other load on the machine than wall time. The server runs in this
     // process too, so both sides include its CPU; the difference is the engine's own work.
     const cpuPaired = engineCpu.map((t, i) => t - baselineCpu[i]!);
     const cpuOverhead = median(cpuPaired);
-    console.log(`  engine's own CPU time per call ${fmt(cpuOverhead)}  (engine ${fmt(median(engineCpu))} vs baseline ${fmt(median(baselineCpu))} process CPU; ${(cpuOverhead / OVERHEAD_TARGET_MS).toFixed(2)}x of the limit)`);
+    console.log(
+      `  engine's own CPU time per call ${fmt(cpuOverhead)}  (engine ${fmt(median(engineCpu))} vs baseline ${fmt(median(baselineCpu))} process CPU; ${(cpuOverhead / OVERHEAD_TARGET_MS).toFixed(2)}x of the limit)`,
+    );
     console.log(`  cache hit (no model call)      ${fmt(median(hitTimes))} [${fmt(p95(hitTimes))}]  = ${(median(hitTimes) / engine).toFixed(2)}x a miss`);
 
     // ---- 3. grounding: a compromised model, and an honest one, over reports with injected sentences ----
@@ -190,7 +209,9 @@ export async function run(): Promise<void> {
     }
     console.log(`grounding over ${injected.length} reports with an injected sentence:`);
     console.log(`  compromised model: ${shown} of ${injected.length} summaries shown as LLM (target 0; the rest fell back to offline)`);
-    console.log(`  honest model: ${honestDropped} of ${honestPoints} points dropped, ${honestFallbacks} fallbacks (an honest point that quotes the injected sentence is dropped too)`);
+    console.log(
+      `  honest model: ${honestDropped} of ${honestPoints} points dropped, ${honestFallbacks} fallbacks (an honest point that quotes the injected sentence is dropped too)`,
+    );
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });

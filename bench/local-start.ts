@@ -39,7 +39,16 @@ async function startOnce(): Promise<StartRun> {
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, STORE_URL: `sqlite://${join(dir, 's.sqlite')}`, BRIEFS_DIR: join(ROOT, 'briefs'), DISCORD_TOKEN: '', OPENAI_API_KEY: '', OPENAI_BASE_URL: '', LOG_LEVEL: 'warn' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      STORE_URL: `sqlite://${join(dir, 's.sqlite')}`,
+      BRIEFS_DIR: join(ROOT, 'briefs'),
+      DISCORD_TOKEN: '',
+      OPENAI_API_KEY: '',
+      OPENAI_BASE_URL: '',
+      LOG_LEVEL: 'warn',
+    },
   });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -93,7 +102,12 @@ export async function run(): Promise<void> {
   console.log(`local mode start-up, median of ${RUNS} runs on a fresh SQLite store`);
   for (const [name, ms, note] of rows) console.log(`  ${name.padEnd(30)} ${ms.toFixed(0).padStart(6)} ms   ${note}`);
   console.log('typed command → printed reply (median, offline engine)');
-  for (const [name] of COMMANDS) console.log(`  ${name.padEnd(30)} ${median(runs.map((r) => r.commands[name]!)).toFixed(1).padStart(8)} ms`);
+  for (const [name] of COMMANDS)
+    console.log(
+      `  ${name.padEnd(30)} ${median(runs.map((r) => r.commands[name]!))
+        .toFixed(1)
+        .padStart(8)} ms`,
+    );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

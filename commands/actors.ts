@@ -18,7 +18,13 @@ const data = {
   name: 'actors',
   description: 'Key actors of a report, or the most present actors of the last 7 days',
   options: [
-    { type: ApplicationCommandOptionType.String, name: 'report', description: 'Title or id; leave empty for the last 7 days', autocomplete: true, max_length: 200 },
+    {
+      type: ApplicationCommandOptionType.String,
+      name: 'report',
+      description: 'Title or id; leave empty for the last 7 days',
+      autocomplete: true,
+      max_length: 200,
+    },
     { type: ApplicationCommandOptionType.Integer, name: 'page', description: 'Page of the 7-day overview (default 1)', min_value: 1, max_value: MAX_PAGE },
   ],
 } as const satisfies CommandData;
@@ -30,7 +36,15 @@ export async function actorPresence(services: Pick<CommandServices, 'analysis'>,
   for (const { report, result } of results) {
     for (const actor of result.actors) {
       const key = actor.name.toLowerCase();
-      const entry = byName.get(key) ?? { name: actor.name, type: actor.type, role: actor.role, affiliation: actor.affiliation, mentions: 0, reports: [], score: 0 };
+      const entry = byName.get(key) ?? {
+        name: actor.name,
+        type: actor.type,
+        role: actor.role,
+        affiliation: actor.affiliation,
+        mentions: 0,
+        reports: [],
+        score: 0,
+      };
       entry.mentions += actor.mentions;
       entry.score += actor.score;
       if (!entry.role && actor.role) {
@@ -71,7 +85,8 @@ export default defineCommand({
     if (shown.length === 0 && page > 1) return { content: `There is no page ${page}: the overview has ${presence.length} actors.`, ephemeral: true };
     const actions: CardAction[] = [];
     if (page > 1) actions.push({ kind: 'action', label: '◀ Previous', action: 'actors-page', args: [String(page - 1)] });
-    if (presence.length > OVERVIEW_ACTORS * page && page < MAX_PAGE) actions.push({ kind: 'action', label: 'Next ▶', action: 'actors-page', args: [String(page + 1)] });
+    if (presence.length > OVERVIEW_ACTORS * page && page < MAX_PAGE)
+      actions.push({ kind: 'action', label: 'Next ▶', action: 'actors-page', args: [String(page + 1)] });
     const card = actorPresenceCard(shown, { days: RECENT_DAYS, reportCount: total, analysed: reports.length, fallback });
     return { cards: [page > 1 ? { ...card, title: `${card.title} (page ${page})` } : card], ...(actions.length > 0 ? { actions } : {}) };
   },

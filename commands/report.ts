@@ -11,7 +11,13 @@ import { addArticle } from './_shared/articles.ts';
 const SEARCH_RESULTS = 5;
 const DEFAULT_LATEST = 5;
 const MAX_PAGE = 20;
-const PAGE_OPTION = { type: ApplicationCommandOptionType.Integer, name: 'page', description: 'Page of results (default 1)', min_value: 1, max_value: MAX_PAGE } as const;
+const PAGE_OPTION = {
+  type: ApplicationCommandOptionType.Integer,
+  name: 'page',
+  description: 'Page of results (default 1)',
+  min_value: 1,
+  max_value: MAX_PAGE,
+} as const;
 
 /** Previous / Next buttons: stateless actions that run the same subcommand for another page. */
 function pageActions(action: string, page: number, hasMore: boolean, args: string[]): CardAction[] {
@@ -56,7 +62,11 @@ const latest = defineSubcommand({
     const window = await library.list({ limit: count * page + 1, source: sourceName });
     const reports = await library.fullMany(window.slice(count * (page - 1), count * page));
     if (reports.length === 0) {
-      if (page > 1) return { content: `There is no page ${page}: the library has ${plural(window.length, 'report')}${sourceName ? ` from ${sourceName}` : ''}.`, ephemeral: true };
+      if (page > 1)
+        return {
+          content: `There is no page ${page}: the library has ${plural(window.length, 'report')}${sourceName ? ` from ${sourceName}` : ''}.`,
+          ephemeral: true,
+        };
       return { content: 'The library has no reports yet. Add some with /sources add, or run sitrep ingest on the host.' };
     }
     return {
@@ -74,7 +84,16 @@ const searchData = {
   type: ApplicationCommandOptionType.Subcommand,
   name: 'search',
   description: 'Search reports by title, actors and text',
-  options: [{ type: ApplicationCommandOptionType.String, name: 'query', description: 'Words to look for, e.g. "china belarus defence"', required: true, max_length: 200 }, PAGE_OPTION],
+  options: [
+    {
+      type: ApplicationCommandOptionType.String,
+      name: 'query',
+      description: 'Words to look for, e.g. "china belarus defence"',
+      required: true,
+      max_length: 200,
+    },
+    PAGE_OPTION,
+  ],
 } as const satisfies SubcommandData;
 
 const search = defineSubcommand({
@@ -101,7 +120,16 @@ const showData = {
   type: ApplicationCommandOptionType.Subcommand,
   name: 'show',
   description: 'Show one report',
-  options: [{ type: ApplicationCommandOptionType.String, name: 'report', description: 'Title or id (start typing to pick)', required: true, autocomplete: true, max_length: 200 }],
+  options: [
+    {
+      type: ApplicationCommandOptionType.String,
+      name: 'report',
+      description: 'Title or id (start typing to pick)',
+      required: true,
+      autocomplete: true,
+      max_length: 200,
+    },
+  ],
 } as const satisfies SubcommandData;
 
 const show = defineSubcommand({
@@ -129,7 +157,12 @@ const add = defineSubcommand({
   defer: 'public',
   async execute({ args, guildId }, { services }) {
     const { report, status } = await addArticle(services, args.url, guildId);
-    const said = status === 'created' ? 'Added to this server’s library' : status === 'updated' ? 'Updated in this server’s library' : 'Already in the library (unchanged)';
+    const said =
+      status === 'created'
+        ? 'Added to this server’s library'
+        : status === 'updated'
+          ? 'Updated in this server’s library'
+          : 'Already in the library (unchanged)';
     return { content: `${said}:`, cards: [reportCard(report)] };
   },
 });

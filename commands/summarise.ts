@@ -8,7 +8,14 @@ const data = {
   name: 'summarise',
   description: 'Summarise a report',
   options: [
-    { type: ApplicationCommandOptionType.String, name: 'report', description: 'Title or id (start typing to pick)', required: true, autocomplete: true, max_length: 200 },
+    {
+      type: ApplicationCommandOptionType.String,
+      name: 'report',
+      description: 'Title or id (start typing to pick)',
+      required: true,
+      autocomplete: true,
+      max_length: 200,
+    },
     {
       type: ApplicationCommandOptionType.String,
       name: 'length',

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -11,9 +9,21 @@ const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
 /** Every environment variable Sitrep reads. `.env.example` documents each one. */
 export const configSchema = z.object({
   DISCORD_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(20, 'must be a bot token from the Discord developer portal').optional()),
-  DISCORD_APPLICATION_ID: z.preprocess(emptyAsUndefined, z.string().regex(/^\d{15,21}$/, 'must be a numeric snowflake').optional()),
+  DISCORD_APPLICATION_ID: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^\d{15,21}$/, 'must be a numeric snowflake')
+      .optional(),
+  ),
   DISCORD_API_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default('https://discord.com/api')),
-  DISCORD_DEV_GUILD_ID: z.preprocess(emptyAsUndefined, z.string().regex(/^\d{15,21}$/, 'must be a numeric snowflake').optional()),
+  DISCORD_DEV_GUILD_ID: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^\d{15,21}$/, 'must be a numeric snowflake')
+      .optional(),
+  ),
 
   STORE_URL: z.preprocess(
     emptyAsUndefined,
@@ -48,13 +58,25 @@ export const configSchema = z.object({
   BRIEFING_LEASE_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().min(1).max(600).optional()),
 
   /** A fleet's Redis for BullMQ when the store is not Redis (e.g. a Postgres store with a Redis for the queues). */
-  REDIS_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional()),
+  REDIS_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional(),
+  ),
   /** Scheduler engine; `auto` picks it from the store (SQLite → in-process, Redis → BullMQ, Postgres → pg-boss or BullMQ with REDIS_URL). */
   SCHEDULER: z.preprocess(emptyAsUndefined, z.enum(['auto', 'in-process', 'bullmq', 'pg-boss']).default('auto')),
   /** Port of /healthz and /metrics (unset: not served). */
   METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).optional()),
   /** Gateway shards this process runs (`0,1`) out of SHARD_COUNT; unset: Discord's recommended count, all in this process. */
-  SHARDS: z.preprocess(emptyAsUndefined, z.string().regex(/^\d+(\s*,\s*\d+)*$/, 'must be shard ids separated by commas, e.g. 0,1').optional()),
+  SHARDS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^\d+(\s*,\s*\d+)*$/, 'must be shard ids separated by commas, e.g. 0,1')
+      .optional(),
+  ),
   SHARD_COUNT: z.preprocess(emptyAsUndefined, positiveInt.optional()),
   /** Port `sitrep proxy` (the shared Discord REST proxy) listens on (default 8080). */
   PROXY_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(65535).default(8080)),

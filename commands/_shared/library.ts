@@ -34,6 +34,10 @@ export function libraryFor(services: Pick<CommandServices, 'reports'>, view: Lib
       return loaded;
     },
     /** Full reports for a page of results, in order, in one store round trip. */
-    fullMany: (reports: ReportMeta[]): Promise<Report[]> => library.loadMany(reports.map((r) => r.id), view),
+    fullMany: (reports: ReportMeta[]): Promise<Report[]> =>
+      library.loadMany(
+        reports.map((r) => r.id),
+        view,
+      ),
   };
 }

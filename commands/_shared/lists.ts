@@ -8,7 +8,14 @@ import { isInvisibleOnly } from '../../src/core/options.ts';
  */
 export function listOption(name: string, value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
-  const items = [...new Set(value.split(/[,;]/).map((item) => item.trim()).filter(Boolean))];
+  const items = [
+    ...new Set(
+      value
+        .split(/[,;]/)
+        .map((item) => item.trim())
+        .filter(Boolean),
+    ),
+  ];
   const invisible = items.find((item) => isInvisibleOnly(item));
   if (invisible !== undefined) {
     const code = `U+${invisible.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;

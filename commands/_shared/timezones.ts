@@ -12,7 +12,11 @@ function timeZones(): string[] {
   return zones;
 }
 
-const normalise = (text: string) => text.toLowerCase().replace(/[\s_]+/g, ' ').trim();
+const normalise = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[\s_]+/g, ' ')
+    .trim();
 
 /**
  * Autocomplete for the timezone option: matches on the whole id and on the city ("new york" →

@@ -25,7 +25,9 @@ export default defineSubcommand({
       .filter((r) => r.at >= since && r.reason !== 'unsubscribed' && !subscriptions.some((s) => s.id === r.subscription.id))
       .slice(-REMOVALS_SHOWN);
     const removedField =
-      removals.length > 0 ? [{ name: 'Recently removed', value: removals.map((r) => removalLine(label(r.subscription.channelId), r.at, r.reason)).join('\n') }] : [];
+      removals.length > 0
+        ? [{ name: 'Recently removed', value: removals.map((r) => removalLine(label(r.subscription.channelId), r.at, r.reason)).join('\n') }]
+        : [];
     if (subscriptions.length === 0) {
       const content = 'No briefings in this server yet. A moderator can add one with /briefing subscribe.';
       return removedField.length > 0 ? { content, ephemeral: true, cards: [{ fields: removedField }] } : { content, ephemeral: true };

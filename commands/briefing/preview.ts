@@ -9,7 +9,12 @@ const data = {
   name: 'preview',
   description: 'Preview the next briefing (only you see it)',
   options: [
-    { type: ApplicationCommandOptionType.Channel, name: 'channel', description: 'A subscribed channel (default: this one, or all new reports)', channel_types: [...TEXT_CHANNELS] },
+    {
+      type: ApplicationCommandOptionType.Channel,
+      name: 'channel',
+      description: 'A subscribed channel (default: this one, or all new reports)',
+      channel_types: [...TEXT_CHANNELS],
+    },
     NAME_OPTION,
   ],
 } as const satisfies SubcommandData;
@@ -31,7 +36,9 @@ export default defineSubcommand({
     const now = services.clock.now();
     // The next run's briefing under the next run's date, when the service can tell it.
     const next = subscription ? describerOf(services).nextRunAt?.(subscription, now) : undefined;
-    const briefing = subscription ? await services.briefings.composeFor(subscription, next ?? now) : await services.briefings.composeLatest({ guildId: guildId ?? null });
+    const briefing = subscription
+      ? await services.briefings.composeFor(subscription, next ?? now)
+      : await services.briefings.composeLatest({ guildId: guildId ?? null });
     const reply = presentBriefing(briefing);
     const note = subscription
       ? `Preview of the next briefing for ${named ? channelLabel(named) : 'this channel'} (only you see it).`

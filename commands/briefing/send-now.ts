@@ -9,7 +9,10 @@ const data = {
   type: ApplicationCommandOptionType.Subcommand,
   name: 'send-now',
   description: "Post a channel's briefing now (moderators)",
-  options: [{ type: ApplicationCommandOptionType.Channel, name: 'channel', description: 'The subscribed channel', required: true, channel_types: [...TEXT_CHANNELS] }, NAME_OPTION],
+  options: [
+    { type: ApplicationCommandOptionType.Channel, name: 'channel', description: 'The subscribed channel', required: true, channel_types: [...TEXT_CHANNELS] },
+    NAME_OPTION,
+  ],
 } as const satisfies SubcommandData;
 
 export default defineSubcommand({

@@ -8,7 +8,13 @@ import { subscriptionName } from '../../src/presentation/subscriptions.ts';
 import { channelLabel, joinList } from '../../src/presentation/text.ts';
 
 /** Where a briefing can be posted from the picker (docs/briefings.md, Targets): text, announcement and forum channels, threads. */
-export const TEXT_CHANNELS = [ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.GuildForum, ChannelType.PublicThread, ChannelType.AnnouncementThread] as const;
+export const TEXT_CHANNELS = [
+  ChannelType.GuildText,
+  ChannelType.GuildAnnouncement,
+  ChannelType.GuildForum,
+  ChannelType.PublicThread,
+  ChannelType.AnnouncementThread,
+] as const;
 
 /** The subscription's name (CONTRACTS §6): several briefings per channel, told apart by it. */
 export const NAME_OPTION = {
@@ -51,7 +57,12 @@ async function channelSubscriptions(services: CommandServices, guildId: string, 
  * The subscription a command targets: by name, or the channel's only one. Undefined when the channel has
  * none (or none of that name); a UserError when several match and no name says which.
  */
-export async function findSubscription(services: CommandServices, guildId: string, channel: ChannelRef, name: string | undefined): Promise<Subscription | undefined> {
+export async function findSubscription(
+  services: CommandServices,
+  guildId: string,
+  channel: ChannelRef,
+  name: string | undefined,
+): Promise<Subscription | undefined> {
   const subscriptions = await channelSubscriptions(services, guildId, channel.id);
   if (name !== undefined) return subscriptions.find((s) => nameOf(s).toLowerCase() === name.toLowerCase());
   if (subscriptions.length <= 1) return subscriptions[0];
@@ -69,7 +80,8 @@ export async function requireSubscription(
   missing = 'has no briefing. Set one up with /briefing subscribe.',
 ): Promise<Subscription> {
   const subscription = await findSubscription(services, guildId, channel, name);
-  if (!subscription) throw new UserError(`${channelLabel(channel)} ${name ? `has no briefing named “${name}”. See /briefing list.` : missing}`, 'not_subscribed');
+  if (!subscription)
+    throw new UserError(`${channelLabel(channel)} ${name ? `has no briefing named “${name}”. See /briefing list.` : missing}`, 'not_subscribed');
   return subscription;
 }
 
@@ -85,7 +97,10 @@ export async function requireAccess(ctx: CommandContext, guildId: string, channe
   const access = outcome.value;
   if (access.ok) return access;
   if (access.missing.length > 0) {
-    throw new UserError(`I can't post in ${channelLabel(channel)}: missing ${joinList(access.missing)}. Give me these permissions there and try again.`, 'missing_permissions');
+    throw new UserError(
+      `I can't post in ${channelLabel(channel)}: missing ${joinList(access.missing)}. Give me these permissions there and try again.`,
+      'missing_permissions',
+    );
   }
   throw new UserError(`I can't post in ${channelLabel(channel)}: ${access.reason ?? 'the channel is not available to me'}.`, 'channel_unavailable');
 }

@@ -8,7 +8,10 @@ const data = {
   type: ApplicationCommandOptionType.Subcommand,
   name: 'unsubscribe',
   description: 'Stop the briefing in a channel (moderators)',
-  options: [{ type: ApplicationCommandOptionType.Channel, name: 'channel', description: 'The subscribed channel', required: true, channel_types: [...TEXT_CHANNELS] }, NAME_OPTION],
+  options: [
+    { type: ApplicationCommandOptionType.Channel, name: 'channel', description: 'The subscribed channel', required: true, channel_types: [...TEXT_CHANNELS] },
+    NAME_OPTION,
+  ],
 } as const satisfies SubcommandData;
 
 export default defineSubcommand({
@@ -19,6 +22,8 @@ export default defineSubcommand({
     const name = nameArg(args.name);
     const subscription = await requireSubscription(services, guildId, args.channel, name, 'has no briefing to stop.');
     await services.subscriptions.remove(subscription.id, 'unsubscribed');
-    return { content: `Stopped the briefing in ${channelLabel(args.channel)}${name ? ` (“${name}”)` : ''} ${scheduleAside(subscription, describerOf(services))}.` };
+    return {
+      content: `Stopped the briefing in ${channelLabel(args.channel)}${name ? ` (“${name}”)` : ''} ${scheduleAside(subscription, describerOf(services))}.`,
+    };
   },
 });

@@ -9,7 +9,16 @@ const data = {
   type: ApplicationCommandOptionType.Subcommand,
   name: 'remove',
   description: 'Stop following a feed',
-  options: [{ type: ApplicationCommandOptionType.String, name: 'source', description: 'The feed (start typing to pick)', required: true, autocomplete: true, max_length: 2000 }],
+  options: [
+    {
+      type: ApplicationCommandOptionType.String,
+      name: 'source',
+      description: 'The feed (start typing to pick)',
+      required: true,
+      autocomplete: true,
+      max_length: 2000,
+    },
+  ],
 } as const satisfies SubcommandData;
 
 export default defineSubcommand({

@@ -94,4 +94,3 @@ export function terms(text: string): string[] {
   }
   return out;
 }
-

@@ -65,7 +65,10 @@ export class UsageLedger {
   private readonly dirty = new Map<string, DayRecord>();
   private timer?: NodeJS.Timeout;
 
-  constructor(store: Store, private readonly clock: Clock) {
+  constructor(
+    store: Store,
+    private readonly clock: Clock,
+  ) {
     this.kv = store.kv<DayRecord>('usage');
   }
 

@@ -66,7 +66,10 @@ function sourceMatches(wanted: string[], report: Report): boolean {
     }
   }
   return wanted.some((term) => {
-    const t = term.trim().toLowerCase().replace(/^www\./, '');
+    const t = term
+      .trim()
+      .toLowerCase()
+      .replace(/^www\./, '');
     return sameName(report.source, term) || termMatcher(term).test(report.source) || hosts.some((h) => h === t || h.endsWith(`.${t}`));
   });
 }
@@ -85,7 +88,13 @@ export async function matchesFilters(report: Report, filters: Partial<Subscripti
     const direct = regions.some((r) => listed.some((l) => sameName(l, r))) || anyTermIn(regions, [report.title, report.standfirst]);
     if (!direct) {
       const { actors: found } = await analyse(report);
-      if (!actorsMatch(regions, found.filter((a) => a.type === 'state'))) return false;
+      if (
+        !actorsMatch(
+          regions,
+          found.filter((a) => a.type === 'state'),
+        )
+      )
+        return false;
     }
   }
   if (actors.length > 0) {
@@ -123,12 +132,16 @@ export function topActorsOf(items: BriefingItem[], limit = TOP_ACTORS): Briefing
  */
 export function rankItems(items: BriefingItem[], at: Date): BriefingItem[] {
   const presence = new Map<string, number>();
-  for (const item of items) for (const actor of keyActors(item.actors)) presence.set(actor.name.toLowerCase(), (presence.get(actor.name.toLowerCase()) ?? 0) + 1);
+  for (const item of items)
+    for (const actor of keyActors(item.actors)) presence.set(actor.name.toLowerCase(), (presence.get(actor.name.toLowerCase()) ?? 0) + 1);
   const score = (item: BriefingItem) => {
     const ageHours = Math.max(0, (at.getTime() - Date.parse(reportDate(item.report))) / 3_600_000);
     const recency = Number.isFinite(ageHours) ? Math.pow(0.5, ageHours / RECENCY_HALF_LIFE_HOURS) : 0;
     const main = keyActors(item.actors).slice(0, 3);
-    const salience = items.length > 1 && main.length > 0 ? main.reduce((sum, a) => sum + ((presence.get(a.name.toLowerCase()) ?? 1) - 1), 0) / (main.length * (items.length - 1)) : 0;
+    const salience =
+      items.length > 1 && main.length > 0
+        ? main.reduce((sum, a) => sum + ((presence.get(a.name.toLowerCase()) ?? 1) - 1), 0) / (main.length * (items.length - 1))
+        : 0;
     return recency + SALIENCE_WEIGHT * salience;
   };
   return items
@@ -174,7 +187,11 @@ export function isStale(report: Pick<Report, 'publishedAt' | 'ingestedAt'>, maxA
  * The reports that are new after `cursor` (by ingestion time), without feed backlog or stale reports
  * (published more than `maxAgeMs` before they were ingested), oldest first by published date when known.
  */
-export function newReports<T extends Pick<Report, 'backfill' | 'publishedAt' | 'ingestedAt'>>(reports: T[], cursor: string | Date | undefined, maxAgeMs?: number): T[] {
+export function newReports<T extends Pick<Report, 'backfill' | 'publishedAt' | 'ingestedAt'>>(
+  reports: T[],
+  cursor: string | Date | undefined,
+  maxAgeMs?: number,
+): T[] {
   const after = cursor === undefined ? undefined : new Date(cursor).getTime();
   return reports
     .filter((r) => !r.backfill && !isStale(r, maxAgeMs) && (after === undefined || Date.parse(r.ingestedAt) > after))

@@ -8,7 +8,6 @@ import type { DeliveryRecord } from './delivery-ledger.ts';
 import type { BriefingTransport } from './transport.ts';
 import type { Briefing, BriefingItem, Subscription, SubscriptionFilters } from './types.ts';
 
-
 /**
  * What briefings need from the report library. Reads take the subscription's server as the view (tenancy):
  * a server's briefing sees the operator's library plus that server's own reports, nothing else.
@@ -49,9 +48,7 @@ const LATEST_FALLBACK_COUNT = 5;
 const PAGE = 1000;
 
 export class BriefingComposer {
-  constructor(
-    private readonly deps: { clock: Clock; logger: Logger; reports: ReportSource; analysis: AnalysisSource; maxAgeMs: number },
-  ) {}
+  constructor(private readonly deps: { clock: Clock; logger: Logger; reports: ReportSource; analysis: AnalysisSource; maxAgeMs: number }) {}
 
   newContext(at: Date): CompositionContext {
     return { at, metas: new Map(), analyses: new Map(), briefings: new Map(), rendered: new WeakMap() };
@@ -128,7 +125,14 @@ export class BriefingComposer {
   /** Composes once per distinct (filters, format, timezone, occurrence, report set) within a context. */
   async composeOccurrence(sub: Subscription, ctx: CompositionContext, occurrence: Date): Promise<Composed> {
     const { reports: candidates, cursor } = await this.candidates(sub, ctx);
-    const key = JSON.stringify([filtersKey(sub.filters), sub.format, sub.schedule.timezone, occurrence.toISOString(), sub.emptyPolicy, candidates.map((r) => r.id)]);
+    const key = JSON.stringify([
+      filtersKey(sub.filters),
+      sub.format,
+      sub.schedule.timezone,
+      occurrence.toISOString(),
+      sub.emptyPolicy,
+      candidates.map((r) => r.id),
+    ]);
     let pending = ctx.briefings.get(key);
     if (!pending) {
       pending = (async () => {

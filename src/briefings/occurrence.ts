@@ -193,7 +193,8 @@ export class OccurrenceDelivery {
           }
         } else {
           briefing = await this.deps.composer.recompose(sub, lease.record, ctx);
-          if (takenOver) this.deps.logger.info({ subscription: sub.id, occurrence: occurrenceIso, alreadySent: lease.record.sent.length }, 'resuming interrupted briefing');
+          if (takenOver)
+            this.deps.logger.info({ subscription: sub.id, occurrence: occurrenceIso, alreadySent: lease.record.sent.length }, 'resuming interrupted briefing');
         }
         const messages = this.deps.composer.render(transport, briefing, ctx);
         let sentNow: string[];

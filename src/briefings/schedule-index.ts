@@ -33,9 +33,7 @@ export class ScheduleIndex {
   private indexing: Promise<void> | undefined;
   accepts: (sub: Subscription) => boolean = () => true;
 
-  constructor(
-    private readonly deps: { subscriptions: SubscriptionService; logger: Logger; graceMs: () => number; reindexMs: number },
-  ) {}
+  constructor(private readonly deps: { subscriptions: SubscriptionService; logger: Logger; graceMs: () => number; reindexMs: number }) {}
 
   get size(): number {
     return this.dueOf.size;

@@ -53,15 +53,24 @@ export function parseCron(input: string, timezone: string): string {
   const raw = input.trim().replace(/\s+/g, ' ');
   const lower = raw.toLowerCase();
   if (lower === '@hourly') {
-    throw new UserError('"@hourly" would post a briefing every hour; use a time (e.g. 07:30) or a cron with a few hours, e.g. "0 8,13,18 * * *"', 'invalid_cron');
+    throw new UserError(
+      '"@hourly" would post a briefing every hour; use a time (e.g. 07:30) or a cron with a few hours, e.g. "0 8,13,18 * * *"',
+      'invalid_cron',
+    );
   }
   if (lower.startsWith('@') && !MACROS[lower]) {
-    throw new UserError(`Unknown cron macro "${raw}": use @daily, @weekly, @monthly or @yearly, or a 5-field expression such as "30 7 * * 1-5"`, 'invalid_cron');
+    throw new UserError(
+      `Unknown cron macro "${raw}": use @daily, @weekly, @monthly or @yearly, or a 5-field expression such as "30 7 * * 1-5"`,
+      'invalid_cron',
+    );
   }
   const cron = MACROS[lower] ?? raw;
   const fields = cron.split(' ');
   if (fields.length !== 5) {
-    throw new UserError(`Cron must have 5 fields (minute hour day-of-month month day-of-week), e.g. "30 7 * * 1-5" for 07:30 on weekdays; got "${raw}"`, 'invalid_cron');
+    throw new UserError(
+      `Cron must have 5 fields (minute hour day-of-month month day-of-week), e.g. "30 7 * * 1-5" for 07:30 on weekdays; got "${raw}"`,
+      'invalid_cron',
+    );
   }
   try {
     CronExpressionParser.parse(cron, { tz: timezone, currentDate: new Date(Date.UTC(2027, 0, 1)) }).next();
@@ -70,7 +79,10 @@ export function parseCron(input: string, timezone: string): string {
   }
   const gap = smallestGap(cron);
   if (gap !== undefined && gap < MIN_INTERVAL_MS) {
-    throw new UserError(`Cron "${raw}" runs more than once an hour at times; a briefing can run at most hourly, e.g. "0 7 * * *" or "0 8,18 * * *"`, 'invalid_cron');
+    throw new UserError(
+      `Cron "${raw}" runs more than once an hour at times; a briefing can run at most hourly, e.g. "0 7 * * *" or "0 8,18 * * *"`,
+      'invalid_cron',
+    );
   }
   return cron;
 }
@@ -156,7 +168,6 @@ export function zonesForAbbreviation(input: string): string[] | undefined {
   if (!/^[A-Z]{2,5}$/.test(name) || FINE_AS_IS.has(name)) return undefined;
   return zoneAbbreviations().get(name);
 }
-
 
 /** The canonical IANA name ("europe/rome" → "Europe/Rome"), or a UserError that suggests a close match. */
 export function parseTimezone(input: string): string {

@@ -21,7 +21,6 @@ export type { DeliveryOutcome, DeliveryStatus, SendNowResult } from './occurrenc
 export type { DeliveryRecord } from './delivery-ledger.ts';
 export { LEDGER_RETENTION_MS, nonceFor } from './delivery-ledger.ts';
 
-
 export interface BriefingServiceOptions {
   /** Channels delivered in parallel (the Discord REST queue serialises per route anyway). */
   concurrency?: number;
@@ -144,7 +143,9 @@ export class BriefingService {
     if (options.accept) this.accepts = options.accept;
     this.index.accepts = this.accepts;
     this.unlisten ??= this.deps.subscriptions.onChange((change) => this.index.onChange(change, this.deps.clock.now()));
-    this.starting ??= this.startScheduling(options.work ?? true).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not start briefing scheduling'));
+    this.starting ??= this.startScheduling(options.work ?? true).catch((error: unknown) =>
+      this.deps.logger.error({ err: error }, 'could not start briefing scheduling'),
+    );
     return this.starting;
   }
 
@@ -158,7 +159,12 @@ export class BriefingService {
         await this.runOccurrence(run.data.subscriptionId ?? '', run.scheduledAt);
       });
     }
-    this.jobs = new BriefingJobs({ subscriptions: this.deps.subscriptions, scheduler: this.scheduler, logger: this.deps.logger, accepts: (s) => this.accepts(s) });
+    this.jobs = new BriefingJobs({
+      subscriptions: this.deps.subscriptions,
+      scheduler: this.scheduler,
+      logger: this.deps.logger,
+      accepts: (s) => this.accepts(s),
+    });
     await this.jobs.start();
     if (!work) return;
     // Catch-up of occurrences missed while no process ran, then resumption of interrupted deliveries.
@@ -202,7 +208,11 @@ export class BriefingService {
    * The scheduler's job handler: delivers one occurrence of one subscription. A run for an instant that is
    * no longer an occurrence of the subscription's schedule (it changed, or the job is stale) posts nothing.
    */
-  async runOccurrence(subscriptionId: string, scheduledAt: Date, transport: BriefingTransport | undefined = this.transport): Promise<DeliveryOutcome | undefined> {
+  async runOccurrence(
+    subscriptionId: string,
+    scheduledAt: Date,
+    transport: BriefingTransport | undefined = this.transport,
+  ): Promise<DeliveryOutcome | undefined> {
     if (!transport) throw new Error('BriefingService.runOccurrence needs a transport: call start(transport) or pass one');
     const sub = await this.deps.subscriptions.getById(subscriptionId);
     if (!sub || sub.paused || !this.accepts(sub)) return undefined;
@@ -320,9 +330,6 @@ export class BriefingService {
   sendNow(sub: Subscription, transport: BriefingTransport): Promise<SendNowResult> {
     return this.delivery.sendNow(sub, transport, this.options.leaseMs);
   }
-
-
-
 }
 
 function retryable(outcome: DeliveryOutcome): boolean {

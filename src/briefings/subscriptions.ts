@@ -37,9 +37,7 @@ export interface SubscriptionRemoval {
   at: string;
 }
 
-export type SubscriptionChange =
-  | { kind: 'upsert'; subscription: Subscription }
-  | { kind: 'remove'; subscription: Subscription };
+export type SubscriptionChange = { kind: 'upsert'; subscription: Subscription } | { kind: 'remove'; subscription: Subscription };
 
 const MAX_FILTER_TERMS = 25;
 const MAX_TERM_LENGTH = 100;

@@ -77,7 +77,8 @@ export function registerBrief(program: Command, deps: CliDeps): void {
       let briefing: Briefing;
       if (options.subscription) {
         const [guildId, channelId, extra] = options.subscription.split(':');
-        if (!guildId || !channelId || extra !== undefined) throw new UserError(`--subscription must be GUILD:CHANNEL, e.g. 123456789012345678:234567890123456789`);
+        if (!guildId || !channelId || extra !== undefined)
+          throw new UserError(`--subscription must be GUILD:CHANNEL, e.g. 123456789012345678:234567890123456789`);
         const subscription = await app.subscriptions.get(guildId, channelId);
         if (!subscription) throw new UserError(`No briefing subscription for channel ${channelId} in guild ${guildId}. See /briefing list.`);
         briefing = await app.briefings.composeFor(since ? { ...subscription, cursor: since.toISOString() } : subscription);

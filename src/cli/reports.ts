@@ -100,12 +100,18 @@ export function registerReports(program: Command, deps: CliDeps): void {
             const poll = await app.feeds.poll(known.id);
             if (poll.status === 'error') throw new UserError(poll.error ?? 'poll failed');
             for (const report of poll.created) results.push({ report, status: 'created', target: url });
-            if (!opts.json) write(`feed ${known.title ?? known.url}: ${poll.status}, ${poll.created.length} new, ${poll.duplicates} already known${deferredNote(poll.deferred)}`);
+            if (!opts.json)
+              write(
+                `feed ${known.title ?? known.url}: ${poll.status}, ${poll.created.length} new, ${poll.duplicates} already known${deferredNote(poll.deferred)}`,
+              );
           } else {
             const feed = await app.feeds.add(url, { addedBy: 'cli' });
             const items = app.reports.list().filter((r) => r.origin.kind === 'feed' && r.origin.feedId === feed.id);
             for (const report of items) results.push({ report, status: 'created', target: url });
-            if (!opts.json) write(`feed ${feed.title ?? feed.url} (id ${feed.id}): following; ${items.length} existing items recorded as backlog${deferredNote(feed.pendingItems ?? 0)}`);
+            if (!opts.json)
+              write(
+                `feed ${feed.title ?? feed.url} (id ${feed.id}): following; ${items.length} existing items recorded as backlog${deferredNote(feed.pendingItems ?? 0)}`,
+              );
           }
         } catch (error) {
           fail(url, error);
@@ -118,7 +124,9 @@ export function registerReports(program: Command, deps: CliDeps): void {
         const counts = { created: 0, updated: 0, unchanged: 0 };
         for (const r of results) counts[r.status]++;
         if (results.length <= 20) for (const r of results) write(`${r.status.padEnd(9)} ${r.report.id}  ${r.report.title}`);
-        write(`${results.length} report(s): ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged; library holds ${app.reports.count()}`);
+        write(
+          `${results.length} report(s): ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged; library holds ${app.reports.count()}`,
+        );
       }
       if (failures.length) {
         throw new UserError(`${failures.length} item(s) could not be ingested (see above)`);
@@ -139,7 +147,11 @@ export function registerReports(program: Command, deps: CliDeps): void {
       const list = app.reports.list({ limit, source: opts.source });
       if (opts.json) return json(list.map(reportSummary));
       if (list.length === 0) {
-        write(opts.source ? `No reports from "${opts.source}". Sources: ${app.reports.sources().join(', ') || 'none'}` : 'The library is empty. Add reports with `sitrep ingest <file|dir|url>`.');
+        write(
+          opts.source
+            ? `No reports from "${opts.source}". Sources: ${app.reports.sources().join(', ') || 'none'}`
+            : 'The library is empty. Add reports with `sitrep ingest <file|dir|url>`.',
+        );
         return;
       }
       for (const r of list) write(line(r));
@@ -173,7 +185,10 @@ export function registerReports(program: Command, deps: CliDeps): void {
       const report = found && (await app.reports.load(found.id));
       if (!report) {
         const close = app.reports.suggest(id, 3).map((s) => s.id);
-        throw new UserError(`No report matches "${id.slice(0, 80)}".${close.length ? ` Did you mean: ${close.join(', ')}?` : ''} Try \`sitrep reports search ${id.slice(0, 80)}\`.`, 'not_found');
+        throw new UserError(
+          `No report matches "${id.slice(0, 80)}".${close.length ? ` Did you mean: ${close.join(', ')}?` : ''} Try \`sitrep reports search ${id.slice(0, 80)}\`.`,
+          'not_found',
+        );
       }
       if (opts.json) return json(report);
       const meta = [
@@ -181,7 +196,19 @@ export function registerReports(program: Command, deps: CliDeps): void {
         ['Authors', report.authors.join(', ')],
         ['Published', report.publishedAt?.slice(0, 10)],
         ['URL', report.url],
-        ['Series', report.series ? [report.series.name, report.series.issn && `ISSN ${report.series.issn}`, report.series.volume && `vol. ${report.series.volume}`, report.series.issue && `issue ${report.series.issue}`].filter(Boolean).join(', ') : undefined],
+        [
+          'Series',
+          report.series
+            ? [
+                report.series.name,
+                report.series.issn && `ISSN ${report.series.issn}`,
+                report.series.volume && `vol. ${report.series.volume}`,
+                report.series.issue && `issue ${report.series.issue}`,
+              ]
+                .filter(Boolean)
+                .join(', ')
+            : undefined,
+        ],
         ['Tags', report.tags.join(', ')],
         ['Regions', report.regions.join(', ')],
         ['Id', report.id],
@@ -206,7 +233,10 @@ async function progressFor(target: string, err: NodeJS.WritableStream): Promise<
   const total = info?.isDirectory() ? (await listReportFiles(target)).length : 1;
   const tty = Boolean((err as NodeJS.WriteStream).isTTY);
   if (total > 20 && tty) {
-    const bar = new cliProgress.SingleBar({ stream: err as NodeJS.WriteStream, format: 'ingesting {bar} {value}/{total} files', hideCursor: true }, cliProgress.Presets.shades_classic);
+    const bar = new cliProgress.SingleBar(
+      { stream: err as NodeJS.WriteStream, format: 'ingesting {bar} {value}/{total} files', hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
     bar.start(total, 0);
     return { update: (done) => bar.update(done), stop: () => bar.stop() };
   }

@@ -12,10 +12,7 @@ export interface StartOptions {
 }
 
 /** The gateway plan from --shards/--shard-count or SHARDS/SHARD_COUNT; none given → Discord's recommended count. */
-export function parseShardPlan(
-  options: StartOptions,
-  config: Pick<Config, 'SHARDS' | 'SHARD_COUNT'>,
-): { shards: number[] | 'auto'; shardCount?: number } {
+export function parseShardPlan(options: StartOptions, config: Pick<Config, 'SHARDS' | 'SHARD_COUNT'>): { shards: number[] | 'auto'; shardCount?: number } {
   const list = options.shards ?? config.SHARDS;
   const countText = options.shardCount ?? (config.SHARD_COUNT !== undefined ? String(config.SHARD_COUNT) : undefined);
   if (list === undefined && countText === undefined) return { shards: 'auto' };
@@ -26,7 +23,8 @@ export function parseShardPlan(
   const shardCount = Number(countText);
   if (!Number.isInteger(shardCount) || shardCount < 1) throw new UserError(`--shard-count must be a whole number of shards (1 or more), not "${countText}"`);
   const outside = shards.filter((s) => s >= shardCount);
-  if (outside.length) throw new UserError(`shard ${outside.join(', ')} does not exist with --shard-count ${shardCount} (shards are numbered 0 to ${shardCount - 1})`);
+  if (outside.length)
+    throw new UserError(`shard ${outside.join(', ')} does not exist with --shard-count ${shardCount} (shards are numbered 0 to ${shardCount - 1})`);
   return { shards, shardCount };
 }
 
@@ -69,6 +67,13 @@ export function registerStart(program: Command, deps: CliDeps): void {
       const config = loadConfig();
       const port = options.port !== undefined ? Number(options.port) : config.PROXY_PORT;
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port must be a port number (1-65535), not "${options.port}"`);
-      await runRestProxy({ upstream: config.DISCORD_API_URL, port, host: options.host, logger: createLogger(config.LOG_LEVEL, { role: 'proxy' }), exitProcess: true, metricsPort: config.METRICS_PORT });
+      await runRestProxy({
+        upstream: config.DISCORD_API_URL,
+        port,
+        host: options.host,
+        logger: createLogger(config.LOG_LEVEL, { role: 'proxy' }),
+        exitProcess: true,
+        metricsPort: config.METRICS_PORT,
+      });
     });
 }

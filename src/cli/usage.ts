@@ -18,14 +18,24 @@ const n = (value: number) => value.toLocaleString('en-US');
 
 export function formatUsage(totals: UsageTotals, context: { model?: string } = {}): string {
   const lines: string[] = [];
-  lines.push(`Model usage${totals.since ? ` since ${totals.since.slice(0, 10)}` : ''}${context.model ? ` (configured model: ${context.model})` : ' (no model configured: offline engine)'}`);
+  lines.push(
+    `Model usage${totals.since ? ` since ${totals.since.slice(0, 10)}` : ''}${context.model ? ` (configured model: ${context.model})` : ' (no model configured: offline engine)'}`,
+  );
   if (totals.models.length === 0) lines.push('  No model calls recorded.');
   else {
     const rows = [
       ['model', 'calls', 'failed', 'prompt tokens', 'completion tokens', 'total tokens'],
       ...totals.models.map((m) => [m.model, n(m.calls), n(m.failedCalls), n(m.promptTokens), n(m.completionTokens), n(m.totalTokens)]),
     ];
-    if (totals.models.length > 1) rows.push(['all models', n(totals.calls), n(totals.models.reduce((s, m) => s + m.failedCalls, 0)), n(totals.promptTokens), n(totals.completionTokens), n(totals.totalTokens)]);
+    if (totals.models.length > 1)
+      rows.push([
+        'all models',
+        n(totals.calls),
+        n(totals.models.reduce((s, m) => s + m.failedCalls, 0)),
+        n(totals.promptTokens),
+        n(totals.completionTokens),
+        n(totals.totalTokens),
+      ]);
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
     for (const row of rows) lines.push(`  ${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}`);
     const estimated = totals.models.reduce((s, m) => s + m.estimatedCalls, 0);

@@ -150,7 +150,12 @@ async function withAutoDefer(running: Promise<Reply>, ms: number, defer: (epheme
 }
 
 /** What the person sees when a command throws: its UserError, the transport's explanation, or an apology with an error id. */
-export function errorResult(error: unknown, invocation: Pick<Invocation, 'command' | 'subcommand' | 'guildId' | 'invoker'>, hooks: DispatchHooks, logger: Logger): DispatchResult {
+export function errorResult(
+  error: unknown,
+  invocation: Pick<Invocation, 'command' | 'subcommand' | 'guildId' | 'invoker'>,
+  hooks: DispatchHooks,
+  logger: Logger,
+): DispatchResult {
   const meta = { command: invocation.command, subcommand: invocation.subcommand };
   if (isUserError(error)) {
     logger.debug({ ...meta, code: error.code, message: error.message }, 'user error');
@@ -206,12 +211,7 @@ export async function dispatchAction(
 }
 
 /** Autocomplete through the same lookup: the subcommand's (or command's) own suggestions, never an error. */
-export async function autocomplete(
-  registry: CommandRegistry,
-  command: string,
-  input: AutocompleteInput,
-  ctx: CommandContext,
-): Promise<Choice[]> {
+export async function autocomplete(registry: CommandRegistry, command: string, input: AutocompleteInput, ctx: CommandContext): Promise<Choice[]> {
   const module = registry.get(command);
   if (!module) return [];
   const handler = module.subcommands ? (input.subcommand ? module.subcommands[input.subcommand.split(' ').pop()!] : undefined) : module.handler;

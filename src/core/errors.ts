@@ -3,7 +3,10 @@
  * and nothing is changed. Anything else thrown is an unexpected error: logged, answered with an error id.
  */
 export class UserError extends Error {
-  constructor(message: string, readonly code: string = 'bad_input') {
+  constructor(
+    message: string,
+    readonly code: string = 'bad_input',
+  ) {
     super(message);
     this.name = 'UserError';
   }

@@ -44,7 +44,10 @@ function checkString(option: Extract<BasicOptionData, { type: ApplicationCommand
     return choice.value;
   }
   if (option.max_length !== undefined && text.length > option.max_length) {
-    throw new UserError(`Option "${option.name}" is too long: at most ${count(option.max_length)} characters (this one has ${count(text.length)}).`, 'too_long');
+    throw new UserError(
+      `Option "${option.name}" is too long: at most ${count(option.max_length)} characters (this one has ${count(text.length)}).`,
+      'too_long',
+    );
   }
   if (option.min_length !== undefined && text.length < option.min_length) {
     throw new UserError(`Option "${option.name}" is too short: at least ${count(option.min_length)} characters.`, 'too_short');
@@ -102,11 +105,7 @@ function checkOne(option: BasicOptionData, value: unknown, guildId: string | und
 }
 
 /** The handler's arguments: every declared option checked; undeclared ones dropped. */
-export function validateOptions(
-  options: readonly BasicOptionData[],
-  raw: RawOptions,
-  guildId: string | undefined,
-): Record<string, OptionValue | undefined> {
+export function validateOptions(options: readonly BasicOptionData[], raw: RawOptions, guildId: string | undefined): Record<string, OptionValue | undefined> {
   const args: Record<string, OptionValue | undefined> = {};
   for (const option of options) {
     const value = raw[option.name];

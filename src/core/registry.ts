@@ -23,12 +23,15 @@ function commandProblem(value: unknown): string | undefined {
   if (!v || typeof v !== 'object') return 'it does not default-export a command';
   if (v.data && v.data.type === 3) {
     // Context-menu names are shown as they are ("Summarise link"): 1-32 characters, spaces allowed; no description.
-    if (typeof v.data.name !== 'string' || !/^[-_ \p{L}\p{N}]{1,32}$/u.test(v.data.name) || v.data.name.trim() !== v.data.name) return 'its data has no valid menu name (1-32 characters)';
+    if (typeof v.data.name !== 'string' || !/^[-_ \p{L}\p{N}]{1,32}$/u.test(v.data.name) || v.data.name.trim() !== v.data.name)
+      return 'its data has no valid menu name (1-32 characters)';
     if (!v.handler || !isHandler(v.handler)) return `"${v.data.name}" has no handler`;
     return undefined;
   }
-  if (!v.data || typeof v.data.name !== 'string' || !/^[-_\p{L}\p{N}]{1,32}$/u.test(v.data.name)) return 'its data has no valid name (1-32 lowercase letters, digits, "-" or "_")';
-  if (typeof (v.data as { description?: unknown }).description !== 'string' || !(v.data as { description?: string }).description) return `/${v.data.name} has no description`;
+  if (!v.data || typeof v.data.name !== 'string' || !/^[-_\p{L}\p{N}]{1,32}$/u.test(v.data.name))
+    return 'its data has no valid name (1-32 lowercase letters, digits, "-" or "_")';
+  if (typeof (v.data as { description?: unknown }).description !== 'string' || !(v.data as { description?: string }).description)
+    return `/${v.data.name} has no description`;
   if (v.handler && !isHandler(v.handler)) return `/${v.data.name} has a handler without execute()`;
   if (v.subcommands) {
     for (const [name, sub] of Object.entries(v.subcommands)) if (!isHandler(sub)) return `/${v.data.name} ${name} has no execute()`;

@@ -125,7 +125,11 @@ async function schedulerCheck(app: App): Promise<DoctorCheck> {
   const scheduler = await createScheduler(app.config, { logger: app.logger });
   try {
     const jobs = await withDeadline(scheduler.list(), 5_000);
-    return { name: 'Scheduler', ok: true, detail: `${chosen.engine} at ${redact(chosen.url ?? '')}: ${jobs.length} recurring job${jobs.length === 1 ? '' : 's'}` };
+    return {
+      name: 'Scheduler',
+      ok: true,
+      detail: `${chosen.engine} at ${redact(chosen.url ?? '')}: ${jobs.length} recurring job${jobs.length === 1 ? '' : 's'}`,
+    };
   } catch (error) {
     return { name: 'Scheduler', ok: false, detail: `${chosen.engine} at ${redact(chosen.url ?? '')}: ${errorText(error)}` };
   } finally {
@@ -160,13 +164,18 @@ async function modelCheck(config: Config): Promise<DoctorCheck> {
       if (ids.length >= 500) break;
     }
     if (ids.length > 0 && !ids.includes(config.OPENAI_MODEL)) {
-      return { name: 'Model', ok: false, detail: `${server} does not offer "${config.OPENAI_MODEL}" (it offers: ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', …' : ''})` };
+      return {
+        name: 'Model',
+        ok: false,
+        detail: `${server} does not offer "${config.OPENAI_MODEL}" (it offers: ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', …' : ''})`,
+      };
     }
     return { name: 'Model', ok: true, detail: `${server} reachable, model ${config.OPENAI_MODEL}` };
   } catch (error) {
     const status = (error as { status?: number }).status;
     // Some OpenAI-compatible servers do not implement /models; reaching them is all we can check.
-    if (status === 404 || status === 405) return { name: 'Model', ok: true, detail: `${server} reachable (it does not list models; ${config.OPENAI_MODEL} not verified)` };
+    if (status === 404 || status === 405)
+      return { name: 'Model', ok: true, detail: `${server} reachable (it does not list models; ${config.OPENAI_MODEL} not verified)` };
     return { name: 'Model', ok: false, detail: `${server}: ${errorText(error)} (the bot still works on the offline engine)` };
   }
 }

@@ -85,7 +85,13 @@ export async function createDiscordBot(
     throw error;
   }
   logger.info(
-    { user: client.user?.tag, guilds: client.guilds.cache.size, shards: client.ws.shards.map((s) => s.id), shardCount: client.options.shardCount, commands: commands.map((c) => c.data.name) },
+    {
+      user: client.user?.tag,
+      guilds: client.guilds.cache.size,
+      shards: client.ws.shards.map((s) => s.id),
+      shardCount: client.options.shardCount,
+      commands: commands.map((c) => c.data.name),
+    },
     'connected to Discord',
   );
 
@@ -176,8 +182,7 @@ export async function runDiscordBot(app: App, opts: RunOptions = {}): Promise<vo
       probes.scheduler = async () => (typeof scheduler.healthy === 'function' ? scheduler.healthy() : true);
       if (typeof scheduler.depth === 'function') {
         const sample = () =>
-          void scheduler
-            .depth!()
+          void scheduler.depth!()
             .then((depth) => Object.entries(depth).forEach(([kind, n]) => metrics.queueDepth.set({ kind }, n)))
             .catch(() => undefined);
         const timer = setInterval(sample, 15_000).unref();
@@ -192,7 +197,8 @@ export async function runDiscordBot(app: App, opts: RunOptions = {}): Promise<vo
     if (role !== 'worker') {
       await ingestBriefs(app.ingest, app.config.BRIEFS_DIR, logger).catch((error: unknown) => logger.warn({ err: error }, 'could not load the bundled briefs'));
     }
-    const connect = role === 'worker' ? createRestOnlyBot(app) : createDiscordBot(app, { commands: opts.commands, gateway: opts.gateway, logger, signal: starting.signal });
+    const connect =
+      role === 'worker' ? createRestOnlyBot(app) : createDiscordBot(app, { commands: opts.commands, gateway: opts.gateway, logger, signal: starting.signal });
     // A stop asked for while the gateway is still connecting must not wait for it.
     bot = await Promise.race([connect, shutdown.requested.then(() => undefined)]);
     if (!bot) {

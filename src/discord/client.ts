@@ -20,10 +20,7 @@ export interface GatewayPlan {
  * Sharding is discord.js's own (internal sharding through @discordjs/ws): `shards: 'auto'` asks Discord for
  * the recommended count, explicit ids with a count let several processes split the shards between them.
  */
-export function createDiscordClient(
-  config: Pick<Config, 'DISCORD_API_URL'>,
-  options: { gateway?: GatewayPlan; backoff?: GatewayBackoff } = {},
-): Client {
+export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL'>, options: { gateway?: GatewayPlan; backoff?: GatewayBackoff } = {}): Client {
   const gateway = options.gateway ?? { shards: 'auto' };
   const backoff = options.backoff ?? new GatewayBackoff();
   const client = new Client({

@@ -18,8 +18,7 @@ const MESSAGES: Partial<Record<number, string>> = {
   [RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged]: 'That command was already answered.',
   [RESTJSONErrorCodes.CannotSendMessagesToThisUser]: "I can't send messages to that user.",
   [RESTJSONErrorCodes.CannotSendMessagesInNonTextChannel]: "That channel doesn't take text messages. Pick a text or announcement channel.",
-  [RESTJSONErrorCodes.InvalidFormBodyOrContentType]:
-    'Discord refused the message I built. This is a bug in Sitrep; please report it with the error id.',
+  [RESTJSONErrorCodes.InvalidFormBodyOrContentType]: 'Discord refused the message I built. This is a bug in Sitrep; please report it with the error id.',
   [RESTJSONErrorCodes.MaximumNumberOfGuildsReached]: 'Discord refused: a limit was reached.',
   [RESTJSONErrorCodes.ThreadLocked]: 'That thread is locked. Unlock it or pick another channel.',
 };

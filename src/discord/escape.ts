@@ -52,14 +52,16 @@ export function escapeText(raw: string, options: RenderOptions = {}): string {
  */
 function escapeMarkdownFully(text: string): string {
   if (!text) return text;
-  return text
-    .replace(/[\\*_~|`[\]]/g, '\\$&')
-    .replace(/^([ \t]*)(#{1,3} |-# |>|[-+] |\d+\. )/gm, (_whole, indent: string, marker: string) =>
-      /^\d/.test(marker) ? `${indent}${marker.replace('.', '\\.')}` : `${indent}\\${marker}`,
-    )
-    // Timestamps (<t:…>) are kept: they ping nobody, and cards use them for the next briefing time.
-    .replace(/<(a?:\w+:\d+)>/g, `<${ZWSP}$1>`)
-    .replace(/<\/([\w -]+:\d+)>/g, `<${ZWSP}/$1>`);
+  return (
+    text
+      .replace(/[\\*_~|`[\]]/g, '\\$&')
+      .replace(/^([ \t]*)(#{1,3} |-# |>|[-+] |\d+\. )/gm, (_whole, indent: string, marker: string) =>
+        /^\d/.test(marker) ? `${indent}${marker.replace('.', '\\.')}` : `${indent}\\${marker}`,
+      )
+      // Timestamps (<t:…>) are kept: they ping nobody, and cards use them for the next briefing time.
+      .replace(/<(a?:\w+:\d+)>/g, `<${ZWSP}$1>`)
+      .replace(/<\/([\w -]+:\d+)>/g, `<${ZWSP}/$1>`)
+  );
 }
 
 /** For places Discord renders without Markdown (author, footer): normalise whitespace (mentions are still neutralised). */

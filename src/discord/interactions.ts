@@ -207,8 +207,7 @@ export function isModerator(interaction: Interaction): boolean {
 
 function invokerOf(interaction: CommandLikeInteraction | ComponentInteraction): Invoker {
   const member = interaction.member;
-  const displayName =
-    (member && 'displayName' in member ? member.displayName : undefined) ?? interaction.user.globalName ?? interaction.user.username;
+  const displayName = (member && 'displayName' in member ? member.displayName : undefined) ?? interaction.user.globalName ?? interaction.user.username;
   return { id: interaction.user.id, name: displayName, isModerator: isModerator(interaction) };
 }
 
@@ -295,7 +294,10 @@ function sanitiseChoices(choices: readonly Choice[]): Choice[] {
     if (out.length >= LIMITS.choices) break;
     const value = String(choice.value ?? '');
     if (!value || value.length > LIMITS.choiceValue || seen.has(value)) continue;
-    const name = String(choice.name ?? '').replace(/\s+/g, ' ').trim() || value;
+    const name =
+      String(choice.name ?? '')
+        .replace(/\s+/g, ' ')
+        .trim() || value;
     seen.add(value);
     out.push({ name: truncate(stripBidi(name), LIMITS.choiceName), value });
   }

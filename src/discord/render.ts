@@ -44,7 +44,6 @@ export interface DiscordMessage {
   components?: APIActionRowComponent<APIButtonComponent | APIStringSelectComponent>[];
 }
 
-
 // ───────────────────────────── cards → embeds ─────────────────────────────
 
 function embedSize(embed: APIEmbed): number {
@@ -56,7 +55,6 @@ function embedSize(embed: APIEmbed): number {
     (embed.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0)
   );
 }
-
 
 function validTimestamp(timestamp: string | undefined): string | undefined {
   if (!timestamp) return undefined;
@@ -122,7 +120,11 @@ function cardToEmbeds(card: Card, options: RenderOptions = {}): APIEmbed[] {
     descriptionParts[MAX_DESCRIPTION_PARTS - 1] = withEllipsis(descriptionParts[MAX_DESCRIPTION_PARTS - 1]!, LIMITS.description - note.length) + note;
   }
   // Typed links follow the description, each line whole (a masked link cut in half would show as Markdown).
-  const linkParts = packLinks((card.links ?? []).map((link) => linkLine(link, options)), LIMITS.description, MAX_LINK_EMBEDS);
+  const linkParts = packLinks(
+    (card.links ?? []).map((link) => linkLine(link, options)),
+    LIMITS.description,
+    MAX_LINK_EMBEDS,
+  );
   if (linkParts.length > 0 && descriptionParts.length > 0) {
     const last = descriptionParts[descriptionParts.length - 1]!;
     if (last.length + 2 + linkParts[0]!.length <= LIMITS.description) descriptionParts[descriptionParts.length - 1] = `${last}\n\n${linkParts.shift()}`;
@@ -165,7 +167,6 @@ function cardToEmbeds(card: Card, options: RenderOptions = {}): APIEmbed[] {
   return embeds.filter((e) => embedSize(e) > 0);
 }
 
-
 // ───────────────────────────── messages ─────────────────────────────
 
 /**
@@ -190,7 +191,11 @@ export function renderReply(reply: Reply, options: RenderOptions = {}, layout: {
     card.embeds.forEach((embed, i) => {
       const s = embedSize(embed);
       const noRowLeft = Boolean(layout.everyCardRow && i === 0 && card.row && (current.components?.length ?? 0) >= LIMITS.actionRows - reserved);
-      if (current.embeds.length >= LIMITS.embedsPerMessage || (current.embeds.length > 0 && size + s > LIMITS.embedTotal) || (noRowLeft && current.embeds.length > 0)) {
+      if (
+        current.embeds.length >= LIMITS.embedsPerMessage ||
+        (current.embeds.length > 0 && size + s > LIMITS.embedTotal) ||
+        (noRowLeft && current.embeds.length > 0)
+      ) {
         messages.push(current);
         current = { embeds: [], ephemeral };
         size = 0;
@@ -228,7 +233,10 @@ function menuRow(menu: Extract<CardAction, { kind: 'menu' }>): Row | undefined {
       ...(o.description && nonEmpty(o.description) ? { description: truncate(plain(stripBidi(o.description)), LIMITS.choiceName) } : {}),
     }));
   if (!custom_id || options.length === 0) return undefined;
-  return { type: ComponentType.ActionRow, components: [{ type: ComponentType.StringSelect, custom_id, placeholder: truncate(plain(menu.placeholder), 150), options }] };
+  return {
+    type: ComponentType.ActionRow,
+    components: [{ type: ComponentType.StringSelect, custom_id, placeholder: truncate(plain(menu.placeholder), 150), options }],
+  };
 }
 
 /** A reply's or card's actions as rows: the buttons in one row, each menu in a row of its own. */

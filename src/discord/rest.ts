@@ -8,7 +8,10 @@ type ResponseLike = Awaited<ReturnType<MakeRequest>>;
  * version (`…/api/v10`, as Discord's docs write it) or a trailing slash is cut back to the base.
  */
 export function restApiBase(url: string): string {
-  return url.trim().replace(/\/+$/, '').replace(/\/v\d+$/, '');
+  return url
+    .trim()
+    .replace(/\/+$/, '')
+    .replace(/\/v\d+$/, '');
 }
 
 /** Longest rate-limit wait discord.js may sit out inside one request; past it the request fails instead. */

@@ -195,7 +195,8 @@ export class SafeFetcher {
           discard(res);
           const location = header('location');
           if (!location) throw new FetchError(`${current.host} answered ${res.statusCode} without a Location header`, 'fetch_http', res.statusCode);
-          if (hop >= this.opts.maxRedirects) throw new FetchError(`Too many redirects (more than ${this.opts.maxRedirects}) fetching ${rawUrl}`, 'fetch_redirects');
+          if (hop >= this.opts.maxRedirects)
+            throw new FetchError(`Too many redirects (more than ${this.opts.maxRedirects}) fetching ${rawUrl}`, 'fetch_redirects');
           current = this.checkUrl(new URL(location, current).toString());
           continue;
         }
@@ -211,7 +212,10 @@ export class SafeFetcher {
         }
         if (!typeAllowed(kind, type.mime)) {
           discard(res);
-          throw new FetchError(`${current.toString()} is ${type.mime}, not ${kind === 'feed' ? 'a feed (RSS, Atom or JSON Feed)' : 'an article page'}`, 'fetch_type');
+          throw new FetchError(
+            `${current.toString()} is ${type.mime}, not ${kind === 'feed' ? 'a feed (RSS, Atom or JSON Feed)' : 'an article page'}`,
+            'fetch_type',
+          );
         }
         // The decompress interceptor drops content-length for encoded bodies, so this checks plain ones only.
         const declared = Number(header('content-length'));
@@ -299,11 +303,24 @@ function formatBytes(n: number): string {
 }
 
 function statusText(status: number): string {
-  const texts: Record<number, string> = { 401: ' (unauthorised)', 403: ' (forbidden)', 404: ' (not found)', 410: ' (gone)', 429: ' (too many requests)', 500: ' (server error)', 502: ' (bad gateway)', 503: ' (unavailable)', 504: ' (gateway timeout)' };
+  const texts: Record<number, string> = {
+    401: ' (unauthorised)',
+    403: ' (forbidden)',
+    404: ' (not found)',
+    410: ' (gone)',
+    429: ' (too many requests)',
+    500: ' (server error)',
+    502: ' (bad gateway)',
+    503: ' (unavailable)',
+    504: ' (gateway timeout)',
+  };
   return texts[status] ?? '';
 }
 
-export function fetcherFromConfig(config: Pick<Config, 'FETCH_TIMEOUT_MS' | 'FETCH_MAX_BYTES' | 'FETCH_MAX_REDIRECTS' | 'FETCH_ALLOW_PRIVATE'>, extra: Partial<SafeFetchOptions> = {}): SafeFetcher {
+export function fetcherFromConfig(
+  config: Pick<Config, 'FETCH_TIMEOUT_MS' | 'FETCH_MAX_BYTES' | 'FETCH_MAX_REDIRECTS' | 'FETCH_ALLOW_PRIVATE'>,
+  extra: Partial<SafeFetchOptions> = {},
+): SafeFetcher {
   return new SafeFetcher({
     timeoutMs: config.FETCH_TIMEOUT_MS,
     maxBytes: config.FETCH_MAX_BYTES,

@@ -19,7 +19,13 @@ export interface RestProxy {
  * it cannot cause 429 storms or the invalid-request ban. Each process sends its own Authorization header,
  * which the proxy passes on.
  */
-export async function startRestProxy(opts: { upstream: string; port: number; host?: string; logger: Logger; globalRequestsPerSecond?: number }): Promise<RestProxy> {
+export async function startRestProxy(opts: {
+  upstream: string;
+  port: number;
+  host?: string;
+  logger: Logger;
+  globalRequestsPerSecond?: number;
+}): Promise<RestProxy> {
   const rest = new REST({ api: restApiBase(opts.upstream), globalRequestsPerSecond: opts.globalRequestsPerSecond ?? 50 });
   rest.on('rateLimited', (info) => opts.logger.warn({ route: info.route, global: info.global, retryAfter: info.retryAfter }, 'upstream rate limit'));
   const handle = bufferedProxy(rest);
@@ -87,7 +93,14 @@ function bufferedProxy(rest: REST): (req: IncomingMessage, res: ServerResponse) 
 }
 
 /** `sitrep proxy`: serves until SIGINT / SIGTERM. */
-export async function runRestProxy(opts: { upstream: string; port: number; host?: string; logger: Logger; exitProcess?: boolean; metricsPort?: number }): Promise<void> {
+export async function runRestProxy(opts: {
+  upstream: string;
+  port: number;
+  host?: string;
+  logger: Logger;
+  exitProcess?: boolean;
+  metricsPort?: number;
+}): Promise<void> {
   const shutdown = createShutdown({ logger: opts.logger, exitProcess: opts.exitProcess });
   try {
     const proxy = await startRestProxy(opts);

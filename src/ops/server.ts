@@ -40,7 +40,13 @@ export interface OpsServer {
 }
 
 /** `/healthz` (200 ready / 503 not, JSON details) and `/metrics` (Prometheus text) on `port` (0 = any free one). */
-export async function startOpsServer(opts: { port: number; host?: string; probes: Record<string, Probe>; logger: Logger; registry?: Registry }): Promise<OpsServer> {
+export async function startOpsServer(opts: {
+  port: number;
+  host?: string;
+  probes: Record<string, Probe>;
+  logger: Logger;
+  registry?: Registry;
+}): Promise<OpsServer> {
   const registry = opts.registry ?? defaultRegistry;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];

@@ -86,10 +86,7 @@ export interface ActorPresence {
   reports: Report[];
 }
 
-export function actorPresenceCard(
-  presence: ActorPresence[],
-  context: { days: number; reportCount: number; analysed: number; fallback?: boolean },
-): Card {
+export function actorPresenceCard(presence: ActorPresence[], context: { days: number; reportCount: number; analysed: number; fallback?: boolean }): Card {
   const scope = context.fallback
     ? `No reports from the last ${context.days} days; showing ${context.analysed === 1 ? 'the most recent report' : `the ${context.analysed} most recent reports`} instead`
     : `${plural(context.analysed, 'report')} from the last ${context.days} days${
@@ -106,7 +103,11 @@ export function actorPresenceCard(
     title: context.fallback ? 'Key actors of the latest reports' : `Key actors of the last ${context.days} days`,
     description,
     fields: presence.map((actor) => {
-      const head = [ACTOR_TYPE_LABEL[actor.type] ?? actor.type, roleOf(actor), `${plural(actor.reports.length, 'report')}, ${plural(actor.mentions, 'mention')}`]
+      const head = [
+        ACTOR_TYPE_LABEL[actor.type] ?? actor.type,
+        roleOf(actor),
+        `${plural(actor.reports.length, 'report')}, ${plural(actor.mentions, 'mention')}`,
+      ]
         .filter(Boolean)
         .join(' · ');
       // With a single report every actor appears in it: the description names it once instead.

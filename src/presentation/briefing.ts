@@ -97,7 +97,9 @@ const MENU_OPTIONS = 25;
 /** "Open a summary…": one menu to read any report of the briefing privately (the Summary action). */
 function summaryMenu(briefing: Briefing): CardAction[] {
   if (briefing.items.length === 0) return [];
-  const options = briefing.items.slice(0, MENU_OPTIONS).map(({ report }) => ({ label: report.title, value: report.id, description: `${report.source}, ${reportDateLabel(report, briefing.timezone)}` }));
+  const options = briefing.items
+    .slice(0, MENU_OPTIONS)
+    .map(({ report }) => ({ label: report.title, value: report.id, description: `${report.source}, ${reportDateLabel(report, briefing.timezone)}` }));
   return [{ kind: 'menu', placeholder: 'Open a summary (only you see it)…', action: 'summary', args: [], options }];
 }
 

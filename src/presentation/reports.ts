@@ -74,7 +74,11 @@ export function reportActions(report: Pick<Report, 'id' | 'url' | 'title'>, opti
 
 export function reportCard(report: Report, options: { lead?: boolean; actions?: boolean } = {}): Card {
   const fields: CardField[] = [];
-  fields.push({ name: report.authors.length > 1 ? 'Authors' : 'Author', value: report.authors.length > 0 ? report.authors.join(', ') : 'Not stated', inline: true });
+  fields.push({
+    name: report.authors.length > 1 ? 'Authors' : 'Author',
+    value: report.authors.length > 0 ? report.authors.join(', ') : 'Not stated',
+    inline: true,
+  });
   fields.push({ name: 'Published', value: reportDateLabel(report), inline: true });
   const language = reportLanguage(report);
   if (language) fields.push({ name: 'Language', value: language, inline: true });

@@ -44,14 +44,19 @@ function text(value: unknown): string | undefined {
 function names(values: unknown): string[] {
   if (!Array.isArray(values)) return typeof values === 'string' ? [values] : values && typeof values === 'object' ? names([values]) : [];
   return values
-    .map((v) => (typeof v === 'string' ? v : text((v as Loose)?.name) ?? text((v as Loose)?.label) ?? text((v as Loose)?.term) ?? ''))
+    .map((v) => (typeof v === 'string' ? v : (text((v as Loose)?.name) ?? text((v as Loose)?.label) ?? text((v as Loose)?.term) ?? '')))
     .map((s) => s.trim())
     .filter(Boolean);
 }
 
 /** People from any feed field: "a@b (Name)" → Name, "A and B" → two names, then the shared clean-up. */
 function people(values: unknown): string[] {
-  return cleanAuthorNames(names(values).map(personName).filter(Boolean).flatMap((n) => (/,|;|&|\band\b/.test(n) && n.length < 120 ? splitNames(n) : [n])));
+  return cleanAuthorNames(
+    names(values)
+      .map(personName)
+      .filter(Boolean)
+      .flatMap((n) => (/,|;|&|\band\b/.test(n) && n.length < 120 ? splitNames(n) : [n])),
+  );
 }
 
 /**
@@ -90,7 +95,8 @@ function mergeDuplicates(items: FeedItem[]): FeedItem[] {
   // Some feeds give every item the same guid (the site URL, a constant): a guid shared by items with
   // different links identifies nothing, so those items are told apart by link instead.
   const linksByGuid = new Map<string, Set<string>>();
-  for (const item of items) if (item.guid && item.link) (linksByGuid.get(item.guid) ?? linksByGuid.set(item.guid, new Set()).get(item.guid)!).add(normaliseUrl(item.link));
+  for (const item of items)
+    if (item.guid && item.link) (linksByGuid.get(item.guid) ?? linksByGuid.set(item.guid, new Set()).get(item.guid)!).add(normaliseUrl(item.link));
   for (const item of items) if (item.guid && (linksByGuid.get(item.guid)?.size ?? 0) > 1) delete item.guid;
   const out: FeedItem[] = [];
   const index = new Map<string, FeedItem>();
@@ -143,7 +149,10 @@ export function parseFeedDocument(body: string, feedUrl: string): ParsedFeed {
     // characters such as an unescaped "&", common in real feeds, are tolerated.
     const check = XMLValidator.validate(trimmed);
     if (check !== true && !['InvalidChar', 'InvalidAttr', 'InvalidEntity'].includes(check.err.code)) {
-      throw new UserError(`${feedUrl} is not a valid RSS, Atom, RDF or JSON feed: malformed XML at line ${check.err.line} (${check.err.msg.replace(/\s+/g, ' ')})`, 'not_a_feed');
+      throw new UserError(
+        `${feedUrl} is not a valid RSS, Atom, RDF or JSON feed: malformed XML at line ${check.err.line} (${check.err.msg.replace(/\s+/g, ' ')})`,
+        'not_a_feed',
+      );
     }
   }
   try {

@@ -49,7 +49,8 @@ const seenKey = (id: string) => `seen:${id}`;
 export const followed = (feed: Feed): boolean => feed.operator === true || feed.followers.length > 0;
 
 /** Whether `guildId` (undefined: the operator) follows it. */
-export const follows = (feed: Feed, guildId: string | undefined): boolean => (guildId === undefined ? feed.operator === true : feed.followers.includes(guildId));
+export const follows = (feed: Feed, guildId: string | undefined): boolean =>
+  guildId === undefined ? feed.operator === true : feed.followers.includes(guildId);
 
 export class FeedRegistry {
   private migrated: Promise<void> | undefined;
@@ -77,7 +78,10 @@ export class FeedRegistry {
         return 'feed';
       }
     })();
-    const digest = createHash('sha256').update(`|${normaliseUrl(url)}`).digest('hex').slice(0, 6);
+    const digest = createHash('sha256')
+      .update(`|${normaliseUrl(url)}`)
+      .digest('hex')
+      .slice(0, 6);
     return `${slugify(host, 40)}-${digest}`;
   }
 
@@ -119,7 +123,8 @@ export class FeedRegistry {
 
   private async rows(): Promise<Feed[]> {
     const feeds: Feed[] = [];
-    for await (const page of this.store.scan<Feed>(FEEDS_NAMESPACE, { prefix: FEED_KEY_PREFIX })) for (const { value } of page) if (value && typeof value.id === 'string') feeds.push(value);
+    for await (const page of this.store.scan<Feed>(FEEDS_NAMESPACE, { prefix: FEED_KEY_PREFIX }))
+      for (const { value } of page) if (value && typeof value.id === 'string') feeds.push(value);
     return feeds;
   }
 

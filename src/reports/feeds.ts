@@ -43,7 +43,11 @@ const BACKLOG_PAGE_FETCHES = 10;
 const MAX_BACKOFF_MS = 24 * 60 * 60 * 1000;
 
 function plainLength(html: string): number {
-  return html.replace(/<[^>]+>/g, ' ').replace(/&[a-z#0-9]+;/gi, ' ').replace(/\s+/g, ' ').trim().length;
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&[a-z#0-9]+;/gi, ' ')
+    .replace(/\s+/g, ' ')
+    .trim().length;
 }
 
 function looksTruncated(html: string): boolean {
@@ -137,7 +141,7 @@ export class FeedService {
     return next;
   }
 
-/** Fetches a feed URL; when it is an HTML page that advertises a feed, follows that link once. */
+  /** Fetches a feed URL; when it is an HTML page that advertises a feed, follows that link once. */
   private async fetchFeed(url: string, conditional: { etag?: string; lastModified?: string } = {}): Promise<{ response: FetchResponse; parsed: ParsedFeed }> {
     const response = await this.fetcher.fetch(url, { kind: 'feed', ...conditional });
     if (response.notModified) return { response, parsed: { format: 'rss', items: [] } };
@@ -163,7 +167,8 @@ export class FeedService {
     const needle = idOrUrl.trim();
     const feed = (await this.list(guildId)).find((f) => f.id === needle || normaliseUrl(f.url) === normaliseUrl(needle));
     if (!feed) return undefined;
-    const rest: Feed = guildId === undefined ? { ...feed, followers: [], operator: false } : { ...feed, followers: feed.followers.filter((g) => g !== guildId) };
+    const rest: Feed =
+      guildId === undefined ? { ...feed, followers: [], operator: false } : { ...feed, followers: feed.followers.filter((g) => g !== guildId) };
     if (followed(rest)) await this.registry.put(rest, true);
     else await this.registry.delete(feed);
     await this.reports.catchUp();
@@ -242,8 +247,7 @@ export class FeedService {
 
   start(): void {
     if (this.timer) return;
-    const run = () =>
-      void this.pollAll().catch((error: unknown) => this.logger.error({ err: error }, 'feed polling failed'));
+    const run = () => void this.pollAll().catch((error: unknown) => this.logger.error({ err: error }, 'feed polling failed'));
     this.kickoff = setTimeout(run, 2_000);
     this.kickoff.unref();
     this.timer = setInterval(run, this.config.FEED_POLL_MINUTES * 60_000);
@@ -268,7 +272,12 @@ export class FeedService {
   }
 
   /** Ingests the new items of a fetched feed document and updates the feed record. */
-  private async absorb(feed: Feed, response: FetchResponse, parsed: ParsedFeed, firstPoll: boolean): Promise<Omit<PollResult, 'feedId' | 'url' | 'status' | 'error'>> {
+  private async absorb(
+    feed: Feed,
+    response: FetchResponse,
+    parsed: ParsedFeed,
+    firstPoll: boolean,
+  ): Promise<Omit<PollResult, 'feedId' | 'url' | 'status' | 'error'>> {
     const seen = await this.registry.seen(feed.id);
     seen.backlog ??= {};
     const backlog = seen.backlog;
@@ -295,7 +304,9 @@ export class FeedService {
     // Backlog pages are fetched only for the newest few items of the first poll, so adding a large
     // excerpt-only feed stays quick.
     const fetchFrom = firstPoll ? Math.max(0, fresh.length - BACKLOG_PAGE_FETCHES) : 0;
-    const built = await mapLimit(fresh, ARTICLE_FETCH_CONCURRENCY, (item, i) => this.buildReport(feed, source, item, isBacklog(item) ? firstPoll && i >= fetchFrom : true));
+    const built = await mapLimit(fresh, ARTICLE_FETCH_CONCURRENCY, (item, i) =>
+      this.buildReport(feed, source, item, isBacklog(item) ? firstPoll && i >= fetchFrom : true),
+    );
     const toStore: Array<{ item: FeedItem; report: Report }> = [];
     const hashesThisPoll = new Map<string, string>();
     for (let i = 0; i < fresh.length; i++) {

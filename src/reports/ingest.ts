@@ -110,7 +110,9 @@ export class Ingestor {
       const parseUnlessUnchanged = (file: string): Promise<Report | { unchanged: ReportMeta }> => {
         // Files never ingested are sent to the parser without a detour through the event loop.
         if (!this.reports.findByPath(file)) return this.parseFile(file, pool);
-        return this.unchangedFile(file).then((cached): Promise<Report | { unchanged: ReportMeta }> | { unchanged: ReportMeta } => (cached ? { unchanged: cached } : this.parseFile(file, pool)));
+        return this.unchangedFile(file).then((cached): Promise<Report | { unchanged: ReportMeta }> | { unchanged: ReportMeta } =>
+          cached ? { unchanged: cached } : this.parseFile(file, pool),
+        );
       };
       return Promise.allSettled(slice.map(parseUnlessUnchanged)).then((outcomes) => ({ slice, outcomes }));
     };

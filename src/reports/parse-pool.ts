@@ -46,7 +46,9 @@ export class ParsePool {
       for (let i = 0; i < size; i++) {
         // Small heap limits keep each worker's garbage (file text, intermediate strings) collected early, which
         // is most of ingestion's peak memory; a file too big for them is parsed again in-thread by the caller.
-        const worker = new Worker(new URL('./parse-worker.mjs', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
+        const worker = new Worker(new URL('./parse-worker.mjs', import.meta.url), {
+          resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+        });
         workers.push(worker);
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error('parse worker did not start')), 15_000);

@@ -14,7 +14,11 @@ parentPort?.on('message', async (job: ParseJob) => {
     // The stat happens here too, so the main thread posts every job at once and the worker never waits for it.
     const info = await stat(job.path);
     const buffer = await readFile(job.path);
-    const report = parseReport(buffer, { filename: job.path, origin: { kind: 'file', path: job.path, size: info.size, mtimeMs: info.mtimeMs }, now: new Date(job.now) });
+    const report = parseReport(buffer, {
+      filename: job.path,
+      origin: { kind: 'file', path: job.path, size: info.size, mtimeMs: info.mtimeMs },
+      now: new Date(job.now),
+    });
     // Sent in stored form (sections as lengths over the text): half the bytes to copy between threads.
     parentPort!.postMessage({ id: job.id, report: toStored(report) });
   } catch (error) {

@@ -1,4 +1,5 @@
-const TRACKING_PARAMS = /^(utm_[a-z_]+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|mkt_tok|igshid|yclid|ref_src|ref|cmpid|ncid|ocid|sr_share|at_medium|at_campaign|wt\.mc_id)$/i;
+const TRACKING_PARAMS =
+  /^(utm_[a-z_]+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|mkt_tok|igshid|yclid|ref_src|ref|cmpid|ncid|ocid|sr_share|at_medium|at_campaign|wt\.mc_id)$/i;
 
 /**
  * A comparison key for "is this the same article": lower-case host without `www.`, no scheme difference,

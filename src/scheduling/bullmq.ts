@@ -73,9 +73,7 @@ export class BullMqScheduler implements JobScheduler {
       for (const s of schedulers) {
         const data = (s.template?.data ?? {}) as Record<string, string>;
         all.push(
-          s.pattern
-            ? { id: s.key, kind, pattern: s.pattern, ...(s.tz ? { timezone: s.tz } : {}), data }
-            : { id: s.key, kind, everyMs: Number(s.every), data },
+          s.pattern ? { id: s.key, kind, pattern: s.pattern, ...(s.tz ? { timezone: s.tz } : {}), data } : { id: s.key, kind, everyMs: Number(s.every), data },
         );
       }
     }
@@ -101,7 +99,13 @@ export class BullMqScheduler implements JobScheduler {
         const id = job.repeatJobKey ?? job.id ?? '';
         // A run whose scheduler was removed after the run was queued must not run ("nothing runs afterwards").
         if (job.repeatJobKey && !(await this.queue(kind).getJobScheduler(job.repeatJobKey))) return;
-        await handler({ id, kind, scheduledAt: new Date(scheduledMillis(job)), data: (job.data ?? {}) as Record<string, string>, attempt: job.attemptsMade + 1 });
+        await handler({
+          id,
+          kind,
+          scheduledAt: new Date(scheduledMillis(job)),
+          data: (job.data ?? {}) as Record<string, string>,
+          attempt: job.attemptsMade + 1,
+        });
       },
       { connection: this.connection, prefix: this.prefix, concurrency: this.options.concurrency ?? 8, autorun: true },
     );

@@ -65,7 +65,8 @@ export class PgBossScheduler implements JobScheduler {
     this.started ??= (async () => {
       await this.boss.start();
       for (const kind of ['briefing', 'feed-poll'] as const) {
-        if (!(await this.boss.getQueue(queueName(kind)))) await this.boss.createQueue(queueName(kind), { name: queueName(kind), retryLimit: 3, retryDelay: 5, retryBackoff: true });
+        if (!(await this.boss.getQueue(queueName(kind))))
+          await this.boss.createQueue(queueName(kind), { name: queueName(kind), retryLimit: 3, retryDelay: 5, retryBackoff: true });
       }
       await this.sql(
         `CREATE TABLE IF NOT EXISTS ${this.schema}.sitrep_recurring (
@@ -180,7 +181,10 @@ export function queueName(kind: JobKind): string {
  * from the id, so every process computes the same instants and equal intervals do not all fire together.
  */
 export function nextOccurrence(job: RecurringJob, after: number): number {
-  if (job.pattern) return CronExpressionParser.parse(job.pattern, { tz: job.timezone ?? 'UTC', currentDate: new Date(after) }).next().getTime();
+  if (job.pattern)
+    return CronExpressionParser.parse(job.pattern, { tz: job.timezone ?? 'UTC', currentDate: new Date(after) })
+      .next()
+      .getTime();
   const every = job.everyMs!;
   const offset = Number.parseInt(createHash('sha1').update(job.id).digest('hex').slice(0, 8), 16) % every;
   return Math.floor((after - offset) / every) * every + offset + every;

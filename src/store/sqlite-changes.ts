@@ -26,7 +26,9 @@ export function sqliteChangeLog(db: Database.Database, path: string, now: () => 
   // Only when missing: a read-only file that has the row must still open (for reads).
   if (!db.prepare('SELECT 1 FROM change_log_meta WHERE id = 1').get()) db.exec('INSERT INTO change_log_meta(id, trimmed_through) VALUES(1, 0)');
   const insert = db.prepare('INSERT INTO changes(namespace, key, at) VALUES(?, ?, ?) RETURNING seq');
-  const insertMany = db.transaction((namespace: string, keys: string[], at: number) => keys.map((key) => Number((insert.get(namespace, key, at) as { seq: number }).seq)));
+  const insertMany = db.transaction((namespace: string, keys: string[], at: number) =>
+    keys.map((key) => Number((insert.get(namespace, key, at) as { seq: number }).seq)),
+  );
   const trimmed = db.prepare('SELECT trimmed_through FROM change_log_meta WHERE id = 1').pluck();
   const oldest = db.prepare('SELECT COALESCE(MIN(seq), 0) FROM changes').pluck();
   const beyondCount = db.prepare('SELECT seq FROM changes ORDER BY seq DESC LIMIT 1 OFFSET ?').pluck();

@@ -126,7 +126,9 @@ function claimStatements(db: Database.Database) {
   const insert = db.prepare('INSERT INTO claims(key, value, created_at, generation) VALUES(?, ?, ?, 1) ON CONFLICT(key) DO NOTHING');
   return {
     insert,
-    insertMany: db.transaction((entries: Array<{ key: string; json: string }>, at: number) => entries.map(({ key, json }) => insert.run(key, json, at).changes === 1)),
+    insertMany: db.transaction((entries: Array<{ key: string; json: string }>, at: number) =>
+      entries.map(({ key, json }) => insert.run(key, json, at).changes === 1),
+    ),
     read: db.prepare('SELECT value, generation FROM claims WHERE key = ?'),
     update: db.prepare('UPDATE claims SET value = ?, generation = generation + 1 WHERE key = ?'),
     updateIf: db.prepare('UPDATE claims SET value = ?, generation = generation + 1 WHERE key = ? AND generation = ?'),

@@ -28,7 +28,7 @@ function lineContext(line: string, commands: readonly CommandModule[]): LineCont
     const sub = options.find((o) => isSub(o) && o.name === word.toLowerCase());
     if (!sub) break;
     subcommand = sub.name;
-    options = ('options' in sub ? sub.options ?? [] : []) as Option[];
+    options = ('options' in sub ? (sub.options ?? []) : []) as Option[];
   }
   return { command, subcommand, options, done, current };
 }
@@ -81,10 +81,7 @@ export async function completeLineWithValues(line: string, commands: readonly Co
   const typed = context.current.slice(colon + 1).replace(/^["'“]/, '');
   let choices;
   try {
-    choices = await handler.autocomplete(
-      { subcommand: context.subcommand, focused: { name, value: typed }, options: {}, guildId: LOCAL_GUILD_ID },
-      ctx,
-    );
+    choices = await handler.autocomplete({ subcommand: context.subcommand, focused: { name, value: typed }, options: {}, guildId: LOCAL_GUILD_ID }, ctx);
   } catch {
     // A failing suggestion source must not break typing; the command itself will report the problem.
     return { completions, current };

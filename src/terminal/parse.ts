@@ -144,7 +144,10 @@ const didYouMean = (name: string | undefined, render: (n: string) => string) => 
 
 /** Option descriptions are written for Discord's picker; at the prompt, Tab does the picking. */
 const describe = (option: Option) =>
-  option.description.replace(/\(start typing( to pick| a city)?\)/i, (_, what: string | undefined) => `(type a few letters and press Tab${what === ' a city' ? ', e.g. rome' : ''})`);
+  option.description.replace(
+    /\(start typing( to pick| a city)?\)/i,
+    (_, what: string | undefined) => `(type a few letters and press Tab${what === ' a city' ? ', e.g. rome' : ''})`,
+  );
 
 function convert(option: Option, raw: string, where: string): OptionValue {
   const fail = (why: string): never => {
@@ -258,9 +261,7 @@ export function parseCommandLine(line: string, commands: readonly CommandModule[
   if (missing.length > 0) {
     // Descriptions are written for Discord's picker ("Title or id (start typing to pick)"); here the option
     // name with its description after a colon reads better, one per line.
-    throw new UserError(
-      `Missing required option${missing.length > 1 ? 's' : ''}:\n${missing.map((o) => `  ${o.name}: ${describe(o)}`).join('\n')}\n${usage}`,
-    );
+    throw new UserError(`Missing required option${missing.length > 1 ? 's' : ''}:\n${missing.map((o) => `  ${o.name}: ${describe(o)}`).join('\n')}\n${usage}`);
   }
   // The dispatcher checks again; checking here too lets the usage line follow a bad value at once.
   try {
@@ -284,7 +285,12 @@ export function helpText(commands: readonly CommandModule[], name?: string): str
   for (const command of selected) {
     const options = topLevelOptions(command) as Option[];
     const subs = options.filter(isSubcommand);
-    const json = { name: terminalName(command), description: isMessageMenu(command) ? `On Discord, the message menu “${command.data.name}” (Apps → ${command.data.name} on a message)` : (command.data as { description: string }).description };
+    const json = {
+      name: terminalName(command),
+      description: isMessageMenu(command)
+        ? `On Discord, the message menu “${command.data.name}” (Apps → ${command.data.name} on a message)`
+        : (command.data as { description: string }).description,
+    };
     if (subs.length === 0) {
       lines.push(`${usageLine(json.name, undefined, options)}`, `    ${json.description}`);
       if (name) for (const o of options) lines.push(`      ${o.name}: ${describe(o)}`);

@@ -14,17 +14,19 @@ const WIDTH = 100;
 export function flattenMarkdown(text: string): string {
   // Escaped characters are set aside first so that "\\*" never opens emphasis.
   const escaped: string[] = [];
-  return stripBidi(text)
-    .replace(/\\([*_~`|>\\[\]()#-])/g, (_m, char: string) => `\u0000${escaped.push(char) - 1}\u0000`)
-    .replace(/\[([^\]\n]+)\]\(<?(https?:\/\/[^)\s>]+)>?\)/g, '$1 <$2>')
-    .replace(/\*\*([^*\n]+)\*\*/g, '$1')
-    .replace(/__([^_\n]+)__/g, '$1')
-    // Emphasis only when the asterisks hug the text, so "0 7 * * 1-5" and "a * b" survive.
-    .replace(/(^|[^\w*])\*(\S(?:[^*\n]*\S)?)\*(?=[^\w*]|$)/g, '$1$2')
-    .replace(/<#(\w+)>/g, '#$1')
-    .replace(/<t:(\d+)(?::\w)?>/g, (_m, seconds: string) => `${new Date(Number(seconds) * 1000).toISOString().replace('T', ' ').slice(0, 16)} UTC`)
-    .replace(/^>\s?/gm, '  ')
-    .replace(/\u0000(\d+)\u0000/g, (_m, index: string) => escaped[Number(index)] ?? '');
+  return (
+    stripBidi(text)
+      .replace(/\\([*_~`|>\\[\]()#-])/g, (_m, char: string) => `\u0000${escaped.push(char) - 1}\u0000`)
+      .replace(/\[([^\]\n]+)\]\(<?(https?:\/\/[^)\s>]+)>?\)/g, '$1 <$2>')
+      .replace(/\*\*([^*\n]+)\*\*/g, '$1')
+      .replace(/__([^_\n]+)__/g, '$1')
+      // Emphasis only when the asterisks hug the text, so "0 7 * * 1-5" and "a * b" survive.
+      .replace(/(^|[^\w*])\*(\S(?:[^*\n]*\S)?)\*(?=[^\w*]|$)/g, '$1$2')
+      .replace(/<#(\w+)>/g, '#$1')
+      .replace(/<t:(\d+)(?::\w)?>/g, (_m, seconds: string) => `${new Date(Number(seconds) * 1000).toISOString().replace('T', ' ').slice(0, 16)} UTC`)
+      .replace(/^>\s?/gm, '  ')
+      .replace(/\u0000(\d+)\u0000/g, (_m, index: string) => escaped[Number(index)] ?? '')
+  );
 }
 
 function indent(text: string, prefix: string): string {

@@ -20,7 +20,15 @@ async function run(args: string[]) {
     makeReport('fresh', { title: 'Fresh on Taiwan', text: 'Taiwan strait.', ingestedAt: '2026-11-27T08:00:00Z', actors: ['China'] }),
     makeReport('older', { title: 'Older on Sahel', text: 'Mali.', ingestedAt: '2026-11-20T08:00:00Z', actors: ['Mali'] }),
   );
-  const briefings = new BriefingService({ config: testConfig(), logger: silentLogger, clock, store: env.store, reports, analysis: new FakeAnalysis(), subscriptions });
+  const briefings = new BriefingService({
+    config: testConfig(),
+    logger: silentLogger,
+    clock,
+    store: env.store,
+    reports,
+    analysis: new FakeAnalysis(),
+    subscriptions,
+  });
   cleanup = async () => {
     briefings.stop();
     await env.cleanup();
@@ -31,7 +39,11 @@ async function run(args: string[]) {
   out.on('data', (d) => (text += d));
   const program = new Command().exitOverride();
   const config = testConfig({ BRIEFS_DIR: join(env.dir, 'no-briefs') });
-  registerBrief(program, { openApp: async () => ({ config, logger: silentLogger, ingest: {}, subscriptions, briefings }) as unknown as App, out, err: new PassThrough() });
+  registerBrief(program, {
+    openApp: async () => ({ config, logger: silentLogger, ingest: {}, subscriptions, briefings }) as unknown as App,
+    out,
+    err: new PassThrough(),
+  });
   await program.parseAsync(['node', 'sitrep', 'brief', ...args]);
   return text;
 }

@@ -22,7 +22,22 @@ const CHILD = resolve(import.meta.dirname, 'support/bot-child.ts');
 const GUILD = '8100000000000000001';
 const TRIALS = Number(process.env.SITREP_CRASH_TRIALS ?? 10);
 const TOKEN = 'test-token-'.padEnd(40, 'x');
-const TOPICS = ['Belarus', 'Taiwan', 'Sahel', 'Arctic', 'Red Sea', 'Caucasus', 'Balkans', 'Baltic', 'Pacific', 'Andes', 'Kashmir', 'Horn of Africa', 'Levant', 'Korea'];
+const TOPICS = [
+  'Belarus',
+  'Taiwan',
+  'Sahel',
+  'Arctic',
+  'Red Sea',
+  'Caucasus',
+  'Balkans',
+  'Baltic',
+  'Pacific',
+  'Andes',
+  'Kashmir',
+  'Horn of Africa',
+  'Levant',
+  'Korea',
+];
 
 let cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -61,13 +76,17 @@ async function seed(channelIds: string[]): Promise<{ dir: string; url: string }>
     }),
   );
   const subscriptions = new SubscriptionService({ store, clock });
-  for (const channelId of channelIds) await subscriptions.subscribe({ guildId: GUILD, channelId, time: '07:30', timezone: 'UTC', createdBy: 'mod', format: 'full' });
+  for (const channelId of channelIds)
+    await subscriptions.subscribe({ guildId: GUILD, channelId, time: '07:30', timezone: 'UTC', createdBy: 'mod', format: 'full' });
   await store.close();
   return { dir, url };
 }
 
 function runChild(env: Record<string, string>, killWhen?: (recorderCount: () => void) => void) {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], { env: { ...process.env, LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -128,7 +147,9 @@ describe('no visible duplicate after kill -9 (nonce-honouring recorder, real pro
       const restarted = await runChild({ ...env, SITREP_TEST_NOW: '2026-11-27T07:32:00.000Z' });
       expect(restarted.code, restarted.stderr).toBe(0);
       const parts = await expectEveryPartOnce(url, recorder, channelIds);
-      notes.push(`trial ${trial + 1}: kill -9 at message ${killAt} (${killed.signal ?? `exit ${killed.code}`}, ${atKill} received by then), ${recorder.repeatedNonces} repeats answered by nonce, ${channelIds.length * parts} parts each once`);
+      notes.push(
+        `trial ${trial + 1}: kill -9 at message ${killAt} (${killed.signal ?? `exit ${killed.code}`}, ${atKill} received by then), ${recorder.repeatedNonces} repeats answered by nonce, ${channelIds.length * parts} parts each once`,
+      );
       await recorder.close();
     }
     console.info(notes.join('\n'));
@@ -140,7 +161,9 @@ describe('no visible duplicate after kill -9 (nonce-honouring recorder, real pro
       const channel = `92000000000000000${killAt}`;
       const { dir, url } = await seed([channel]);
       const env = { ...baseEnv(url, dir, recorder), SITREP_TEST_SEND_NOW: `${GUILD}:${channel}` };
-      const killed = await runChild({ ...env, SITREP_TEST_NOW: '2026-11-27T10:00:00.000Z' }, (kill) => recorder.onMessage((_m, count) => count === killAt && kill()));
+      const killed = await runChild({ ...env, SITREP_TEST_NOW: '2026-11-27T10:00:00.000Z' }, (kill) =>
+        recorder.onMessage((_m, count) => count === killAt && kill()),
+      );
       expect(killed.signal).toBe('SIGKILL');
       const before = recorder.messages.length;
       expect(before).toBeGreaterThanOrEqual(killAt);

@@ -17,7 +17,16 @@ async function setup(reports: MemoryReports, env: Record<string, string> = {}) {
   const storeEnv = await tempStore();
   const clock = new ManualClock(new Date('2026-11-26T12:00:00Z'));
   const subscriptions = new SubscriptionService({ store: storeEnv.store, clock });
-  const service = new BriefingService({ config: testConfig(env), logger: silentLogger, clock, store: storeEnv.store, reports, analysis: new FakeAnalysis(), subscriptions, options: { retryBaseMs: 1 } });
+  const service = new BriefingService({
+    config: testConfig(env),
+    logger: silentLogger,
+    clock,
+    store: storeEnv.store,
+    reports,
+    analysis: new FakeAnalysis(),
+    subscriptions,
+    options: { retryBaseMs: 1 },
+  });
   cleanups.push(async () => {
     await service.stop();
     await storeEnv.cleanup();
@@ -27,7 +36,11 @@ async function setup(reports: MemoryReports, env: Record<string, string> = {}) {
   return { clock, subscriptions, service, subscribe, transport: new RecordingTransport() };
 }
 
-const ids = (t: RecordingTransport, channel: string) => t.to(channel).flatMap((m) => m.cards.map((c) => c.title ?? '')).filter((t) => t.startsWith('Report '));
+const ids = (t: RecordingTransport, channel: string) =>
+  t
+    .to(channel)
+    .flatMap((m) => m.cards.map((c) => c.title ?? ''))
+    .filter((t) => t.startsWith('Report '));
 
 describe('the subscription cursor is the ingest sequence', () => {
   it('a report written with an older ingestion time (another process, the CLI) is still in the next briefing', async () => {
@@ -83,7 +96,7 @@ describe('published dates in briefings', () => {
 });
 
 describe('/briefing preview', () => {
-  it('shows the next run\'s briefing under the next run\'s date', async () => {
+  it("shows the next run's briefing under the next run's date", async () => {
     const reports = new MemoryReports();
     const s = await setup(reports);
     const sub = await s.subscribe('p', { time: '07:30', timezone: 'Asia/Tokyo' });

@@ -94,7 +94,10 @@ describe('scheduled briefings on the Discord-compatible server', () => {
     expect(await subscriptions.get(h.guild.id, gone)).toBeUndefined();
     expect((await subscriptions.removalLog(h.guild.id)).at(-1)?.reason).toMatch(/Channel not found/);
     for (const channel of [limited, flaky, fine]) {
-      const headers = h.fake.messages(channel).flatMap((m) => m.embeds ?? []).filter((e: { title?: string }) => e.title?.startsWith('Sitrep briefing'));
+      const headers = h.fake
+        .messages(channel)
+        .flatMap((m) => m.embeds ?? [])
+        .filter((e: { title?: string }) => e.title?.startsWith('Sitrep briefing'));
       expect(headers).toHaveLength(1);
     }
     expect(h.fake.messages(denied)).toHaveLength(0);

@@ -23,7 +23,22 @@ const CHILD = resolve(import.meta.dirname, 'support/bot-child.ts');
 const OCCURRENCE = '2026-11-27T07:30:00.000Z';
 const CHANNELS = 40;
 
-const TOPICS = ['Belarus', 'Taiwan', 'Sahel', 'Arctic', 'Red Sea', 'Caucasus', 'Balkans', 'Baltic', 'Pacific', 'Andes', 'Kashmir', 'Horn of Africa', 'Levant', 'Korea'];
+const TOPICS = [
+  'Belarus',
+  'Taiwan',
+  'Sahel',
+  'Arctic',
+  'Red Sea',
+  'Caucasus',
+  'Balkans',
+  'Baltic',
+  'Pacific',
+  'Andes',
+  'Kashmir',
+  'Horn of Africa',
+  'Levant',
+  'Korea',
+];
 
 function reportText(topic: string, i: number): string {
   return [
@@ -64,7 +79,10 @@ async function seed(dir: string, channelIds: string[], guildId: string): Promise
   return url;
 }
 
-function runChild(env: Record<string, string>): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
+function runChild(env: Record<string, string>): {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+} {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
     env: { ...process.env, LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -169,7 +187,8 @@ describe('exactly once across kill -9 and restart (bot as a child process, loopb
       expectCutBetweenParts: true,
       guildId: '8000000000000000001',
       channelIds: Array.from({ length: CHANNELS }, (_, i) => `9000000000000${String(i).padStart(5, '0')}`),
-      received: (channelId) => (recorder.byChannel().get(channelId) ?? []).map((m) => ({ id: m.id, titles: (m.body.embeds as Array<{ title?: string }>).map((e) => e.title ?? '') })),
+      received: (channelId) =>
+        (recorder.byChannel().get(channelId) ?? []).map((m) => ({ id: m.id, titles: (m.body.embeds as Array<{ title?: string }>).map((e) => e.title ?? '') })),
       total: () => recorder.messages.length,
       whenCount: (count, fn) => recorder.onMessage((_m, n) => n === count && fn()),
       note: () => `repeats dropped by nonce: ${recorder.repeatedNonces}; 429s: ${recorder.rateLimited}`,

@@ -24,7 +24,16 @@ async function casScenario(store: Store): Promise<void> {
   const clock = new ManualClock(new Date('2026-11-27T07:30:00Z'));
   const ledger = () => new DeliveryLedger({ store, clock, logger: silentLogger, leaseMs: 1000 });
   const dkey = `${key}-ledger`;
-  const fresh = () => ({ subscriptionId: 's', occurrence: '2026-11-27T07:30:00.000Z', composed: false, composedAt: '', reportIds: [], parts: 0, sent: [], done: false });
+  const fresh = () => ({
+    subscriptionId: 's',
+    occurrence: '2026-11-27T07:30:00.000Z',
+    composed: false,
+    composedAt: '',
+    reportIds: [],
+    parts: 0,
+    sent: [],
+    done: false,
+  });
   expect((await ledger().acquire(dkey, fresh)).won).toBe(true);
   clock.advance(2000);
   const contenders = await Promise.all([ledger().acquire(dkey, fresh), ledger().acquire(dkey, fresh), ledger().acquire(dkey, fresh)]);

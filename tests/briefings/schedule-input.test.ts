@@ -114,7 +114,18 @@ describe('named subscriptions', () => {
   });
 
   it('reads rows stored before names as the channel\'s "daily" subscription', async () => {
-    const legacy = { id: `${base.guildId}:${base.channelId}`, guildId: base.guildId, channelId: base.channelId, schedule: { kind: 'daily', time: '07:30', timezone: 'UTC' }, filters: { topics: [], actors: [], regions: [], sources: [] }, format: 'full', emptyPolicy: 'skip', createdBy: 'u', createdAt: '2026-01-01T00:00:00.000Z', cursor: '2026-01-01T00:00:00.000Z' };
+    const legacy = {
+      id: `${base.guildId}:${base.channelId}`,
+      guildId: base.guildId,
+      channelId: base.channelId,
+      schedule: { kind: 'daily', time: '07:30', timezone: 'UTC' },
+      filters: { topics: [], actors: [], regions: [], sources: [] },
+      format: 'full',
+      emptyPolicy: 'skip',
+      createdBy: 'u',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      cursor: '2026-01-01T00:00:00.000Z',
+    };
     await env.store.kv('subscriptions').set(legacy.id, legacy);
     expect((await subs.get(base.guildId, base.channelId))?.name).toBe('daily');
     const updated = await subs.subscribe({ ...base, time: '09:00' });

@@ -52,7 +52,13 @@ describe('briefing occurrences run through the scheduler port', () => {
     const a = await s.subscribe('a', { time: '07:30', timezone: 'Europe/Rome' });
     const service = s.makeService();
     await service.start(s.transport);
-    expect(s.scheduler.jobs.get(`briefing:${a.id}`)).toEqual({ id: `briefing:${a.id}`, kind: 'briefing', pattern: '30 7 * * *', timezone: 'Europe/Rome', data: { subscriptionId: a.id } });
+    expect(s.scheduler.jobs.get(`briefing:${a.id}`)).toEqual({
+      id: `briefing:${a.id}`,
+      kind: 'briefing',
+      pattern: '30 7 * * *',
+      timezone: 'Europe/Rome',
+      data: { subscriptionId: a.id },
+    });
 
     const b = await s.subscribe('b', { cron: '0 8 * * 1-5', time: undefined });
     await service.settled();
@@ -101,7 +107,14 @@ describe('briefing occurrences run through the scheduler port', () => {
     // Another process holds the occurrence's claim (a live lease).
     const other = new DeliveryLedger({ store: s.store, clock: s.clock, logger: silentLogger, leaseMs: 60_000 });
     const held = await other.acquire(`delivery:${sub.id}:${at.toISOString()}`, () => ({
-      subscriptionId: sub.id, occurrence: at.toISOString(), composed: false, composedAt: at.toISOString(), reportIds: [], parts: 0, sent: [], done: false,
+      subscriptionId: sub.id,
+      occurrence: at.toISOString(),
+      composed: false,
+      composedAt: at.toISOString(),
+      reportIds: [],
+      parts: 0,
+      sent: [],
+      done: false,
     }));
     expect(held.won).toBe(true);
     const service = s.makeService();
@@ -126,7 +139,16 @@ describe('briefing occurrences run through the scheduler port', () => {
 });
 
 describe('the delivery ledger', () => {
-  const fresh = (sub: string, at: string) => () => ({ subscriptionId: sub, occurrence: at, composed: false, composedAt: at, reportIds: [], parts: 0, sent: [], done: false });
+  const fresh = (sub: string, at: string) => () => ({
+    subscriptionId: sub,
+    occurrence: at,
+    composed: false,
+    composedAt: at,
+    reportIds: [],
+    parts: 0,
+    sent: [],
+    done: false,
+  });
 
   it('takes a delivery over only once its lease expired, and only one of two contenders wins', async () => {
     const s = await setup('2026-11-27T07:30:00Z');
@@ -199,7 +221,7 @@ describe('the delivery ledger', () => {
 });
 
 describe('resume after a crash (the owner never released its lease)', () => {
-  it('a start resumes the dead owner\'s delivery as soon as its lease runs out, not minutes later', async () => {
+  it("a start resumes the dead owner's delivery as soon as its lease runs out, not minutes later", async () => {
     const env = await tempStore();
     const clock = { now: () => new Date() }; // real time: the lease has to run out by itself
     const subscriptions = new SubscriptionService({ store: env.store, clock });
@@ -208,10 +230,30 @@ describe('resume after a crash (the owner never released its lease)', () => {
     // The dead process claimed it a moment ago (a 1 s lease) and died before composing.
     const dead = new DeliveryLedger({ store: env.store, clock, logger: silentLogger, leaseMs: 1_000 });
     const key = `delivery:${sub.id}:${occurrence}`;
-    expect((await dead.acquire(key, () => ({ subscriptionId: sub.id, occurrence, composed: false, composedAt: occurrence, reportIds: [], parts: 0, sent: [], done: false }))).won).toBe(true);
+    expect(
+      (
+        await dead.acquire(key, () => ({
+          subscriptionId: sub.id,
+          occurrence,
+          composed: false,
+          composedAt: occurrence,
+          reportIds: [],
+          parts: 0,
+          sent: [],
+          done: false,
+        }))
+      ).won,
+    ).toBe(true);
     const service = new BriefingService({
-      config: testConfig(), logger: silentLogger, clock, store: env.store, reports: new MemoryReports(), analysis: new FakeAnalysis(), subscriptions,
-      scheduler: new FakeScheduler(), options: { leaseMs: 1_000, retryBaseMs: 1 },
+      config: testConfig(),
+      logger: silentLogger,
+      clock,
+      store: env.store,
+      reports: new MemoryReports(),
+      analysis: new FakeAnalysis(),
+      subscriptions,
+      scheduler: new FakeScheduler(),
+      options: { leaseMs: 1_000, retryBaseMs: 1 },
     });
     const transport = new RecordingTransport();
     cleanups.push(async () => {

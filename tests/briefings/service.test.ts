@@ -93,7 +93,11 @@ describe('composition', () => {
     const s = await setup('2026-11-26T12:00:00Z');
     const sub = await s.subscribe('c');
     s.reports.add(makeReport('old', { ingestedAt: '2026-11-26T11:00:00Z' }));
-    s.reports.add(makeReport('a', { ingestedAt: '2026-11-26T13:00:00Z' }), makeReport('b', { ingestedAt: '2026-11-26T18:00:00Z' }), makeReport('c', { ingestedAt: '2026-11-27T01:00:00Z' }));
+    s.reports.add(
+      makeReport('a', { ingestedAt: '2026-11-26T13:00:00Z' }),
+      makeReport('b', { ingestedAt: '2026-11-26T18:00:00Z' }),
+      makeReport('c', { ingestedAt: '2026-11-27T01:00:00Z' }),
+    );
     s.reports.add(makeReport('backlog', { ingestedAt: '2026-11-26T14:00:00Z', backfill: true }));
     const service = s.makeService();
     const first = await service.composeFor(sub, new Date('2026-11-27T06:30:00Z'));
@@ -114,9 +118,22 @@ describe('composition', () => {
   it('filters by topics, actors (aliases), regions and sources, case-insensitively', async () => {
     const s = await setup('2026-11-26T12:00:00Z');
     s.reports.add(
-      makeReport('taiwan', { title: 'Strait tensions', text: 'Exercises near TAIWAN intensified.', ingestedAt: '2026-11-26T13:00:00Z', actors: ['China|Beijing'] }),
+      makeReport('taiwan', {
+        title: 'Strait tensions',
+        text: 'Exercises near TAIWAN intensified.',
+        ingestedAt: '2026-11-26T13:00:00Z',
+        actors: ['China|Beijing'],
+      }),
       makeReport('tirana', { title: 'Balkan notes', text: 'A summit in Tirana.', ingestedAt: '2026-11-26T13:00:00Z', actors: ['Albania'] }),
-      makeReport('sahel', { title: 'Sahel', text: 'Juntas.', regions: ['Africa'], source: 'ISPI', url: 'https://www.ispionline.it/x', ingestedAt: '2026-11-26T13:00:00Z', actors: ['Mali', 'Russia'] }),
+      makeReport('sahel', {
+        title: 'Sahel',
+        text: 'Juntas.',
+        regions: ['Africa'],
+        source: 'ISPI',
+        url: 'https://www.ispionline.it/x',
+        ingestedAt: '2026-11-26T13:00:00Z',
+        actors: ['Mali', 'Russia'],
+      }),
     );
     const service = s.makeService();
     const ids = async (filters: Record<string, string>) => {
@@ -136,7 +153,7 @@ describe('composition', () => {
     expect(await ids({ sources: 'ispi', actors: 'china' })).toEqual([]);
   });
 
-  it('ranks by recency and the day\'s shared actors, and names the most present actors', async () => {
+  it("ranks by recency and the day's shared actors, and names the most present actors", async () => {
     const s = await setup('2026-11-26T12:00:00Z');
     const sub = await s.subscribe('r');
     s.reports.add(
@@ -279,7 +296,11 @@ describe('failures', () => {
   it('5xx is retried with backoff, then delivered once', async () => {
     const s = await setup('2026-11-26T12:00:00Z');
     await s.subscribe('flaky', { emptyPolicy: 'notice' });
-    s.transport.failNext('flaky', new DeliveryError('Bad Gateway', 'transient', undefined, 502), new DeliveryError('Service Unavailable', 'transient', undefined, 503));
+    s.transport.failNext(
+      'flaky',
+      new DeliveryError('Bad Gateway', 'transient', undefined, 502),
+      new DeliveryError('Service Unavailable', 'transient', undefined, 503),
+    );
     const [outcome] = await s.makeService().runDue(new Date('2026-11-27T06:30:00Z'), s.transport);
     expect(outcome!.status).toBe('delivered');
     expect(s.transport.attempts.filter((a) => a.channelId === 'flaky')).toHaveLength(3);
@@ -343,7 +364,7 @@ describe('sendNow and composeLatest', () => {
 });
 
 describe('rescheduling', () => {
-  it('moving the time later after today\'s briefing does not post a second one today', async () => {
+  it("moving the time later after today's briefing does not post a second one today", async () => {
     const s = await setup('2026-11-26T12:00:00Z');
     await s.subscribe('move', { time: '07:30', timezone: 'UTC', emptyPolicy: 'notice' });
     const service = s.makeService();
@@ -404,7 +425,14 @@ describe('which subscriptions a process delivers', () => {
   it('start(…, { accept }) leaves other transports’ subscriptions undelivered and unclaimed', async () => {
     const s = await setup('2026-11-26T12:00:00Z');
     await s.subscribe('discord-channel', { emptyPolicy: 'notice' });
-    await s.subscriptions.subscribe({ guildId: 'local', channelId: 'terminal', time: '07:30', timezone: 'Europe/Rome', createdBy: 'me', emptyPolicy: 'notice' });
+    await s.subscriptions.subscribe({
+      guildId: 'local',
+      channelId: 'terminal',
+      time: '07:30',
+      timezone: 'Europe/Rome',
+      createdBy: 'me',
+      emptyPolicy: 'notice',
+    });
     const service = s.makeService();
     service.start(s.transport, { accept: (sub) => sub.guildId === 'local' });
     service.stop(); // no minute ticks during the test: runDue below is the tick

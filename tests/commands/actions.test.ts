@@ -23,7 +23,10 @@ const labelOf = (component: APIButtonComponent | APIStringSelectComponent) => ('
 
 /** The custom ids of a reply's buttons, as Discord would receive them. */
 function buttonIds(reply: Parameters<typeof renderReply>[0]): string[] {
-  return renderReply(reply).flatMap((m) => m.components ?? []).flatMap((row) => row.components).flatMap((b) => ('custom_id' in b ? [b.custom_id] : []));
+  return renderReply(reply)
+    .flatMap((m) => m.components ?? [])
+    .flatMap((row) => row.components)
+    .flatMap((b) => ('custom_id' in b ? [b.custom_id] : []));
 }
 
 describe('action ids', () => {
@@ -43,7 +46,12 @@ describe('report card buttons', () => {
     expect(show!.ephemeral).toBe(true);
     expect(show!.embeds[0]!.title).toMatch(/^Summary: China’s defence cooperation/);
 
-    const latest = await registry.get('report')!.subcommands!.latest!.execute({ subcommand: 'latest', args: { count: 1 }, invoker: member, guildId: GUILD }, { services: t.app, platform: fakePlatform() });
+    const latest = await registry
+      .get('report')!
+      .subcommands!.latest!.execute(
+        { subcommand: 'latest', args: { count: 1 }, invoker: member, guildId: GUILD },
+        { services: t.app, platform: fakePlatform() },
+      );
     const [row] = renderReply(latest).flatMap((m) => m.components ?? []);
     expect(row!.components.map(labelOf)).toEqual(['Summary', 'Key actors', 'Original']);
     const actorsId = (row!.components[1] as { custom_id: string }).custom_id;
@@ -74,7 +82,10 @@ describe('Previous / Next pages', () => {
     expect(second.update).toBe(true);
     expect(second.reply.content).toBe('1 latest report (page 2):');
     expect(second.reply.cards![0]!.title).not.toBe(first.reply.cards![0]!.title);
-    const labels = renderReply(second.reply).flatMap((m) => m.components ?? []).at(-1)!.components.map(labelOf);
+    const labels = renderReply(second.reply)
+      .flatMap((m) => m.components ?? [])
+      .at(-1)!
+      .components.map(labelOf);
     expect(labels).toEqual(['◀ Previous', 'Next ▶']);
     const past = await press(encodeActionId({ action: 'report-latest-page', args: ['9', '1', ''] })!);
     expect(past.reply).toMatchObject({ content: 'There is no page 9: the library has 3 reports.', ephemeral: true });
@@ -85,7 +96,9 @@ describe('actions obey the preconditions of the command they run', () => {
   it('a moderator-only action refuses members and direct messages', async () => {
     const guarded = defineCommandGroup({
       data: { name: 'guarded', description: 'g' },
-      subcommands: [defineSubcommand({ data: { type: T.Subcommand, name: 'do', description: 'd' }, moderator: true, execute: async () => ({ content: 'done' }) })],
+      subcommands: [
+        defineSubcommand({ data: { type: T.Subcommand, name: 'do', description: 'd' }, moderator: true, execute: async () => ({ content: 'done' }) }),
+      ],
       actions: { 'guarded-do': () => ({ subcommand: 'do', options: {} }) },
     });
     const own = createRegistry([guarded]);

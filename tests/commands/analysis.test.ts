@@ -56,7 +56,9 @@ describe('/actors', () => {
     const card = reply.cards![0]!;
     expect(card.title).toBe('Key actors of the last 7 days');
     // The Sahel report (25 Nov) is in the window; the Baltic one (10 Nov) and the 2023 seed are not.
-    expect(card.description).toBe("1 report from the last 7 days: “Mali after the Wagner drawdown: Russia's Africa Corps and the Sahel security vacuum”. Ranked by mentions.");
+    expect(card.description).toBe(
+      "1 report from the last 7 days: “Mali after the Wagner drawdown: Russia's Africa Corps and the Sahel security vacuum”. Ranked by mentions.",
+    );
     expect(card.fields!.map((f) => f.name)).toContain('Mali');
     for (const field of card.fields!) expect(field.value).toMatch(/ · 1 report, \d+ mentions?$/);
   });

@@ -27,8 +27,7 @@ afterEach(async () => {
   for (const s of await t.app.subscriptions.list()) await t.app.subscriptions.remove(s.id, 'unsubscribed');
 });
 
-const platform = () =>
-  fakePlatform({ [CHANNEL_NO_PERMS.id]: { ok: false, missing: ['Send Messages', 'Embed Links'] } });
+const platform = () => fakePlatform({ [CHANNEL_NO_PERMS.id]: { ok: false, missing: ['Send Messages', 'Embed Links'] } });
 
 const subscribe = (options: Record<string, unknown>, overrides = {}) =>
   input('subscribe', { channel: CHANNEL, time: '08:00', timezone: 'Europe/Rome', ...options } as never, overrides);
@@ -72,7 +71,11 @@ describe('/briefing subscribe', () => {
     ['a cron expression with 6 fields', subscribe({ time: '0 0 8 * * *' }), /Cron must have 5 fields/],
     ['a channel of another server', subscribe({ channel: OTHER_GUILD_CHANNEL }), /#elsewhere belongs to another server/],
     ['a member without Manage Server/Channels', subscribe({}, { invoker: member }), /Manage Server or Manage Channels/],
-    ['a channel where the bot lacks permissions', subscribe({ channel: CHANNEL_NO_PERMS }), "I can't post in #locked: missing Send Messages and Embed Links. Give me these permissions there and try again."],
+    [
+      'a channel where the bot lacks permissions',
+      subscribe({ channel: CHANNEL_NO_PERMS }),
+      "I can't post in #locked: missing Send Messages and Embed Links. Give me these permissions there and try again.",
+    ],
     ['a direct message', subscribe({}, { guildId: undefined }), /only works inside a server/],
     ['an unknown format', subscribe({ format: 'huge' }), /compact, full/],
   ])('refuses %s with a specific error and changes nothing', async (_label, commandInput, message) => {
@@ -135,7 +138,9 @@ describe('/briefing preview and send-now', () => {
   });
 
   it('refuses to preview an explicitly named channel without a subscription', async () => {
-    await expect(run(briefing, t.app, input('preview', { channel: CHANNEL }), platform())).rejects.toThrow('#briefings has no briefing. Set one up with /briefing subscribe.');
+    await expect(run(briefing, t.app, input('preview', { channel: CHANNEL }), platform())).rejects.toThrow(
+      '#briefings has no briefing. Set one up with /briefing subscribe.',
+    );
   });
 
   it('previews a subscribed channel’s briefing', async () => {
@@ -160,7 +165,9 @@ describe('/briefing preview and send-now', () => {
     const transport = new RecordingTransport();
     await expect(run(briefing, t.app, input('send-now', { channel: CHANNEL }), fakePlatform({}, transport))).rejects.toThrow(/has no briefing/);
     await run(briefing, t.app, subscribe({}), platform());
-    await expect(run(briefing, t.app, input('send-now', { channel: CHANNEL }, { invoker: member }), fakePlatform({}, transport))).rejects.toThrow(/Manage Server/);
+    await expect(run(briefing, t.app, input('send-now', { channel: CHANNEL }, { invoker: member }), fakePlatform({}, transport))).rejects.toThrow(
+      /Manage Server/,
+    );
     await expect(
       run(briefing, t.app, input('send-now', { channel: CHANNEL }), fakePlatform({ [CHANNEL.id]: { ok: false, missing: ['View Channel'] } }, transport)),
     ).rejects.toThrow("I can't post in #briefings: missing View Channel.");
@@ -171,7 +178,9 @@ describe('/briefing preview and send-now', () => {
 describe('/briefing definition and autocomplete', () => {
   it('is guild-only with moderator subcommands marked', () => {
     expect(briefing.data.contexts).toEqual([0]);
-    const moderatorOnly = Object.entries(briefing.subcommands!).filter(([, s]) => s.moderator).map(([name]) => name);
+    const moderatorOnly = Object.entries(briefing.subcommands!)
+      .filter(([, s]) => s.moderator)
+      .map(([name]) => name);
     expect(moderatorOnly).toEqual(['subscribe', 'unsubscribe', 'send-now']);
   });
 
@@ -194,6 +203,8 @@ describe('/briefing list after the bot removed a subscription', () => {
     await t.app.subscriptions.remove(sub.id, 'the channel was deleted (Unknown Channel, 10003)');
     const reply = await run(briefing, t.app, input('list'), platform());
     expect(reply.content).toContain('No briefings in this server yet');
-    expect(reply.cards![0]!.fields).toEqual([{ name: 'Recently removed', value: `<#${CHANNEL.id}> on 27 Nov 2026: the channel was deleted (Unknown Channel, 10003)` }]);
+    expect(reply.cards![0]!.fields).toEqual([
+      { name: 'Recently removed', value: `<#${CHANNEL.id}> on 27 Nov 2026: the channel was deleted (Unknown Channel, 10003)` },
+    ]);
   });
 });

@@ -33,7 +33,12 @@ const probe = defineCommandGroup({
     }),
     defineSubcommand({ data: { type: T.Subcommand, name: 'guild', description: 'in a server' }, guildOnly: true, execute: executed }),
     defineSubcommand({
-      data: { type: T.Subcommand, name: 'mod', description: 'moderators', options: [{ type: T.String, name: 'text', description: 't', required: true, max_length: 5 }] },
+      data: {
+        type: T.Subcommand,
+        name: 'mod',
+        description: 'moderators',
+        options: [{ type: T.String, name: 'text', description: 't', required: true, max_length: 5 }],
+      },
       moderator: true,
       execute: executed,
     }),
@@ -53,12 +58,22 @@ describe('dispatch: preconditions and option checks for every transport', () => 
   });
 
   it.each([
-    ['a value over max_length, echoing nothing of it', 'open', { text: 'x'.repeat(3_000) }, 'Option "text" is too long: at most 20 characters (this one has 3,000).'],
+    [
+      'a value over max_length, echoing nothing of it',
+      'open',
+      { text: 'x'.repeat(3_000) },
+      'Option "text" is too long: at most 20 characters (this one has 3,000).',
+    ],
     ['a value under min_length', 'open', { text: 'x' }, 'Option "text" is too short: at least 2 characters.'],
     ['a number out of range', 'open', { count: 9 }, 'Option "count" must be between 1 and 5 (got 9).'],
     ['a number that is not whole', 'open', { count: 2.5 }, 'Option "count" must be a whole number (got “2.5”).'],
     ['a value outside the choices', 'open', { mode: 'slow' }, 'Option "mode" must be one of: fast.'],
-    ['text made only of invisible characters', 'open', { text: '\u200b\u200b\u202e\u2060' }, 'Option "text" holds only invisible characters: type visible text.'],
+    [
+      'text made only of invisible characters',
+      'open',
+      { text: '\u200b\u200b\u202e\u2060' },
+      'Option "text" holds only invisible characters: type visible text.',
+    ],
     ['a missing required option', 'mod', {}, 'Option "text" is required.'],
   ])('refuses %s before the handler runs', async (_label, subcommand, options, message) => {
     executed.mockClear();
@@ -97,8 +112,12 @@ describe('/briefing input hardening', () => {
   const subscribe = (options: Record<string, unknown>) => input('subscribe', { channel: CHANNEL, time: '08:00', timezone: 'Europe/Rome', ...options } as never);
 
   it('refuses a filter term made only of invisible characters and a filter list over 300 characters, storing nothing', async () => {
-    await expect(run(briefing, t.app, subscribe({ topics: 'china, \u200b\u200d' }))).rejects.toThrow('Option "topics" has a term made only of invisible characters (U+200B…): remove it.');
-    await expect(run(briefing, t.app, subscribe({ actors: 'NATO, '.repeat(420) }))).rejects.toThrow(/^Option "actors" is too long: at most 300 characters \(this one has 2,5\d\d\)\.$/);
+    await expect(run(briefing, t.app, subscribe({ topics: 'china, \u200b\u200d' }))).rejects.toThrow(
+      'Option "topics" has a term made only of invisible characters (U+200B…): remove it.',
+    );
+    await expect(run(briefing, t.app, subscribe({ actors: 'NATO, '.repeat(420) }))).rejects.toThrow(
+      /^Option "actors" is too long: at most 300 characters \(this one has 2,5\d\d\)\.$/,
+    );
     expect(await t.app.subscriptions.list(GUILD)).toEqual([]);
   });
 
@@ -109,11 +128,21 @@ describe('/briefing input hardening', () => {
   });
 
   it('asks which briefing when a channel has several and no name is given', async () => {
-    const services = { ...t.app, subscriptions: { ...t.app.subscriptions, list: async () => [
-      { id: 'a', guildId: GUILD, channelId: CHANNEL.id, name: 'daily' },
-      { id: 'b', guildId: GUILD, channelId: CHANNEL.id, name: 'evening' },
-    ] } } as unknown as CommandServices;
-    const result = await dispatch(createRegistry([briefing]), { command: 'briefing', ...input('unsubscribe', { channel: CHANNEL }) }, { services, platform: fakePlatform() });
+    const services = {
+      ...t.app,
+      subscriptions: {
+        ...t.app.subscriptions,
+        list: async () => [
+          { id: 'a', guildId: GUILD, channelId: CHANNEL.id, name: 'daily' },
+          { id: 'b', guildId: GUILD, channelId: CHANNEL.id, name: 'evening' },
+        ],
+      },
+    } as unknown as CommandServices;
+    const result = await dispatch(
+      createRegistry([briefing]),
+      { command: 'briefing', ...input('unsubscribe', { channel: CHANNEL }) },
+      { services, platform: fakePlatform() },
+    );
     expect(result.reply.content).toBe('#briefings has 2 briefings (daily and evening): say which with name:.');
   });
 });
@@ -145,14 +174,22 @@ describe('bounded waits on the transport', () => {
 describe('tenancy: every read names the asking server', () => {
   it('passes the guild (or null in a DM) to each library read, as CONTRACTS §5 describes', async () => {
     const calls: Array<[string, unknown[]]> = [];
-    const record = (name: string, answer: unknown) => (...args: unknown[]) => {
-      calls.push([name, args]);
-      return answer;
-    };
+    const record =
+      (name: string, answer: unknown) =>
+      (...args: unknown[]) => {
+        calls.push([name, args]);
+        return answer;
+      };
     const report = { id: 'r', title: 'T', source: 'S', authors: [], tags: [], regions: [], sections: [], text: 'x', ingestedAt: '2026-11-27T00:00:00Z' };
     const services = {
       ...t.app,
-      reports: { list: record('list', [report]), search: record('search', []), suggest: record('suggest', []), resolve: record('resolve', report), sources: record('sources', ['S']) },
+      reports: {
+        list: record('list', [report]),
+        search: record('search', []),
+        suggest: record('suggest', []),
+        resolve: record('resolve', report),
+        sources: record('sources', ['S']),
+      },
     } as unknown as CommandServices;
     const reportCommand = (await import('../../commands/report.ts')).default;
     const reg = createRegistry([reportCommand]);

@@ -69,7 +69,10 @@ export class RecordingTransport implements BriefingTransport<Briefing> {
 }
 
 /** A Platform as the Discord side would provide it: a plain object, with per-channel permission answers. */
-export function fakePlatform(access: Record<string, ChannelAccess> = {}, briefings: BriefingTransport | undefined = new RecordingTransport()): Platform & {
+export function fakePlatform(
+  access: Record<string, ChannelAccess> = {},
+  briefings: BriefingTransport | undefined = new RecordingTransport(),
+): Platform & {
   checked: Array<{ guildId: string; channelId: string }>;
 } {
   const checked: Array<{ guildId: string; channelId: string }> = [];

@@ -53,7 +53,9 @@ describe('/sources', () => {
 
     const unreachable = await run(sources, t.app, input('add', { url: `http://127.0.0.1:${port}/feed.xml` })).catch((e) => e);
     expect(unreachable).toBeInstanceOf(UserError);
-    expect(unreachable.message).toMatch(/^Could not add the feed: .+\. Check the address, and that the bot’s machine can reach the internet\. Nothing was added\.$/);
+    expect(unreachable.message).toMatch(
+      /^Could not add the feed: .+\. Check the address, and that the bot’s machine can reach the internet\. Nothing was added\.$/,
+    );
     const missing = await run(sources, t.app, input('add', { url: `${server.url}/no-such-feed.xml` })).catch((e) => e);
     expect(missing.message).toMatch(/^Could not add the feed: .*404.*\. Check the address: open it in a browser/);
     expect(await feedsOf(GUILD)).toEqual([]);

@@ -27,14 +27,29 @@ describe('runDiscordBot (sitrep start with DISCORD_TOKEN)', () => {
     await mkdir(join(dir, 'briefs'));
     await copyFile(SEED_REPORT, join(dir, 'briefs', 'seed.md'));
     const storeUrl = `sqlite://${join(dir, 's.sqlite')}`;
-    const config = loadConfig({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, STORE_URL: storeUrl, BRIEFS_DIR: join(dir, 'briefs'), LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      DISCORD_TOKEN: fake.token,
+      DISCORD_API_URL: fake.apiUrl,
+      STORE_URL: storeUrl,
+      BRIEFS_DIR: join(dir, 'briefs'),
+      LOG_LEVEL: 'silent',
+    });
     app = await createApp(config, { store: await createStore(storeUrl), logger: pino({ level: 'silent' }) });
     const listenersBefore = process.listenerCount('unhandledRejection');
     const controller = new AbortController();
     const running = runDiscordBot(app, { signal: controller.signal });
     await fake.waitFor(() => fake!.connectedShards === 1, 10_000);
     await fake.waitFor(() => app!.reports.get(SEED_ID), 10_000);
-    const reply = await fake.command({ guildId: guild.id, channelId: guild.systemChannelId!, userId: guild.ownerId, name: 'report', subcommand: 'show', options: { report: SEED_ID } }).reply();
+    const reply = await fake
+      .command({
+        guildId: guild.id,
+        channelId: guild.systemChannelId!,
+        userId: guild.ownerId,
+        name: 'report',
+        subcommand: 'show',
+        options: { report: SEED_ID },
+      })
+      .reply();
     expect(reply.embeds[0].title).toMatch(/China/);
     expect(process.listenerCount('unhandledRejection')).toBe(listenersBefore + 1);
     controller.abort();

@@ -31,7 +31,12 @@ describe('sitrep deploy-commands', () => {
     expect(error).toBeUndefined();
     expect(out).toMatch(/Registered 6 commands in server/);
     expect(out).toMatch(/“Summarise link” \(message menu\)/);
-    expect(h.fake.commands.guild.get(h.guild.id)?.map((c) => c.name).sort()).toEqual(['Summarise link', 'actors', 'briefing', 'report', 'sources', 'summarise']);
+    expect(
+      h.fake.commands.guild
+        .get(h.guild.id)
+        ?.map((c) => c.name)
+        .sort(),
+    ).toEqual(['Summarise link', 'actors', 'briefing', 'report', 'sources', 'summarise']);
     expect(h.fake.requests.some((r) => r.path === '/oauth2/applications/@me')).toBe(true);
     expect(h.fake.commands.global).toEqual([]);
   });

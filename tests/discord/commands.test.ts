@@ -73,7 +73,12 @@ describe('deploying commands', () => {
     expect(payloads.find((p) => p.name === 'sources')?.default_member_permissions).toBe('16');
     expect(payloads.find((p) => p.name === 'report')?.default_member_permissions ?? null).toBeNull();
     await deployCommands(h.bot.client.rest, h.fake.applicationId, commands, h.guild.id);
-    expect(h.fake.commands.guild.get(h.guild.id)?.map((c) => c.name).sort()).toEqual(names);
+    expect(
+      h.fake.commands.guild
+        .get(h.guild.id)
+        ?.map((c) => c.name)
+        .sort(),
+    ).toEqual(names);
   });
 });
 
@@ -94,7 +99,15 @@ describe('/report', () => {
 
   it('show autocompletes titles (at most 25, within limits) and shows the chosen report', async () => {
     const choices = await h.fake
-      .autocomplete({ guildId: h.guild.id, channelId: h.channelId, userId: h.member.id, name: 'report', subcommand: 'show', options: { report: 'china' }, focused: 'report' })
+      .autocomplete({
+        guildId: h.guild.id,
+        channelId: h.channelId,
+        userId: h.member.id,
+        name: 'report',
+        subcommand: 'show',
+        options: { report: 'china' },
+        focused: 'report',
+      })
       .choices();
     expect(choices.length).toBeGreaterThan(0);
     expect(choices.length).toBeLessThanOrEqual(25);
@@ -156,7 +169,9 @@ describe('/summarise and /actors', () => {
 
 describe('/briefing', () => {
   it('refuses subscribe to a member without Manage Server / Manage Channels', async () => {
-    const reply = await h.run({ name: 'briefing', subcommand: 'subscribe', options: { channel: { channel: h.channelId }, time: '08:00', timezone: 'Europe/Rome' } }).reply();
+    const reply = await h
+      .run({ name: 'briefing', subcommand: 'subscribe', options: { channel: { channel: h.channelId }, time: '08:00', timezone: 'Europe/Rome' } })
+      .reply();
     expect(reply.ephemeral).toBe(true);
     expect(reply.content).toMatch(/Manage Server or Manage Channels/);
     expect(await h.app.subscriptions.list(h.guild.id)).toEqual([]);
@@ -165,7 +180,14 @@ describe('/briefing', () => {
   it('names the permission the bot lacks in the target channel', async () => {
     const noEmbeds = h.fake.addChannel(h.guild.id, { name: 'no-embeds', botDeny: ['EmbedLinks', 'SendMessages'] });
     await h.fake.waitFor(() => h.bot.client.channels.cache.has(noEmbeds.id));
-    const reply = await h.run({ name: 'briefing', subcommand: 'subscribe', ...asModerator(), options: { channel: { channel: noEmbeds.id }, time: '08:00', timezone: 'Europe/Rome' } }).reply();
+    const reply = await h
+      .run({
+        name: 'briefing',
+        subcommand: 'subscribe',
+        ...asModerator(),
+        options: { channel: { channel: noEmbeds.id }, time: '08:00', timezone: 'Europe/Rome' },
+      })
+      .reply();
     expect(reply.ephemeral).toBe(true);
     expect(reply.content).toMatch(/Send Messages/);
     expect(reply.content).toMatch(/Embed Links/);
@@ -175,7 +197,9 @@ describe('/briefing', () => {
     const other = h.fake.addGuild({ name: 'Other server' });
     const foreign = h.fake.addChannel(other.id, { name: 'foreign' });
     await h.fake.waitFor(() => h.bot.client.channels.cache.has(foreign.id));
-    const reply = await h.run({ name: 'briefing', subcommand: 'subscribe', ...asModerator(), options: { channel: { channel: foreign.id }, time: '08:00', timezone: 'UTC' } }).reply();
+    const reply = await h
+      .run({ name: 'briefing', subcommand: 'subscribe', ...asModerator(), options: { channel: { channel: foreign.id }, time: '08:00', timezone: 'UTC' } })
+      .reply();
     expect(reply.ephemeral).toBe(true);
     expect(reply.content).toMatch(/another server|this server|not available/i);
     expect(await h.app.subscriptions.list(other.id)).toEqual([]);
@@ -187,25 +211,54 @@ describe('/briefing', () => {
     // The outsider invokes the command in their own server but targets our channel.
     const otherChannel = other.channels[0]!.id;
     const reply = await h.fake
-      .command({ guildId: other.id, channelId: otherChannel, userId: String(outsider.id), name: 'briefing', subcommand: 'unsubscribe', options: { channel: { channel: h.channelId } } })
+      .command({
+        guildId: other.id,
+        channelId: otherChannel,
+        userId: String(outsider.id),
+        name: 'briefing',
+        subcommand: 'unsubscribe',
+        options: { channel: { channel: h.channelId } },
+      })
       .reply();
     expect(reply.ephemeral).toBe(true);
     expect(reply.content).not.toMatch(/error id/);
   });
 
   it('rejects an invalid time with a specific message', async () => {
-    const reply = await h.run({ name: 'briefing', subcommand: 'subscribe', ...asModerator(), options: { channel: { channel: h.channelId }, time: '25:99', timezone: 'Europe/Rome' } }).reply();
+    const reply = await h
+      .run({
+        name: 'briefing',
+        subcommand: 'subscribe',
+        ...asModerator(),
+        options: { channel: { channel: h.channelId }, time: '25:99', timezone: 'Europe/Rome' },
+      })
+      .reply();
     expect(reply.ephemeral).toBe(true);
     expect(reply.content).toMatch(/25:99|time|HH:MM/i);
   });
 
   it('subscribes, lists, previews, sends now and unsubscribes', async () => {
-    const sub = await h.run({ name: 'briefing', subcommand: 'subscribe', ...asModerator(), options: { channel: { channel: h.channelId }, time: '08:00', timezone: 'Europe/Rome', format: 'full' } }).reply();
+    const sub = await h
+      .run({
+        name: 'briefing',
+        subcommand: 'subscribe',
+        ...asModerator(),
+        options: { channel: { channel: h.channelId }, time: '08:00', timezone: 'Europe/Rome', format: 'full' },
+      })
+      .reply();
     expect(textOf(sub)).toMatch(/08:00/);
     expect((await h.app.subscriptions.list(h.guild.id)).map((s) => s.channelId)).toEqual([h.channelId]);
 
     const tz = await h.fake
-      .autocomplete({ guildId: h.guild.id, channelId: h.channelId, userId: h.moderator.id, name: 'briefing', subcommand: 'subscribe', options: { timezone: 'rome' }, focused: 'timezone' })
+      .autocomplete({
+        guildId: h.guild.id,
+        channelId: h.channelId,
+        userId: h.moderator.id,
+        name: 'briefing',
+        subcommand: 'subscribe',
+        options: { timezone: 'rome' },
+        focused: 'timezone',
+      })
       .choices();
     expect(tz.map((c) => c.value)).toContain('Europe/Rome');
 
@@ -245,7 +298,10 @@ describe('buttons over the real discord.js client', () => {
   it('Summary answers privately, Next replaces the page, an expired id gets a clear private answer', async () => {
     const extra = await mkdtemp(join(tmpdir(), 'sitrep-pages-'));
     for (const i of [1, 2]) {
-      await writeFile(join(extra, `page-${i}.md`), `---\nid: page-report-${i}\ntitle: Page report ${i}\nsource: Loopback Review\npublishedAt: 2026-11-2${i}\n---\n\nNATO and Russia met in Vienna for talks number ${i}.\n`);
+      await writeFile(
+        join(extra, `page-${i}.md`),
+        `---\nid: page-report-${i}\ntitle: Page report ${i}\nsource: Loopback Review\npublishedAt: 2026-11-2${i}\n---\n\nNATO and Russia met in Vienna for talks number ${i}.\n`,
+      );
     }
     await h.app.ingest.ingestPath(extra);
     const latest = h.run({ name: 'report', subcommand: 'latest', options: { count: 1 } });
@@ -267,18 +323,23 @@ describe('buttons over the real discord.js client', () => {
 
     // A briefing's menu opens any of its reports' summaries privately.
     const seed = (await h.app.reports.loadReport(SEED_ID))!;
-    const briefing = buildBriefing([{ report: seed, summary: { reportId: seed.id, length: 'brief', sentences: [], text: 'S.', engine: { engine: 'offline', version: 't' } }, actors: [] }], {
-      at: new Date('2026-11-27T07:00:00Z'),
-      timezone: 'UTC',
-      format: 'compact',
-    });
+    const briefing = buildBriefing(
+      [{ report: seed, summary: { reportId: seed.id, length: 'brief', sentences: [], text: 'S.', engine: { engine: 'offline', version: 't' } }, actors: [] }],
+      {
+        at: new Date('2026-11-27T07:00:00Z'),
+        timezone: 'UTC',
+        format: 'compact',
+      },
+    );
     const before = h.fake.messages(h.channelId).length;
     for (const message of h.bot.transport.renderBriefing(briefing)) await h.bot.transport.send(h.channelId, message);
     const posted = h.fake.messages(h.channelId).slice(before).at(-1)!;
     const menu = buttons(posted).find((c) => c.type === 3);
     expect(menu.options.map((o: any) => o.value)).toEqual([SEED_ID]);
     const { id: _i, token: _t, data: _d, type: _y, ...context } = latest.payload;
-    const picked = await h.fake.interact({ ...context, type: 3, data: { custom_id: menu.custom_id, component_type: 3, values: [SEED_ID] }, message: posted }).reply(20_000);
+    const picked = await h.fake
+      .interact({ ...context, type: 3, data: { custom_id: menu.custom_id, component_type: 3, values: [SEED_ID] }, message: posted })
+      .reply(20_000);
     expect(picked.ephemeral).toBe(true);
     expect(textOf(picked)).toMatch(/Summary: China’s defence cooperation/);
 
@@ -291,7 +352,14 @@ describe('buttons over the real discord.js client', () => {
 
 describe('/briefing against a hanging Discord', () => {
   it('answers send-now within the deadline instead of waiting for the retries', async () => {
-    await h.run({ name: 'briefing', subcommand: 'subscribe', ...asModerator(), options: { channel: { channel: h.channelId }, time: '08:00', timezone: 'UTC', empty: 'notice' } }).reply();
+    await h
+      .run({
+        name: 'briefing',
+        subcommand: 'subscribe',
+        ...asModerator(),
+        options: { channel: { channel: h.channelId }, time: '08:00', timezone: 'UTC', empty: 'notice' },
+      })
+      .reply();
     const platform = h.bot.platform as { postDeadlineMs: number };
     platform.postDeadlineMs = 1_500;
     h.fake.latencyFor = (method, path) => (method === 'POST' && path === `/channels/${h.channelId}/messages` ? 30_000 : 0);
@@ -309,8 +377,15 @@ describe('/briefing against a hanging Discord', () => {
 describe('a briefing with more reports than cards, all the way to the Discord payload', () => {
   it('posts the "And N more" card with real masked links, not escaped Markdown', async () => {
     const items: BriefingItem[] = Array.from({ length: 30 }, (_, i) => {
-      const report = { ...makeReport(`overflow-${i}`, { title: `Report [${i}] @everyone`, url: `https://example.org/reports/${i}_(draft)` }), publishedAt: '2026-11-26T08:00:00Z' };
-      return { report, summary: { reportId: report.id, length: 'brief', sentences: [], text: `Summary ${i}.`, engine: { engine: 'offline', version: 't' } }, actors: [] } satisfies BriefingItem;
+      const report = {
+        ...makeReport(`overflow-${i}`, { title: `Report [${i}] @everyone`, url: `https://example.org/reports/${i}_(draft)` }),
+        publishedAt: '2026-11-26T08:00:00Z',
+      };
+      return {
+        report,
+        summary: { reportId: report.id, length: 'brief', sentences: [], text: `Summary ${i}.`, engine: { engine: 'offline', version: 't' } },
+        actors: [],
+      } satisfies BriefingItem;
     });
     const briefing = buildBriefing(items, { at: new Date('2026-11-27T07:00:00Z'), timezone: 'UTC', format: 'full' });
     const before = h.fake.messages(h.channelId).length;
@@ -344,7 +419,15 @@ describe('/sources', () => {
     expect(textOf(list)).toContain(`${feeds.url}/feed.xml`);
 
     const choices = await h.fake
-      .autocomplete({ guildId: h.guild.id, channelId: h.channelId, userId: h.moderator.id, name: 'sources', subcommand: 'remove', options: { source: 'loop' }, focused: 'source' })
+      .autocomplete({
+        guildId: h.guild.id,
+        channelId: h.channelId,
+        userId: h.moderator.id,
+        name: 'sources',
+        subcommand: 'remove',
+        options: { source: 'loop' },
+        focused: 'source',
+      })
       .choices();
     expect(choices.length).toBe(1);
 

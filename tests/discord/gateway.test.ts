@@ -78,7 +78,11 @@ describe('fake server rate limits', () => {
     client = await login(fake);
     const channelId = guild.systemChannelId!;
     fake.requests.length = 0;
-    await Promise.all(Array.from({ length: 8 }, (_, i) => client!.rest.post(`/channels/${channelId}/messages`, { body: { content: `m${i}`, allowed_mentions: { parse: [] } } })));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        client!.rest.post(`/channels/${channelId}/messages`, { body: { content: `m${i}`, allowed_mentions: { parse: [] } } }),
+      ),
+    );
     expect(fake.messages(channelId).length).toBe(8);
     // Some requests were refused with 429 and retried after the window reset.
     expect(fake.requests.length).toBeGreaterThan(8);

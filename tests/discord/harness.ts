@@ -8,7 +8,14 @@ import { loadConfig } from '../../src/config.ts';
 import { createStore } from '../../src/store/index.ts';
 import type { CommandModule } from '../../src/core/command.ts';
 import { createDiscordBot, type DiscordBot } from '../../src/discord/bot.ts';
-import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions, type FakeGuild, type InteractionHandle, type CommandInvocation } from '../support/discord/server.ts';
+import {
+  startFakeDiscord,
+  type FakeDiscord,
+  type FakeDiscordOptions,
+  type FakeGuild,
+  type InteractionHandle,
+  type CommandInvocation,
+} from '../support/discord/server.ts';
 import { messageProblems, pingingFragments } from '../support/discord/limits.ts';
 import { DeliveryError } from '../../src/briefings/transport.ts';
 
@@ -32,7 +39,13 @@ export interface Harness {
 
 /** A real App (temp SQLite file), the fake Discord server and a logged-in bot with `commands`. */
 export async function startHarness(
-  opts: { commands?: CommandModule[]; env?: Record<string, string>; seed?: boolean; fake?: FakeDiscordOptions; beforeLogin?: (fake: FakeDiscord, guild: FakeGuild) => void } = {},
+  opts: {
+    commands?: CommandModule[];
+    env?: Record<string, string>;
+    seed?: boolean;
+    fake?: FakeDiscordOptions;
+    beforeLogin?: (fake: FakeDiscord, guild: FakeGuild) => void;
+  } = {},
 ): Promise<Harness> {
   const fake = await startFakeDiscord(opts.fake);
   const guild = fake.addGuild({ name: 'OSINT Hub' });
@@ -84,7 +97,10 @@ export function expectSafePayloads(fake: FakeDiscord): void {
     if (JSON.stringify(payload.allowed_mentions) !== JSON.stringify({ parse: [] })) {
       throw new Error(`payload without allowed_mentions.parse = []: ${JSON.stringify(payload).slice(0, 300)}`);
     }
-    const texts = [payload.content ?? '', ...(payload.embeds ?? []).flatMap((e: any) => [e.title, e.description, ...(e.fields ?? []).flatMap((f: any) => [f.name, f.value])])];
+    const texts = [
+      payload.content ?? '',
+      ...(payload.embeds ?? []).flatMap((e: any) => [e.title, e.description, ...(e.fields ?? []).flatMap((f: any) => [f.name, f.value])]),
+    ];
     for (const text of texts) {
       const pings = pingingFragments(String(text ?? '')).filter((p) => !p.startsWith('<#'));
       if (pings.length) throw new Error(`payload would ping: ${pings.join(', ')}`);
@@ -96,7 +112,13 @@ export function expectSafePayloads(fake: FakeDiscord): void {
 export function textOf(message: Record<string, any>): string {
   return [
     message.content ?? '',
-    ...(message.embeds ?? []).flatMap((e: any) => [e.author?.name, e.title, e.description, ...(e.fields ?? []).flatMap((f: any) => [f.name, f.value]), e.footer?.text]),
+    ...(message.embeds ?? []).flatMap((e: any) => [
+      e.author?.name,
+      e.title,
+      e.description,
+      ...(e.fields ?? []).flatMap((f: any) => [f.name, f.value]),
+      e.footer?.text,
+    ]),
   ]
     .filter(Boolean)
     .join('\n');

@@ -51,9 +51,12 @@ describe('command loader', () => {
   it('fails loudly on two commands with one name (or alias)', async () => {
     const path = await commandsDir({ 'a.ts': moduleSource('same'), 'b.ts': moduleSource('same') });
     await expect(loadCommands(path)).rejects.toThrow(/Duplicate command name "same": defined by .*a\.ts and by .*b\.ts/);
-    expect(() => createRegistry([{ data: { name: 'x', description: 'd' }, handler: { options: [], execute: async () => ({}) } }, { data: { name: 'y', description: 'd' }, aliases: ['x'], handler: { options: [], execute: async () => ({}) } }])).toThrow(
-      /Duplicate command name "x"/,
-    );
+    expect(() =>
+      createRegistry([
+        { data: { name: 'x', description: 'd' }, handler: { options: [], execute: async () => ({}) } },
+        { data: { name: 'y', description: 'd' }, aliases: ['x'], handler: { options: [], execute: async () => ({}) } },
+      ]),
+    ).toThrow(/Duplicate command name "x"/);
   });
 
   it('recognises command modules by shape', () => {

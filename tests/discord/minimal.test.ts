@@ -44,7 +44,15 @@ describe('against a minimal Discord-compatible server', () => {
 
   it('answers /report show through autocomplete and a 204 callback', async () => {
     const choices = await h.fake
-      .autocomplete({ guildId: h.guild.id, channelId: h.channelId, userId: h.member.id, name: 'report', subcommand: 'show', options: { report: 'china' }, focused: 'report' })
+      .autocomplete({
+        guildId: h.guild.id,
+        channelId: h.channelId,
+        userId: h.member.id,
+        name: 'report',
+        subcommand: 'show',
+        options: { report: 'china' },
+        focused: 'report',
+      })
       .choices();
     const pick = choices.find((c) => /China/.test(c.name));
     expect(pick).toBeDefined();
@@ -61,7 +69,12 @@ describe('against a minimal Discord-compatible server', () => {
 
   it('checks the bot permissions over REST and subscribes a channel it can post in', async () => {
     const sub = await h
-      .run({ name: 'briefing', subcommand: 'subscribe', ...asModerator(), options: { channel: { channel: h.channelId }, time: '08:00', timezone: 'Europe/Rome' } })
+      .run({
+        name: 'briefing',
+        subcommand: 'subscribe',
+        ...asModerator(),
+        options: { channel: { channel: h.channelId }, time: '08:00', timezone: 'Europe/Rome' },
+      })
       .reply();
     expect(sub.ephemeral ?? false).toBe(false);
     expect(textOf(sub)).toMatch(/08:00/);
@@ -91,7 +104,14 @@ describe('against a minimal Discord-compatible server', () => {
   it('subscribes the channel the command runs in (interaction channel without guild_id)', async () => {
     const here = h.fake.addChannel(h.guild.id, { name: 'here' });
     const reply = await h.fake
-      .command({ guildId: h.guild.id, channelId: here.id, userId: h.moderator.id, name: 'briefing', subcommand: 'subscribe', options: { channel: { channel: here.id }, time: '09:00', timezone: 'UTC' } })
+      .command({
+        guildId: h.guild.id,
+        channelId: here.id,
+        userId: h.moderator.id,
+        name: 'briefing',
+        subcommand: 'subscribe',
+        options: { channel: { channel: here.id }, time: '09:00', timezone: 'UTC' },
+      })
       .reply();
     expect(textOf(reply)).toMatch(/09:00/);
     expect((await h.app.subscriptions.list(h.guild.id)).map((s) => s.channelId)).toContain(here.id);
@@ -103,7 +123,14 @@ describe('against a minimal Discord-compatible server', () => {
     const mod = h.fake.addMember(quiet.id, { username: 'quietmod', permissions: ['ManageChannels'] }).user;
     expect(h.bot.client.guilds.cache.has(quiet.id)).toBe(false);
     const reply = await h.fake
-      .command({ guildId: quiet.id, channelId: room.id, userId: String(mod.id), name: 'briefing', subcommand: 'subscribe', options: { channel: { channel: room.id }, time: '07:30', timezone: 'UTC' } })
+      .command({
+        guildId: quiet.id,
+        channelId: room.id,
+        userId: String(mod.id),
+        name: 'briefing',
+        subcommand: 'subscribe',
+        options: { channel: { channel: room.id }, time: '07:30', timezone: 'UTC' },
+      })
       .reply();
     expect(textOf(reply)).toMatch(/07:30/);
     expect((await h.app.subscriptions.list(quiet.id)).map((s) => s.channelId)).toEqual([room.id]);
@@ -134,7 +161,15 @@ describe('against a minimal Discord-compatible server', () => {
 
   it("treats the server owner as a moderator even when member.permissions doesn't say so", async () => {
     const reply = await h.fake
-      .command({ guildId: h.guild.id, channelId: h.channelId, userId: h.guild.ownerId, memberPermissions: 0n, name: 'briefing', subcommand: 'send-now', options: { channel: { channel: h.channelId } } })
+      .command({
+        guildId: h.guild.id,
+        channelId: h.channelId,
+        userId: h.guild.ownerId,
+        memberPermissions: 0n,
+        name: 'briefing',
+        subcommand: 'send-now',
+        options: { channel: { channel: h.channelId } },
+      })
       .reply(20_000);
     expect(reply.content ?? '').not.toMatch(/for moderators/);
     const member = await h.run({ name: 'briefing', subcommand: 'send-now', memberPermissions: 0n, options: { channel: { channel: h.channelId } } }).reply();

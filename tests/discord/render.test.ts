@@ -50,14 +50,15 @@ function randomText(next: () => number, maxLength: number): string {
   while (out.length < target) {
     const r = next();
     if (r < 0.25) out += HOSTILE[Math.floor(next() * HOSTILE.length)];
-    else if (r < 0.3) out += 'x'.repeat(Math.floor(next() * 300)); // one very long "word"
+    else if (r < 0.3)
+      out += 'x'.repeat(Math.floor(next() * 300)); // one very long "word"
     else out += 'lorem ipsum dolor sit amet consectetur '.slice(0, 1 + Math.floor(next() * 38));
   }
   return out;
 }
 
 function randomCard(next: () => number): Card {
-  const maybe = <T,>(v: T) => (next() < 0.8 ? v : undefined);
+  const maybe = <T>(v: T) => (next() < 0.8 ? v : undefined);
   const fieldCount = Math.floor(next() ** 2 * 40);
   return {
     title: maybe(randomText(next, 400)),
@@ -90,7 +91,10 @@ describe('renderReply', () => {
       const messages = renderReply(reply);
       expect(messages.length, `seed ${seed}`).toBeGreaterThan(0);
       for (const message of messages) {
-        expect(messageProblems(message), `seed ${seed} ${JSON.stringify(message.embeds.map((e) => [e.title?.length, e.description?.length, e.author?.name.length, e.footer?.text.length, (e.fields ?? []).length, (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0)]))}`).toEqual([]);
+        expect(
+          messageProblems(message),
+          `seed ${seed} ${JSON.stringify(message.embeds.map((e) => [e.title?.length, e.description?.length, e.author?.name.length, e.footer?.text.length, (e.fields ?? []).length, (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0)]))}`,
+        ).toEqual([]);
         expect(message.ephemeral).toBe(Boolean(reply.ephemeral));
         for (const text of textsOf(message)) expect(pingingFragments(text), `seed ${seed}`).toEqual([]);
       }
@@ -184,7 +188,16 @@ describe('bidi controls, timestamps and typed links', () => {
     const controls = '\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c';
     const [message] = renderReply({
       content: `report ${controls}cod.exe @\u202eeveryone`,
-      cards: [{ title: `t\u202eitle`, author: `a\u202euthor`, description: `d\u2067esc`, fields: [{ name: `n\u200fame`, value: `v\u061calue` }], footer: `f\u202eoot`, links: [{ title: `l\u202eink`, url: 'https://example.org/a' }] }],
+      cards: [
+        {
+          title: `t\u202eitle`,
+          author: `a\u202euthor`,
+          description: `d\u2067esc`,
+          fields: [{ name: `n\u200fame`, value: `v\u061calue` }],
+          footer: `f\u202eoot`,
+          links: [{ title: `l\u202eink`, url: 'https://example.org/a' }],
+        },
+      ],
     });
     const all = JSON.stringify(message);
     for (const c of controls) expect(all).not.toContain(c);
@@ -198,7 +211,11 @@ describe('bidi controls, timestamps and typed links', () => {
   });
 
   it('renders typed links as masked links within the description limit, whole lines only', () => {
-    const links = Array.from({ length: 200 }, (_, i) => ({ title: `Title ](x) ${i} `.repeat(3), url: `https://example.org/${i}/${'p'.repeat(80)}_(x)`, note: `Source ${i}` }));
+    const links = Array.from({ length: 200 }, (_, i) => ({
+      title: `Title ](x) ${i} `.repeat(3),
+      url: `https://example.org/${i}/${'p'.repeat(80)}_(x)`,
+      note: `Source ${i}`,
+    }));
     const embeds = renderReply({ cards: [{ title: 'And 200 more', description: 'Intro.', links }] }).flatMap((m) => m.embeds);
     expect(embeds.length).toBeLessThanOrEqual(3);
     const lines = embeds.flatMap((e) => e.description!.split('\n')).filter((l) => l.startsWith('• '));

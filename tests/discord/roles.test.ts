@@ -32,7 +32,15 @@ async function freePort(): Promise<number> {
 function startProcess(fake: FakeDiscord, args: string[], env: Record<string, string>): { child: ChildProcess; logs: () => Array<Record<string, any>> } {
   const dir = mkdtempSync(join(tmpdir(), 'sitrep-role-'));
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', ...args], {
-    env: { ...process.env, DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, STORE_URL: `sqlite://${join(dir, 's.sqlite')}`, BRIEFS_DIR: join(dir, 'none'), LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      DISCORD_TOKEN: fake.token,
+      DISCORD_API_URL: fake.apiUrl,
+      STORE_URL: `sqlite://${join(dir, 's.sqlite')}`,
+      BRIEFS_DIR: join(dir, 'none'),
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
@@ -92,7 +100,9 @@ describe('roles and shard options', () => {
       if (report?.status !== 200) await new Promise((r) => setTimeout(r, 100));
     }
     expect(report).toMatchObject({ status: 200, body: { ok: true, checks: { store: { ok: true }, discord: { ok: true } } } });
-    const reply = await fake.command({ guildId: mine.id, channelId: mine.systemChannelId!, userId: mine.ownerId, name: 'report', subcommand: 'list' }).reply(15_000);
+    const reply = await fake
+      .command({ guildId: mine.id, channelId: mine.systemChannelId!, userId: mine.ownerId, name: 'report', subcommand: 'list' })
+      .reply(15_000);
     expect(reply).toBeDefined();
     const connected = gateway.logs().find((l) => l.msg === 'connected to Discord');
     expect(connected).toMatchObject({ role: 'gateway', shards: [1], shardCount: 2 });
@@ -129,7 +139,9 @@ describe('shared REST proxy', () => {
     const processes = [0, 1].map(() => new REST({ api: proxy.url, retries: 1 }).setToken(fake.token));
     const t0 = Date.now();
     await Promise.all(
-      processes.flatMap((rest, p) => Array.from({ length: 12 }, (_, i) => rest.post(`/channels/${channel}/messages`, { body: { content: `p${p}-${i}`, allowed_mentions: { parse: [] } } }))),
+      processes.flatMap((rest, p) =>
+        Array.from({ length: 12 }, (_, i) => rest.post(`/channels/${channel}/messages`, { body: { content: `p${p}-${i}`, allowed_mentions: { parse: [] } } })),
+      ),
     );
     const viaProxy = fake.rateLimitedCount;
     expect(fake.messages(channel).length).toBe(24);
@@ -142,7 +154,9 @@ describe('shared REST proxy', () => {
     fake.rateLimitedCount = 0;
     const direct = [0, 1].map(() => new REST({ api: fake.apiUrl, retries: 1, globalRequestsPerSecond: 50 }).setToken(fake.token));
     await Promise.all(
-      direct.flatMap((rest, p) => Array.from({ length: 12 }, (_, i) => rest.post(`/channels/${channel}/messages`, { body: { content: `d${p}-${i}`, allowed_mentions: { parse: [] } } }))),
+      direct.flatMap((rest, p) =>
+        Array.from({ length: 12 }, (_, i) => rest.post(`/channels/${channel}/messages`, { body: { content: `d${p}-${i}`, allowed_mentions: { parse: [] } } })),
+      ),
     );
     expect(fake.rateLimitedCount).toBeGreaterThan(viaProxy);
   }, 60_000);
@@ -203,7 +217,9 @@ describe('runDiscordBot with a scheduler', () => {
     const controller = new AbortController();
     const running = runDiscordBot(app, { role: 'worker', signal: controller.signal });
     for (let i = 0; i < 100 && !(await scheduler.list()).length; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(await scheduler.list()).toEqual([{ id: `feed-poll:${feed.id}`, kind: 'feed-poll', everyMs: h.app.config.FEED_POLL_MINUTES * 60_000, data: { feedId: feed.id } }]);
+    expect(await scheduler.list()).toEqual([
+      { id: `feed-poll:${feed.id}`, kind: 'feed-poll', everyMs: h.app.config.FEED_POLL_MINUTES * 60_000, data: { feedId: feed.id } },
+    ]);
     controller.abort();
     await running;
     expect(closed).toBe(true);

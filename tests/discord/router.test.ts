@@ -78,7 +78,10 @@ const testCommands: CommandModule[] = [
   defineCommand({
     data: { name: 'forbidden', description: 'discord refuses' },
     async execute() {
-      throw new DiscordAPIError({ code: 50013, message: 'Missing Permissions' }, 50013, 403, 'POST', '/channels/1/messages', { body: undefined, files: undefined });
+      throw new DiscordAPIError({ code: 50013, message: 'Missing Permissions' }, 50013, 403, 'POST', '/channels/1/messages', {
+        body: undefined,
+        files: undefined,
+      });
     },
   }),
   defineCommandGroup({
@@ -152,7 +155,10 @@ describe('interaction router (test commands over the real discord.js client)', (
     const everything = [reply, ...handle.followups].map(textOf).join('\n');
     // Author and footer do not render Markdown, so only the Markdown-rendered parts must be escaped.
     const markdownParts = [reply, ...handle.followups]
-      .flatMap((m) => [m.content, ...(m.embeds ?? []).flatMap((e: any) => [e.title, e.description, ...(e.fields ?? []).flatMap((f: any) => [f.name, f.value])])])
+      .flatMap((m) => [
+        m.content,
+        ...(m.embeds ?? []).flatMap((e: any) => [e.title, e.description, ...(e.fields ?? []).flatMap((f: any) => [f.name, f.value])]),
+      ])
       .join('\n');
     expect(everything).not.toMatch(/(?<!\u200b)@everyone/);
     expect(everything).not.toMatch(/<@&?\d+>/);
@@ -225,14 +231,18 @@ describe('interaction router (test commands over the real discord.js client)', (
   });
 
   it('answers autocomplete with at most 25 choices of at most 100 characters', async () => {
-    const choices = await h.fake.autocomplete({ guildId: h.guild.id, channelId: h.channelId, userId: h.member.id, name: 'pick', options: { thing: 'chi' }, focused: 'thing' }).choices();
+    const choices = await h.fake
+      .autocomplete({ guildId: h.guild.id, channelId: h.channelId, userId: h.member.id, name: 'pick', options: { thing: 'chi' }, focused: 'thing' })
+      .choices();
     expect(choices.length).toBe(25);
     for (const c of choices) expect(c.name.length).toBeLessThanOrEqual(100);
     expect(choices[0]!.name.startsWith('chi choice 0')).toBe(true);
   });
 
   it('answers an autocomplete that never finishes with no choices instead of timing out', async () => {
-    const choices = await h.fake.autocomplete({ guildId: h.guild.id, channelId: h.channelId, userId: h.member.id, name: 'pick', options: { stuck: 'x' }, focused: 'stuck' }).choices(5_000);
+    const choices = await h.fake
+      .autocomplete({ guildId: h.guild.id, channelId: h.channelId, userId: h.member.id, name: 'pick', options: { stuck: 'x' }, focused: 'stuck' })
+      .choices(5_000);
     expect(choices).toEqual([]);
   });
 

@@ -85,7 +85,7 @@ describe('DiscordBriefingTransport', () => {
     expect(note?.content).toMatch(/paused/);
     expect(note?.content).not.toMatch(/(?<!\u200b)@everyone/);
 
-    const quiet = h.fake.addGuild({ name: 'Quiet', botPermissions: ['ViewChannel'] , everyonePermissions: ['ViewChannel'] });
+    const quiet = h.fake.addGuild({ name: 'Quiet', botPermissions: ['ViewChannel'], everyonePermissions: ['ViewChannel'] });
     await h.fake.waitFor(() => h.bot.client.guilds.cache.has(quiet.id));
     const requests = h.fake.requests.length;
     await expect(h.bot.transport.notifyModerators(quiet.id, 'note')).resolves.toBeUndefined();

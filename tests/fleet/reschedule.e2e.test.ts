@@ -47,15 +47,22 @@ describe.skipIf(!REDIS || !SLOW)('fleet reschedule through one gateway', () => {
     const shiftedNow = () => Date.now() + seed.offsetMs;
     expect(shiftedNow(), 'the reschedule was taken before the old time').toBeLessThan(oldTime);
 
-    await until(() => shiftedNow() > newTime + 5_000 && briefingsReceived(fake, seed).every((c) => c.headers > 0), newTime - shiftedNow() + 60_000, 'both briefings');
+    await until(
+      () => shiftedNow() > newTime + 5_000 && briefingsReceived(fake, seed).every((c) => c.headers > 0),
+      newTime - shiftedNow() + 60_000,
+      'both briefings',
+    );
     await sleep(2_000);
-    const postsTo = (channelId: string) => fake.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages`).map((r) => r.at + seed.offsetMs);
+    const postsTo = (channelId: string) =>
+      fake.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages`).map((r) => r.at + seed.offsetMs);
     const [keptHeaders, movedHeaders] = briefingsReceived(fake, seed).map((c) => c.headers);
     expect({ keptHeaders, movedHeaders }).toEqual({ keptHeaders: 1, movedHeaders: 1 });
     // The kept one at the old time, the moved one only from the new time on: nothing at the old time.
     expect(postsTo(kept!.channelId).every((at) => at >= oldTime && at < newTime)).toBe(true);
     expect(postsTo(moved!.channelId).length).toBeGreaterThan(0);
     expect(postsTo(moved!.channelId).every((at) => at >= newTime)).toBe(true);
-    console.info(`reschedule: kept posted ${Math.round(postsTo(kept!.channelId)[0]! - oldTime)} ms after the old time, moved ${Math.round(postsTo(moved!.channelId)[0]! - newTime)} ms after the new; ${Math.round((Date.now() - t0) / 1000)} s`);
+    console.info(
+      `reschedule: kept posted ${Math.round(postsTo(kept!.channelId)[0]! - oldTime)} ms after the old time, moved ${Math.round(postsTo(moved!.channelId)[0]! - newTime)} ms after the new; ${Math.round((Date.now() - t0) / 1000)} s`,
+    );
   }, 240_000);
 });

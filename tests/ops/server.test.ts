@@ -38,7 +38,14 @@ describe('/healthz and /metrics', () => {
     const text = await res.text();
     expect(text).toMatch(/^sitrep_briefings_delivered_total [1-9]/m);
     expect(text).toMatch(/^sitrep_claims_total\{outcome="taken_over"\} [1-9]/m);
-    for (const name of ['sitrep_discord_rate_limited_total', 'sitrep_queue_depth', 'sitrep_feed_polls_total', 'sitrep_feed_fetches_total', 'sitrep_model_calls_total', 'sitrep_library_lag']) {
+    for (const name of [
+      'sitrep_discord_rate_limited_total',
+      'sitrep_queue_depth',
+      'sitrep_feed_polls_total',
+      'sitrep_feed_fetches_total',
+      'sitrep_model_calls_total',
+      'sitrep_library_lag',
+    ]) {
       expect(text).toContain(`# TYPE ${name}`);
     }
   });

@@ -34,7 +34,11 @@ describe('createShutdown', () => {
 
   it('reports a clean stop, logs a failing step, and removes its process listeners on dispose', async () => {
     const { logger, lines } = capture();
-    const before = { term: process.listenerCount('SIGTERM'), rej: process.listenerCount('unhandledRejection'), exc: process.listenerCount('uncaughtException') };
+    const before = {
+      term: process.listenerCount('SIGTERM'),
+      rej: process.listenerCount('unhandledRejection'),
+      exc: process.listenerCount('uncaughtException'),
+    };
     const shutdown = createShutdown({ logger });
     expect(process.listenerCount('SIGTERM')).toBe(before.term + 1);
     shutdown.add('fine', () => undefined);

@@ -10,7 +10,16 @@ function items(n: number): BriefingItem[] {
     const text = `Summary ${i}. Second sentence.`;
     return {
       report,
-      summary: { reportId: report.id, length: 'brief', sentences: [{ text: `Summary ${i}.`, index: 0 }, { text: 'Second sentence.', index: 1 }], text, engine: { engine: 'offline', version: 't' } },
+      summary: {
+        reportId: report.id,
+        length: 'brief',
+        sentences: [
+          { text: `Summary ${i}.`, index: 0 },
+          { text: 'Second sentence.', index: 1 },
+        ],
+        text,
+        engine: { engine: 'offline', version: 't' },
+      },
       actors: [
         { name: 'China', type: 'state', role: undefined, mentions: 4, aliases: [], evidence: '', score: 5 },
         { name: 'Li Shangfu', type: 'person', role: 'Minister of Defence', affiliation: 'China', mentions: 2, aliases: [], evidence: '', score: 4 },
@@ -39,7 +48,11 @@ describe('presentBriefing', () => {
     // Typed links, not Markdown inside the text: the renderer builds the links.
     expect(overflow.description).toBeUndefined();
     expect(overflow.links).toHaveLength(40 - DETAILED_ITEMS.full);
-    expect(overflow.links![0]).toEqual({ title: `Report [${DETAILED_ITEMS.full}]`, url: `https://example.org/r${DETAILED_ITEMS.full}`, note: 'SpecialEurasia, undated, added 27 Nov 2026' });
+    expect(overflow.links![0]).toEqual({
+      title: `Report [${DETAILED_ITEMS.full}]`,
+      url: `https://example.org/r${DETAILED_ITEMS.full}`,
+      note: 'SpecialEurasia, undated, added 27 Nov 2026',
+    });
   });
 
   it('full cards carry the summary, key actors with roles, authors and regions; compact ones fewer fields', () => {

@@ -19,7 +19,15 @@ describe('reportLead', () => {
   const base = { sections: [], text: '' } as unknown as Report;
   it('prefers the standfirst, else the first paragraph', () => {
     expect(reportLead({ ...base, standfirst: 'Dek.', sections: [{ heading: null, paragraphs: ['First.'] }] })).toBe('Dek.');
-    expect(reportLead({ ...base, sections: [{ heading: null, paragraphs: ['', 'First para.'] }, { heading: 'B', paragraphs: ['Second.'] }] })).toBe('First para.');
+    expect(
+      reportLead({
+        ...base,
+        sections: [
+          { heading: null, paragraphs: ['', 'First para.'] },
+          { heading: 'B', paragraphs: ['Second.'] },
+        ],
+      }),
+    ).toBe('First para.');
     expect(reportLead({ ...base, text: '\n\nOnly text here.\n\nMore.' })).toBe('Only text here.');
     expect(reportLead(base)).toBeUndefined();
   });

@@ -41,10 +41,14 @@ describe('subscription text', () => {
   });
 
   it('uses the service’s own schedule description when it offers one', () => {
-    expect(subscriptionDetails(sub, { describeSchedule: () => 'every day at 08:00 (Europe/Rome), named daily' }).split('\n')[0]).toBe('Every day at 08:00 (Europe/Rome), named daily');
+    expect(subscriptionDetails(sub, { describeSchedule: () => 'every day at 08:00 (Europe/Rome), named daily' }).split('\n')[0]).toBe(
+      'Every day at 08:00 (Europe/Rome), named daily',
+    );
   });
 
   it('prints typed links as text in the terminal', () => {
-    expect(renderCard({ title: 'And 2 more', links: [{ title: 'A [b]', url: 'https://example.org/a', note: 'Src, 1 Dec 2026' }] })).toContain('• A [b] <https://example.org/a> — Src, 1 Dec 2026');
+    expect(renderCard({ title: 'And 2 more', links: [{ title: 'A [b]', url: 'https://example.org/a', note: 'Src, 1 Dec 2026' }] })).toContain(
+      '• A [b] <https://example.org/a> — Src, 1 Dec 2026',
+    );
   });
 });

@@ -40,9 +40,13 @@ async function sitrep(...args: string[]): Promise<{ out: string; err: string }> 
 describe('sitrep ingest --feed', () => {
   let server: TestHttpServer;
   beforeEach(async () => {
-    const item = (n: number) => `<item><title>Cli item ${n}</title><link>${server.url}/cli/${n}</link><guid>cli-${n}</guid><description>${`Item ${n}: grain corridors, insurance and escorts across the Black Sea. `.repeat(16)}</description></item>`;
+    const item = (n: number) =>
+      `<item><title>Cli item ${n}</title><link>${server.url}/cli/${n}</link><guid>cli-${n}</guid><description>${`Item ${n}: grain corridors, insurance and escorts across the Black Sea. `.repeat(16)}</description></item>`;
     server = await startHttpServer({
-      '/many.xml': () => ({ headers: { 'content-type': 'application/rss+xml' }, body: `<?xml version="1.0"?><rss version="2.0"><channel><title>Many</title>${Array.from({ length: 250 }, (_, i) => item(i + 1)).join('')}</channel></rss>` }),
+      '/many.xml': () => ({
+        headers: { 'content-type': 'application/rss+xml' },
+        body: `<?xml version="1.0"?><rss version="2.0"><channel><title>Many</title>${Array.from({ length: 250 }, (_, i) => item(i + 1)).join('')}</channel></rss>`,
+      }),
     });
   });
   afterEach(async () => {
@@ -70,7 +74,10 @@ describe('sitrep CLI', () => {
       expect(r.ingestedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
       expect(r).not.toHaveProperty('date'); // no field that silently falls back to the ingestion time
     }
-    expect(list.find((r) => r.id === 'institute-taiwan-strait')).toMatchObject({ authors: ['Chen Wei', 'Laura Schmidt', 'Tomás Alvarez'], publishedAt: '2025-01-12T00:00:00.000Z' });
+    expect(list.find((r) => r.id === 'institute-taiwan-strait')).toMatchObject({
+      authors: ['Chen Wei', 'Laura Schmidt', 'Tomás Alvarez'],
+      publishedAt: '2025-01-12T00:00:00.000Z',
+    });
     const undated = list.filter((r) => r.publishedAt === null);
     expect(undated.length).toBeGreaterThan(0);
     // Human output: an undated report says so, with the day it was added.

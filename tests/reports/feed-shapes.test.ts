@@ -32,7 +32,11 @@ describe('parsing real feed shapes', () => {
     expect(iran!.publishedAt).toBeUndefined();
     expect(iran!.content).toContain('seventeen Indian crew members');
     // A link without rel is the alternate link; <published> wins over <updated>; both authors kept.
-    expect(oman).toMatchObject({ link: `${BASE}/blog/posts/oman-mediation`, authors: ['Hamad Al-Busaidi', 'Sara Rahimi'], publishedAt: '2024-05-02T04:00:00.000Z' });
+    expect(oman).toMatchObject({
+      link: `${BASE}/blog/posts/oman-mediation`,
+      authors: ['Hamad Al-Busaidi', 'Sara Rahimi'],
+      publishedAt: '2024-05-02T04:00:00.000Z',
+    });
   });
 
   it('RSS: relative links against the channel link, duplicate items merged, HTML titles, dc:creator datelines, "email (A and B)" authors', () => {
@@ -53,7 +57,10 @@ describe('parsing real feed shapes', () => {
 
   it('a guid shared by items with different links is not an identity: the items stay apart', () => {
     const item = (n: number) => `<item><title>Item ${n}</title><link>${BASE}/posts/${n}</link><guid>${BASE}/</guid><description>Text ${n}</description></item>`;
-    const feed = parseFeedDocument(`<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>${BASE}/</link>${item(1)}${item(2)}${item(3)}</channel></rss>`, `${BASE}/feed`);
+    const feed = parseFeedDocument(
+      `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>${BASE}/</link>${item(1)}${item(2)}${item(3)}</channel></rss>`,
+      `${BASE}/feed`,
+    );
     expect(feed.items.map((i) => [i.title, i.guid, i.link])).toEqual([1, 2, 3].map((n) => [`Item ${n}`, undefined, `${BASE}/posts/${n}`]));
   });
 
@@ -70,7 +77,11 @@ describe('parsing real feed shapes', () => {
   it('JSON Feed 1.1: `authors` arrays, content_html preferred over content_text, relative url', () => {
     const feed = parseFeedDocument(load('real-shapes-1.1.json'), `${BASE}/real-1.1.json`);
     const [item] = feed.items;
-    expect(item).toMatchObject({ authors: ['Hana Tesfaye', 'Abdi Farah'], link: `${BASE}/horn/2024/ethiopia-somaliland`, tags: ['Ethiopia', 'Somalia', 'Red Sea'] });
+    expect(item).toMatchObject({
+      authors: ['Hana Tesfaye', 'Abdi Farah'],
+      link: `${BASE}/horn/2024/ethiopia-somaliland`,
+      tags: ['Ethiopia', 'Somalia', 'Red Sea'],
+    });
     expect(item!.content).toMatch(/^<p>Ethiopia's memorandum/);
   });
 
@@ -86,9 +97,15 @@ describe('parsing real feed shapes', () => {
 });
 
 describe('item content from real platforms (feed fragments)', () => {
-  const lead = (t: string) => `<p>${t} The Kremlin has tied any ceasefire in Ukraine to recognition of its annexations, while Kyiv and its European backers insist on security guarantees first.</p>`;
+  const lead = (t: string) =>
+    `<p>${t} The Kremlin has tied any ceasefire in Ukraine to recognition of its annexations, while Kyiv and its European backers insist on security guarantees first.</p>`;
   const fragment = (html: string) =>
-    parseReport(`<!doctype html><html><head><title>T</title></head><body><article>${html}</article></body></html>`, { format: 'html', fragment: true, origin: { kind: 'url', url: 'https://x.example/a' }, now: new Date('2025-05-20T00:00:00Z') });
+    parseReport(`<!doctype html><html><head><title>T</title></head><body><article>${html}</article></body></html>`, {
+      format: 'html',
+      fragment: true,
+      origin: { kind: 'url', url: 'https://x.example/a' },
+      now: new Date('2025-05-20T00:00:00Z'),
+    });
 
   it('Substack: subscribe widget, share/comment buttons and footnotes are dropped; the image caption is kept as a caption', () => {
     const r = fragment(
@@ -103,7 +120,9 @@ describe('item content from real platforms (feed fragments)', () => {
   });
 
   it('Ghost: a lone Subscribe button and a "forward it to a colleague" callout are dropped, the h2 kept', () => {
-    const r = fragment(`${lead('Ghost first.')}<h2 id="what-next">What next</h2>${lead('Ghost second.')}<div class="kg-card kg-button-card"><a href="#/portal/signup" class="kg-btn">Subscribe</a></div><aside class="kg-card kg-callout-card"><div class="kg-callout-text">If you found this useful, forward it to a colleague.</div></aside>`);
+    const r = fragment(
+      `${lead('Ghost first.')}<h2 id="what-next">What next</h2>${lead('Ghost second.')}<div class="kg-card kg-button-card"><a href="#/portal/signup" class="kg-btn">Subscribe</a></div><aside class="kg-card kg-callout-card"><div class="kg-callout-text">If you found this useful, forward it to a colleague.</div></aside>`,
+    );
     expect(r.sections.map((s) => s.heading)).toEqual([null, 'What next']);
     expect(r.sections[1]!.paragraphs).toHaveLength(1);
   });
@@ -157,7 +176,8 @@ describe('following a feed with real shapes', () => {
   });
 
   it('a feed that gives every item the same guid still delivers each new item, one per poll', async () => {
-    const body = (n: number) => `<p>Dispatch ${n}: ${'Border guards reported new crossings near the Suwałki gap and along the Belarusian frontier, and officials in Vilnius asked allies for more air defence. '.repeat(3)}</p>`;
+    const body = (n: number) =>
+      `<p>Dispatch ${n}: ${'Border guards reported new crossings near the Suwałki gap and along the Belarusian frontier, and officials in Vilnius asked allies for more air defence. '.repeat(3)}</p>`;
     let newest = 1;
     server.route('/same-guid.rss', () => ({
       headers: { 'content-type': 'application/rss+xml' },
@@ -196,6 +216,10 @@ describe('feed discovery from a page', () => {
       <link rel="alternate home" type="application/atom+xml" href="https://other.example/atom">
       <link rel="alternate" type="application/feed+json" href="feed.json">
       </head><body><link rel="alternate" type="application/rss+xml" href="/body-feed"></body></html>`;
-    expect(discoverFeedLinks(html, 'https://site.example/blog/post')).toEqual(['https://site.example/feed.xml?a=1&b=2', 'https://other.example/atom', 'https://site.example/blog/feed.json']);
+    expect(discoverFeedLinks(html, 'https://site.example/blog/post')).toEqual([
+      'https://site.example/feed.xml?a=1&b=2',
+      'https://other.example/atom',
+      'https://site.example/blog/feed.json',
+    ]);
   });
 });

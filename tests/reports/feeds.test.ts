@@ -58,7 +58,12 @@ describe('adding feeds', () => {
     expect(reports).toHaveLength(3);
     expect(reports.every((r) => r.backfill === true && r.source === 'Strategic Monitor')).toBe(true);
     const peace = reports.find((r) => r.title === 'Armenia and Azerbaijan Initial a Peace Deal')!;
-    expect(peace).toMatchObject({ authors: ['Ani Grigoryan'], publishedAt: '2025-08-11T08:00:00.000Z', tags: ['South Caucasus'], url: `${server.url}/articles/caucasus-peace` });
+    expect(peace).toMatchObject({
+      authors: ['Ani Grigoryan'],
+      publishedAt: '2025-08-11T08:00:00.000Z',
+      tags: ['South Caucasus'],
+      url: `${server.url}/articles/caucasus-peace`,
+    });
     expect(peace.origin).toEqual({ kind: 'feed', feedId: feed.id, feedUrl: feed.url, guid: 'sm-1001' });
     expect((await h.reports.load(peace.id))!.text).toContain('Russia, once the main broker in the South Caucasus');
   });
@@ -113,7 +118,14 @@ describe('adding feeds', () => {
   it('refuses a loopback feed when private addresses are not allowed', async () => {
     const strict = await harness({ FETCH_ALLOW_PRIVATE: 'false' });
     try {
-      const service = new FeedService({ config: strict.config, logger, clock: strict.clock, store: strict.store, reports: strict.reports, ingest: strict.ingest });
+      const service = new FeedService({
+        config: strict.config,
+        logger,
+        clock: strict.clock,
+        store: strict.store,
+        reports: strict.reports,
+        ingest: strict.ingest,
+      });
       await expect(service.add(`${server.url}/rss.xml`)).rejects.toThrow(/127\.0\.0\.1 is a loopback address/);
       expect(server.requests).toHaveLength(0);
     } finally {
@@ -135,7 +147,19 @@ describe('polling', () => {
     let items = 3;
     const itemXml = (n: number) =>
       `<item><title>Burst item number ${n}</title><link>{{BASE}}/burst/${n}</link><guid>burst-${n}</guid><pubDate>${new Date(Date.UTC(2025, 8, 1, 0, n)).toUTCString()}</pubDate><content:encoded><![CDATA[<p>${`Report ${n} on the security of the Eastern Mediterranean, where Turkey, Greece and Cyprus dispute maritime zones and gas fields. `.repeat(4)}</p>]]></content:encoded></item>`;
-    server.route('/burst.xml', serveFeed(() => `<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Burst</title>${Array.from({ length: items }, (_, i) => itemXml(i + 1)).reverse().join('')}</channel></rss>`, 'application/rss+xml'));
+    server.route(
+      '/burst.xml',
+      serveFeed(
+        () =>
+          `<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Burst</title>${Array.from(
+            { length: items },
+            (_, i) => itemXml(i + 1),
+          )
+            .reverse()
+            .join('')}</channel></rss>`,
+        'application/rss+xml',
+      ),
+    );
     const feed = await feeds.add(`${server.url}/burst.xml`);
     expect(h.reports.count()).toBe(3);
     items = 33;
@@ -151,8 +175,16 @@ describe('polling', () => {
 
   it('a burst larger than one poll takes is finished by the next poll, even though the feed is unchanged', async () => {
     let items = 3;
-    const itemXml = (n: number) => `<item><title>Wire item ${n}</title><link>{{BASE}}/wire/${n}</link><guid>wire-${n}</guid><pubDate>${new Date(Date.UTC(2025, 8, 1, 0, 0, n)).toUTCString()}</pubDate><description>${`Item ${n}: port calls, tanker movements and naval deployments in the Gulf of Oman and the Arabian Sea. `.repeat(12)}</description></item>`;
-    server.route('/wire.xml', serveFeed(() => `<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>${Array.from({ length: items }, (_, i) => itemXml(i + 1)).join('')}</channel></rss>`, 'application/rss+xml'));
+    const itemXml = (n: number) =>
+      `<item><title>Wire item ${n}</title><link>{{BASE}}/wire/${n}</link><guid>wire-${n}</guid><pubDate>${new Date(Date.UTC(2025, 8, 1, 0, 0, n)).toUTCString()}</pubDate><description>${`Item ${n}: port calls, tanker movements and naval deployments in the Gulf of Oman and the Arabian Sea. `.repeat(12)}</description></item>`;
+    server.route(
+      '/wire.xml',
+      serveFeed(
+        () =>
+          `<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>${Array.from({ length: items }, (_, i) => itemXml(i + 1)).join('')}</channel></rss>`,
+        'application/rss+xml',
+      ),
+    );
     const feed = await feeds.add(`${server.url}/wire.xml`);
     items = 253;
     const first = await feeds.poll(feed.id);
@@ -166,8 +198,16 @@ describe('polling', () => {
 
   it('a 700-item feed is absorbed over several polls with every item backlog; deferred items are counted', async () => {
     let items = 700;
-    const itemXml = (n: number) => `<item><title>Backlog item ${n}</title><link>{{BASE}}/backlog/${n}</link><guid>backlog-${n}</guid><pubDate>${new Date(Date.UTC(2024, 0, 1, 0, n)).toUTCString()}</pubDate><description>${`Entry ${n} on shipping insurance, convoy routes and port state control in the Black Sea. `.repeat(12)}</description></item>`;
-    server.route('/big.xml', serveFeed(() => `<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>${Array.from({ length: items }, (_, i) => itemXml(i + 1)).join('')}</channel></rss>`, 'application/rss+xml'));
+    const itemXml = (n: number) =>
+      `<item><title>Backlog item ${n}</title><link>{{BASE}}/backlog/${n}</link><guid>backlog-${n}</guid><pubDate>${new Date(Date.UTC(2024, 0, 1, 0, n)).toUTCString()}</pubDate><description>${`Entry ${n} on shipping insurance, convoy routes and port state control in the Black Sea. `.repeat(12)}</description></item>`;
+    server.route(
+      '/big.xml',
+      serveFeed(
+        () =>
+          `<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>${Array.from({ length: items }, (_, i) => itemXml(i + 1)).join('')}</channel></rss>`,
+        'application/rss+xml',
+      ),
+    );
     const feed = await feeds.add(`${server.url}/big.xml`);
     expect(feed.itemCount).toBe(200);
     expect(feed.pendingItems).toBe(500);
@@ -187,7 +227,14 @@ describe('polling', () => {
 
   it('an article added by URL and later seen in a feed is one report', async () => {
     const page = `${server.url}/pages/baltic`;
-    server.route('/carries-baltic.xml', serveFeed(() => `<?xml version="1.0"?><rss version="2.0"><channel><title>Carrier</title><item><title>Sabotage in the Baltic Sea: Who Cuts the Cables?</title><link>${page}?utm_source=rss</link><guid>carrier-1</guid><description>${'Finnish authorities boarded the Eagle S after the Estlink 2 cable was cut; investigators suspect the anchor was dragged on purpose. '.repeat(10)}</description></item></channel></rss>`, 'application/rss+xml'));
+    server.route(
+      '/carries-baltic.xml',
+      serveFeed(
+        () =>
+          `<?xml version="1.0"?><rss version="2.0"><channel><title>Carrier</title><item><title>Sabotage in the Baltic Sea: Who Cuts the Cables?</title><link>${page}?utm_source=rss</link><guid>carrier-1</guid><description>${'Finnish authorities boarded the Eagle S after the Estlink 2 cable was cut; investigators suspect the anchor was dragged on purpose. '.repeat(10)}</description></item></channel></rss>`,
+        'application/rss+xml',
+      ),
+    );
     const added = await h.ingest.ingestUrl(page);
     expect(added.status).toBe('created');
     // Its link is the page's canonical URL; the feed names it by the address it was fetched from (and
@@ -207,14 +254,17 @@ describe('polling', () => {
   it('does not duplicate items whose GUIDs, dates or links are rewritten', async () => {
     let variant = 0;
     const base = feedFixture('rss.xml').toString('utf8');
-    server.route('/rewrite.xml', serveFeed(() => {
-      if (variant === 0) return base;
-      // New GUIDs and dates for every item; for one item the link changes too (only the content is the same).
-      return base
-        .replace(/sm-100(\d)/g, 'rewritten-$1-' + variant)
-        .replace(/2025 08:00:00/g, '2025 09:30:00')
-        .replace('/articles/red-sea', '/articles/red-sea-updated');
-    }, 'application/rss+xml'));
+    server.route(
+      '/rewrite.xml',
+      serveFeed(() => {
+        if (variant === 0) return base;
+        // New GUIDs and dates for every item; for one item the link changes too (only the content is the same).
+        return base
+          .replace(/sm-100(\d)/g, 'rewritten-$1-' + variant)
+          .replace(/2025 08:00:00/g, '2025 09:30:00')
+          .replace('/articles/red-sea', '/articles/red-sea-updated');
+      }, 'application/rss+xml'),
+    );
     const feed = await feeds.add(`${server.url}/rewrite.xml`);
     variant = 1;
     const result = await feeds.poll(feed.id);

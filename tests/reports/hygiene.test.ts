@@ -48,7 +48,11 @@ describe('text hygiene', () => {
     const md = '# T\n\nA paragraph long enough to be the lead of this small report.\u202E\n\n```\nrm -rf /\u202E txt\n```\n';
     const r = parseReport(md, { format: 'markdown', origin: { kind: 'file', path: '/x.md' }, now });
     expect(r.text).not.toMatch(/\u202e/i);
-    const t = parseReport('Title\n\nMOSCOW (AP) \u2014 Some\u00adthing hap\u200bpened in the city on Monday, officials said, and it was reported widely.', { format: 'text', origin: { kind: 'file', path: '/x.txt' }, now });
+    const t = parseReport('Title\n\nMOSCOW (AP) \u2014 Some\u00adthing hap\u200bpened in the city on Monday, officials said, and it was reported widely.', {
+      format: 'text',
+      origin: { kind: 'file', path: '/x.txt' },
+      now,
+    });
     expect(t.text).toBe('Something happened in the city on Monday, officials said, and it was reported widely.');
     expect(t.dateline).toBe('MOSCOW (AP)');
   });

@@ -140,7 +140,10 @@ describe('ingesting article URLs', () => {
   beforeEach(async () => {
     server = await startHttpServer({
       '/baltic': { headers: { 'content-type': 'text/html; charset=utf-8' }, body: readFileSync(join(articles, 'baltic-cables.html')) },
-      '/feed.xml': { headers: { 'content-type': 'application/rss+xml' }, body: '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>' },
+      '/feed.xml': {
+        headers: { 'content-type': 'application/rss+xml' },
+        body: '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>',
+      },
       '/pdf': { headers: { 'content-type': 'application/pdf' }, body: '%PDF-1.4' },
     });
   });

@@ -85,9 +85,20 @@ describe('one store, two processes: the store is the truth (SQLite)', () => {
     const ids = [ra[0]!.report.id, rb[0]!.report.id].sort();
     expect(ids).toEqual(['shared-slug', 'shared-slug-2']);
     expect(await within(5_000, () => a.reports.count() === 2 && b.reports.count() === 2)).toBe(true);
-    expect(a.reports.list().map((r) => r.title).sort()).toEqual(['First article', 'Second article']);
+    expect(
+      a.reports
+        .list()
+        .map((r) => r.title)
+        .sort(),
+    ).toEqual(['First article', 'Second article']);
 
-    const article = (contentHash: string) => makeReport({ id: 'same-article', url: 'https://news.example/2025/06/one-article', contentHash, origin: { kind: 'url', url: 'https://news.example/2025/06/one-article?utm_source=x' } });
+    const article = (contentHash: string) =>
+      makeReport({
+        id: 'same-article',
+        url: 'https://news.example/2025/06/one-article',
+        contentHash,
+        origin: { kind: 'url', url: 'https://news.example/2025/06/one-article?utm_source=x' },
+      });
     const [sa, sb] = await Promise.all([a.reports.upsertMany([article('v1')]), b.reports.upsertMany([article('v1')])]);
     expect(sa[0]!.report.id).toBe('same-article');
     expect(sb[0]!.report.id).toBe('same-article');
@@ -98,9 +109,22 @@ describe('one store, two processes: the store is the truth (SQLite)', () => {
     const a = await openApp();
     const b = await openApp();
     const batch = (writer: string) => [
-      ...Array.from({ length: 20 }, (_, i) => makeReport({ id: `slug-${i}`, title: `${writer} article ${i}`, contentHash: `${writer}-${i}`, origin: { kind: 'file', path: `/${writer}/slug-${i}.md` } })),
+      ...Array.from({ length: 20 }, (_, i) =>
+        makeReport({
+          id: `slug-${i}`,
+          title: `${writer} article ${i}`,
+          contentHash: `${writer}-${i}`,
+          origin: { kind: 'file', path: `/${writer}/slug-${i}.md` },
+        }),
+      ),
       makeReport({ id: `${writer}-only`, title: `Only ${writer}`, contentHash: `${writer}-only`, origin: { kind: 'file', path: `/${writer}/only.md` } }),
-      makeReport({ id: 'common', url: 'https://news.example/2025/07/common', title: 'Common article', contentHash: 'common', origin: { kind: 'url', url: 'https://news.example/2025/07/common' } }),
+      makeReport({
+        id: 'common',
+        url: 'https://news.example/2025/07/common',
+        title: 'Common article',
+        contentHash: 'common',
+        origin: { kind: 'url', url: 'https://news.example/2025/07/common' },
+      }),
     ];
     const [ra, rb] = await Promise.all([a.reports.upsertMany(batch('a')), b.reports.upsertMany(batch('b'))]);
     const created = [...ra, ...rb].filter((r) => r.status === 'created').map((r) => r.report.id);

@@ -70,7 +70,12 @@ describe('tenancy: the operator library plus each guild’s own sources', () => 
     expect(h.reports.count({ guildId: null })).toBe(1);
     expect(h.reports.sources({ guildId: 'g1' })).not.toContain('Arctic Affairs');
     expect(h.reports.sources({ guildId: 'g2' })).toContain('Arctic Affairs');
-    expect(h.reports.suggest('', 25, { guildId: 'g2' }).map((s) => s.id).sort()).toEqual([operatorId, ...ofFeed(b.id)].sort());
+    expect(
+      h.reports
+        .suggest('', 25, { guildId: 'g2' })
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual([operatorId, ...ofFeed(b.id)].sort());
   });
 
   it('a feed followed by two guilds is stored and fetched once; unfollowing hides its reports; a feed nobody follows is removed', async () => {
@@ -88,7 +93,7 @@ describe('tenancy: the operator library plus each guild’s own sources', () => 
     expect(h.reports.count({ guildId: 'g2' })).toBe(0);
     expect(h.reports.search('Armenia', { guildId: 'g2' })).toEqual([]);
     expect(h.reports.count({ guildId: 'g1' })).toBe(3);
-    expect((await feeds.list('g2'))).toEqual([]);
+    expect(await feeds.list('g2')).toEqual([]);
 
     await feeds.remove('g1', first.id);
     expect(await feeds.list()).toEqual([]);

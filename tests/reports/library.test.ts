@@ -50,15 +50,31 @@ describe('ReportLibrary.upsert', () => {
   });
 
   it('one article, one report: a shared URL (link, canonical, og:url, fetched URL) makes it the same report under any id', async () => {
-    const byUrl = makeReport({ id: 'by-url', url: 'https://news.example/2025/07/story', contentHash: 'u', origin: { kind: 'url', url: 'https://news.example/2025/07/story?utm_source=x' } });
-    const fromFeed = makeReport({ id: 'from-feed', url: 'https://mirror.example/story', altUrls: ['news.example/2025/07/story'], contentHash: 'f', origin: { kind: 'feed', feedId: 'f1', feedUrl: 'https://news.example/rss', guid: 'g1' } });
+    const byUrl = makeReport({
+      id: 'by-url',
+      url: 'https://news.example/2025/07/story',
+      contentHash: 'u',
+      origin: { kind: 'url', url: 'https://news.example/2025/07/story?utm_source=x' },
+    });
+    const fromFeed = makeReport({
+      id: 'from-feed',
+      url: 'https://mirror.example/story',
+      altUrls: ['news.example/2025/07/story'],
+      contentHash: 'f',
+      origin: { kind: 'feed', feedId: 'f1', feedUrl: 'https://news.example/rss', guid: 'g1' },
+    });
     await h.reports.upsert(byUrl);
     expect(await h.reports.upsert(fromFeed)).toBe('updated');
     expect(h.reports.count()).toBe(1);
     expect(h.reports.findByUrl('https://mirror.example/story')?.id).toBe('by-url');
     expect(h.reports.findByUrl('https://news.example/2025/07/story')?.id).toBe('by-url');
     // …but two items of one feed with different guids stay two, even when the feed gives them one link.
-    const other = makeReport({ id: 'from-feed-2', url: 'https://mirror.example/story', contentHash: 'g', origin: { kind: 'feed', feedId: 'f1', feedUrl: 'https://news.example/rss', guid: 'g2' } });
+    const other = makeReport({
+      id: 'from-feed-2',
+      url: 'https://mirror.example/story',
+      contentHash: 'g',
+      origin: { kind: 'feed', feedId: 'f1', feedUrl: 'https://news.example/rss', guid: 'g2' },
+    });
     expect(await h.reports.upsert(other)).toBe('created');
     expect(h.reports.count()).toBe(2);
   });
@@ -74,10 +90,38 @@ describe('ReportLibrary.upsert', () => {
 describe('ReportLibrary reads', () => {
   beforeEach(async () => {
     await h.reports.upsertMany([
-      makeReport({ id: 'old', title: 'Baltic cables and hybrid warfare', source: 'Nordic Review', publishedAt: '2024-01-01T00:00:00.000Z', text: 'Finland and Estonia investigate the Eagle S tanker.', ingestedAt: '2025-03-01T09:00:00.000Z' }),
-      makeReport({ id: 'new', title: 'Li Shangfu in Moscow', source: 'SpecialEurasia', authors: ['Guido Keller'], publishedAt: '2025-02-01T00:00:00.000Z', text: 'China’s defence minister Li Shangfu met Sergei Shoigu in Moscow to discuss Belarus.', ingestedAt: '2025-03-02T09:00:00.000Z' }),
-      makeReport({ id: 'mid', title: 'Sahel juntas and Russia', source: 'Sahel Watch', publishedAt: '2024-06-01T00:00:00.000Z', text: 'Africa Corps replaces Wagner in Mali; Moscow courts the juntas. China is mentioned once.', ingestedAt: '2025-03-03T09:00:00.000Z' }),
-      makeReport({ id: 'undated', title: 'China and Belarus trade', source: 'SpecialEurasia', text: 'The Belt and Road Initiative runs through Minsk; China invests in the Great Stone park.', ingestedAt: '2025-01-15T00:00:00.000Z' }),
+      makeReport({
+        id: 'old',
+        title: 'Baltic cables and hybrid warfare',
+        source: 'Nordic Review',
+        publishedAt: '2024-01-01T00:00:00.000Z',
+        text: 'Finland and Estonia investigate the Eagle S tanker.',
+        ingestedAt: '2025-03-01T09:00:00.000Z',
+      }),
+      makeReport({
+        id: 'new',
+        title: 'Li Shangfu in Moscow',
+        source: 'SpecialEurasia',
+        authors: ['Guido Keller'],
+        publishedAt: '2025-02-01T00:00:00.000Z',
+        text: 'China’s defence minister Li Shangfu met Sergei Shoigu in Moscow to discuss Belarus.',
+        ingestedAt: '2025-03-02T09:00:00.000Z',
+      }),
+      makeReport({
+        id: 'mid',
+        title: 'Sahel juntas and Russia',
+        source: 'Sahel Watch',
+        publishedAt: '2024-06-01T00:00:00.000Z',
+        text: 'Africa Corps replaces Wagner in Mali; Moscow courts the juntas. China is mentioned once.',
+        ingestedAt: '2025-03-03T09:00:00.000Z',
+      }),
+      makeReport({
+        id: 'undated',
+        title: 'China and Belarus trade',
+        source: 'SpecialEurasia',
+        text: 'The Belt and Road Initiative runs through Minsk; China invests in the Great Stone park.',
+        ingestedAt: '2025-01-15T00:00:00.000Z',
+      }),
     ]);
   });
 
@@ -179,7 +223,12 @@ describe('ReportLibrary persistence', () => {
       for (const r of reports) expect(library.get(r.id)).toEqual(h.reports.get(r.id));
       for (const r of reports) expect(await library.load(r.id)).toEqual({ ...r, seq: h.reports.get(r.id)!.seq });
       expect((await library.load('lib-1'))!.sections[1]!.paragraphs).toEqual(['Background 1: pipelines and cables.', 'Second paragraph 1.']);
-      expect(library.search('pipelines').map((r) => r.id).sort()).toEqual(['lib-1', 'lib-2']);
+      expect(
+        library
+          .search('pipelines')
+          .map((r) => r.id)
+          .sort(),
+      ).toEqual(['lib-1', 'lib-2']);
     } finally {
       await store.close();
     }
@@ -204,11 +253,21 @@ describe('ReportLibrary persistence', () => {
     expect(await h.store.kv('reports-index').get('snapshot')).toBeDefined();
 
     // Changes after the snapshot: through the library (update, delete) and behind its back (plain keyv write).
-    await h.reports.upsert({ ...many[0]!, text: 'Zanzibar clove exports.', sections: [{ heading: null, paragraphs: ['Zanzibar clove exports.'] }], contentHash: 'changed' });
+    await h.reports.upsert({
+      ...many[0]!,
+      text: 'Zanzibar clove exports.',
+      sections: [{ heading: null, paragraphs: ['Zanzibar clove exports.'] }],
+      contentHash: 'changed',
+    });
     await h.reports.delete(many[1]!.id);
-    await h.store.kv('reports').set('outsider', makeReport({ id: 'outsider', title: 'Svalbard seed vault', text: 'Svalbard.', sections: [{ heading: null, paragraphs: ['Svalbard.'] }] }));
+    await h.store
+      .kv('reports')
+      .set(
+        'outsider',
+        makeReport({ id: 'outsider', title: 'Svalbard seed vault', text: 'Svalbard.', sections: [{ heading: null, paragraphs: ['Svalbard.'] }] }),
+      );
     const rebuilt = vi.spyOn(MiniSearch.prototype, 'addAll');
-    const fromSnapshot = vi.spyOn(MiniSearch, "loadJS");
+    const fromSnapshot = vi.spyOn(MiniSearch, 'loadJS');
     try {
       const { store, library } = await reopen(h.store.url);
       try {

@@ -72,12 +72,18 @@ describe('titles', () => {
   const base = { metaTitles: [], siteNames: [], otherNames: [], pageUrl: 'https://news.example/a/b' };
 
   it('keeps a headline that begins with the host name', () => {
-    expect(chooseTitle({ ...base, pageUrl: 'https://council.example/a', documentTitle: 'Council meets for six hours' }, ['Council meets for six hours'])).toBe('Council meets for six hours');
+    expect(chooseTitle({ ...base, pageUrl: 'https://council.example/a', documentTitle: 'Council meets for six hours' }, ['Council meets for six hours'])).toBe(
+      'Council meets for six hours',
+    );
   });
 
   it('strips a site name after the last separator, keeping the headline before it', () => {
-    expect(chooseTitle({ ...base, documentTitle: 'Ports reopen after the storm - Harbour Times', siteNames: ['Harbour Times'] }, [])).toBe('Ports reopen after the storm');
-    expect(chooseTitle({ ...base, documentTitle: 'Harbour Times | Ports reopen after the storm', siteNames: ['Harbour Times'] }, [])).toBe('Ports reopen after the storm');
+    expect(chooseTitle({ ...base, documentTitle: 'Ports reopen after the storm - Harbour Times', siteNames: ['Harbour Times'] }, [])).toBe(
+      'Ports reopen after the storm',
+    );
+    expect(chooseTitle({ ...base, documentTitle: 'Harbour Times | Ports reopen after the storm', siteNames: ['Harbour Times'] }, [])).toBe(
+      'Ports reopen after the storm',
+    );
   });
 
   it('splits on the fullwidth bar of Japanese titles', () => {
@@ -85,7 +91,9 @@ describe('titles', () => {
   });
 
   it('takes the heading that equals one part of an unmarked <title>', () => {
-    expect(chooseTitle({ ...base, documentTitle: 'Ports reopen after the storm | Coastal Research Unit Blog' }, ['Ports reopen after the storm'])).toBe('Ports reopen after the storm');
+    expect(chooseTitle({ ...base, documentTitle: 'Ports reopen after the storm | Coastal Research Unit Blog' }, ['Ports reopen after the storm'])).toBe(
+      'Ports reopen after the storm',
+    );
   });
 
   it('does not take a one-word section heading for a part of <title>', () => {
@@ -136,7 +144,17 @@ describe('article header above the lead', () => {
   const body = 'The two container ports on the north coast reopened on Tuesday, three days after the storm flooded their quays and cut power to the cranes.';
 
   it('drops kicker, headline, subtitle, byline and date line, and hands back the subtitle', () => {
-    const out = dropArticleHeader([p('Business'), { kind: 'heading', text: 'Ports reopen after the storm' }, p('Shipping lines expect delays into next week'), p('By Jana Novak'), p('Published 3 March 2024'), p(body)], facts);
+    const out = dropArticleHeader(
+      [
+        p('Business'),
+        { kind: 'heading', text: 'Ports reopen after the storm' },
+        p('Shipping lines expect delays into next week'),
+        p('By Jana Novak'),
+        p('Published 3 March 2024'),
+        p(body),
+      ],
+      facts,
+    );
     expect(out.blocks).toEqual([p(body)]);
     expect(out.subtitle).toBe('Shipping lines expect delays into next week');
   });
@@ -147,7 +165,10 @@ describe('article header above the lead', () => {
   });
 
   it('drops an "Authors" section that lists the writers', () => {
-    const out = dropArticleHeader([p(body), { kind: 'heading', text: 'About the author' }, p('Jana Novak is a senior correspondent.'), { kind: 'heading', text: 'Outlook' }, p(body)], facts);
+    const out = dropArticleHeader(
+      [p(body), { kind: 'heading', text: 'About the author' }, p('Jana Novak is a senior correspondent.'), { kind: 'heading', text: 'Outlook' }, p(body)],
+      facts,
+    );
     expect(out.blocks.map((b) => b.text)).toEqual([body, 'Outlook', body]);
   });
 
@@ -163,30 +184,55 @@ describe('article header above the lead', () => {
 });
 
 describe('pages', () => {
-  const page = (head: string, body: string) => `<!doctype html><html><head>${head}</head><body><main><article>${body}<p>${'The council met for six hours and agreed on nothing but the date of the next meeting, which is in May. '.repeat(4)}</p></article></main></body></html>`;
+  const page = (head: string, body: string) =>
+    `<!doctype html><html><head>${head}</head><body><main><article>${body}<p>${'The council met for six hours and agreed on nothing but the date of the next meeting, which is in May. '.repeat(4)}</p></article></main></body></html>`;
 
   it('reads an RDFa date on any element', () => {
-    const { meta } = parseHtml(page('<title>Council meets</title>', '<h1>Council meets</h1><span property="dc:date dc:created" content="2019-05-14T09:00:00+02:00"></span>'), 'https://council.example/news/council-meets');
+    const { meta } = parseHtml(
+      page('<title>Council meets</title>', '<h1>Council meets</h1><span property="dc:date dc:created" content="2019-05-14T09:00:00+02:00"></span>'),
+      'https://council.example/news/council-meets',
+    );
     expect(meta.publishedAt?.slice(0, 10)).toBe('2019-05-14');
   });
 
   it('gives a desk byline no author on a page', () => {
-    const { meta } = parseHtml(page('<title>Council meets</title>', '<h1>Council meets</h1><div class="byline">By Metro Desk</div>'), 'https://council.example/news/council-meets');
+    const { meta } = parseHtml(
+      page('<title>Council meets</title>', '<h1>Council meets</h1><div class="byline">By Metro Desk</div>'),
+      'https://council.example/news/council-meets',
+    );
     expect(meta.authors ?? []).toEqual([]);
   });
 
   it('takes no date from an infobox under the headline', () => {
-    const { meta } = parseHtml(page('<title>Battle of the Pass</title>', '<h1>Battle of the Pass</h1><table class="infobox"><tr><th>Date</th><td>3 June 1921</td></tr><tr><th>Place</th><td>Velmora</td></tr></table>'), 'https://wiki.example/wiki/Battle_of_the_Pass');
+    const { meta } = parseHtml(
+      page(
+        '<title>Battle of the Pass</title>',
+        '<h1>Battle of the Pass</h1><table class="infobox"><tr><th>Date</th><td>3 June 1921</td></tr><tr><th>Place</th><td>Velmora</td></tr></table>',
+      ),
+      'https://wiki.example/wiki/Battle_of_the_Pass',
+    );
     expect(meta.publishedAt).toBeUndefined();
   });
 
-  it('takes no date from an event page\'s when-and-where box', () => {
-    const { meta } = parseHtml(page('<title>Webinar: cables</title>', '<h1>Webinar: cables</h1><dl><dt>Date:</dt><dd>12 May 2025</dd><dt>Location:</dt><dd>Online</dd></dl><div class="event-date">12 May 2025</div>'), 'https://institute.example/events/cables');
+  it("takes no date from an event page's when-and-where box", () => {
+    const { meta } = parseHtml(
+      page(
+        '<title>Webinar: cables</title>',
+        '<h1>Webinar: cables</h1><dl><dt>Date:</dt><dd>12 May 2025</dd><dt>Location:</dt><dd>Online</dd></dl><div class="event-date">12 May 2025</div>',
+      ),
+      'https://institute.example/events/cables',
+    );
     expect(meta.publishedAt).toBeUndefined();
   });
 
   it('reads every name part of a byline', () => {
-    const { meta } = parseHtml(page('<title>Council meets</title>', '<h1>Council meets</h1><div class="byline">Opinion by <span class="name">Ann Lee</span> and <span class="name">Tom Park</span></div>'), 'https://council.example/news/council-meets');
+    const { meta } = parseHtml(
+      page(
+        '<title>Council meets</title>',
+        '<h1>Council meets</h1><div class="byline">Opinion by <span class="name">Ann Lee</span> and <span class="name">Tom Park</span></div>',
+      ),
+      'https://council.example/news/council-meets',
+    );
     expect(meta.authors).toEqual(['Ann Lee', 'Tom Park']);
   });
 
@@ -195,24 +241,39 @@ describe('pages', () => {
     ['Par Claire Dubois', ['Claire Dubois']],
     ['Door Sanne de Vries | 12 maart 2024', ['Sanne de Vries']],
   ])('reads an unmarked written-by line of another language under the headline: %j', (line, names) => {
-    const { meta } = parseHtml(page('<title>Council meets for six hours</title>', `<h1>Council meets for six hours</h1><p class="x">${line}</p>`), 'https://council.example/news/council-meets');
+    const { meta } = parseHtml(
+      page('<title>Council meets for six hours</title>', `<h1>Council meets for six hours</h1><p class="x">${line}</p>`),
+      'https://council.example/news/council-meets',
+    );
     expect(meta.authors).toEqual(names);
   });
 
   it('does not read "Par exemple" or "Von Berlin aus" as a byline', () => {
     for (const line of ['Par exemple, le conseil a voté.', 'Von Berlin aus fährt der Zug weiter.']) {
-      const { meta } = parseHtml(page('<title>Council meets for six hours</title>', `<h1>Council meets for six hours</h1><p class="x">${line}</p>`), 'https://council.example/news/council-meets');
+      const { meta } = parseHtml(
+        page('<title>Council meets for six hours</title>', `<h1>Council meets for six hours</h1><p class="x">${line}</p>`),
+        'https://council.example/news/council-meets',
+      );
       expect(meta.authors ?? []).toEqual([]);
     }
   });
 
   it('reads a small details table under the headline', () => {
-    const { meta } = parseHtml(page('<title>Annual report 2023</title>', '<h1>Annual report 2023</h1><table><tr><th>Date of publication:</th><td>19/03/2024</td></tr></table>'), 'https://agency.example/publications/annual-report');
+    const { meta } = parseHtml(
+      page('<title>Annual report 2023</title>', '<h1>Annual report 2023</h1><table><tr><th>Date of publication:</th><td>19/03/2024</td></tr></table>'),
+      'https://agency.example/publications/annual-report',
+    );
     expect(meta.publishedAt?.slice(0, 10)).toBe('2024-03-19');
   });
 
   it('gives a page with only dated comments no date', () => {
-    const { meta } = parseHtml(page('<title>Council meets</title>', '<h1>Council meets</h1><section id="comments"><div class="comment"><time datetime="2024-03-02">March 2, 2024</time><p>Thanks.</p></div></section>'), 'https://council.example/news/council-meets');
+    const { meta } = parseHtml(
+      page(
+        '<title>Council meets</title>',
+        '<h1>Council meets</h1><section id="comments"><div class="comment"><time datetime="2024-03-02">March 2, 2024</time><p>Thanks.</p></div></section>',
+      ),
+      'https://council.example/news/council-meets',
+    );
     expect(meta.publishedAt).toBeUndefined();
   });
 });
@@ -221,7 +282,10 @@ describe('hostile input', () => {
   it('parses huge author metadata and titles without a crash', () => {
     const names = Array.from({ length: 5000 }, (_v, i) => `Ana${i} Ruiz y Luis${i} Gómez`).join(' y ');
     const title = Array.from({ length: 5000 }, () => 'Ports reopen').join(' | ');
-    const { meta } = parseHtml(`<html><head><title>${title}</title><meta name="author" content="${names}"></head><body><h1>Ports reopen</h1><p>${'Text. '.repeat(100)}</p></body></html>`, 'https://x.example/a');
+    const { meta } = parseHtml(
+      `<html><head><title>${title}</title><meta name="author" content="${names}"></head><body><h1>Ports reopen</h1><p>${'Text. '.repeat(100)}</p></body></html>`,
+      'https://x.example/a',
+    );
     expect(typeof meta.title).toBe('string');
     expect((meta.authors ?? []).every((n) => n.length < 80)).toBe(true);
   });

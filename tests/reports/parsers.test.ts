@@ -70,7 +70,8 @@ describe('markdown with front matter: the bundled brief', () => {
   });
 
   it('takes the title from a leading # heading when there is no front matter, and strips inline markdown', () => {
-    const md = '# Turkey and the Black Sea\n\nAnkara keeps the **Montreux Convention** closed to warships, says [the foreign ministry](https://example.org).\n\n## Outlook\n\n- Grain corridor talks continue in *Istanbul* between the parties.\n';
+    const md =
+      '# Turkey and the Black Sea\n\nAnkara keeps the **Montreux Convention** closed to warships, says [the foreign ministry](https://example.org).\n\n## Outlook\n\n- Grain corridor talks continue in *Istanbul* between the parties.\n';
     const r = parseReport(md, { format: 'markdown', origin: { kind: 'file', path: '/x/turkey.md' }, filename: '/x/turkey.md', now });
     expect(r.title).toBe('Turkey and the Black Sea');
     expect(r.id).toBe('turkey');
@@ -112,8 +113,14 @@ describe('plain text: other publishers’ variants', () => {
 });
 
 describe('plain text: header line variants', () => {
-  const body = 'Moldova’s government has accused Moscow of funding protests in Chisinau ahead of the parliamentary elections, while Transnistria faces an energy crisis after the end of Russian gas transit through Ukraine.';
-  const parse = (header: string) => parseReport(`Moldova Under Pressure\n\n${header}\n\n${body}\n\nThe Energy Front\n\n${body}`, { format: 'text', origin: { kind: 'file', path: '/x.txt' }, now });
+  const body =
+    'Moldova’s government has accused Moscow of funding protests in Chisinau ahead of the parliamentary elections, while Transnistria faces an energy crisis after the end of Russian gas transit through Ukraine.';
+  const parse = (header: string) =>
+    parseReport(`Moldova Under Pressure\n\n${header}\n\n${body}\n\nThe Energy Front\n\n${body}`, {
+      format: 'text',
+      origin: { kind: 'file', path: '/x.txt' },
+      now,
+    });
 
   it.each([
     ['Published on 14 August 2023 by Guido Keller', ['Guido Keller'], '2023-08-14'],
@@ -131,7 +138,9 @@ describe('plain text: header line variants', () => {
   });
 
   it('keeps a subtitle line as the standfirst', () => {
-    expect(parse('Moldova between Brussels and Moscow: a country under pressure before the vote').standfirst).toBe('Moldova between Brussels and Moscow: a country under pressure before the vote');
+    expect(parse('Moldova between Brussels and Moscow: a country under pressure before the vote').standfirst).toBe(
+      'Moldova between Brussels and Moscow: a country under pressure before the vote',
+    );
   });
 
   it('reads a .md file without front matter or headings as pasted text', () => {
@@ -143,7 +152,13 @@ describe('plain text: header line variants', () => {
 
 describe('HTML articles', () => {
   const html = readFileSync(article('baltic-cables.html'), 'utf8');
-  const parse = () => parseReport(html, { url: 'https://nordicsecurity.example/2025/01/baltic-cables', contentType: 'text/html', origin: { kind: 'url', url: 'https://nordicsecurity.example/2025/01/baltic-cables' }, now });
+  const parse = () =>
+    parseReport(html, {
+      url: 'https://nordicsecurity.example/2025/01/baltic-cables',
+      contentType: 'text/html',
+      origin: { kind: 'url', url: 'https://nordicsecurity.example/2025/01/baltic-cables' },
+      now,
+    });
 
   it('reads title, byline, date, site name, tags and canonical URL from meta tags and JSON-LD', () => {
     const r = parse();
@@ -168,7 +183,9 @@ describe('HTML articles', () => {
     const page = Buffer.concat([
       Buffer.from('<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251"><title>x</title></head><body><article><h1>'),
       new TextEncoderWin1251().encode('Беларусь и Китай'),
-      Buffer.from(`</h1><p>${'Minsk and Beijing signed agreements on the Great Stone industrial park and on rail freight to Europe. '.repeat(4)}</p></article></body></html>`),
+      Buffer.from(
+        `</h1><p>${'Minsk and Beijing signed agreements on the Great Stone industrial park and on rail freight to Europe. '.repeat(4)}</p></article></body></html>`,
+      ),
     ]);
     const r = parseReport(page, { filename: '/saved/page.html', origin: { kind: 'file', path: '/saved/page.html' }, now });
     expect(r.title).toBe('Беларусь и Китай');
@@ -186,7 +203,9 @@ describe('HTML articles', () => {
 
 describe('boilerplate rules', () => {
   const para = (text: string) => ({ kind: 'paragraph' as const, text });
-  const body = para('The ceasefire between Armenia and Azerbaijan has held since the peace framework was initialled, although border delimitation talks remain stalled over the enclaves and the transit route through Syunik province, which Baku insists must be free of Armenian customs checks.');
+  const body = para(
+    'The ceasefire between Armenia and Azerbaijan has held since the peace framework was initialled, although border delimitation talks remain stalled over the enclaves and the transit route through Syunik province, which Baku insists must be free of Armenian customs checks.',
+  );
 
   it.each([
     'If you value our work, please consider making a donation. Every contribution helps us stay independent!',
@@ -220,7 +239,15 @@ describe('boilerplate rules', () => {
 
   it('cuts a trailing "You may also like" list and an author bio, but not a mid-article heading', () => {
     const { blocks } = cleanupBlocks(
-      [body, { kind: 'heading', text: 'Further Reading' }, body, { kind: 'heading', text: 'You may also like' }, para('Georgia’s Drift'), para('Armenia Looks West'), para('Lena Petrosyan is a research fellow at the Caucasus Institute.')],
+      [
+        body,
+        { kind: 'heading', text: 'Further Reading' },
+        body,
+        { kind: 'heading', text: 'You may also like' },
+        para('Georgia’s Drift'),
+        para('Armenia Looks West'),
+        para('Lena Petrosyan is a research fellow at the Caucasus Institute.'),
+      ],
       { authors: ['Lena Petrosyan'] },
     );
     // "Further Reading" is followed by a substantial paragraph, so it stays as a section heading.
@@ -228,17 +255,31 @@ describe('boilerplate rules', () => {
   });
 
   it('drops a trailing bio paragraph by the named author', () => {
-    const { blocks } = cleanupBlocks([body, para('Lena Petrosyan is a research fellow at the Caucasus Institute in Yerevan.')], { authors: ['Lena Petrosyan'] });
+    const { blocks } = cleanupBlocks([body, para('Lena Petrosyan is a research fellow at the Caucasus Institute in Yerevan.')], {
+      authors: ['Lena Petrosyan'],
+    });
     expect(blocks.map((b) => b.text)).toEqual([body.text]);
   });
 });
 
 describe('heading detection and helpers', () => {
-  it.each(['Background Information', 'Geopolitical Scenario', 'What Comes Next', 'KEY FINDINGS', 'Implications for the United States and its Allies', '2. The Role of Turkey', 'Is a Ceasefire Possible?'])('%j is a heading', (line) => {
+  it.each([
+    'Background Information',
+    'Geopolitical Scenario',
+    'What Comes Next',
+    'KEY FINDINGS',
+    'Implications for the United States and its Allies',
+    '2. The Role of Turkey',
+    'Is a Ceasefire Possible?',
+  ])('%j is a heading', (line) => {
     expect(looksLikeHeading(line)).toBe(true);
   });
 
-  it.each(['The talks ended without agreement.', 'however talks continued', 'In the current geopolitical landscape, marked by the ongoing Ukraine conflict, which pits Western powers against Russia'])('%j is not a heading', (line) => {
+  it.each([
+    'The talks ended without agreement.',
+    'however talks continued',
+    'In the current geopolitical landscape, marked by the ongoing Ukraine conflict, which pits Western powers against Russia',
+  ])('%j is not a heading', (line) => {
     expect(looksLikeHeading(line)).toBe(false);
   });
 
@@ -283,7 +324,11 @@ describe('front matter split (yaml)', () => {
   });
 
   it('a date in front matter is the published date', () => {
-    const r = parseReport('---\ntitle: Dated\npublished: 2024-03-05\n---\n\nThe body text of the report is here.\n', { format: 'markdown', origin: { kind: 'file', path: '/x.md' }, now });
+    const r = parseReport('---\ntitle: Dated\npublished: 2024-03-05\n---\n\nThe body text of the report is here.\n', {
+      format: 'markdown',
+      origin: { kind: 'file', path: '/x.md' },
+      now,
+    });
     expect(r.publishedAt).toBe('2024-03-05T00:00:00.000Z');
   });
 });

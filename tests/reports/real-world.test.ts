@@ -17,7 +17,8 @@ const now = new Date('2025-02-01T12:00:00Z');
 const html = (name: string, url = 'https://site.example/article') =>
   parseReport(readFileSync(article(name)), { url, contentType: 'text/html', origin: { kind: 'url', url }, now });
 const text = (body: string) => parseReport(body, { format: 'text', origin: { kind: 'file', path: '/r.txt' }, now });
-const prose = 'The military governments of Mali, Burkina Faso and Niger have formed the Alliance of Sahel States and announced their withdrawal from ECOWAS, a rupture in regional cooperation.';
+const prose =
+  'The military governments of Mali, Burkina Faso and Niger have formed the Alliance of Sahel States and announced their withdrawal from ECOWAS, a rupture in regional cooperation.';
 
 describe('think-tank papers pasted as plain text', () => {
   it('numbered and ALL-CAPS headings become sections; footnote markers, the Notes list, syndication and copyright lines are not body', async () => {
@@ -120,7 +121,8 @@ describe('think-tank papers pasted as plain text', () => {
   });
 
   it('keeps a "Sources" section that is prose about sources, not a reference list', () => {
-    const about = 'Sources in Bamako and Niamey describe a rift between the juntas over fuel supplies, and officials close to the transition in Ouagadougou confirmed that talks on a joint force have stalled since the spring.';
+    const about =
+      'Sources in Bamako and Niamey describe a rift between the juntas over fuel supplies, and officials close to the transition in Ouagadougou confirmed that talks on a joint force have stalled since the spring.';
     const r = text(`Title Line Of The Paper\n\n${prose}\n\nSources\n\n${about}\n`);
     expect(r.text).toContain(about);
   });
@@ -160,17 +162,29 @@ describe('footnote markers and author names', () => {
   });
 
   it('cleans names from bylines and feeds', () => {
-    expect(cleanAuthorNames(['David Smith in Washington', 'Ashifa Kassam in Stanstead, Quebec', 'JANE DOE', 'Dr. Ali Khan', 'Senior Fellow', 'editor@site.example', 'Associated Press', 'Opinion', 'NEWS WIRES', 'Our Foreign Staff', 'Photograph by Jo Bloggs', 'by:\n Laurie Oakes', 'Daniel Frost Associated Press', 'Par Claire Dubois', 'Gina Trapani CEO', 'Andrew Husband Twitter', 'Staff', 'Unknown', 'admin'])).toEqual([
-      'David Smith',
-      'Ashifa Kassam',
-      'Jane Doe',
-      'Ali Khan',
-      'Laurie Oakes',
-      'Daniel Frost',
-      'Claire Dubois',
-      'Gina Trapani',
-      'Andrew Husband',
-    ]);
+    expect(
+      cleanAuthorNames([
+        'David Smith in Washington',
+        'Ashifa Kassam in Stanstead, Quebec',
+        'JANE DOE',
+        'Dr. Ali Khan',
+        'Senior Fellow',
+        'editor@site.example',
+        'Associated Press',
+        'Opinion',
+        'NEWS WIRES',
+        'Our Foreign Staff',
+        'Photograph by Jo Bloggs',
+        'by:\n Laurie Oakes',
+        'Daniel Frost Associated Press',
+        'Par Claire Dubois',
+        'Gina Trapani CEO',
+        'Andrew Husband Twitter',
+        'Staff',
+        'Unknown',
+        'admin',
+      ]),
+    ).toEqual(['David Smith', 'Ashifa Kassam', 'Jane Doe', 'Ali Khan', 'Laurie Oakes', 'Daniel Frost', 'Claire Dubois', 'Gina Trapani', 'Andrew Husband']);
   });
 });
 
@@ -232,7 +246,9 @@ describe('news and blog pages', () => {
   });
 
   it('a "Highlights" box of links to other articles is not key points', () => {
-    const teasers = ['Mali after the coup: what the junta wants from Moscow', 'Niger expels French troops and turns to Russia for security'].map((t) => `<li><a href="/${t.length}">${t}</a></li>`).join('');
+    const teasers = ['Mali after the coup: what the junta wants from Moscow', 'Niger expels French troops and turns to Russia for security']
+      .map((t) => `<li><a href="/${t.length}">${t}</a></li>`)
+      .join('');
     const page = `<html><head><meta property="og:type" content="article"><title>Sahel</title></head><body><aside class="highlights"><h3>Highlights</h3><ul>${teasers}</ul></aside><article><h1>Sahel</h1><p>${prose} ${prose}</p><p>${prose}</p></article></body></html>`;
     const r = parseReport(page, { format: 'html', origin: { kind: 'url', url: 'https://s.example/a' }, now });
     expect(r.sections.map((s) => s.heading)).toEqual([null]);
@@ -264,34 +280,48 @@ describe('news and blog pages', () => {
 
   it('resolves JSON-LD authors given as a bare @id reference, an array of strings, or a single object', () => {
     const page = (ld: string) =>
-      parseReport(`<html><head><script type="application/ld+json">${ld}</script><title>T</title></head><body><article><h1>T</h1><p>${prose} ${prose}</p><p>${prose}</p></article></body></html>`, {
-        format: 'html',
-        origin: { kind: 'url', url: 'https://a.example/x' },
-        now,
-      });
-    expect(page('{"@context":"https://schema.org","@type":["NewsArticle","Article"],"headline":"T","author":{"@type":"Person","name":"Test Author"}}').authors).toEqual(['Test Author']);
+      parseReport(
+        `<html><head><script type="application/ld+json">${ld}</script><title>T</title></head><body><article><h1>T</h1><p>${prose} ${prose}</p><p>${prose}</p></article></body></html>`,
+        {
+          format: 'html',
+          origin: { kind: 'url', url: 'https://a.example/x' },
+          now,
+        },
+      );
+    expect(
+      page('{"@context":"https://schema.org","@type":["NewsArticle","Article"],"headline":"T","author":{"@type":"Person","name":"Test Author"}}').authors,
+    ).toEqual(['Test Author']);
     expect(page('{"@type":"ReportageNewsArticle","headline":"T","author":["Ana Lopez","Ben Hill"]}').authors).toEqual(['Ana Lopez', 'Ben Hill']);
-    expect(page('{"@graph":[{"@type":"BlogPosting","headline":"T","author":{"@id":"#p1"}},{"@type":"Person","@id":"#p1","name":"Cara Diaz"}]}').authors).toEqual(['Cara Diaz']);
+    expect(
+      page('{"@graph":[{"@type":"BlogPosting","headline":"T","author":{"@id":"#p1"}},{"@type":"Person","@id":"#p1","name":"Cara Diaz"}]}').authors,
+    ).toEqual(['Cara Diaz']);
   });
 });
 
 describe('clean-up rules seen on real pages', () => {
   const para = (t: string) => ({ kind: 'paragraph' as const, text: t });
   const body = para(prose);
-  it('drops Medium\'s syndication footer and reads the publication from it', () => {
-    const footer = 'Why Syunik Matters was originally published in Caucasus Notes on Medium, where people are continuing the conversation by highlighting and responding to this story.';
+  it("drops Medium's syndication footer and reads the publication from it", () => {
+    const footer =
+      'Why Syunik Matters was originally published in Caucasus Notes on Medium, where people are continuing the conversation by highlighting and responding to this story.';
     const { blocks, sourceHint } = cleanupBlocks([body, para(footer)]);
     expect(blocks.map((b) => b.text)).toEqual([prose]);
     expect(sourceHint).toBe('Caucasus Notes');
   });
 
-  it.each(['This commentary was republished from War on the Rocks with permission.', 'A version of this article was first published by the Lowy Interpreter'])('drops republication notes %j', (t) => {
-    expect(cleanupBlocks([body, para(t)]).blocks.map((b) => b.text)).toEqual([prose]);
-  });
+  it.each(['This commentary was republished from War on the Rocks with permission.', 'A version of this article was first published by the Lowy Interpreter'])(
+    'drops republication notes %j',
+    (t) => {
+      expect(cleanupBlocks([body, para(t)]).blocks.map((b) => b.text)).toEqual([prose]);
+    },
+  );
 
-  it.each(['Published: 3 March 2024', 'Updated March 5, 2024 9:00 am EST', '6 min read', 'Listen to this article (4 min)', 'Tue, 5 Mar 2024 09:00:00 GMT'])('drops a date/reading line above the text: %j', (t) => {
-    expect(cleanupBlocks([para(t), body, body]).blocks.map((b) => b.text)).toEqual([prose, prose]);
-  });
+  it.each(['Published: 3 March 2024', 'Updated March 5, 2024 9:00 am EST', '6 min read', 'Listen to this article (4 min)', 'Tue, 5 Mar 2024 09:00:00 GMT'])(
+    'drops a date/reading line above the text: %j',
+    (t) => {
+      expect(cleanupBlocks([para(t), body, body]).blocks.map((b) => b.text)).toEqual([prose, prose]);
+    },
+  );
 
   it.each([
     'The views expressed in this article are those of the author and do not necessarily reflect the position of the Institute.',
@@ -311,7 +341,11 @@ describe('clean-up rules seen on real pages', () => {
     expect(cleanupBlocks(blocks).blocks).toHaveLength(10);
   });
 
-  it.each(['Subscribe to the Levant Insight newsletter.', 'Sign up to First Edition, our free daily newsletter – every weekday morning at 7am', 'Get our analysis delivered to your inbox'])('removes %j', (t) => {
+  it.each([
+    'Subscribe to the Levant Insight newsletter.',
+    'Sign up to First Edition, our free daily newsletter – every weekday morning at 7am',
+    'Get our analysis delivered to your inbox',
+  ])('removes %j', (t) => {
     const { blocks } = cleanupBlocks([body, para(t), body]);
     expect(blocks.map((b) => b.text)).toEqual([prose, prose]);
   });

@@ -33,9 +33,26 @@ beforeAll(async () => {
     '/loop': { status: 302, headers: { location: '/loop' } },
     '/secret': { body: 'internal data' },
     '/cp1251': { headers: { 'content-type': 'text/plain; charset=windows-1251' }, body: Buffer.from([0xcf, 0xf0, 0xe8, 0xe2, 0xe5, 0xf2]) },
-    '/xml-latin1': { headers: { 'content-type': 'application/xml' }, body: Buffer.concat([Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><t>'), Buffer.from([0x4d, 0xfc, 0x6e, 0x63, 0x68, 0x65, 0x6e]), Buffer.from('</t>')]) },
-    '/meta-charset': { headers: { 'content-type': 'text/html' }, body: Buffer.concat([Buffer.from('<html><head><meta charset="koi8-r"></head><body>'), Buffer.from([0xf0, 0xd2, 0xc9, 0xd7, 0xc5, 0xd4]), Buffer.from('</body></html>')]) },
-    '/etag': (req) => (req.headers['if-none-match'] === '"v1"' ? { status: 304 } : { headers: { etag: '"v1"', 'last-modified': 'Mon, 14 Aug 2023 10:00:00 GMT', 'content-type': 'text/plain' }, body: 'fresh' }),
+    '/xml-latin1': {
+      headers: { 'content-type': 'application/xml' },
+      body: Buffer.concat([
+        Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><t>'),
+        Buffer.from([0x4d, 0xfc, 0x6e, 0x63, 0x68, 0x65, 0x6e]),
+        Buffer.from('</t>'),
+      ]),
+    },
+    '/meta-charset': {
+      headers: { 'content-type': 'text/html' },
+      body: Buffer.concat([
+        Buffer.from('<html><head><meta charset="koi8-r"></head><body>'),
+        Buffer.from([0xf0, 0xd2, 0xc9, 0xd7, 0xc5, 0xd4]),
+        Buffer.from('</body></html>'),
+      ]),
+    },
+    '/etag': (req) =>
+      req.headers['if-none-match'] === '"v1"'
+        ? { status: 304 }
+        : { headers: { etag: '"v1"', 'last-modified': 'Mon, 14 Aug 2023 10:00:00 GMT', 'content-type': 'text/plain' }, body: 'fresh' },
     '/big-declared': { headers: { 'content-type': 'text/html', 'content-length': String(50 * 1024 * 1024) }, body: '' },
     '/big-stream': (_req, res) => {
       // 50 MB streamed without a length header, chunk by chunk: the client must stop reading early.

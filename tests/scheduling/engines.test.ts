@@ -48,7 +48,8 @@ for (const engine of ENGINES) {
   describe.skipIf(!engine.url)(`${engine.name} scheduler shared by two processes`, () => {
     async function pair(): Promise<{ a: JobScheduler; b: JobScheduler; seen: Seen[] }> {
       const namespace = engine.name === 'bullmq' ? `sitrep-test-${randomUUID()}` : `sitrep_test_${randomUUID().replace(/-/g, '')}`;
-      const config = engine.name === 'bullmq' ? { STORE_URL: engine.url!, SCHEDULER: 'bullmq' as const } : { STORE_URL: engine.url!, SCHEDULER: 'pg-boss' as const };
+      const config =
+        engine.name === 'bullmq' ? { STORE_URL: engine.url!, SCHEDULER: 'bullmq' as const } : { STORE_URL: engine.url!, SCHEDULER: 'pg-boss' as const };
       const a = await createScheduler(config, { logger, namespace, pollingIntervalSeconds: 0.5 });
       const b = await createScheduler(config, { logger, namespace, pollingIntervalSeconds: 0.5 });
       expect(a.engine).toBe(engine.name);
@@ -58,7 +59,10 @@ for (const engine of ENGINES) {
         await dropNamespace(engine, namespace);
       });
       const seen: Seen[] = [];
-      for (const [name, s] of [['a', a], ['b', b]] as const) {
+      for (const [name, s] of [
+        ['a', a],
+        ['b', b],
+      ] as const) {
         await s.work('feed-poll', async (run) => {
           seen.push({ instance: name, run, startedAt: Date.now() });
         });

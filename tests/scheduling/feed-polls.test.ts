@@ -52,7 +52,16 @@ describe('feed polling through the scheduler', () => {
     cleanups.push(() => scheduler.close());
     const future = new Date(Date.now() + 3_600_000).toISOString();
     const feeds = feedSource(['f1', 'f2', 'failing'], { failing: future });
-    const polling = await startFeedPolling({ scheduler, feeds, everyMs: 200, logger, clock: systemClock, schedule: true, work: true, reconcileEveryMs: 60_000 });
+    const polling = await startFeedPolling({
+      scheduler,
+      feeds,
+      everyMs: 200,
+      logger,
+      clock: systemClock,
+      schedule: true,
+      work: true,
+      reconcileEveryMs: 60_000,
+    });
     cleanups.push(() => polling.stop());
     await sleep(700);
     expect(feeds.polls.f1).toBeGreaterThanOrEqual(2);
@@ -83,7 +92,8 @@ describe('feed polling through the scheduler', () => {
     const feeds = feedSource(['a', 'b', 'c']);
     const pollers: Array<{ stop(): void }> = [];
     // Both schedule (as two gateways would reconcile) and both work.
-    for (const scheduler of schedulers) pollers.push(await startFeedPolling({ scheduler, feeds, everyMs: 1_000, logger, clock: systemClock, schedule: true, work: true }));
+    for (const scheduler of schedulers)
+      pollers.push(await startFeedPolling({ scheduler, feeds, everyMs: 1_000, logger, clock: systemClock, schedule: true, work: true }));
     cleanups.push(() => pollers.forEach((p) => p.stop()));
     const t0 = Date.now();
     await sleep(3_600);

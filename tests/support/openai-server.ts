@@ -88,7 +88,10 @@ export async function startOpenAIServer(options: { defaultBehaviour?: Behaviour 
         send(res, 400, { error: { message: 'invalid JSON body', type: 'invalid_request_error' } });
         return;
       }
-      const user = body.messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
+      const user = body.messages
+        .filter((m) => m.role === 'user')
+        .map((m) => m.content)
+        .join('\n');
       const recorded: RecordedRequest = {
         body,
         headers: req.headers,
@@ -155,7 +158,12 @@ export async function startOpenAIServer(options: { defaultBehaviour?: Behaviour 
   return api;
 }
 
-function respond(res: ServerResponse, behaviour: Exclude<Behaviour, (req: RecordedRequest) => Behaviour>, req: RecordedRequest, hanging: Set<ServerResponse>): void {
+function respond(
+  res: ServerResponse,
+  behaviour: Exclude<Behaviour, (req: RecordedRequest) => Behaviour>,
+  req: RecordedRequest,
+  hanging: Set<ServerResponse>,
+): void {
   if (behaviour === 'hang') {
     hanging.add(res);
     res.on('close', () => hanging.delete(res));
@@ -292,7 +300,14 @@ function fabricatedAnswer(req: RecordedRequest): unknown {
     return {
       actors: [
         { name: 'Atlantis', type: 'state', role: null, affiliation: null, aliases: [], quote: 'Atlantis rose from the sea to sign the treaty.' },
-        { name: 'Captain Nemo', type: 'person', role: 'Admiral', affiliation: 'Atlantis', aliases: [], quote: 'Captain Nemo commanded the Atlantean fleet in the exercise.' },
+        {
+          name: 'Captain Nemo',
+          type: 'person',
+          role: 'Admiral',
+          affiliation: 'Atlantis',
+          aliases: [],
+          quote: 'Captain Nemo commanded the Atlantean fleet in the exercise.',
+        },
       ],
     };
   }
@@ -313,12 +328,22 @@ function compromisedAnswer(req: RecordedRequest): unknown {
     // Whoever the injection names, vouched for by real sentences that do not name them.
     const names = injected.flatMap((s) => [...s.matchAll(/(?<=\s)\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+)*/gu)].map((m) => m[0]));
     return {
-      actors: (names.length > 0 ? names : ['Captain Whiskers']).map((name, i) => ({ name, type: 'person', role: null, affiliation: null, aliases: [], quote: honest[i % Math.max(1, honest.length)] ?? '' })),
+      actors: (names.length > 0 ? names : ['Captain Whiskers']).map((name, i) => ({
+        name,
+        type: 'person',
+        role: null,
+        affiliation: null,
+        aliases: [],
+        quote: honest[i % Math.max(1, honest.length)] ?? '',
+      })),
     };
   }
   const n = requestedPoints(req);
   return {
-    points: Array.from({ length: n }, (_, i) => ({ text: injected[i % Math.max(1, injected.length)] ?? 'The report is about cats.', quote: honest[i % Math.max(1, honest.length)] ?? '' })),
+    points: Array.from({ length: n }, (_, i) => ({
+      text: injected[i % Math.max(1, injected.length)] ?? 'The report is about cats.',
+      quote: honest[i % Math.max(1, honest.length)] ?? '',
+    })),
   };
 }
 

@@ -23,7 +23,12 @@ const sample: CommandModule[] = [
         execute: noop,
       }),
       defineSubcommand({
-        data: { type: T.Subcommand, name: 'show', description: 'show', options: [{ type: T.String, name: 'report', description: 'title or id', required: true }] },
+        data: {
+          type: T.Subcommand,
+          name: 'show',
+          description: 'show',
+          options: [{ type: T.String, name: 'report', description: 'title or id', required: true }],
+        },
         execute: noop,
       }),
     ],
@@ -79,7 +84,7 @@ describe('tokenize', () => {
   });
 
   it('keeps colons inside values and reads curly and single quotes', () => {
-    expect(tokenize('time:08:00 url:https://a.example/x?y=1 q:“a b” r:\'c d\'')).toEqual([
+    expect(tokenize("time:08:00 url:https://a.example/x?y=1 q:“a b” r:'c d'")).toEqual([
       { key: 'time', value: '08:00' },
       { key: 'url', value: 'https://a.example/x?y=1' },
       { key: 'q', value: 'a b' },

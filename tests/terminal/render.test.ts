@@ -51,7 +51,9 @@ describe('renderReply', () => {
 
 describe('flattenMarkdown', () => {
   it('turns links, bold and channel mentions into plain text', () => {
-    expect(flattenMarkdown('**Bold** [Title](https://x.example/a) in <#terminal> \\*literal\\*')).toBe('Bold Title <https://x.example/a> in #terminal *literal*');
+    expect(flattenMarkdown('**Bold** [Title](https://x.example/a) in <#terminal> \\*literal\\*')).toBe(
+      'Bold Title <https://x.example/a> in #terminal *literal*',
+    );
   });
 
   it('leaves asterisks that are not emphasis alone', () => {

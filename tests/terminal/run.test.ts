@@ -66,7 +66,15 @@ describe('runTerminalCommand', () => {
 
   it('prints help generated from the command definitions', async () => {
     const out = await sh('help');
-    for (const usage of ['/report latest', '/report search query:<query>', '/report show report:<report>', '/summarise report:<report>', '/actors [report:<report>]', '/briefing subscribe channel:#channel', '/sources add url:<url>']) {
+    for (const usage of [
+      '/report latest',
+      '/report search query:<query>',
+      '/report show report:<report>',
+      '/summarise report:<report>',
+      '/actors [report:<report>]',
+      '/briefing subscribe channel:#channel',
+      '/sources add url:<url>',
+    ]) {
       expect(out).toContain(usage);
     }
     expect(await sh('help summarise')).toContain('length:');

@@ -72,7 +72,9 @@ function verifyActors(doc: ReportDocument, grounding: Grounding, raw: ActorsOutp
       name,
       type: actor.type,
       ...(person && actor.role && linksGrounded(actor.role, doc.quotes.normalisedText) ? { role: cleanText(actor.role, MAX_FIELD_CHARS) } : {}),
-      ...(person && actor.affiliation && linksGrounded(actor.affiliation, doc.quotes.normalisedText) ? { affiliation: cleanText(actor.affiliation, MAX_FIELD_CHARS) } : {}),
+      ...(person && actor.affiliation && linksGrounded(actor.affiliation, doc.quotes.normalisedText)
+        ? { affiliation: cleanText(actor.affiliation, MAX_FIELD_CHARS) }
+        : {}),
       surfaceForms: found,
       evidence,
       rank: kept.length,
@@ -98,17 +100,19 @@ function rankActors(doc: ReportDocument, verified: VerifiedActor[]): Actor[] {
   const maxMentions = Math.max(1, ...counted.map((c) => c.mentions));
   const n = Math.max(1, counted.length);
   return counted
-    .map(({ actor, position, mentions }): Actor => ({
-      name: actor.name,
-      type: actor.type,
-      ...(actor.role ? { role: actor.role } : {}),
-      ...(actor.affiliation ? { affiliation: actor.affiliation } : {}),
-      mentions,
-      aliases: actor.surfaceForms.filter((f) => f.toLowerCase() !== actor.name.toLowerCase()),
-      evidence: actor.evidence.text,
-      // The model's centrality order counts most; how often the report names the actor refines it.
-      score: Math.round((0.6 * (1 - position / n) + 0.4 * (mentions / maxMentions)) * 1000) / 1000,
-    }))
+    .map(
+      ({ actor, position, mentions }): Actor => ({
+        name: actor.name,
+        type: actor.type,
+        ...(actor.role ? { role: actor.role } : {}),
+        ...(actor.affiliation ? { affiliation: actor.affiliation } : {}),
+        mentions,
+        aliases: actor.surfaceForms.filter((f) => f.toLowerCase() !== actor.name.toLowerCase()),
+        evidence: actor.evidence.text,
+        // The model's centrality order counts most; how often the report names the actor refines it.
+        score: Math.round((0.6 * (1 - position / n) + 0.4 * (mentions / maxMentions)) * 1000) / 1000,
+      }),
+    )
     .sort((a, b) => b.score - a.score)
     .slice(0, MAX_ACTORS);
 }

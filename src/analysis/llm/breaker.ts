@@ -11,9 +11,7 @@ export class CircuitBreaker {
   private consecutiveFailures = 0;
   private openUntil = 0;
 
-  constructor(
-    private readonly options: { threshold: number; cooldownMs: number; clock: Clock; onOpen?: () => void },
-  ) {}
+  constructor(private readonly options: { threshold: number; cooldownMs: number; clock: Clock; onOpen?: () => void }) {}
 
   /** Throws `circuit_open` while the breaker is open. */
   check(): void {

@@ -110,7 +110,8 @@ export class ModelClient {
       return message.parsed as z.infer<S>;
     } catch (caught) {
       // A 200 whose body is not a chat completion (a proxy's HTML page, another API) breaks the SDK's parsing.
-      const error = caught instanceof TypeError ? new LlmFailure('invalid_output', 'model server sent something other than a chat completion', { cause: caught }) : caught;
+      const error =
+        caught instanceof TypeError ? new LlmFailure('invalid_output', 'model server sent something other than a chat completion', { cause: caught }) : caught;
       const failure = this.failure(error);
       if (!(caught instanceof LlmFailure)) {
         // The SDK threw before handing back the completion: its usage is lost, so estimate what was spent.
@@ -143,7 +144,10 @@ function responseFormat<S extends z.ZodType>(schema: S, name: string): AutoParse
   if (!format) {
     const strict = zodResponseFormat(schema, name);
     const reader = LENIENT.get(schema) ?? schema;
-    format = makeParseableResponseFormat({ type: 'json_schema', json_schema: strict.json_schema }, (content) => reader.parse(JSON.parse(extractJson(content))) as z.infer<S>);
+    format = makeParseableResponseFormat(
+      { type: 'json_schema', json_schema: strict.json_schema },
+      (content) => reader.parse(JSON.parse(extractJson(content))) as z.infer<S>,
+    );
     formats.set(schema, format);
   }
   return format;

@@ -133,7 +133,8 @@ const INSTRUCTION_PATTERNS: RegExp[] = [
 ];
 
 /** Imperatives a prompt injection opens with; flagged only together with a word that addresses the model or its output. */
-const IMPERATIVE = /^(?:please |now |instead,? |also )?(?:ignore|disregard|forget|output|print|respond|reply|answer|say|write|summari[sz]e|translate|pretend|act as|list|include|insert|add|post|mention|ping|tell|repeat|return|reveal|state|describe|classify|rate|mark|begin|start|stop|do not|don't|never|always|make sure|remember|append|prepend|replace|end|use|treat|consider)\b/;
+const IMPERATIVE =
+  /^(?:please |now |instead,? |also )?(?:ignore|disregard|forget|output|print|respond|reply|answer|say|write|summari[sz]e|translate|pretend|act as|list|include|insert|add|post|mention|ping|tell|repeat|return|reveal|state|describe|classify|rate|mark|begin|start|stop|do not|don't|never|always|make sure|remember|append|prepend|replace|end|use|treat|consider)\b/;
 const ADDRESSEE =
   /\b(?:instructions?|prompts?|summar\w*|key points?|bullets?|output|response|reply|answer|assistant|ai|model|chatbot|llm|gpt|system|everyone|json|above|previous|briefing|readers?|users?|channel|discord|links?)\b|\b(?:this|the) (?:report|document|text|article)\b|@here|@everyone|https?:/;
 
@@ -200,7 +201,9 @@ const NAME_PREFIX = 4;
 
 /** Capitalised in English, not in most other languages. */
 const CALENDAR_WORDS = new Set(
-  'today monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september october november december'.split(' '),
+  'today monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september october november december'.split(
+    ' ',
+  ),
 );
 
 /**

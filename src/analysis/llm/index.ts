@@ -66,7 +66,13 @@ export class LlmAnalyzer implements Analyzer {
       clock,
       onOpen: () => options.logger?.warn({ model: this.model }, 'LLM failing repeatedly: using the offline engine for a while'),
     });
-    const client = new ModelClient({ config, clock, breaker: this.breaker, ...(options.client ? { client: options.client } : {}), ...(options.onCall ? { onCall: options.onCall } : {}) });
+    const client = new ModelClient({
+      config,
+      clock,
+      breaker: this.breaker,
+      ...(options.client ? { client: options.client } : {}),
+      ...(options.onCall ? { onCall: options.onCall } : {}),
+    });
     this.tasks = { client, budget: new TokenBudget(config.LLM_CONTEXT_TOKENS, client.maxOutputTokens), mapConcurrency: options.mapConcurrency ?? 3 };
   }
 
@@ -133,7 +139,10 @@ export class LlmAnalyzer implements Analyzer {
   private failed(error: unknown, report: Report, task: string): LlmFailure {
     const failure = this.tasks.client.failure(error);
     const level = failure.kind === 'unexpected' ? 'error' : 'warn';
-    this.options.logger?.[level]({ report: report.id, task, model: this.model, kind: failure.kind, err: failure.kind === 'unexpected' ? failure.cause : undefined }, `LLM ${task} fell back to offline: ${failure.message}`);
+    this.options.logger?.[level](
+      { report: report.id, task, model: this.model, kind: failure.kind, err: failure.kind === 'unexpected' ? failure.cause : undefined },
+      `LLM ${task} fell back to offline: ${failure.message}`,
+    );
     return failure;
   }
 }

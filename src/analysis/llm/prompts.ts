@@ -27,12 +27,16 @@ export function makeDelimiters(): Delimiters {
  * imitated even by luck), and control characters other than newlines and tabs are removed.
  */
 export function sanitiseData(text: string, delimiters: Delimiters): string {
-  return text
-    .split(delimiters.open).join(' ')
-    .split(delimiters.close).join(' ')
-    .replace(/<{3,}|>{3,}/g, (m) => m.replace(/[<>]/g, m[0] === '<' ? '‹' : '›'))
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '');
+  return (
+    text
+      .split(delimiters.open)
+      .join(' ')
+      .split(delimiters.close)
+      .join(' ')
+      .replace(/<{3,}|>{3,}/g, (m) => m.replace(/[<>]/g, m[0] === '<' ? '‹' : '›'))
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '')
+  );
 }
 
 export function wrapData(text: string, delimiters: Delimiters): string {
@@ -60,11 +64,7 @@ export interface PromptMessages {
 export function summaryPrompt(input: { title: string; body: string; points: number; delimiters: Delimiters; language?: string }): PromptMessages {
   const { points, delimiters } = input;
   return {
-    system: systemPrompt(
-      delimiters,
-      `Task: summarise one report as exactly ${points} key points for a daily briefing, most important first.`,
-      input.language,
-    ),
+    system: systemPrompt(delimiters, `Task: summarise one report as exactly ${points} key points for a daily briefing, most important first.`, input.language),
     user: [
       `Summarise the report below in exactly ${points} key points (fewer only if the report is too short).`,
       'Each point: one sentence of at most 35 words that states a finding, event, decision or assessment of the report, with the actors, places and dates that matter. Together the points should cover the report’s main line, not repeat one another.',

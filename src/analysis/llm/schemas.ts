@@ -38,13 +38,32 @@ export const actorsSchema = z.object({
  * whole answer. Answers that are not the requested shape at all still fail.
  */
 const text = z.string().catch('');
-const optionalText = z.string().nullish().catch(null).transform((v) => v ?? null);
+const optionalText = z
+  .string()
+  .nullish()
+  .catch(null)
+  .transform((v) => v ?? null);
 
 const TYPE_SYNONYMS: Record<string, (typeof ACTOR_TYPES)[number]> = {
-  person: 'person', individual: 'person', people: 'person', leader: 'person', official: 'person',
-  state: 'state', country: 'state', nation: 'state', government: 'state',
-  organisation: 'organisation', organization: 'organisation', org: 'organisation', institution: 'organisation', company: 'organisation', ministry: 'organisation',
-  group: 'group', movement: 'group', militia: 'group', party: 'organisation',
+  person: 'person',
+  individual: 'person',
+  people: 'person',
+  leader: 'person',
+  official: 'person',
+  state: 'state',
+  country: 'state',
+  nation: 'state',
+  government: 'state',
+  organisation: 'organisation',
+  organization: 'organisation',
+  org: 'organisation',
+  institution: 'organisation',
+  company: 'organisation',
+  ministry: 'organisation',
+  group: 'group',
+  movement: 'group',
+  militia: 'group',
+  party: 'organisation',
 };
 
 export const summaryAnswer = z.preprocess(

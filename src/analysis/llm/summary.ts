@@ -35,7 +35,12 @@ export async function summaryPoints(
   const bodyBudget = budget.input(title, (t) => summaryPrompt({ title: t, body: '', points: wanted, delimiters: PLACEHOLDER_DELIMITERS, language }));
   const body = doc.render();
   if (fits(body, bodyBudget)) {
-    const out = await client.request('summary', summaryPrompt({ title, body, points: wanted, delimiters: makeDelimiters(), language }), summarySchema, 'summary');
+    const out = await client.request(
+      'summary',
+      summaryPrompt({ title, body, points: wanted, delimiters: makeDelimiters(), language }),
+      summarySchema,
+      'summary',
+    );
     return verifyPoints(grounding, out.points, wanted);
   }
   const chunks = chunkSentences(doc.content, bodyBudget);
@@ -43,7 +48,12 @@ export async function summaryPoints(
   const mapped = await pMap(
     chunks,
     async (chunk) => {
-      const out = await client.request('summary-map', summaryPrompt({ title, body: doc.render(chunk), points: perChunk, delimiters: makeDelimiters(), language }), summarySchema, 'summary');
+      const out = await client.request(
+        'summary-map',
+        summaryPrompt({ title, body: doc.render(chunk), points: perChunk, delimiters: makeDelimiters(), language }),
+        summarySchema,
+        'summary',
+      );
       return tolerateUngrounded(() => verifyPoints(grounding, out.points, perChunk), { points: [], dropped: out.points.length });
     },
     { concurrency: ctx.mapConcurrency },
@@ -54,7 +64,12 @@ export async function summaryPoints(
   if (candidates.length <= wanted) return { points: candidates, dropped: droppedInMap };
   const reduceBudget = budget.input(title, (t) => reducePrompt({ title: t, candidates: [], points: wanted, delimiters: PLACEHOLDER_DELIMITERS, language }));
   const fitting = fitCandidates(candidates, reduceBudget);
-  const out = await client.request('summary-reduce', reducePrompt({ title, candidates: fitting, points: wanted, delimiters: makeDelimiters(), language }), summarySchema, 'summary');
+  const out = await client.request(
+    'summary-reduce',
+    reducePrompt({ title, candidates: fitting, points: wanted, delimiters: makeDelimiters(), language }),
+    summarySchema,
+    'summary',
+  );
   // A merged point must still be supported by its one quote; whatever the reduce step loses that way is
   // made up from the verified candidates, so the reduce call can improve the summary but never sink it.
   const reduced = tolerateUngrounded(() => verifyPoints(grounding, out.points, wanted), { points: [], dropped: out.points.length });

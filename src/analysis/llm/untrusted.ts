@@ -8,6 +8,9 @@ import { truncate } from '../../core/text.ts';
 export function cleanText(value: string | null | undefined, max: number): string {
   if (!value) return '';
   // eslint-disable-next-line no-control-regex
-  const text = value.replace(/[\u0000-\u001F\u007F\u200B-\u200F\u2028-\u202E\u2066-\u2069]/g, ' ').replace(/\s+/g, ' ').trim();
+  const text = value
+    .replace(/[\u0000-\u001F\u007F\u200B-\u200F\u2028-\u202E\u2066-\u2069]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return truncate(text, max);
 }

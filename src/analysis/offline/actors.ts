@@ -280,4 +280,3 @@ function pickEvidence(acc: Accumulator, segments: Segment[]): number {
   }
   return best;
 }
-

@@ -16,7 +16,9 @@ import type { Segment } from './segments.ts';
 
 /** Head nouns of political and armed collectives: typed `group`. */
 const GROUP_HEADS = new Set(
-  'party parties movement front army militia militias brigade brigades forces alliance coalition rebels cartel network volunteers fighters resistance'.split(' '),
+  'party parties movement front army militia militias brigade brigades forces alliance coalition rebels cartel network volunteers fighters resistance'.split(
+    ' ',
+  ),
 );
 /** Head nouns of institutions: typed `organisation`. */
 const ORG_HEADS = new Set(
@@ -45,10 +47,11 @@ export function discoverEntities(segments: Segment[]): void {
   const lexicon = new Map<string, EntityRef>();
   const key = (tokens: string[]) => tokens.join(' ');
   // 1. Acronym definitions, across the whole text first, so later mentions anywhere are counted.
-  for (const seg of segments) for (const d of acronymDefinitions(seg)) {
-    lexicon.set(key(d.acronym), d.ref);
-    lexicon.set(key(d.full), d.ref);
-  }
+  for (const seg of segments)
+    for (const d of acronymDefinitions(seg)) {
+      lexicon.set(key(d.acronym), d.ref);
+      lexicon.set(key(d.full), d.ref);
+    }
   for (const seg of segments) {
     const found: Found[] = [];
     if (lexicon.size > 0) found.push(...lexiconMatches(seg, lexicon));
@@ -108,7 +111,8 @@ function lettersShared(acronym: string, words: string[]): boolean {
 }
 
 /** A word just before a name that says what it is: "His party, La Libertad Avanza (LLA)", "the ruling Kuomintang". */
-const GROUP_CUES = /^(?:party|parties|movement|group|coalition|alliance|militia|front|faction|bloc|opposition|ruling|rebels?|insurgents?|jihadists?|partido|parti|movimiento|mouvement|coalición|coalition)$/i;
+const GROUP_CUES =
+  /^(?:party|parties|movement|group|coalition|alliance|militia|front|faction|bloc|opposition|ruling|rebels?|insurgents?|jihadists?|partido|parti|movimiento|mouvement|coalición|coalition)$/i;
 const ORG_CUES = /^(?:agency|council|body|authority|organisation|organization|ministry|company|firm|regulator|court|bank|institution|commission)$/i;
 function contextCue(t: Token[], start: number): ActorType | undefined {
   for (let k = start - 1; k >= Math.max(0, start - 4); k--) {
@@ -138,7 +142,10 @@ function acronymDefinitions(seg: Segment): Array<{ acronym: string[]; full: stri
     // "Full Name (ACR)", also hyphenated "(ZANU-PF)"
     let close = i + 2;
     while (t[close]?.text === '-' && t[close + 1]?.word && close - i < 6) close += 2;
-    const acr = t.slice(i + 1, close).map((x) => x.text).join('');
+    const acr = t
+      .slice(i + 1, close)
+      .map((x) => x.text)
+      .join('');
     if (t[close]?.text === ')' && isAcronym(acr)) {
       const phraseStart = phraseBefore(t, i, true);
       let start = phraseStart;
@@ -153,7 +160,13 @@ function acronymDefinitions(seg: Segment): Array<{ acronym: string[]; full: stri
     if (before && isAcronym(before.text)) {
       const end = phraseAfter(t, i + 1);
       // The acronym may keep another language's word order ("CNSP (National Council for the Safeguard of the Homeland)").
-      if (end > i + 1 && t[end]?.text === ')' && (initialsMatch(before.text, words(t, i + 1, end)) || initialsMatch(before.text, words(t, i + 1, end, true)) || lettersShared(before.text, words(t, i + 1, end)))) {
+      if (
+        end > i + 1 &&
+        t[end]?.text === ')' &&
+        (initialsMatch(before.text, words(t, i + 1, end)) ||
+          initialsMatch(before.text, words(t, i + 1, end, true)) ||
+          lettersShared(before.text, words(t, i + 1, end)))
+      ) {
         add(out, seg, t, i + 1, end, i - 1, i);
       }
     }
@@ -163,7 +176,10 @@ function acronymDefinitions(seg: Segment): Array<{ acronym: string[]; full: stri
 
 /** The capitalised words of a name; with `connectors`, its small words too ("Department of Energy" is DOE). */
 function words(t: Token[], start: number, end: number, connectors = false): string[] {
-  return t.slice(start, end).filter((x) => x.word && (x.cap || (connectors && CONNECTOR.test(x.text)))).map((x) => x.text);
+  return t
+    .slice(start, end)
+    .filter((x) => x.word && (x.cap || (connectors && CONNECTOR.test(x.text))))
+    .map((x) => x.text);
 }
 
 function nextWord(t: Token[], start: number, end: number): number {
@@ -193,7 +209,8 @@ function add(
   const acrKnown = seg.entityAt[acrStart];
   const fullText = seg.text.slice(t[fullStart]!.start, t[fullEnd - 1]!.end);
   // The acronym joins a known actor only when the text spells out that actor (or the data knows it by acronym alone).
-  const known = fullKnown ?? (acrKnown && (acrKnown.ref.name === acronym.join('') || acrKnown.ref.name.toLowerCase() === fullText.toLowerCase()) ? acrKnown : undefined);
+  const known =
+    fullKnown ?? (acrKnown && (acrKnown.ref.name === acronym.join('') || acrKnown.ref.name.toLowerCase() === fullText.toLowerCase()) ? acrKnown : undefined);
   if (known) {
     if (known.ref.type !== 'none') out.push({ acronym, full, ref: known.ref });
     return;
@@ -215,7 +232,12 @@ function lexiconMatches(seg: Segment, lexicon: Map<string, EntityRef>): Found[] 
   for (let i = 0; i < t.length; i++) {
     if (!t[i]!.word || !t[i]!.cap) continue;
     for (let j = Math.min(t.length, i + maxLen); j > i; j--) {
-      const ref = lexicon.get(t.slice(i, j).map((x) => x.text).join(' '));
+      const ref = lexicon.get(
+        t
+          .slice(i, j)
+          .map((x) => x.text)
+          .join(' '),
+      );
       if (ref) {
         out.push({ start: i, end: j, ref, override: true });
         i = j - 1;
@@ -327,8 +349,16 @@ function collectives(seg: Segment): Found[] {
     // "Gulf monarchies": a word that also starts a known name ("Gulf Cooperation Council") still modifies here.
     while (k < t.length && k - i < 2 && isCapWord(t[k]) && (!seg.entityAt[k] || seg.entityAt[k]!.ref.type !== 'state' || k === i)) k++;
     if (k === i || !COLLECTIVE_NOUNS.test(t[k]?.text ?? '') || t[k]!.cap) continue;
-    const modifier = t.slice(i, k).map((x) => x.text).join(' ');
-    if (/^(?:Eastern|Northern|Southern|Other|Some|Many|Several|Both|All|Most|These|Those|Neighbouring|Neighboring|Friendly|Hostile|Partner|Member|Allied)$/.test(modifier)) continue;
+    const modifier = t
+      .slice(i, k)
+      .map((x) => x.text)
+      .join(' ');
+    if (
+      /^(?:Eastern|Northern|Southern|Other|Some|Many|Several|Both|All|Most|These|Those|Neighbouring|Neighboring|Friendly|Hostile|Partner|Member|Allied)$/.test(
+        modifier,
+      )
+    )
+      continue;
     const name = /^Western$/.test(modifier) ? 'the West' : /^(?:allies|partners)$/i.test(t[k]!.text) ? `${modifier} allies` : `${modifier} states`;
     // "Western powers" names the West only through an adjective: weaker evidence than "the West" itself.
     out.push({ start: i, end: k + 1, ref: { ...group(name), via: name === 'the West' ? 'demonym' : 'name' } });

@@ -59,8 +59,7 @@ const ELIDING_LANGUAGES = new Set(['fr', 'it']);
 export function tokenize(text: string, lang = 'en'): Token[] {
   const normalised = text.replace(/[’‘]/g, "'");
   const out: Token[] = [];
-  const push = (t: string, start: number) =>
-    out.push({ text: t, start, end: start + t.length, cap: /^\p{Lu}/u.test(t), word: /^[\p{L}\p{N}]/u.test(t) });
+  const push = (t: string, start: number) => out.push({ text: t, start, end: start + t.length, cap: /^\p{Lu}/u.test(t), word: /^[\p{L}\p{N}]/u.test(t) });
   const elides = ELIDING_LANGUAGES.has(lang);
   for (const m of normalised.matchAll(TOKEN)) {
     const t = m[0];

@@ -121,4 +121,3 @@ export function centroidScores(vectors: Vector[], norms: number[]): number[] {
   const nc = norm(centroid);
   return vectors.map((v, i) => cosine(v, norms[i]!, centroid, nc));
 }
-

@@ -20,7 +20,9 @@ export const PARTICLES = new Set(peopleData.particles);
 export const SUFFIXES = new Set(peopleData.suffixes);
 export const NOT_NAMES = new Set(peopleData.notNames.map((w) => w.toLowerCase()));
 const TEMPORAL = new Set(
-  'january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow now'.split(' '),
+  'january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow now'.split(
+    ' ',
+  ),
 );
 const SPEECH_VERBS =
   /^(?:said|says|told|stated|announced|warned|argued|added|noted|claimed|declared|insisted|stressed|urged|called|wrote|tweeted|vowed|pledged|denied|accused|met|visited|signed|ordered|dijo|afirmó|declaró|aseguró|anunció|advirtió|sagte|erklärte|betonte|warnte|disse|afirmou|declarou|affirme|déclare|estime|заявил|сказал)$/iu;
@@ -52,7 +54,11 @@ function compoundAt(tokens: Token[], k: number): { start: number; end: number; l
   while (glued(tokens, start - 1)) start -= 2;
   let end = k + 1;
   while (glued(tokens, end)) end += 2;
-  const lower = tokens.slice(start, end).map((t) => t.text).join('').toLowerCase();
+  const lower = tokens
+    .slice(start, end)
+    .map((t) => t.text)
+    .join('')
+    .toLowerCase();
   return { start, end, lower };
 }
 
@@ -227,7 +233,13 @@ function readRoleBefore(seg: Segment, span: NameSpan): void {
     k = ent.start - 1;
     roleEnd = k;
     k--;
-  } else if (ent && ent.ref.type === 'state' && ent.ref.via === 'demonym' && seg.lang !== 'en' && isRoleWord(tokens[ent.start - 1]?.text.toLowerCase() ?? '', seg.lang)) {
+  } else if (
+    ent &&
+    ent.ref.type === 'state' &&
+    ent.ref.via === 'demonym' &&
+    seg.lang !== 'en' &&
+    isRoleWord(tokens[ent.start - 1]?.text.toLowerCase() ?? '', seg.lang)
+  ) {
     // Romance word order: "le président russe Vladimir Poutine", "el presidente francés Emmanuel Macron".
     affiliation = ent.ref.name;
     k = ent.start - 1;
@@ -237,7 +249,13 @@ function readRoleBefore(seg: Segment, span: NameSpan): void {
   let sawHead = false;
   const lang = seg.lang;
   // "il presidente ucraino Volodymyr Zelensky": a lower-case adjective between title and name (Romance order).
-  if (ROMANCE.has(lang) && tokens[k]?.word && /^\p{Ll}/u.test(tokens[k]!.text) && !seg.entityAt[k] && isRoleHead(tokens[k - 1]?.text.toLowerCase() ?? '', lang)) {
+  if (
+    ROMANCE.has(lang) &&
+    tokens[k]?.word &&
+    /^\p{Ll}/u.test(tokens[k]!.text) &&
+    !seg.entityAt[k] &&
+    isRoleHead(tokens[k - 1]?.text.toLowerCase() ?? '', lang)
+  ) {
     roleEnd = k;
     k--;
   }
@@ -301,7 +319,11 @@ function readRoleAfter(seg: Segment, span: NameSpan): void {
   k++;
   if (ARTICLES.test(tokens[k]?.text ?? '')) k++;
   // "the group's leader", "the movement's spokesman"
-  if (tokens[k + 1]?.text === "'s" && /^(?:group|movement|party|organisation|organization|militia|junta|government|country|alliance|bloc|army)$/i.test(tokens[k]?.text ?? '')) k += 2;
+  if (
+    tokens[k + 1]?.text === "'s" &&
+    /^(?:group|movement|party|organisation|organization|militia|junta|government|country|alliance|bloc|army)$/i.test(tokens[k]?.text ?? '')
+  )
+    k += 2;
   let affiliation: string | undefined;
   const ent = seg.entityAt[k];
   if (ent && ent.ref.type !== 'none') {
@@ -356,7 +378,12 @@ function readRoleAfter(seg: Segment, span: NameSpan): void {
   }
   if (!sawHead) return;
   const end = tokens[k];
-  if (end && ![',', '.', ';', ')', ':', 'and', 'said', 'who', 'et', 'y', 'e', 'qui', 'que', 'quien', 'und'].includes(end.text.toLowerCase()) && !SPEECH_VERBS.test(end.text)) return;
+  if (
+    end &&
+    ![',', '.', ';', ')', ':', 'and', 'said', 'who', 'et', 'y', 'e', 'qui', 'que', 'quien', 'und'].includes(end.text.toLowerCase()) &&
+    !SPEECH_VERBS.test(end.text)
+  )
+    return;
   span.titled = true;
   const last = roleEnd > roleStart ? roleEnd : k;
   span.role = cleanRole(seg.text.slice(tokens[roleStart]!.start, tokens[last - 1]!.end).replace(/\s+of\s+(?:the\s+)?$/i, ''));
@@ -364,8 +391,19 @@ function readRoleAfter(seg: Segment, span: NameSpan): void {
 }
 
 const ABBREVIATED_RANKS: Record<string, string> = {
-  gen: 'General', lt: 'Lieutenant', col: 'Colonel', adm: 'Admiral', capt: 'Captain', maj: 'Major', sen: 'Senator',
-  rep: 'Representative', brig: 'Brigadier', sgt: 'Sergeant', cmdr: 'Commander', gov: 'Governor', pres: 'President',
+  gen: 'General',
+  lt: 'Lieutenant',
+  col: 'Colonel',
+  adm: 'Admiral',
+  capt: 'Captain',
+  maj: 'Major',
+  sen: 'Senator',
+  rep: 'Representative',
+  brig: 'Brigadier',
+  sgt: 'Sergeant',
+  cmdr: 'Commander',
+  gov: 'Governor',
+  pres: 'President',
 };
 
 function cleanRole(role: string): string {
@@ -382,5 +420,7 @@ function cleanRole(role: string): string {
 
 /** A military rank or bare title that says less than a described office. */
 function isRankOnly(role: string): boolean {
-  return /^(?:General|Lieutenant|Colonel|Admiral|Captain|Major|Brigadier|Sergeant|Commander|Marshal|Lieutenant General|Major General|Brigadier General)$/i.test(role);
+  return /^(?:General|Lieutenant|Colonel|Admiral|Captain|Major|Brigadier|Sergeant|Commander|Marshal|Lieutenant General|Major General|Brigadier General)$/i.test(
+    role,
+  );
 }

@@ -57,7 +57,10 @@ export function stripDateline(text: string): string {
 /** Table rows flattened to text ("Name | Role | Country", tab-separated cells) are read cell by cell. */
 function textParts(text: string): string[] {
   const body = stripDateline(text);
-  const cells = body.split(/\s+\|\s+|\t+/).map((c) => c.trim()).filter(Boolean);
+  const cells = body
+    .split(/\s+\|\s+|\t+/)
+    .map((c) => c.trim())
+    .filter(Boolean);
   return cells.length >= 2 ? cells : [body];
 }
 

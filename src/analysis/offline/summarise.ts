@@ -36,8 +36,7 @@ const SUMMARY_HEADING =
 /** What comes next: useful, but a forecast rather than the author's summary. */
 const OUTLOOK_HEADING = /\b(?:outlook|implications|what next|looking ahead|forecast)\b/i;
 /** Openers of the author's own summary paragraph. */
-const SUMMARY_CUE =
-  /^(?:in (?:summary|sum|conclusion)|to (?:conclude|sum up|summari[sz]e)|summing up|bottom line|key (?:judge?ments?|takeaways?|findings))\b/i;
+const SUMMARY_CUE = /^(?:in (?:summary|sum|conclusion)|to (?:conclude|sum up|summari[sz]e)|summing up|bottom line|key (?:judge?ments?|takeaways?|findings))\b/i;
 /** Weaker openers that mark a summary only in the second half of a report ("Overall, …" mid-text is not one). */
 const LATE_SUMMARY_CUE = /^(?:overall|all in all|in (?:short|brief)|our assessment|we assess|in the final analysis)\b/i;
 const EXECUTIVE_HEADING = /\b(?:executive summary|key (?:judge?ments?|findings|takeaways|points)|bottom line|summary|at a glance|tl;?dr)\b/i;
@@ -70,7 +69,6 @@ interface Candidate extends ReportSentence {
   words: string[];
 }
 
-
 const COUNTS: Record<Exclude<SummaryLength, 'detailed'>, number> = { brief: 2, standard: 5 };
 
 export function summarise(report: Report, length: SummaryLength): SummarySentence[] {
@@ -80,7 +78,12 @@ export function summarise(report: Report, length: SummaryLength): SummarySentenc
   const scored = scoreCandidates(report, candidates);
   let picks: number[];
   if (length === 'detailed') picks = pickDetailed(candidates, scored);
-  else picks = mmr(scored, candidates.map((_, i) => i), COUNTS[length]);
+  else
+    picks = mmr(
+      scored,
+      candidates.map((_, i) => i),
+      COUNTS[length],
+    );
   return picks
     .sort((a, b) => candidates[a]!.index - candidates[b]!.index)
     .map((i) => ({ text: summaryText(candidates[i]!.text), index: candidates[i]!.index }));
@@ -194,7 +197,9 @@ interface Scored {
 function leansBack(text: string): boolean {
   if (DANGLING_OPENER.test(text)) return true;
   if (!PRONOUN_OPENER.test(text)) return false;
-  return !/^(?:this|that|these|those)\s+(?:week|month|year|morning|evening|weekend|summer|winter|spring|autumn|report|paper|brief|analysis|study|article|commentary|assessment|chapter|section)\b/i.test(text);
+  return !/^(?:this|that|these|those)\s+(?:week|month|year|morning|evening|weekend|summer|winter|spring|autumn|report|paper|brief|analysis|study|article|commentary|assessment|chapter|section)\b/i.test(
+    text,
+  );
 }
 
 function nearDuplicate(a: Candidate, b: Candidate, common: Set<string>): boolean {
@@ -258,9 +263,7 @@ function scoreCandidates(report: Report, candidates: Candidate[]): Scored {
     else if (c.heading && OUTLOOK_HEADING.test(c.heading) && c.firstInSection) score += 0.1;
     return score * anaphora[i]!;
   });
-  const similarity = matrix
-    ? (i: number, j: number) => matrix[i * n + j]!
-    : (i: number, j: number) => cosine(vectors[i]!, norms[i]!, vectors[j]!, norms[j]!);
+  const similarity = matrix ? (i: number, j: number) => matrix[i * n + j]! : (i: number, j: number) => cosine(vectors[i]!, norms[i]!, vectors[j]!, norms[j]!);
   // Terms in a quarter of the sentences ("report", "said", the report's main subject) say nothing about restatement.
   const common = new Set([...idf.keys()].filter((t) => Math.exp(idf.get(t)! - 0.1) * 1 <= (n + 1) / Math.max(3, 0.25 * n)));
   const duplicate = (i: number, j: number) => nearDuplicate(candidates[i]!, candidates[j]!, common);
@@ -319,7 +322,7 @@ function mmr({ scores, anaphora, previous, similarity, duplicate }: Scored, pool
       if (redundancy > DUPLICATE_SIMILARITY || dup) continue;
       // "This visit …" reads fine right after the sentence it refers to: no anaphora penalty then.
       const prev = previous[i]!;
-      const relevance = prev >= 0 && (chosen.includes(prev) || already.includes(prev)) ? (scores[i]! / anaphora[i]!) : scores[i]!;
+      const relevance = prev >= 0 && (chosen.includes(prev) || already.includes(prev)) ? scores[i]! / anaphora[i]! : scores[i]!;
       const value = MMR_LAMBDA * (relevance / maxScore) - (1 - MMR_LAMBDA) * redundancy;
       // Ties resolve to the earlier sentence, keeping output deterministic.
       if (value > bestValue + 1e-12 || (Math.abs(value - bestValue) <= 1e-12 && i < best)) {

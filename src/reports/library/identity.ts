@@ -11,7 +11,23 @@ export type UpsertStatus = 'created' | 'updated' | 'unchanged';
 
 /** Metadata that counts as a change even when the body (and so the content hash) is the same. */
 export function metadataKey(r: ReportMeta): string {
-  return JSON.stringify([r.title, r.source, r.url, r.authors, r.publishedAt, r.series, r.tags, r.regions, r.standfirst, r.captions, r.language, r.dateline, r.altUrls, r.scope, r.feedIds]);
+  return JSON.stringify([
+    r.title,
+    r.source,
+    r.url,
+    r.authors,
+    r.publishedAt,
+    r.series,
+    r.tags,
+    r.regions,
+    r.standfirst,
+    r.captions,
+    r.language,
+    r.dateline,
+    r.altUrls,
+    r.scope,
+    r.feedIds,
+  ]);
 }
 
 export function originKey(r: ReportMeta): string {
@@ -42,7 +58,9 @@ export function identityUrls(r: ReportMeta): string[] {
 /** The report with `altUrls` holding every identity but its own link (normalised), as stored. */
 export function withIdentities<R extends ReportMeta>(report: R): R {
   const own = report.url ? normaliseUrl(report.url) : undefined;
-  const alt = identityUrls(report).filter((u) => u !== own).sort();
+  const alt = identityUrls(report)
+    .filter((u) => u !== own)
+    .sort();
   const out = { ...report };
   if (alt.length) out.altUrls = alt;
   else delete out.altUrls;
@@ -58,13 +76,18 @@ export function mergeAudience<R extends ReportMeta>(existing: R, candidate: R): 
   return metadataKey(merged) === metadataKey(existing) ? { report: existing, status: 'unchanged' } : { report: merged, status: 'updated' };
 }
 
-
 /**
  * Two items of one feed with different guids are different articles even when they share a link (some
  * feeds point every item at one section page).
  */
 export function distinctFeedItems(a: ReportMeta, b: ReportMeta): boolean {
-  return a.origin.kind === 'feed' && b.origin.kind === 'feed' && a.origin.feedId === b.origin.feedId && Boolean(a.origin.guid && b.origin.guid) && a.origin.guid !== b.origin.guid;
+  return (
+    a.origin.kind === 'feed' &&
+    b.origin.kind === 'feed' &&
+    a.origin.feedId === b.origin.feedId &&
+    Boolean(a.origin.guid && b.origin.guid) &&
+    a.origin.guid !== b.origin.guid
+  );
 }
 
 /** What a claimed id records, so another writer can tell its own article from a different one. */
@@ -132,7 +155,10 @@ export function mergeUpdate<R extends ReportMeta>(existing: R, candidate: R, now
   const merged: R = { ...candidate, id: existing.id, ingestedAt: existing.ingestedAt };
   withAudience(merged, existing, candidate);
   const url = merged.url ? normaliseUrl(merged.url) : undefined;
-  const altUrls = union([...identityUrls(existing), ...identityUrls(candidate)].filter((u) => u !== url), undefined);
+  const altUrls = union(
+    [...identityUrls(existing), ...identityUrls(candidate)].filter((u) => u !== url),
+    undefined,
+  );
   if (altUrls) merged.altUrls = altUrls;
   else delete merged.altUrls;
   // Whether a report was backlog is decided when it is first seen.

@@ -300,7 +300,12 @@ export class ReportLibrary {
         if (status === 'unchanged') {
           results.push({ report, status });
           // Same content, but the file was touched: remember its new stat so it is skipped next time.
-          if (report.origin.kind === 'file' && candidate.origin.kind === 'file' && report.origin.path === candidate.origin.path && report.origin.mtimeMs !== candidate.origin.mtimeMs) {
+          if (
+            report.origin.kind === 'file' &&
+            candidate.origin.kind === 'file' &&
+            report.origin.path === candidate.origin.path &&
+            report.origin.mtimeMs !== candidate.origin.mtimeMs
+          ) {
             report.origin = candidate.origin;
             const full = await this.withText(report);
             if (full) touched.push(full);
@@ -407,7 +412,9 @@ export class ReportLibrary {
       for (const url of identityUrls(candidate)) count(urls, url);
       if (status === 'created') proposals.push({ candidate, report: report as Report });
     }
-    const alone = proposals.filter(({ candidate, report }) => ids.get(candidate.id) === 1 && report.id === candidate.id && identityUrls(candidate).every((url) => urls.get(url) === 1));
+    const alone = proposals.filter(
+      ({ candidate, report }) => ids.get(candidate.id) === 1 && report.id === candidate.id && identityUrls(candidate).every((url) => urls.get(url) === 1),
+    );
     const won = await this.repo.claimIds(alone.map((p) => p.report));
     alone.forEach(({ candidate, report }, i) => won[i] && preclaimed.set(candidate, report.id));
     return preclaimed;

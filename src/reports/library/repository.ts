@@ -43,7 +43,10 @@ export class ReportRepository {
   }
 
   async write(reports: Report[]): Promise<void> {
-    await this.store.putMany(REPORTS_NAMESPACE, reports.map((r) => ({ key: r.id, value: toStored(r) })));
+    await this.store.putMany(
+      REPORTS_NAMESPACE,
+      reports.map((r) => ({ key: r.id, value: toStored(r) })),
+    );
   }
 
   async remove(id: string): Promise<void> {

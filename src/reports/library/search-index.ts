@@ -18,7 +18,9 @@ interface IndexedReport {
  * a hundred words.)
  */
 const STOP_WORDS = new Set(
-  'a an and are as at be been but by for from had has have he her his i if in into is it its of on or our she so such than that the their them then there these they this those to was we were which while who will with would you your also not no can could may might should about after before between over under during through against among within without upon'.split(' '),
+  'a an and are as at be been but by for from had has have he her his i if in into is it its of on or our she so such than that the their them then there these they this those to was we were which while who will with would you your also not no can could may might should about after before between over under during through against among within without upon'.split(
+    ' ',
+  ),
 );
 
 function processTerm(term: string): string | null {

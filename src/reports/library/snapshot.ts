@@ -47,7 +47,15 @@ export async function readSnapshot(store: Store, logger: Logger): Promise<{ rows
   try {
     const kv = store.kv<unknown>(NAMESPACE);
     const snapshot = (await kv.get(KEY)) as StoredSnapshot | undefined;
-    if (!snapshot || snapshot.format !== INDEX_FORMAT || !snapshot.rows || typeof snapshot.rows !== 'object' || !snapshot.header || typeof snapshot.generation !== 'string') return undefined;
+    if (
+      !snapshot ||
+      snapshot.format !== INDEX_FORMAT ||
+      !snapshot.rows ||
+      typeof snapshot.rows !== 'object' ||
+      !snapshot.header ||
+      typeof snapshot.generation !== 'string'
+    )
+      return undefined;
     const terms: IndexJS['index'] = [];
     for (let n = 0; n < snapshot.parts; n++) {
       const part = (await kv.get(partKey(snapshot.generation, n))) as IndexJS['index'] | undefined;

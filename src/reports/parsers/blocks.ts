@@ -44,7 +44,9 @@ export function normaliseForHash(value: string): string {
 }
 
 export function contentHash(title: string, text: string): string {
-  return createHash('sha256').update(`${normaliseForHash(title)}\n${normaliseForHash(text)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${normaliseForHash(title)}\n${normaliseForHash(text)}`)
+    .digest('hex');
 }
 
 /** URL- and file-safe slug: ASCII letters/digits and single dashes, at most `max` characters, cut at a word. */
@@ -116,9 +118,7 @@ export function shareSectionText<R extends { text: string; sections: ReportSecti
 }
 
 export function sectionsToText(sections: ReportSection[]): string {
-  return sections
-    .map((s) => [s.heading, ...s.paragraphs].filter((p): p is string => Boolean(p)).join('\n\n'))
-    .join('\n\n');
+  return sections.map((s) => [s.heading, ...s.paragraphs].filter((p): p is string => Boolean(p)).join('\n\n')).join('\n\n');
 }
 
 const uniq = (values: string[]) => [...new Map(values.filter(Boolean).map((v) => [v.toLowerCase(), v])).values()];
@@ -223,7 +223,7 @@ export function parseDate(value: unknown): string | undefined {
   m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(s);
   if (m) return utc(+m[3]!, +m[2]! - 1, +m[1]!);
   m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(s);
-  if (m && (+m[1]! > 12) !== (+m[2]! > 12)) return +m[1]! > 12 ? utc(+m[3]!, +m[2]! - 1, +m[1]!) : utc(+m[3]!, +m[1]! - 1, +m[2]!);
+  if (m && +m[1]! > 12 !== +m[2]! > 12) return +m[1]! > 12 ? utc(+m[3]!, +m[2]! - 1, +m[1]!) : utc(+m[3]!, +m[1]! - 1, +m[2]!);
   // "March 2024": reports often carry only a month; the first of the month keeps "latest" ordering right.
   m = /^([A-Za-z]{3,})\.?,?\s+(\d{4})$/.exec(s);
   if (m && monthIndex(m[1]!) >= 0 && MONTH_NAME.test(m[1]!)) return utc(+m[2]!, monthIndex(m[1]!), 1);
@@ -236,7 +236,43 @@ export function parseDate(value: unknown): string | undefined {
 }
 
 /** Offsets of the zone abbreviations feeds print (RFC 822 names plus common European and Asian ones). */
-const ZONES: Record<string, number> = { Z: 0, UT: 0, UTC: 0, GMT: 0, WET: 0, BST: 60, WEST: 60, CET: 60, MET: 60, CEST: 120, MEST: 120, EET: 120, EEST: 180, MSK: 180, IST: 330, SGT: 480, HKT: 480, AWST: 480, JST: 540, KST: 540, AEST: 600, AEDT: 660, NZST: 720, NZDT: 780, EST: -300, EDT: -240, CST: -360, CDT: -300, MST: -420, MDT: -360, PST: -480, PDT: -420, AKST: -540, AKDT: -480, HST: -600 };
+const ZONES: Record<string, number> = {
+  Z: 0,
+  UT: 0,
+  UTC: 0,
+  GMT: 0,
+  WET: 0,
+  BST: 60,
+  WEST: 60,
+  CET: 60,
+  MET: 60,
+  CEST: 120,
+  MEST: 120,
+  EET: 120,
+  EEST: 180,
+  MSK: 180,
+  IST: 330,
+  SGT: 480,
+  HKT: 480,
+  AWST: 480,
+  JST: 540,
+  KST: 540,
+  AEST: 600,
+  AEDT: 660,
+  NZST: 720,
+  NZDT: 780,
+  EST: -300,
+  EDT: -240,
+  CST: -360,
+  CDT: -300,
+  MST: -420,
+  MDT: -360,
+  PST: -480,
+  PDT: -420,
+  AKST: -540,
+  AKDT: -480,
+  HST: -600,
+};
 
 /**
  * RFC 822 dates as feeds really write them ("Tue, 5 Mar 2024 9:00:00 CET", two-digit years, full day and
@@ -293,14 +329,16 @@ function splitOnConjunction(part: string): string[] {
 }
 
 export function splitNames(value: string): string[] {
-  return value
-    // "and" in the languages bylines are written in ("Von A und B", "Par A et B", "Por A y B", "Door A en
-    // B"); a short word like "y" or "e" counts only between two capitalised names.
-    .split(/\s*(?:,|;|\band\b|&|\|)\s*|\s+[/–—-]\s+/i)
-    // (Case-sensitive on purpose: under /i, \p{Lu} would match any letter.)
-    .flatMap(splitOnConjunction)
-    .map((n) => cleanInline(n))
-    .filter((n) => n.length > 1 && n.length < 80);
+  return (
+    value
+      // "and" in the languages bylines are written in ("Von A und B", "Par A et B", "Por A y B", "Door A en
+      // B"); a short word like "y" or "e" counts only between two capitalised names.
+      .split(/\s*(?:,|;|\band\b|&|\|)\s*|\s+[/–—-]\s+/i)
+      // (Case-sensitive on purpose: under /i, \p{Lu} would match any letter.)
+      .flatMap(splitOnConjunction)
+      .map((n) => cleanInline(n))
+      .filter((n) => n.length > 1 && n.length < 80)
+  );
 }
 
 /**

@@ -34,7 +34,8 @@ const APPEAL_CUES: RegExp[] = [
   /\bpaywall\b|\bpremium (content|access|subscribers?)\b/i,
 ];
 /** A single cue that is unmistakably a call to action. */
-const STRONG_APPEAL = /\b(donate now|subscribe now|subscribe today|subscribe for free|thanks for reading|upgrade to paid|become a paid subscriber|sign up (now|today|for (free|our|the))|support us|become a (member|patron|subscriber)|subscribe to (our|the|my)\b[\p{L}\p{N}' -]{0,40}\bnewsletter|(sign up|subscribe) to [\p{L}\p{N}' -]{0,40}, (our|the|a) [\p{L} -]{0,30}newsletter|(get|delivered|straight) (it |them |our [\p{L} ]{1,30})?(to|in|into) your inbox|make a donation|give now|forward (this|it)( email| newsletter| post)? to a (friend|colleague)|(subscribe|log ?in|sign in) to (continue|keep) reading|(for|available to) (paying )?subscribers only|already a subscriber)\b/iu;
+const STRONG_APPEAL =
+  /\b(donate now|subscribe now|subscribe today|subscribe for free|thanks for reading|upgrade to paid|become a paid subscriber|sign up (now|today|for (free|our|the))|support us|become a (member|patron|subscriber)|subscribe to (our|the|my)\b[\p{L}\p{N}' -]{0,40}\bnewsletter|(sign up|subscribe) to [\p{L}\p{N}' -]{0,40}, (our|the|a) [\p{L} -]{0,30}newsletter|(get|delivered|straight) (it |them |our [\p{L} ]{1,30})?(to|in|into) your inbox|make a donation|give now|forward (this|it)( email| newsletter| post)? to a (friend|colleague)|(subscribe|log ?in|sign in) to (continue|keep) reading|(for|available to) (paying )?subscribers only|already a subscriber)\b/iu;
 
 function isAppeal(text: string): boolean {
   // An imperative call to action needs no pronoun ("Become a member…"), but only when short.
@@ -45,7 +46,8 @@ function isAppeal(text: string): boolean {
   return hits >= 2 && (text.length < 900 || /!|\bnow\b/i.test(text));
 }
 
-const SOCIAL = /\b(facebook|twitter|x\.com|linkedin|whatsapp|telegram|reddit|email|e-mail|print|pinterest|tumblr|pocket|mastodon|bluesky|threads|copy link)\b/gi;
+const SOCIAL =
+  /\b(facebook|twitter|x\.com|linkedin|whatsapp|telegram|reddit|email|e-mail|print|pinterest|tumblr|pocket|mastodon|bluesky|threads|copy link)\b/gi;
 
 function isSharePrompt(text: string): boolean {
   if (text.length > 200) return false;
@@ -57,10 +59,12 @@ function isSharePrompt(text: string): boolean {
   return socials >= 2 && socials >= words * 0.6;
 }
 
-const SYNDICATION = /^(the post .+ appeared first on .+|this (post|article|piece|analysis|report|story) (was )?(originally |first )+(published|appeared|posted)\b.*|originally (published|posted) (at|on|by|in)\b.*|.{1,200}? was (originally|first) (published|posted) (in|on|at|by) .{2,200}|(a version of )?this (post|article|piece|analysis|commentary|essay|op-ed) (is|was) (republished|reprinted|cross-posted|adapted) .{2,200})$/i;
+const SYNDICATION =
+  /^(the post .+ appeared first on .+|this (post|article|piece|analysis|report|story) (was )?(originally |first )+(published|appeared|posted)\b.*|originally (published|posted) (at|on|by|in)\b.*|.{1,200}? was (originally|first) (published|posted) (in|on|at|by) .{2,200}|(a version of )?this (post|article|piece|analysis|commentary|essay|op-ed) (is|was) (republished|reprinted|cross-posted|adapted) .{2,200})$/i;
 
 /** Publisher disclaimers: about the text, not part of the analysis. */
-const DISCLAIMER = /^(disclaimer\s*:|the (views|opinions|analysis) (expressed|presented|contained) (in this|here|herein|in the)\b|(the )?(views|opinions) expressed (here |herein )?are (those of|the author|solely)|this (article|commentary|analysis|paper|report) (reflects|represents|presents) (only )?the (personal )?(views|opinions))/i;
+const DISCLAIMER =
+  /^(disclaimer\s*:|the (views|opinions|analysis) (expressed|presented|contained) (in this|here|herein|in the)\b|(the )?(views|opinions) expressed (here |herein )?are (those of|the author|solely)|this (article|commentary|analysis|paper|report) (reflects|represents|presents) (only )?the (personal )?(views|opinions))/i;
 
 /** A one-line source list at the end ("Sources: Reuters, AFP, Interfax"). */
 const SOURCES_LINE = /^(sources?|references?|notes?|bibliography|further reading|data)\s*:\s*\S/i;
@@ -73,15 +77,18 @@ const FIGURE_CAPTION = /^(figure|fig\.|table|chart|map|graph|graphic|exhibit|inf
 
 const COOKIE = /\b(we use cookies|uses cookies|use of cookies|cookie (policy|settings|preferences|consent)|accept (all )?cookies|manage cookies)\b/i;
 
-const CREDIT = /(\((?:photo|image|picture|credits?|source|foto)\s*:|^(?:photo|image|picture|credits?|foto|photograph|illustration)\s*(?:credit)?\s*[:\-–—]|\bvia wikimedia commons\b|\bcc by(?:-sa|-nd|-nc)*\s*\d|\b(?:getty images|shutterstock|afp photo|reuters\/|ap photo|alamy|istock)\b|©\s*\w)/i;
+const CREDIT =
+  /(\((?:photo|image|picture|credits?|source|foto)\s*:|^(?:photo|image|picture|credits?|foto|photograph|illustration)\s*(?:credit)?\s*[:\-–—]|\bvia wikimedia commons\b|\bcc by(?:-sa|-nd|-nc)*\s*\d|\b(?:getty images|shutterstock|afp photo|reuters\/|ap photo|alamy|istock)\b|©\s*\w)/i;
 
 function isCredit(text: string): boolean {
   return text.length < 320 && CREDIT.test(text) && !/[.!?]["”’]?\s+[A-Z][^()]{60,}/.test(text.replace(/\([^)]*\)/g, ''));
 }
 
-const TRAIL_HEADING = /^(related( posts| articles| stories| content| reading| reports)?|read more|read next|more (from|on|in|like this|stories|articles)\b.*|you (may|might) also (like|be interested in|enjoy)|recommended( for you| reading| articles)?|further reading|popular( posts| articles)?|latest( posts| articles| news)?|most read|trending( now)?|tags?|filed under|categories|comments?|leave a (reply|comment)|\d+ comments?|similar (posts|articles)|explore more on these topics|more on this (story|topic)|topics|reuse this content|most popular|in (this|the same) series|read the full (report|paper)|download (the )?(full )?(report|pdf))\s*:?$/i;
+const TRAIL_HEADING =
+  /^(related( posts| articles| stories| content| reading| reports)?|read more|read next|more (from|on|in|like this|stories|articles)\b.*|you (may|might) also (like|be interested in|enjoy)|recommended( for you| reading| articles)?|further reading|popular( posts| articles)?|latest( posts| articles| news)?|most read|trending( now)?|tags?|filed under|categories|comments?|leave a (reply|comment)|\d+ comments?|similar (posts|articles)|explore more on these topics|more on this (story|topic)|topics|reuse this content|most popular|in (this|the same) series|read the full (report|paper)|download (the )?(full )?(report|pdf))\s*:?$/i;
 
-const ADVERT = /^(subscribe|subscribed|sign up|sign in|log in|share|share this post|reply|donate|follow|follow us|like|upvote|listen now|watch now|get the app|open in app|posted (via|from|with) [\w. ]{2,30}|reuse this content|skip (to|past) (main )?(content|advertisement)|advertisement|advertisements|sponsored( content)?|ad|continue reading( below)?|scroll to continue|story continues below( advertisement)?|loading\.{3}|like loading\.{3}|print this page|print friendly, pdf & email)$/i;
+const ADVERT =
+  /^(subscribe|subscribed|sign up|sign in|log in|share|share this post|reply|donate|follow|follow us|like|upvote|listen now|watch now|get the app|open in app|posted (via|from|with) [\w. ]{2,30}|reuse this content|skip (to|past) (main )?(content|advertisement)|advertisement|advertisements|sponsored( content)?|ad|continue reading( below)?|scroll to continue|story continues below( advertisement)?|loading\.{3}|like loading\.{3}|print this page|print friendly, pdf & email)$/i;
 
 const COPYRIGHT = /^(©|\(c\)|copyright\b).{0,200}$|all rights reserved\.?$/i;
 
@@ -90,7 +97,8 @@ const ABOUT_AUTHOR = /^(about the authors?|about (him|her|them)|author bio(graph
 const INLINE_READ_MORE = /^(read more|read also|see also|also read|related|read|watch|listen)\s*[:|»›>-]\s*\S.{0,200}$/i;
 
 /** A byline left in the body ("By Jane Doe and John Roe", "Written by …"): metadata, not content. */
-const BYLINE = /^([Bb]y|[Ww]ritten by|[Ww]ords by|[Tt]ext by|[Aa]nalysis by)\s+\p{Lu}[\p{L}.'’-]+(\s+\p{Lu}?[\p{L}.'’-]+){0,4}((\s*,\s*|\s+and\s+|\s*&\s*)\p{Lu}[\p{L}.'’-]+(\s+\p{Lu}?[\p{L}.'’-]+){0,4})*\s*([|•·,–—-].{0,60})?$/u;
+const BYLINE =
+  /^([Bb]y|[Ww]ritten by|[Ww]ords by|[Tt]ext by|[Aa]nalysis by)\s+\p{Lu}[\p{L}.'’-]+(\s+\p{Lu}?[\p{L}.'’-]+){0,4}((\s*,\s*|\s+and\s+|\s*&\s*)\p{Lu}[\p{L}.'’-]+(\s+\p{Lu}?[\p{L}.'’-]+){0,4})*\s*([|•·,–—-].{0,60})?$/u;
 
 /** Lines that are chrome wherever they appear (used by the text parser to skip a leading banner). */
 export function isBoilerplateLine(text: string): boolean {
@@ -114,7 +122,8 @@ export function cleanupBlocks(input: Block[], opts: { authors?: string[] } = {})
     else if (ADVERT.test(text)) drop('advert', text);
     else if (block.kind === 'paragraph' && INLINE_READ_MORE.test(text) && text.length < 220) drop('read-more', text);
     else if (COPYRIGHT.test(text) && text.length < 200) drop('copyright', text);
-    else if (block.kind === 'paragraph' && text.length < 160 && !/[.!?]$/.test(text) && (BYLINE.test(text) || (index < 6 && isAuthorLine(text, authors)))) drop('byline', text);
+    else if (block.kind === 'paragraph' && text.length < 160 && !/[.!?]$/.test(text) && (BYLINE.test(text) || (index < 6 && isAuthorLine(text, authors))))
+      drop('byline', text);
     else if (block.kind === 'heading' && text.length < 80 && isAppeal(text)) drop('appeal', text);
     else if (PAGE_FURNITURE.test(text)) drop('page-furniture', text);
     else if (text.length < 600 && DISCLAIMER.test(text)) drop('disclaimer', text);
@@ -171,7 +180,8 @@ function cutTrailingChrome(blocks: Block[], drop: (rule: string, text: string) =
 
 function isBioParagraph(text: string, authors: string[]): boolean {
   if (text.length > 700) return false;
-  const bioVerb = /^\s*(?:[A-Z][\w'’.-]+\s+){1,4}(is|was|has been|serves as|works as)\s+(an?|the)\s+[^.]{0,120}\b(fellow|analyst|researcher|director|professor|journalist|editor|contributor|correspondent|writer|author|expert|associate|consultant|lecturer|scholar|student|founder|head|officer|specialist)\b/;
+  const bioVerb =
+    /^\s*(?:[A-Z][\w'’.-]+\s+){1,4}(is|was|has been|serves as|works as)\s+(an?|the)\s+[^.]{0,120}\b(fellow|analyst|researcher|director|professor|journalist|editor|contributor|correspondent|writer|author|expert|associate|consultant|lecturer|scholar|student|founder|head|officer|specialist)\b/;
   if (!bioVerb.test(text)) return false;
   if (authors.length === 0) return /\b(fellow|analyst|researcher|professor|journalist|contributor|editor)\b/i.test(text);
   return authors.some((a) => {
@@ -202,11 +212,15 @@ function isAuthorLine(text: string, authors: string[]): boolean {
   for (const author of authors) rest = rest.replace(author.toLowerCase(), ' ');
   if (rest === text.toLowerCase()) return false;
   // Left over: joiners, a dateline place ("in Kyiv"), a date or reading time; nothing sentence-like.
-  rest = rest.replace(/\b(by|and|in [\p{L} ,.'-]{2,40}|\d+ min(ute)?s? read|updated|published|on)\b/gu, ' ').replace(/[\d\s,.|•·:&–—-]+/g, ' ').trim();
+  rest = rest
+    .replace(/\b(by|and|in [\p{L} ,.'-]{2,40}|\d+ min(ute)?s? read|updated|published|on)\b/gu, ' ')
+    .replace(/[\d\s,.|•·:&–—-]+/g, ' ')
+    .trim();
   return rest.split(/\s+/).filter(Boolean).length <= 2 && !/[.!?]$/.test(text);
 }
 
-const REFERENCE_HEADING = /^(notes|endnotes|end ?notes|footnotes|references|sources|sources and notes|notes and (references|sources)|bibliography|works cited|citations|reference list|literature)\s*:?$/i;
+const REFERENCE_HEADING =
+  /^(notes|endnotes|end ?notes|footnotes|references|sources|sources and notes|notes and (references|sources)|bibliography|works cited|citations|reference list|literature)\s*:?$/i;
 
 /** A citation line: numbered/bracketed entry, a URL or DOI, a page reference, "Ibid.". */
 function isCitation(text: string): boolean {
@@ -232,7 +246,8 @@ function cutReferenceSections(blocks: Block[], drop: (rule: string, text: string
     while (end < blocks.length) {
       const b = blocks[end]!;
       const next = blocks[end + 1];
-      if (b.kind === 'heading' && !REFERENCE_HEADING.test(b.text) && next && next.kind === 'paragraph' && next.text.length > 200 && !isCitation(next.text)) break;
+      if (b.kind === 'heading' && !REFERENCE_HEADING.test(b.text) && next && next.kind === 'paragraph' && next.text.length > 200 && !isCitation(next.text))
+        break;
       end++;
     }
     for (const b of blocks.splice(i, end - i)) drop('references', b.text);
@@ -243,7 +258,12 @@ function cutReferenceSections(blocks: Block[], drop: (rule: string, text: string
 /** Dates, "Updated …", reading times and audio players that extraction leaves above the first paragraph. */
 function isDateOrReadingLine(text: string): boolean {
   if (text.length > 90) return false;
-  const bare = text.replace(/^(published|posted|updated|last updated|first published|date|on)\s*(on)?\s*[:\-–—]?\s*/i, '').replace(/\s*[·•|]\s*\d{1,3}\s*min(ute)?s?\.?\s*read$/i, '').trim();
+  const bare = text
+    .replace(/^(published|posted|updated|last updated|first published|date|on)\s*(on)?\s*[:\-–—]?\s*/i, '')
+    .replace(/\s*[·•|]\s*\d{1,3}\s*min(ute)?s?\.?\s*read$/i, '')
+    .trim();
   if (parseDate(bare)) return true;
-  return /^(\d{1,3}\s*min(ute)?s?\.?\s*read|listen to (this|the) (article|story|episode)( \(\d+ min(ute)?s?\))?|listen|audio|play|\d{1,2}:\d{2}( min)?)$/i.test(text);
+  return /^(\d{1,3}\s*min(ute)?s?\.?\s*read|listen to (this|the) (article|story|episode)( \(\d+ min(ute)?s?\))?|listen|audio|play|\d{1,2}:\d{2}( min)?)$/i.test(
+    text,
+  );
 }

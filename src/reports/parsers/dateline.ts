@@ -30,7 +30,10 @@ export function splitDateline(paragraph: string): { dateline?: string; text: str
     const m = pattern.exec(paragraph);
     if (!m) continue;
     const dateline = m[1]!.trim();
-    const words = dateline.replace(/\(.*\)/, '').split(/[\s,]+/).filter(Boolean);
+    const words = dateline
+      .replace(/\(.*\)/, '')
+      .split(/[\s,]+/)
+      .filter(Boolean);
     // A place is a few words; an ALL-CAPS run longer than that is a shouted sentence, not a dateline.
     if (words.length > 7 || (words.length === 0 && !dateline.startsWith('('))) continue;
     return { dateline: dateline.replace(/\s+/g, ' '), text: paragraph.slice(m[0].length) };

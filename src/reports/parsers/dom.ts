@@ -25,7 +25,8 @@ export function parseDocument(html: string): Doc {
 type AnyEl = ReturnType<Doc['querySelector']> & object;
 
 /** Class-name words of page chrome: lists of other stories, comments, sidebars, tickers, widgets. */
-const CHROME_CLASS = /(^|[-_])(related|comments?|comment-list|trending|ticker|recirc(ulation)?|sidebar|widgets?|popular|most-read|more-stories|outbrain|taboola)($|[-_])/i;
+const CHROME_CLASS =
+  /(^|[-_])(related|comments?|comment-list|trending|ticker|recirc(ulation)?|sidebar|widgets?|popular|most-read|more-stories|outbrain|taboola)($|[-_])/i;
 
 /**
  * True when `el` sits in page chrome rather than the article: inside one of `tags` (e.g. ASIDE, NAV,

@@ -41,7 +41,10 @@ export function htmlAuthors(document: Doc, jsonLd: JsonLd, isPublisher: (name: s
  */
 function metaLineNames(document: Doc): string[] {
   const scope = (document.querySelector('article') ?? document.querySelector('main') ?? document.body) as El | null;
-  for (const el of [...(scope?.querySelectorAll('[class*="post-meta" i], [class*="entry-meta" i], [class*="article-meta" i], [class*="meta" i]') ?? [])].slice(0, 100)) {
+  for (const el of [...(scope?.querySelectorAll('[class*="post-meta" i], [class*="entry-meta" i], [class*="article-meta" i], [class*="meta" i]') ?? [])].slice(
+    0,
+    100,
+  )) {
     if (inChrome(el as El, OUTSIDE_ARTICLE)) continue;
     const text = spacedText(el as El);
     if (!text || text.length > 160) continue;
@@ -91,7 +94,8 @@ function metaAuthors(document: Doc, isPublisher: (name: string) => boolean): str
 }
 
 /** Author profile paths: /author/jane, /authors/, /staff/, /people/, /profile/, /user/44, /@jane, /experts/… */
-const AUTHOR_PATH = /\/(authors?|staff|people|person|profiles?|users?|writers?|journalists?|contributors?|experts?|columnists?|reporters?|team|signataires|autor(es|en)?|auteurs?|redakteur(e|in)?)\/[^/?#]+|\/@[\w.-]+\/?$/i;
+const AUTHOR_PATH =
+  /\/(authors?|staff|people|person|profiles?|users?|writers?|journalists?|contributors?|experts?|columnists?|reporters?|team|signataires|autor(es|en)?|auteurs?|redakteur(e|in)?)\/[^/?#]+|\/@[\w.-]+\/?$/i;
 const OUTSIDE_ARTICLE = ['NAV', 'FOOTER', 'ASIDE', 'FIGURE', 'FIGCAPTION'];
 
 /** Names of the links to author pages in the first byline that has any. */
@@ -100,7 +104,8 @@ function authorLinks(document: Doc): string[] {
   if (!scope) return [];
   const isAuthorLink = (a: El) => {
     const rel = (a.getAttribute('rel') ?? '').toLowerCase().split(/\s+/);
-    if (!(rel.includes('author') || AUTHOR_PATH.test(a.getAttribute('href') ?? '') || /\b(author|username)\b/i.test(a.getAttribute('class') ?? ''))) return false;
+    if (!(rel.includes('author') || AUTHOR_PATH.test(a.getAttribute('href') ?? '') || /\b(author|username)\b/i.test(a.getAttribute('class') ?? '')))
+      return false;
     // "Edited by <a href=/author/…>", "Medically reviewed by …", "Photos by …": credited, not authors.
     const parent = a.parentElement as El | null;
     const before = parent && (parent.textContent ?? '').length < 400 ? (spacedText(parent).split(spacedText(a))[0] ?? '') : '';
@@ -109,7 +114,8 @@ function authorLinks(document: Doc): string[] {
   const links = [...scope.querySelectorAll('a[href]')].slice(0, 500).filter((a) => !inChrome(a as El, OUTSIDE_ARTICLE) && isAuthorLink(a as El)) as El[];
   const first = links[0];
   if (!first) return [];
-  const container = (first.closest('[class*="byline" i], [class*="author" i], [data-testid*="byline" i], address, [class*="meta" i], ul, p') ?? first.parentElement) as El | null;
+  const container = (first.closest('[class*="byline" i], [class*="author" i], [data-testid*="byline" i], address, [class*="meta" i], ul, p') ??
+    first.parentElement) as El | null;
   let box = container;
   // A list of author cards ("Authors" with one card per person, name and affiliation): the first link's
   // own card holds one name; its parent list holds them all. Climb while that adds author links and the
@@ -118,15 +124,18 @@ function authorLinks(document: Doc): string[] {
     const parent = box.parentElement as El | null;
     if (!parent || /^(BODY|HTML|MAIN|ARTICLE)$/.test(parent.tagName)) break;
     const more = links.filter((a) => parent.contains(a)).length;
-    if (more <= links.filter((a) => box!.contains(a)).length || cleanInline(parent.textContent ?? '').length > 600 || parent.querySelector('p:not([class])')) break;
+    if (more <= links.filter((a) => box!.contains(a)).length || cleanInline(parent.textContent ?? '').length > 600 || parent.querySelector('p:not([class])'))
+      break;
     box = parent;
   }
   const inContainer = box ? links.filter((a) => box!.contains(a)) : [first];
   return inContainer.map((a) => spacedText(a)).filter((t) => t.length > 1 && t.length < 80);
 }
 
-const BYLINE = '[itemprop="author"], [class*="byline" i], [data-testid*="byline" i], [class*="author" i], [data-testid*="author" i], [class*="autor" i], [class*="auteur" i], [class*="yazar" i], [class*="firma" i], [class*="reporter" i], [class*="journalist" i], [class*="contributor" i], address, .fn, [class*="writer" i]';
-const NAME_PART = '[itemprop="name"], [class*="author-name" i], [class*="authorname" i], [class*="byline-name" i], [class*="byline__author" i], [class*="author__name" i], .fn, .name, .author';
+const BYLINE =
+  '[itemprop="author"], [class*="byline" i], [data-testid*="byline" i], [class*="author" i], [data-testid*="author" i], [class*="autor" i], [class*="auteur" i], [class*="yazar" i], [class*="firma" i], [class*="reporter" i], [class*="journalist" i], [class*="contributor" i], address, .fn, [class*="writer" i]';
+const NAME_PART =
+  '[itemprop="name"], [class*="author-name" i], [class*="authorname" i], [class*="byline-name" i], [class*="byline__author" i], [class*="author__name" i], .fn, .name, .author';
 
 /** The first byline element (outside figures, navigation and related boxes): its name part, else its text. */
 function bylineElement(document: Doc): string[] {
@@ -161,8 +170,10 @@ export function spacedText(el: El): string {
   return cleanInline(out.replace(/\s+/g, ' '));
 }
 
-const ORGANISATION = /^the\s|\s(lab|laboratory|labs|foundation|council|agency|institute|network|project|initiative|society|association|coalition|alliance|collective|group|inc\.?|llc|ltd|gmbh|post|times|journal|herald|tribune|gazette|magazine|review|daily|weekly)$/i;
-const NOT_AUTHOR_CREDIT = /\b(edited|reviewed|medically reviewed|fact[- ]?checked|photos?|photographs?|photography|illustrations?|images?|video|graphics|translated|produced|curated|design(ed)?)\s+by\s*:?\s*$|\b(editor|photographer|reviewer|illustrator)s?\s*:\s*$/i;
+const ORGANISATION =
+  /^the\s|\s(lab|laboratory|labs|foundation|council|agency|institute|network|project|initiative|society|association|coalition|alliance|collective|group|inc\.?|llc|ltd|gmbh|post|times|journal|herald|tribune|gazette|magazine|review|daily|weekly)$/i;
+const NOT_AUTHOR_CREDIT =
+  /\b(edited|reviewed|medically reviewed|fact[- ]?checked|photos?|photographs?|photography|illustrations?|images?|video|graphics|translated|produced|curated|design(ed)?)\s+by\s*:?\s*$|\b(editor|photographer|reviewer|illustrator)s?\s*:\s*$/i;
 const CREDIT_LINE = /^(photo(graph)?s?|image|illustration|picture|video|graphic|credit|foto|bild)s?\s*(by\b|:|©)/i;
 
 /**
@@ -175,10 +186,16 @@ export function bylineNames(byline: string): string[] {
   // A byline block often carries the date after the names, with no separator ("Jane Doe 12.03.2024, 14:05
   // Uhr", "By A and B Updated May 19, 2024"): the names end where the date or its label begins.
   const date = findDateIn(text, parseDate);
-  if (date && text.indexOf(date.text) > 0) text = text.slice(0, text.indexOf(date.text)).replace(/[\s,|·•–—-]*(?:입력|수정|등록|기사입력|公開|更新|掲載|投稿日|published|posted|updated|on|le|am|el|il)?\s*[:：]?\s*$/iu, '');
+  if (date && text.indexOf(date.text) > 0)
+    text = text
+      .slice(0, text.indexOf(date.text))
+      .replace(/[\s,|·•–—-]*(?:입력|수정|등록|기사입력|公開|更新|掲載|投稿日|published|posted|updated|on|le|am|el|il)?\s*[:：]?\s*$/iu, '');
   text = text.replace(/\s+(?:last updated|updated|published|posted on|aktualisiert|veröffentlicht|publié le|mis à jour|publicado|actualizado)\b.*$/i, '');
   // "Written by A | Edited by B", "By A; photos by B": the other credits go with their labels.
-  text = text.replace(/[|•·,;/]?\s*\b(?:edited|reviewed|medically reviewed|fact[- ]?checked|photos?|photographs?|photography|illustrations?|images?|graphics|translated|produced|curated)\s+by\b[^|•·;]*/gi, '');
+  text = text.replace(
+    /[|•·,;/]?\s*\b(?:edited|reviewed|medically reviewed|fact[- ]?checked|photos?|photographs?|photography|illustrations?|images?|graphics|translated|produced|curated)\s+by\b[^|•·;]*/gi,
+    '',
+  );
   const cleaned = text
     .replace(/\s*[([][^)\]]*[)\]]/g, '')
     .replace(/^.*$/, (v) => stripBylinePrefix(v))

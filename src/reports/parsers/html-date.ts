@@ -114,9 +114,12 @@ export function inEventDetails(el: El): boolean {
   if (!box || /^(HTML|BODY)$/.test(box.tagName)) return false;
   if (/event|webinar|agenda|calendar/i.test(`${box.getAttribute('class') ?? ''} ${box.getAttribute('id') ?? ''}`)) return true;
   // (No \b: element text is glued, "12 May 2025Location: Online".)
-  return /(?<!\p{Ll})(?<!reading )(venue|location|where|time|register|rsvp|ort|lieu|lugar|uhrzeit|heure|hora)\s*:/iu.test(cleanInline(box.textContent ?? '').slice(0, 400));
+  return /(?<!\p{Ll})(?<!reading )(venue|location|where|time|register|rsvp|ort|lieu|lugar|uhrzeit|heure|hora)\s*:/iu.test(
+    cleanInline(box.textContent ?? '').slice(0, 400),
+  );
 }
-const BYLINE_AREA = '[class*="byline" i], [class*="meta" i], [class*="date" i], [class*="posted" i], [class*="publish" i], [class*="publica" i], [class*="submitted" i], [class*="datum" i], [class*="fecha" i], [class*="data-pub" i], [class*="data-art" i], [class*="signature" i], [class="source" i], [class*="article-source" i], [class="info" i], [class*="infos" i], [class*="article-info" i], [class*="post-info" i], [class*="postinfo" i], [class*="entry-info" i], [class*="tarih" i], [class*="author" i], [class*="time" i], [class*="dateline" i], [class*="header" i], [data-testid*="date" i], [data-testid*="byline" i]';
+const BYLINE_AREA =
+  '[class*="byline" i], [class*="meta" i], [class*="date" i], [class*="posted" i], [class*="publish" i], [class*="publica" i], [class*="submitted" i], [class*="datum" i], [class*="fecha" i], [class*="data-pub" i], [class*="data-art" i], [class*="signature" i], [class="source" i], [class*="article-source" i], [class="info" i], [class*="infos" i], [class*="article-info" i], [class*="post-info" i], [class*="postinfo" i], [class*="entry-info" i], [class*="tarih" i], [class*="author" i], [class*="time" i], [class*="dateline" i], [class*="header" i], [data-testid*="date" i], [data-testid*="byline" i]';
 const UPDATED = /\b(updated|modified|last edited|edited|aktualisiert|geändert|mis à jour|modifié|actualizado|atualizado|aggiornato)\b|更新|수정/i;
 
 /**
@@ -128,10 +131,20 @@ function bylineDate(document: Doc): string | undefined {
   const lang = document.documentElement?.getAttribute('lang')?.trim() || undefined;
   const scope = (document.querySelector('article') ?? document.querySelector('main') ?? document.querySelector('[role="main"]') ?? document.body) as El | null;
   if (!scope) return undefined;
-  const times = [...scope.querySelectorAll('time, abbr.published, [itemprop="datePublished"]')].slice(0, 200).filter((t) => !inChrome(t as El, OUTSIDE)) as El[];
-  const published = times.filter((t) => !UPDATED.test(`${t.getAttribute('class') ?? ''} ${t.parentElement?.textContent?.slice(0, 40) ?? ''}`) || /\bpublished\b/i.test(t.getAttribute('class') ?? ''));
-  for (const t of [...published.filter((t) => /published|pubdate/i.test(`${t.getAttribute('class') ?? ''} ${t.hasAttribute('pubdate') ? 'pubdate' : ''}`)), ...published]) {
-    const date = parseDate(t.getAttribute('datetime') ?? t.getAttribute('title') ?? t.getAttribute('content') ?? '') ?? parseDate(cleanInline(t.textContent ?? ''));
+  const times = [...scope.querySelectorAll('time, abbr.published, [itemprop="datePublished"]')]
+    .slice(0, 200)
+    .filter((t) => !inChrome(t as El, OUTSIDE)) as El[];
+  const published = times.filter(
+    (t) =>
+      !UPDATED.test(`${t.getAttribute('class') ?? ''} ${t.parentElement?.textContent?.slice(0, 40) ?? ''}`) ||
+      /\bpublished\b/i.test(t.getAttribute('class') ?? ''),
+  );
+  for (const t of [
+    ...published.filter((t) => /published|pubdate/i.test(`${t.getAttribute('class') ?? ''} ${t.hasAttribute('pubdate') ? 'pubdate' : ''}`)),
+    ...published,
+  ]) {
+    const date =
+      parseDate(t.getAttribute('datetime') ?? t.getAttribute('title') ?? t.getAttribute('content') ?? '') ?? parseDate(cleanInline(t.textContent ?? ''));
     if (date) return date;
   }
   // The article's scope may start after its date (Blogger's date header sits above the post): look in the

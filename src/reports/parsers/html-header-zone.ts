@@ -38,7 +38,8 @@ export function headerZoneMeta(document: Doc, title: string | undefined): Parsed
     if (text.length <= 160) {
       readMetaLine(text, found);
       // A CJK source line carries its labels mid-line: "2024-08-21 09:32　来源：Site　作者：Name".
-      const cjk = /(?:^|[\s\u3000])(?:作者|记者|記者|撰文|文)[:：]\s*([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}·・ ]{2,12}?)(?=[\s\u3000|｜]|$)/u.exec(text);
+      const cjk =
+        /(?:^|[\s\u3000])(?:作者|记者|記者|撰文|文)[:：]\s*([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}·・ ]{2,12}?)(?=[\s\u3000|｜]|$)/u.exec(text);
       if (cjk && !found.authors?.length) found.authors = [cjk[1]!.trim()];
       if (cjk) found.publishedAt ??= findDateIn(text, parseDate)?.iso;
     }

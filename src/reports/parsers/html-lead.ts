@@ -17,11 +17,13 @@ export interface HeaderFacts {
   isSite: (text: string) => boolean;
 }
 
-const LABEL = /^(by|von|par|por|door|di|af|av|published|posted|updated|last updated|publié|publicado|publicada|pubblicato|veröffentlicht|aktualisiert|gepubliceerd|mis à jour|actualizado|submitted|date|datum|fecha|投稿日|公開日|更新日|掲載)\b/i;
+const LABEL =
+  /^(by|von|par|por|door|di|af|av|published|posted|updated|last updated|publié|publicado|publicada|pubblicato|veröffentlicht|aktualisiert|gepubliceerd|mis à jour|actualizado|submitted|date|datum|fecha|投稿日|公開日|更新日|掲載)\b/i;
 const READING_TIME = /\b\d+\s*(min(ute)?s?|minuten|minutes)\s*(read|lesezeit|de lecture|de lectura)\b|\b(lesezeit|temps de lecture|tiempo de lectura)\b/i;
 const SENTENCE_END = /[.!?…:;"”»)]$/;
 /** Headings of an author list or author bios ("Authors", "About the author", "Autoren"). */
-const AUTHORS_HEADING = /^(about )?(the )?(authors?|contributors?|autor(en|es|in)?|auteurs?|autori|über (den|die) autor(en|in)?|à propos de l'auteur|sobre (el|la|los) autor(es|a)?)$/i;
+const AUTHORS_HEADING =
+  /^(about )?(the )?(authors?|contributors?|autor(en|es|in)?|auteurs?|autori|über (den|die) autor(en|in)?|à propos de l'auteur|sobre (el|la|los) autor(es|a)?)$/i;
 
 export function dropArticleHeader(blocks: Block[], facts: HeaderFacts): { blocks: Block[]; subtitle?: string } {
   const names = (facts.authors ?? []).map(compact).filter((n) => n.length >= 3);
@@ -30,14 +32,21 @@ export function dropArticleHeader(blocks: Block[], facts: HeaderFacts): { blocks
   const isDateLine = (text: string) => {
     const found = findDateIn(text, parseDate);
     // A short lead that opens with a date ("On 3 March 2024, the minister resigned.") is a sentence.
-    return Boolean(found && (LABEL.test(text) || found.text.length >= text.length * 0.5 || (found.text.length >= text.length * 0.2 && !SENTENCE_END.test(text))));
+    return Boolean(
+      found && (LABEL.test(text) || found.text.length >= text.length * 0.5 || (found.text.length >= text.length * 0.2 && !SENTENCE_END.test(text))),
+    );
   };
   /** "From Openpedia, the free encyclopedia", "NBN News, Tbilisi": a line that names the site. */
-  const siteLine = (text: string) => text.length <= 80 && !SENTENCE_END.test(text) && text.split(/[,|·•–—]/).some((part) => facts.isSite(part.trim().replace(/^(from|von|aus|de|du|da)\s+/i, '')));
+  const siteLine = (text: string) =>
+    text.length <= 80 &&
+    !SENTENCE_END.test(text) &&
+    text.split(/[,|·•–—]/).some((part) => facts.isSite(part.trim().replace(/^(from|von|aus|de|du|da)\s+/i, '')));
   /** A byline or a labelled date line: header wherever it sits among the first blocks. */
   const bylineLine = (text: string) => text.length <= 160 && (mentionsAuthor(text) || (isDateLine(text) && (LABEL.test(text) || !SENTENCE_END.test(text))));
   /** Certainly header: byline, date line, reading time, site-name line, a label. */
-  const headerLine = (text: string) => text.length <= 160 && (bylineLine(text) || isDateLine(text) || READING_TIME.test(text) || siteLine(text) || (LABEL.test(text) && text.length <= 60 && !SENTENCE_END.test(text)));
+  const headerLine = (text: string) =>
+    text.length <= 160 &&
+    (bylineLine(text) || isDateLine(text) || READING_TIME.test(text) || siteLine(text) || (LABEL.test(text) && text.length <= 60 && !SENTENCE_END.test(text)));
   /** A kicker or a field label ("Opinion", "Spring 2023", "From:"). */
   const kicker = (text: string) => text.length <= 40 && text.split(/\s+/).length <= 4 && (!SENTENCE_END.test(text) || /^\p{L}+:$/u.test(text));
   /** A subtitle or standfirst: header only when a byline or date line follows it. */

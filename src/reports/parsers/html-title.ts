@@ -22,7 +22,8 @@ export interface TitleSignals {
 }
 
 const SEPARATOR = /\s+[|–—·•»:~\/\\-]{1,2}\s+|\s*[|·•»｜│]\s*/;
-const GENERIC = /^(home|home ?page|start|startseite|accueil|inicio|untitled|index|news|blog|article|articles|post|posts|page|page not found|not found|404|error|loading\.*|welcome|menu|search|original text|原文)$/i;
+const GENERIC =
+  /^(home|home ?page|start|startseite|accueil|inicio|untitled|index|news|blog|article|articles|post|posts|page|page not found|not found|404|error|loading\.*|welcome|menu|search|original text|原文)$/i;
 
 /** Letters and digits only, lower case, without a leading "the": for comparing names. */
 export function compact(value: string): string {
@@ -45,13 +46,25 @@ function hostNames(pageUrl?: string): string[] {
 
 /** Builds a matcher for "this text is the site's name" from every name the page gives for itself. */
 export function siteMatcher(names: Array<string | undefined>, pageUrl?: string): (text: string) => boolean {
-  const known = new Set(names.filter((n): n is string => Boolean(n?.trim())).map(compact).filter((n) => n.length >= 2));
+  const known = new Set(
+    names
+      .filter((n): n is string => Boolean(n?.trim()))
+      .map(compact)
+      .filter((n) => n.length >= 2),
+  );
   const hosts = hostNames(pageUrl);
   const initials = new Set(
     names.flatMap((n) => {
-      const words = (n ?? '').normalize('NFKC').toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+      const words = (n ?? '')
+        .normalize('NFKC')
+        .toLowerCase()
+        .split(/[^\p{L}\p{N}]+/u)
+        .filter(Boolean);
       const all = words.map((w) => w[0]).join('');
-      const major = words.filter((w) => !/^(the|of|for|and|on|in|at|de|du|des|la|le|der|die|das|für|und)$/.test(w)).map((w) => w[0]).join('');
+      const major = words
+        .filter((w) => !/^(the|of|for|and|on|in|at|de|du|des|la|le|der|die|das|für|und)$/.test(w))
+        .map((w) => w[0])
+        .join('');
       return words.length >= 2 ? [all, major] : [];
     }),
   );
@@ -64,7 +77,8 @@ export function siteMatcher(names: Array<string | undefined>, pageUrl?: string):
     if (/^\p{Lu}{2,6}$/u.test(text.trim()) && initials.has(c)) return true;
     // The host spells the name without spaces ("gadgetdesk" for "Gadget Desk", "nbn" for "NBN").
     // Only a near-equal length counts: "Reuters poll: …" on reuters.example is a headline, not the site.
-    if (hosts.some((h) => h === c || (c.length >= 5 && h.length >= 5 && Math.abs(c.length - h.length) <= 6 && (h.startsWith(c) || c.startsWith(h))))) return true;
+    if (hosts.some((h) => h === c || (c.length >= 5 && h.length >= 5 && Math.abs(c.length - h.length) <= 6 && (h.startsWith(c) || c.startsWith(h)))))
+      return true;
     // "Openpedia, the free encyclopedia" / "Steppe Dispatch | Substack": a known name plus a tagline.
     return [...known].some((k) => k.length >= 4 && c.length <= k.length * 2.2 && c.startsWith(k));
   };
@@ -101,7 +115,11 @@ function splitOnce(title: string): [{ part: string; rest: string }, { part: stri
   ];
 }
 
-const key = (s: string) => s.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+const key = (s: string) =>
+  s
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '');
 
 /** One title contains the other and the shorter is most of the longer: the same headline. */
 export function agrees(a: string, b: string): boolean {
@@ -168,7 +186,9 @@ export function mainHeadings(document: Doc): string[] {
     if (text && text.length <= 300 && !out.includes(text)) out.push(text);
   };
   for (const h of document.querySelectorAll('h1')) push(h as El);
-  for (const h of document.querySelectorAll('[itemprop="headline"], [class*="headline" i], [class*="title" i], [data-testid*="headline" i], [data-testid*="title" i]')) {
+  for (const h of document.querySelectorAll(
+    '[itemprop="headline"], [class*="headline" i], [class*="title" i], [data-testid*="headline" i], [data-testid*="title" i]',
+  )) {
     if (/^H[1-4]$/.test(h.tagName)) push(h as El);
   }
   return out;
@@ -202,7 +222,8 @@ export function chooseTitle(signals: TitleSignals, headings: string[]): string |
     if (heading) return heading.length <= docTitle.length ? heading : docTitle;
   }
   // Readability's rule: a <title> under 15 characters says little ("x", "Home"); a single h1 says more.
-  if (!metaTitles.length && references.length && references[0]!.length < 15 && signals.h1Count === 1 && headings[0] && headingsOk[0] === headings[0]) return headings[0];
+  if (!metaTitles.length && references.length && references[0]!.length < 15 && signals.h1Count === 1 && headings[0] && headingsOk[0] === headings[0])
+    return headings[0];
   if (references.length) return references[0];
   // <title> unusable (site name, "Home") and no metadata: a headline-marked heading or the only h1.
   if (documentTitle(signals.documentTitle, isName)) return documentTitle(signals.documentTitle, isName);
@@ -212,7 +233,10 @@ export function chooseTitle(signals: TitleSignals, headings: string[]): string |
 /** The <title> part that is not a name, when the whole title was only a site name plus a generic word. */
 function documentTitle(title: string | undefined, isName: (part: string) => boolean): string | undefined {
   if (!title) return undefined;
-  const parts = title.split(SEPARATOR).map((p) => p.trim()).filter(Boolean);
+  const parts = title
+    .split(SEPARATOR)
+    .map((p) => p.trim())
+    .filter(Boolean);
   const rest = parts.filter((p) => !isName(p) && !GENERIC.test(p));
   return parts.length > 1 && rest.length === 1 && rest[0]!.split(/\s+/).length >= 3 ? rest[0] : undefined;
 }

@@ -48,7 +48,8 @@ export function parseHtml(html: string, pageUrl?: string, opts: { extract?: bool
     page.headings = headings.length;
     ({ blocks, captions } = contentBlocks(content));
     meta.title ??= cleanInline(article.title ?? '') || undefined;
-    if (!meta.authors?.length && article.byline && !/^(photo|image|illustration)/i.test(article.byline)) meta.authors = cleanAuthorNames(bylineNames(article.byline)).filter((n) => !isPublisher(n) && !DESK_NAME.test(n));
+    if (!meta.authors?.length && article.byline && !/^(photo|image|illustration)/i.test(article.byline))
+      meta.authors = cleanAuthorNames(bylineNames(article.byline)).filter((n) => !isPublisher(n) && !DESK_NAME.test(n));
     if (!meta.source && article.siteName) meta.source = cleanInline(article.siteName);
   }
   if (blocks.length === 0) ({ blocks, captions } = contentBlocks(parseHTML(withLineBreaks(html)).document));
@@ -66,7 +67,12 @@ export function parseHtml(html: string, pageUrl?: string, opts: { extract?: bool
   // Readability often keeps the article's own <h1>; it duplicates the title.
   if (blocks[0]?.kind === 'heading' && meta.title && sameText(blocks[0].text, meta.title)) blocks.shift();
   if (opts.extract !== false) {
-    const header = dropArticleHeader(blocks, { title: meta.title, authors: meta.authors, descriptions: [meta.standfirst, page.description], isSite: siteMatcher([meta.source], pageUrl) });
+    const header = dropArticleHeader(blocks, {
+      title: meta.title,
+      authors: meta.authors,
+      descriptions: [meta.standfirst, page.description],
+      isSite: siteMatcher([meta.source], pageUrl),
+    });
     blocks = header.blocks;
     if (!meta.standfirst && header.subtitle && header.subtitle.length > 40) meta.standfirst = header.subtitle;
   }
@@ -87,7 +93,11 @@ function metaContent(document: Doc, ...selectors: string[]): string | undefined 
 
 function list(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(list);
-  if (typeof value === 'string') return value.split(/\s*[,;]\s*/).map(cleanInline).filter(Boolean);
+  if (typeof value === 'string')
+    return value
+      .split(/\s*[,;]\s*/)
+      .map(cleanInline)
+      .filter(Boolean);
   return [];
 }
 
@@ -102,7 +112,8 @@ function homeNames(document: Doc, pageUrl?: string): string[] {
   const out: string[] = [];
   // Taglines and slogans ("The Free Encyclopedia", "Fakten und Hintergründe zur Energiewende") count too:
   // a title that is only the site's slogan is no article title.
-  const selector = 'a[href="/"], a[rel~="home"], .site-title, .site-name, .blog-title, [class*="site-title" i], [class*="logo" i], .site-description, .blog-description, [class*="tagline" i], [class*="slogan" i]';
+  const selector =
+    'a[href="/"], a[rel~="home"], .site-title, .site-name, .blog-title, [class*="site-title" i], [class*="logo" i], .site-description, .blog-description, [class*="tagline" i], [class*="slogan" i]';
   for (const el of [...document.querySelectorAll(selector + (origin ? `, a[href="${origin}"], a[href="${origin}/"]` : ''))].slice(0, 40)) {
     const text = cleanInline((el.textContent ?? '').replace(/\s+/g, ' ')) || cleanInline(el.querySelector('img[alt]')?.getAttribute('alt') ?? '');
     if (text && text.length <= 60 && !out.includes(text)) out.push(text);
@@ -117,22 +128,37 @@ function htmlMeta(document: Doc, pageUrl?: string): { meta: ParsedMeta; page: Pa
   const meta: ParsedMeta = {};
   // The publisher may be an @id reference into the @graph (WordPress/Yoast) rather than an inline object.
   const publisherRef = ld?.publisher as { name?: unknown; '@id'?: unknown } | undefined;
-  const publisher = typeof publisherRef?.name === 'string' ? publisherRef.name : typeof publisherRef?.['@id'] === 'string' ? jsonLd.byId.get(publisherRef['@id'])?.name : undefined;
+  const publisher =
+    typeof publisherRef?.name === 'string'
+      ? publisherRef.name
+      : typeof publisherRef?.['@id'] === 'string'
+        ? jsonLd.byId.get(publisherRef['@id'])?.name
+        : undefined;
   if (ld && typeof publisher === 'string') ld.publisher = { name: publisher };
   const applicationName = metaContent(document, 'meta[name="application-name"]');
   const ogSiteName = metaContent(document, 'meta[property="og:site_name"]');
   let siteName =
     ogSiteName ??
     applicationName ??
-    (cleanInline(typeof publisher === 'string' ? publisher : '') || metaContent(document, 'meta[name="citation_publisher"]', 'meta[name="dc.publisher" i]', 'meta[name="citation_journal_title"]') || '');
+    (cleanInline(typeof publisher === 'string' ? publisher : '') ||
+      metaContent(document, 'meta[name="citation_publisher"]', 'meta[name="dc.publisher" i]', 'meta[name="citation_journal_title"]') ||
+      '');
   // "the Guardian" in og:site_name, "The Guardian" elsewhere: prefer the capitalised spelling of the same name.
   const spelledElsewhere = [applicationName, ld?.publisher?.name].find((n) => n && n.toLowerCase() === siteName.toLowerCase());
   if (spelledElsewhere && /^\p{Ll}/u.test(siteName)) siteName = cleanInline(spelledElsewhere);
   // Platform names (og:site_name "Medium", "Substack") are where the post is hosted, not its publisher.
-  if (/^(medium|substack|blogger|wordpress(\.com)?|tumblr|ghost)$/i.test(siteName) && typeof publisher === 'string' && publisher) siteName = cleanInline(publisher);
+  if (/^(medium|substack|blogger|wordpress(\.com)?|tumblr|ghost)$/i.test(siteName) && typeof publisher === 'string' && publisher)
+    siteName = cleanInline(publisher);
   meta.source = siteName || undefined;
 
-  const publisherNames = [siteName, ogSiteName, applicationName, ld?.publisher?.name, metaContent(document, 'meta[name="citation_publisher"]'), metaContent(document, 'meta[name="twitter:site"]')?.replace(/^@/, '')];
+  const publisherNames = [
+    siteName,
+    ogSiteName,
+    applicationName,
+    ld?.publisher?.name,
+    metaContent(document, 'meta[name="citation_publisher"]'),
+    metaContent(document, 'meta[name="twitter:site"]')?.replace(/^@/, ''),
+  ];
   const isPublisher = siteMatcher(publisherNames, pageUrl);
   meta.authors = htmlAuthors(document, jsonLd, isPublisher);
 
@@ -161,7 +187,8 @@ function htmlMeta(document: Doc, pageUrl?: string): { meta: ParsedMeta; page: Pa
   const canonicalUrl = meta.altUrls[0];
   meta.url = canonicalUrl ? stripTracking(canonicalUrl) : pageUrl;
   const zone = headerZoneMeta(document, meta.title);
-  if (!meta.authors?.length && zone.authors?.length) meta.authors = [...new Set(cleanAuthorNames(zone.authors).filter((n) => !isPublisher(n) && !DESK_NAME.test(n)))];
+  if (!meta.authors?.length && zone.authors?.length)
+    meta.authors = [...new Set(cleanAuthorNames(zone.authors).filter((n) => !isPublisher(n) && !DESK_NAME.test(n)))];
   meta.publishedAt = publishedDate(document, jsonLd, [canonicalUrl, pageUrl], zone.publishedAt);
   meta.modifiedAt = modifiedDate(document, jsonLd);
 
@@ -174,7 +201,8 @@ function htmlMeta(document: Doc, pageUrl?: string): { meta: ParsedMeta; page: Pa
   if (section) meta.tags = [...meta.tags, section];
   if (!meta.tags.length) delete meta.tags;
 
-  if (description && description.length > 40 && !/\[(…|\.\.\.)\]$/.test(description) && compact(description) !== compact(meta.title ?? '')) meta.standfirst = description;
+  if (description && description.length > 40 && !/\[(…|\.\.\.)\]$/.test(description) && compact(description) !== compact(meta.title ?? ''))
+    meta.standfirst = description;
   const declared = (document.documentElement?.getAttribute('lang') ?? '').trim().toLowerCase().split(/[-_]/)[0];
   if (declared && /^[a-z]{2,3}$/.test(declared)) meta.declaredLanguage = declared;
   return { meta, page: { ...pageSignals(document, jsonLd, ld), description }, isPublisher };
@@ -228,10 +256,10 @@ function absolute(href: string | undefined, base?: string): string | undefined {
   }
 }
 
-
 const LINE_BREAK = '\u2028';
 
-const SUMMARY_HEADING = /^(key (points|takeaways|findings|judge?ments|messages|insights)|main (points|findings)|summary|executive summary|at a glance|in brief|highlights|the bottom line|bottom line|tl;?dr|what you need to know)\s*:?$/i;
+const SUMMARY_HEADING =
+  /^(key (points|takeaways|findings|judge?ments|messages|insights)|main (points|findings)|summary|executive summary|at a glance|in brief|highlights|the bottom line|bottom line|tl;?dr|what you need to know)\s*:?$/i;
 const SUMMARY_CLASS = /\bkey-?(points|takeaways|findings|judge?ments)|\btldr\b|\bat-a-glance|\bhighlights\b|\bsummary-box|\bin-brief/i;
 
 /** Boxes of key points (aside/div/section titled "Key Points", "Key Takeaways", …) as heading + items. */
@@ -246,12 +274,17 @@ function summaryBoxes(document: Doc): Block[][] {
       .filter((el) => !el.querySelector('li, p'))
       .map((el) => ({ el, text: cleanInline((el.textContent ?? '').replace(/\s+/g, ' ')) }))
       // Teaser lists ("Highlights" of other articles) are links; key points are statements.
-      .filter(({ el, text }) => text.length > 40 && text !== title && !isLinkOnly(el as El, text) && !(text.length < 300 && isLinkOnly(el as El, text.slice(0, 149))))
+      .filter(
+        ({ el, text }) => text.length > 40 && text !== title && !isLinkOnly(el as El, text) && !(text.length < 300 && isLinkOnly(el as El, text.slice(0, 149))),
+      )
       .map(({ text }) => text);
     // A real key-points box is a handful of substantial items, not a whole page section.
     if (items.length === 0 || items.length > 8 || box.querySelectorAll('p, li').length > 12) continue;
     if (boxes.some((b) => b.some((x) => items.includes(x.text)))) continue;
-    boxes.push([{ kind: 'heading', text: SUMMARY_HEADING.test(title) ? title.replace(/:$/, '') : 'Key Points' }, ...items.map((text) => ({ kind: 'paragraph' as const, text }))]);
+    boxes.push([
+      { kind: 'heading', text: SUMMARY_HEADING.test(title) ? title.replace(/:$/, '') : 'Key Points' },
+      ...items.map((text) => ({ kind: 'paragraph' as const, text })),
+    ]);
   }
   return boxes;
 }
@@ -269,7 +302,11 @@ function takeMarkedCaptions(document: Doc): string[] {
   for (const el of [...document.querySelectorAll(CAPTION_MARK)]) {
     if (!el.isConnected || /^(BODY|HTML|MAIN|ARTICLE)$/.test(el.tagName)) continue;
     // A caption describes an image: outside a figure, a class-marked element counts only next to one.
-    const nearImage = el.tagName === 'FIGCAPTION' || el.closest('figure') || el.parentElement?.querySelector('img, picture, video') || el.parentElement?.parentElement?.querySelector('img, picture, video');
+    const nearImage =
+      el.tagName === 'FIGCAPTION' ||
+      el.closest('figure') ||
+      el.parentElement?.querySelector('img, picture, video') ||
+      el.parentElement?.parentElement?.querySelector('img, picture, video');
     if (!nearImage) continue;
     const text = cleanInline((el.textContent ?? '').replace(/\s+/g, ' '));
     if (text.length > 400 || el.querySelectorAll('p').length > 2) continue;
@@ -295,7 +332,39 @@ function isLinkOnly(el: El, text: string): boolean {
   const linked = links.reduce((n, a) => n + cleanInline(a.textContent ?? '').length, 0);
   return linked >= text.replace(/[\s|•·,;:–—-]+/g, ' ').trim().length * 0.9;
 }
-const BLOCK_TAGS = new Set(['P', 'LI', 'BLOCKQUOTE', 'PRE', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'FIGCAPTION', 'DT', 'DD', 'TD', 'TH', 'DIV', 'SECTION', 'ARTICLE', 'UL', 'OL', 'TABLE', 'TBODY', 'TR', 'FIGURE', 'HEADER', 'FOOTER', 'MAIN', 'ASIDE', 'NAV', 'DL', 'THEAD']);
+const BLOCK_TAGS = new Set([
+  'P',
+  'LI',
+  'BLOCKQUOTE',
+  'PRE',
+  'H1',
+  'H2',
+  'H3',
+  'H4',
+  'H5',
+  'H6',
+  'FIGCAPTION',
+  'DT',
+  'DD',
+  'TD',
+  'TH',
+  'DIV',
+  'SECTION',
+  'ARTICLE',
+  'UL',
+  'OL',
+  'TABLE',
+  'TBODY',
+  'TR',
+  'FIGURE',
+  'HEADER',
+  'FOOTER',
+  'MAIN',
+  'ASIDE',
+  'NAV',
+  'DL',
+  'THEAD',
+]);
 const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'NAV', 'FORM', 'BUTTON', 'SVG', 'IFRAME', 'TEMPLATE']);
 
 /** Walks extracted content: leaf blocks become paragraphs, h1–h6 headings, figcaptions captions. */
@@ -323,7 +392,14 @@ function contentBlocks(document: Doc): { blocks: Block[]; captions: string[] } {
       // "<b>Outlook</b><br>Text…": a bold line on its own is a heading (Blogger, e-mail newsletters).
       const lead = el.firstElementChild as El | null;
       const firstLine = raw.split(LINE_BREAK)[0]!;
-      if (lead && /^(B|STRONG)$/.test(lead.tagName) && raw.includes(LINE_BREAK) && cleanInline(lead.textContent ?? '') === cleanInline(firstLine) && firstLine.length < 90 && !/[.,;]$/.test(firstLine.trim())) {
+      if (
+        lead &&
+        /^(B|STRONG)$/.test(lead.tagName) &&
+        raw.includes(LINE_BREAK) &&
+        cleanInline(lead.textContent ?? '') === cleanInline(firstLine) &&
+        firstLine.length < 90 &&
+        !/[.,;]$/.test(firstLine.trim())
+      ) {
         blocks.push({ kind: 'heading', text: cleanInline(firstLine) });
         const rest = cleanInline(raw.slice(raw.indexOf(LINE_BREAK) + 1).replace(/\s+/g, ' '));
         if (rest) blocks.push({ kind: 'paragraph', text: rest });
@@ -347,7 +423,10 @@ function contentBlocks(document: Doc): { blocks: Block[]; captions: string[] } {
     if (cleanInline(loose)) blocks.push({ kind: 'paragraph', text: cleanInline(loose.replace(/\s+/g, ' ')) });
   };
   // Footnote lists (WordPress, Substack, Pandoc, DPUB-ARIA) are references, not analysis.
-  for (const el of document.querySelectorAll('.footnotes, .footnote, .wp-block-footnotes, .endnotes, section[role="doc-endnotes"], [role="doc-footnote"], aside.footnote')) el.remove();
+  for (const el of document.querySelectorAll(
+    '.footnotes, .footnote, .wp-block-footnotes, .endnotes, section[role="doc-endnotes"], [role="doc-footnote"], aside.footnote',
+  ))
+    el.remove();
   // Footnote references (<sup>1</sup>, <a href="#fn1">[1]</a>) would otherwise glue digits to words.
   for (const el of document.querySelectorAll('sup, a[href^="#fn"], a[href^="#footnote"], a[href^="#note"], a[href^="#_ftn"], a[href^="#endnote"]')) {
     if (/^\s*[[(]?\s*(\d{1,3}|[ivx]{1,5}|\*)\s*[\])]?\s*$/i.test(el.textContent ?? '')) el.remove();

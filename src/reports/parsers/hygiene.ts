@@ -48,4 +48,3 @@ export function cleanInline(value: string): string {
   const cleaned = hygiene(value);
   return (/[ \t]{2}|\t/.test(cleaned) ? cleaned.replace(/[ \t]+/g, ' ') : cleaned).trim();
 }
-

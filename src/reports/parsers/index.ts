@@ -80,7 +80,8 @@ export async function parseReportFile(path: string, now: Date = new Date()): Pro
   return parseReport(buffer, { filename: absolute, origin: { kind: 'file', path: absolute }, now });
 }
 
-const PAYWALL_CUE = /\b(subscribers? only|for (paying )?subscribers|subscribe (now )?to (continue|keep|read)|(continue|keep) reading|already (a )?(subscriber|member)|(log|sign) ?in to (read|continue|access)|to read (the full|this|the rest)|unlock (this|the full|full)|premium (content|article|access)|paywall)\b/i;
+const PAYWALL_CUE =
+  /\b(subscribers? only|for (paying )?subscribers|subscribe (now )?to (continue|keep|read)|(continue|keep) reading|already (a )?(subscriber|member)|(log|sign) ?in to (read|continue|access)|to read (the full|this|the rest)|unlock (this|the full|full)|premium (content|article|access)|paywall)\b/i;
 
 /**
  * Refuses pages that are not one article, with a reason a person can act on, instead of storing junk:
@@ -92,16 +93,24 @@ function refuseNonArticle(page: PageSignals, cleaned: CleanupResult, where: stri
   const chars = cleaned.blocks.reduce((n, b) => n + (b.kind === 'paragraph' ? b.text.length : 0), 0);
   // Teaser cards carry a few hundred characters each; an article with a "More stories" box has far more text.
   if (!page.declaresArticle && linked >= 3 && linked >= (page.headings ?? 0) * 0.5 && chars / linked < 600) {
-    throw new UserError(`${where} looks like a front page or list of articles (${linked} linked headlines), not a single article: give the link of one article`, 'not_an_article');
+    throw new UserError(
+      `${where} looks like a front page or list of articles (${linked} linked headlines), not a single article: give the link of one article`,
+      'not_an_article',
+    );
   }
   const stub = cleaned.removed.some((r) => PAYWALL_CUE.test(r.text));
   if ((page.paywalled || stub) && chars < 1200) {
-    throw new UserError(`${where} is behind a paywall: only ${chars} characters of the article are readable without a subscription. Paste the text into a file and ingest that instead`, 'paywalled');
+    throw new UserError(
+      `${where} is behind a paywall: only ${chars} characters of the article are readable without a subscription. Paste the text into a file and ingest that instead`,
+      'paywalled',
+    );
   }
 }
 
 function titleFromFilename(filename: string): string {
-  return basename(filename, extname(filename)).replace(/[-_]+/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
+  return basename(filename, extname(filename))
+    .replace(/[-_]+/g, ' ')
+    .replace(/^\w/, (c) => c.toUpperCase());
 }
 
 /** HTML declares its own charset (saved pages are often windows-125x); other files are read as UTF-8. */

@@ -50,7 +50,10 @@ export function splitFrontMatter(content: string): { data: Record<string, unknow
     data = m[1]?.trim() ? parseYaml(m[1], { maxAliasCount: 100 }) : {};
   } catch (error) {
     const line = (error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
-    throw new UserError(`The front matter is not valid YAML${line ? ` (line ${line + 1} of the file)` : ''}: ${(error as Error).message.split('\n')[0]}`, 'invalid_front_matter');
+    throw new UserError(
+      `The front matter is not valid YAML${line ? ` (line ${line + 1} of the file)` : ''}: ${(error as Error).message.split('\n')[0]}`,
+      'invalid_front_matter',
+    );
   }
   const record = data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
   return { data: record, body: content.slice(m[0].length) };
@@ -124,7 +127,10 @@ function markdownBlocks(body: string): { blocks: Block[]; images: string[] } {
   const blocks: Block[] = [];
   const images: string[] = [];
   // HTML comments (editor notes, CMS markers) are never content.
-  const lines = body.replace(/\r\n?/g, '\n').replace(/<!--[\s\S]*?-->/g, '').split('\n');
+  const lines = body
+    .replace(/\r\n?/g, '\n')
+    .replace(/<!--[\s\S]*?-->/g, '')
+    .split('\n');
   let para: string[] = [];
   const flush = () => {
     const text = inlineText(para.join(' '));
@@ -191,7 +197,13 @@ function markdownBlocks(body: string): { blocks: Block[]; images: string[] } {
       // Tables: keep cell text, drop the separator row.
       if (/^\|[\s:|-]+\|$/.test(line)) continue;
       flush();
-      para.push(line.split('|').map((c) => c.trim()).filter(Boolean).join(' — '));
+      para.push(
+        line
+          .split('|')
+          .map((c) => c.trim())
+          .filter(Boolean)
+          .join(' — '),
+      );
       flush();
       continue;
     }

@@ -18,7 +18,8 @@ export function parsePlainText(content: string): { meta: ParsedMeta; blocks: Blo
   }
   // A series label above the title ("OCCASIONAL PAPER", "Commentary") is a kicker, not the title.
   const next = nextNonEmpty(lines, i);
-  if (lines[i] && next && isKicker(lines[i]!) && !isProse(next) && next.split(/\s+/).length > lines[i]!.split(/\s+/).length && !readMetaLine(next, { ...meta })) i = lines.indexOf(next, i + 1);
+  if (lines[i] && next && isKicker(lines[i]!) && !isProse(next) && next.split(/\s+/).length > lines[i]!.split(/\s+/).length && !readMetaLine(next, { ...meta }))
+    i = lines.indexOf(next, i + 1);
   meta.title = stripMarkdownHeading(lines[i] ?? '');
   i++;
 
@@ -69,7 +70,10 @@ export function readMetaLine(rawLine: string, meta: ParsedMeta, next?: string): 
   if (!line) return /min/i.test(rawLine);
   // "Autor: Tomasz Wiśniewski | 14 listopada 2024", "Автор: …", "Yazar: …": a labelled author in other
   // languages (the label needs its colon, so a sentence that begins with the word is not read as one).
-  const labelled = /^(?:autor(?:in|es|en|a)?|auteurs?|autore|autori|auteur\(e\)|yazar|автор|autorzy|words|text|texte|story|reporting|作者|記者|撰文|著者|執筆者|投稿者|筆者)\s*[:：]\s*(\S.{1,200})$/iu.exec(line);
+  const labelled =
+    /^(?:autor(?:in|es|en|a)?|auteurs?|autore|autori|auteur\(e\)|yazar|автор|autorzy|words|text|texte|story|reporting|作者|記者|撰文|著者|執筆者|投稿者|筆者)\s*[:：]\s*(\S.{1,200})$/iu.exec(
+      line,
+    );
   if (labelled) {
     // "Words: A / Photos: B": the photographer's credit is cut off with its label.
     const value = labelled[1]!.replace(/\s*[/|,;]?\s*\b(?:photos?|photography|pictures|images|illustrations?|video|fotos?|bilder?|graphics)\s*[:：].*$/i, '');
@@ -81,11 +85,23 @@ export function readMetaLine(rawLine: string, meta: ParsedMeta, next?: string): 
     if (names.length && !meta.authors?.length) meta.authors = names;
     return names.length > 0;
   }
-  const authors = /^(?:authors?|by|written by|words by|text by|analysis by|commentary by|opinion by|reporting by|reported by|prepared by|contributors?|author\(s\)|von|par|por|door|przez|di)\s*[:\-–—]?\s+(.{2,200})$/i.exec(line);
+  const authors =
+    /^(?:authors?|by|written by|words by|text by|analysis by|commentary by|opinion by|reporting by|reported by|prepared by|contributors?|author\(s\)|von|par|por|door|przez|di)\s*[:\-–—]?\s+(.{2,200})$/i.exec(
+      line,
+    );
   // "Von Anna Schmidt", "Par Claire Dubois", "Por Ana Ruiz", "Door Sanne de Vries": the written-by word of
   // other languages, only when a capitalised name follows it (so "Par exemple" or "di solito" are not bylines).
-  const foreignBy = /^(?:Von|VON|Par|PAR|Por|POR|Door|DOOR|Przez|PRZEZ|di)\s+\p{Lu}\p{Ll}+(?:\s+(?:\p{Lu}[\p{L}'’.-]+|de|van|der|von|le|la|da|di|del|dos|y))+(?:\s*(?:,|und|et|y|en|i|e|and|&)\s*\p{Lu}[\p{L}'’.-]+(?:\s+(?:\p{Lu}[\p{L}'’.-]+|de|van|der|von|le|la|da|di|del|dos))+)*\s*(?:$|[|•·,–—-])/u.test(line);
-  if (authors && (/[:\-–—]/.test(line.slice(0, 14)) || /^(?:[Bb]y|BY)\s+\p{Lu}/u.test(line) || foreignBy || /^(written|words|text|analysis|commentary|reporting|reported|prepared) by\s+\p{Lu}/iu.test(line))) {
+  const foreignBy =
+    /^(?:Von|VON|Par|PAR|Por|POR|Door|DOOR|Przez|PRZEZ|di)\s+\p{Lu}\p{Ll}+(?:\s+(?:\p{Lu}[\p{L}'’.-]+|de|van|der|von|le|la|da|di|del|dos|y))+(?:\s*(?:,|und|et|y|en|i|e|and|&)\s*\p{Lu}[\p{L}'’.-]+(?:\s+(?:\p{Lu}[\p{L}'’.-]+|de|van|der|von|le|la|da|di|del|dos))+)*\s*(?:$|[|•·,–—-])/u.test(
+      line,
+    );
+  if (
+    authors &&
+    (/[:\-–—]/.test(line.slice(0, 14)) ||
+      /^(?:[Bb]y|BY)\s+\p{Lu}/u.test(line) ||
+      foreignBy ||
+      /^(written|words|text|analysis|commentary|reporting|reported|prepared) by\s+\p{Lu}/iu.test(line))
+  ) {
     const [namesPart, ...rest] = authors[1]!.split(/\s*[|•·]\s*/);
     for (const part of rest) meta.publishedAt ??= parseDate(part.replace(/^(published|posted|updated)\s*(on)?\s*:?\s*/i, ''));
     let names = namesPart!;
@@ -94,7 +110,10 @@ export function readMetaLine(rawLine: string, meta: ParsedMeta, next?: string): 
       meta.publishedAt ??= date.iso;
       names = names
         .slice(0, names.indexOf(date.text))
-        .replace(/[\s,|•·–—-]*(?:\b(?:published|posted|updated|last updated|first published|date|on|publié(?: le)?|veröffentlicht(?: am)?|publicado(?: el)?)\b)?\s*:?\s*$/i, '');
+        .replace(
+          /[\s,|•·–—-]*(?:\b(?:published|posted|updated|last updated|first published|date|on|publié(?: le)?|veröffentlicht(?: am)?|publicado(?: el)?)\b)?\s*:?\s*$/i,
+          '',
+        );
     }
     meta.authors = splitNames(names);
     return meta.authors.length > 0;
@@ -103,11 +122,18 @@ export function readMetaLine(rawLine: string, meta: ParsedMeta, next?: string): 
     const issn = /\bISSN[:\s]*([0-9]{4}-[0-9]{3}[0-9Xx])/.exec(line)?.[1];
     const volume = /\b(?:volume|vol\.?)\s*(\w+)/i.exec(line)?.[1];
     const issue = /\b(?:issue|no\.?)\s*(\w+)/i.exec(line)?.[1];
-    const name = line.split(/\bISSN\b|\b(?:volume|vol\.)\s*\d/i)[0]!.trim().replace(/[,;:|–—-]+$/, '').trim();
+    const name = line
+      .split(/\bISSN\b|\b(?:volume|vol\.)\s*\d/i)[0]!
+      .trim()
+      .replace(/[,;:|–—-]+$/, '')
+      .trim();
     meta.series = { ...(name ? { name } : {}), ...(issn ? { issn } : {}), ...(volume ? { volume } : {}), ...(issue ? { issue } : {}) };
     return true;
   }
-  const dated = /^(?:published|posted|date|updated|first published|last updated|date of publication|publication date|date published)(?: on)?\s*[:\-–—]?\s*(.+)$/i.exec(line);
+  const dated =
+    /^(?:published|posted|date|updated|first published|last updated|date of publication|publication date|date published)(?: on)?\s*[:\-–—]?\s*(.+)$/i.exec(
+      line,
+    );
   const date = parseDate(dated ? dated[1]! : line);
   if (date && line.length < 60) {
     if (!dated || !/updated/i.test(line)) meta.publishedAt ??= date;
@@ -117,7 +143,12 @@ export function readMetaLine(rawLine: string, meta: ParsedMeta, next?: string): 
   // "14 August 2023 | Guido Keller".
   if (line.length < 160) {
     const found = findDate(line);
-    const byNames = /\bby\s+(\p{Lu}[^|•·]*?)(?:\s+(?:on|in|[|•·,–—-])\s+.*)?$/u.exec(line.replace(found?.text ?? '\u0000', ' ').replace(/\s+/g, ' ').trim());
+    const byNames = /\bby\s+(\p{Lu}[^|•·]*?)(?:\s+(?:on|in|[|•·,–—-])\s+.*)?$/u.exec(
+      line
+        .replace(found?.text ?? '\u0000', ' ')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    );
     const separated = /[|•·]|\s[–—-]\s/.test(line);
     if (found && (/^(published|posted|updated|by|date)\b/i.test(line) || byNames || separated)) {
       if (!/^(last )?updated/i.test(line)) meta.publishedAt ??= found.iso;
@@ -143,7 +174,8 @@ export function readMetaLine(rawLine: string, meta: ParsedMeta, next?: string): 
   return false;
 }
 
-const CAPTION = /(\((?:photo|image|picture|credits?|source|foto)\s*:|^(?:photo|image|picture|credits?|foto|photograph|illustration|caption)\s*(?:credit)?\s*[:\-–—]|\bvia wikimedia commons\b|\bcc by(?:-sa|-nd|-nc)*\s*\d|\b(?:getty images|shutterstock|afp photo|ap photo|alamy|istock)\b|©)/i;
+const CAPTION =
+  /(\((?:photo|image|picture|credits?|source|foto)\s*:|^(?:photo|image|picture|credits?|foto|photograph|illustration|caption)\s*(?:credit)?\s*[:\-–—]|\bvia wikimedia commons\b|\bcc by(?:-sa|-nd|-nc)*\s*\d|\b(?:getty images|shutterstock|afp photo|ap photo|alamy|istock)\b|©)/i;
 
 function isCaptionLine(line: string): boolean {
   return line.length < 320 && CAPTION.test(line);
@@ -155,7 +187,48 @@ function isProse(line: string): boolean {
   return (words >= 14 && /[.!?:;"”’)\]]$/.test(line)) || words >= 25;
 }
 
-const SMALL_WORDS = new Set(['a', 'an', 'the', 'and', 'or', 'but', 'of', 'in', 'on', 'at', 'to', 'for', 'by', 'with', 'from', 'as', 'vs', 'via', 'into', 'over', 'after', 'amid', 'its', 'their', 'is', 'are', 'and/or', 'about', 'against', 'between', 'under', 'up', 'out', 'de', 'la', 'le', 'del', 'der', 'van', 'von']);
+const SMALL_WORDS = new Set([
+  'a',
+  'an',
+  'the',
+  'and',
+  'or',
+  'but',
+  'of',
+  'in',
+  'on',
+  'at',
+  'to',
+  'for',
+  'by',
+  'with',
+  'from',
+  'as',
+  'vs',
+  'via',
+  'into',
+  'over',
+  'after',
+  'amid',
+  'its',
+  'their',
+  'is',
+  'are',
+  'and/or',
+  'about',
+  'against',
+  'between',
+  'under',
+  'up',
+  'out',
+  'de',
+  'la',
+  'le',
+  'del',
+  'der',
+  'van',
+  'von',
+]);
 
 /** Short line, no final punctuation (a question mark is allowed), title-ish case. */
 export function looksLikeHeading(line: string): boolean {
@@ -186,7 +259,10 @@ function stripMarkdownHeading(line: string): string {
  * from email or a PDF at ~70 columns) are joined back into one paragraph; otherwise each line stands alone.
  */
 function unwrap(content: string): string[] {
-  const normalised = content.replace(/\r\n?/g, '\n').replace(/\u00a0/g, ' ').replace(/\f/g, '\n');
+  const normalised = content
+    .replace(/\r\n?/g, '\n')
+    .replace(/\u00a0/g, ' ')
+    .replace(/\f/g, '\n');
   const out: string[] = [];
   for (const block of normalised.split(/\n[ \t]*\n/)) {
     const lines = block.split('\n').map(cleanInline).filter(Boolean);
@@ -206,7 +282,13 @@ function isHardWrapped(lines: string[]): boolean {
   // Two lines alone are only a wrap when the second continues a sentence; "Label: value" lines never are.
   if (lines.length === 2 && !/^[\p{Ll}(,;]/u.test(lines[1]!)) return false;
   if (lines.some((l) => /^[\p{Lu}][\p{L} ]{0,24}:\s/u.test(l))) return false;
-  return max <= 110 && last <= max + 5 && lengths.every((n) => n >= 50 && n >= max * 0.6) && body.filter((l) => /[.!?:]$/.test(l)).length <= body.length / 2 && !body.some((l) => /^[-*•]\s/.test(l));
+  return (
+    max <= 110 &&
+    last <= max + 5 &&
+    lengths.every((n) => n >= 50 && n >= max * 0.6) &&
+    body.filter((l) => /[.!?:]$/.test(l)).length <= body.length / 2 &&
+    !body.some((l) => /^[-*•]\s/.test(l))
+  );
 }
 
 function joinWrapped(lines: string[]): string {
@@ -225,7 +307,8 @@ function findDate(line: string): { text: string; iso: string } | undefined {
 }
 
 /** Words that make a capitalised two-word phrase a place, body or topic rather than a person. */
-const NOT_NAME = /^(north|south|east|west|middle|central|eastern|western|northern|southern|united|states?|republic|kingdom|sea|gulf|strait|africa|asia|europe|america|pacific|atlantic|indian|arctic|ocean|china|russia|iran|security|defence|defense|policy|foreign|affairs|global|international|national|world|war|peace|report|analysis|research|institute|centre|center|council|programme|program|studies|group|news|review|journal|series|paper|brief|commentary|the|of|for|on|in|key|executive|summary|introduction|conclusion|background|overview|chapter|part|section|european|union|nato|un)$/i;
+const NOT_NAME =
+  /^(north|south|east|west|middle|central|eastern|western|northern|southern|united|states?|republic|kingdom|sea|gulf|strait|africa|asia|europe|america|pacific|atlantic|indian|arctic|ocean|china|russia|iran|security|defence|defense|policy|foreign|affairs|global|international|national|world|war|peace|report|analysis|research|institute|centre|center|council|programme|program|studies|group|news|review|journal|series|paper|brief|commentary|the|of|for|on|in|key|executive|summary|introduction|conclusion|background|overview|chapter|part|section|european|union|nato|un)$/i;
 
 /**
  * An unlabelled byline: "Jane Doe and John Roe", "Dr. Jane Doe, Prof. John Roe". Every part must be
@@ -235,7 +318,9 @@ const NOT_NAME = /^(north|south|east|west|middle|central|eastern|western|norther
 /** One person's name on its own line: two to four capitalised words, no place/topic words. */
 function isSingleName(line: string): boolean {
   const words = line.replace(/^(dr|prof|professor|mr|mrs|ms|sir|dame)\.?\s+/i, '').split(/\s+/);
-  return line.length < 60 && words.length >= 2 && words.length <= 4 && words.every((w) => /^\p{Lu}[\p{L}'’.-]*$/u.test(w) && !NOT_NAME.test(w.replace(/\.$/, '')));
+  return (
+    line.length < 60 && words.length >= 2 && words.length <= 4 && words.every((w) => /^\p{Lu}[\p{L}'’.-]*$/u.test(w) && !NOT_NAME.test(w.replace(/\.$/, '')))
+  );
 }
 
 function isNameList(line: string): boolean {
@@ -257,7 +342,12 @@ const BULLET = /^[•●▪◦‣∙○■□➢►–]\s+/;
 function isKicker(line: string): boolean {
   const words = line.split(/\s+/);
   if (words.length > 4 || /[.!?:]$/.test(line)) return false;
-  return (line === line.toUpperCase() && /\p{Lu}{3}/u.test(line)) || /^(occasional|policy|research|working|discussion|briefing|conference|white|special|analysis|commentary|insight|report|brief|paper|explainer|op-ed|opinion|feature|in focus)\b[\p{L} ]*$/iu.test(line);
+  return (
+    (line === line.toUpperCase() && /\p{Lu}{3}/u.test(line)) ||
+    /^(occasional|policy|research|working|discussion|briefing|conference|white|special|analysis|commentary|insight|report|brief|paper|explainer|op-ed|opinion|feature|in focus)\b[\p{L} ]*$/iu.test(
+      line,
+    )
+  );
 }
 
 /** A table-of-contents entry: text, dot leaders (or a tab/space run), page number. */

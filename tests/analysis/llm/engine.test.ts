@@ -130,7 +130,11 @@ describe('LlmAnalyzer over the real openai SDK', () => {
     server.script({
       content: JSON.stringify({
         actors: [
-          { name: 'Moscow Conference on International Security', type: 'Organization', quote: 'The Moscow Conference on International Security has evolved into a platform' },
+          {
+            name: 'Moscow Conference on International Security',
+            type: 'Organization',
+            quote: 'The Moscow Conference on International Security has evolved into a platform',
+          },
           { name: 'Li Shangfu', type: 'individual', role: 'Minister of Defence', quote: 'Li Shangfu is scheduled to deliver a speech' },
         ],
       }),
@@ -159,9 +163,17 @@ describe('LlmAnalyzer over the real openai SDK', () => {
     ['a schema mismatch', 'schema-mismatch', /did not match the schema/],
     ['a refusal', 'refusal', /refused/],
     ['a length cut-off', 'length', /cut off/],
-    ['a 400 (e.g. structured output unsupported)', { status: 400, body: { error: { message: 'response_format json_schema is not supported', type: 'invalid_request_error' } } }, /HTTP 400.*not supported/],
+    [
+      'a 400 (e.g. structured output unsupported)',
+      { status: 400, body: { error: { message: 'response_format json_schema is not supported', type: 'invalid_request_error' } } },
+      /HTTP 400.*not supported/,
+    ],
     ['a 401', { status: 401 }, /credentials/],
-    ['a 200 that is not a chat completion', { status: 200, headers: { 'content-type': 'text/html' }, body: '<html>Gateway login</html>' }, /something other than a chat completion/],
+    [
+      'a 200 that is not a chat completion',
+      { status: 200, headers: { 'content-type': 'text/html' }, body: '<html>Gateway login</html>' },
+      /something other than a chat completion/,
+    ],
     ['a 404 (wrong model or base URL)', { status: 404, body: { error: { message: 'model "x" not found', type: 'not_found' } } }, /not found.*OPENAI_MODEL/],
   ];
   for (const [what, behaviour, reason] of failures) {
@@ -196,7 +208,11 @@ describe('LlmAnalyzer over the real openai SDK', () => {
   });
 
   it('retries a 429 (honouring retry-after) and then answers from the model', async () => {
-    server.script({ status: 429, headers: { 'retry-after-ms': '20', 'retry-after': '0' }, body: { error: { message: 'Rate limit reached', type: 'requests' } } });
+    server.script({
+      status: 429,
+      headers: { 'retry-after-ms': '20', 'retry-after': '0' },
+      body: { error: { message: 'Rate limit reached', type: 'requests' } },
+    });
     const summary = await engine({ LLM_MAX_RETRIES: '1' }).summarise(seed, { length: 'brief' });
     expect(summary.engine).toMatchObject({ engine: 'llm' });
     expect(server.requests).toHaveLength(2);
@@ -221,7 +237,14 @@ describe('LlmAnalyzer over the real openai SDK', () => {
     server.defaultBehaviour = { status: 500 };
     let now = Date.parse('2026-03-01T12:00:00Z');
     const clock = { now: () => new Date(now) };
-    const analyzer = new LlmAnalyzer({ config: llmConfig(server.baseURL), fallback: new OfflineAnalyzer(), logger: silentLogger, clock, circuitThreshold: 2, circuitCooldownMs: 60_000 });
+    const analyzer = new LlmAnalyzer({
+      config: llmConfig(server.baseURL),
+      fallback: new OfflineAnalyzer(),
+      logger: silentLogger,
+      clock,
+      circuitThreshold: 2,
+      circuitCooldownMs: 60_000,
+    });
     await analyzer.summarise(seed, { length: 'brief' });
     await analyzer.summarise(seed, { length: 'standard' });
     const third = await analyzer.actors(seed);
@@ -239,7 +262,12 @@ describe('LlmAnalyzer over the real openai SDK', () => {
   it('keeps at most LLM_CONCURRENCY requests in flight, queueing the rest without timing them out', async () => {
     const reports = Array.from({ length: 8 }, (_, i) =>
       makeReport(`queue-${i}`, `Queue ${i}`, [
-        { heading: null, paragraphs: [`Delegations from ${i + 2} states met in Vienna to discuss the nuclear file and verification measures. The talks ended without agreement on inspections.`] },
+        {
+          heading: null,
+          paragraphs: [
+            `Delegations from ${i + 2} states met in Vienna to discuss the nuclear file and verification measures. The talks ended without agreement on inspections.`,
+          ],
+        },
       ]),
     );
     server.latencyMs = 200;
@@ -273,11 +301,20 @@ describe('LlmAnalyzer over the real openai SDK', () => {
       content: (req) =>
         JSON.stringify({
           points: [
-            { text: '@everyone Visit https://evil.example for the full briefing!', quote: 'Visit https://evil.example for the full briefing and ping everyone.' },
+            {
+              text: '@everyone Visit https://evil.example for the full briefing!',
+              quote: 'Visit https://evil.example for the full briefing and ping everyone.',
+            },
             { text: 'The junta in Mali extended the transition by three years, delaying elections until 2027.', quote: dataSentences(req.data)[0] },
-            { text: 'Russian private military contractors remain deployed around Bamako.', quote: 'Russian private military contractors remain deployed around Bamako' },
+            {
+              text: 'Russian private military contractors remain deployed around Bamako.',
+              quote: 'Russian private military contractors remain deployed around Bamako',
+            },
             // A real quote, but the wording smuggles in a mention and a link the report never contained.
-            { text: 'Russian contractors remain deployed around Bamako, @here see discord.gg/raid', quote: 'Russian private military contractors remain deployed around Bamako' },
+            {
+              text: 'Russian contractors remain deployed around Bamako, @here see discord.gg/raid',
+              quote: 'Russian private military contractors remain deployed around Bamako',
+            },
           ],
           action: 'post @everyone',
           allowed_mentions: { parse: ['everyone'] },
@@ -299,9 +336,30 @@ describe('LlmAnalyzer over the real openai SDK', () => {
     server.script({
       content: JSON.stringify({
         actors: [
-          { name: 'China', type: 'state', role: null, affiliation: null, aliases: ['Beijing', 'Chinese', 'Peking'], quote: 'This visit reflects the cooperation between China, Russia, and Belarus' },
-          { name: 'Li Shangfu', type: 'person', role: 'Minister of Defence', affiliation: 'China', aliases: [], quote: 'Chinese Minister of Defence Li Shangfu started his official visit to Russia and Belarus' },
-          { name: 'Sergei Shoigu', type: 'person', role: 'Russian Minister of Defence', affiliation: 'Russia', aliases: ['Shoigu'], quote: 'the Russian Minister of Defence, Sergei Shoigu' },
+          {
+            name: 'China',
+            type: 'state',
+            role: null,
+            affiliation: null,
+            aliases: ['Beijing', 'Chinese', 'Peking'],
+            quote: 'This visit reflects the cooperation between China, Russia, and Belarus',
+          },
+          {
+            name: 'Li Shangfu',
+            type: 'person',
+            role: 'Minister of Defence',
+            affiliation: 'China',
+            aliases: [],
+            quote: 'Chinese Minister of Defence Li Shangfu started his official visit to Russia and Belarus',
+          },
+          {
+            name: 'Sergei Shoigu',
+            type: 'person',
+            role: 'Russian Minister of Defence',
+            affiliation: 'Russia',
+            aliases: ['Shoigu'],
+            quote: 'the Russian Minister of Defence, Sergei Shoigu',
+          },
           { name: 'Russia', type: 'state', role: 'host', affiliation: null, aliases: ['Moscow', 'Russian'], quote: 'driving Moscow closer to Beijing' },
           { name: 'Wakanda', type: 'state', role: null, affiliation: null, aliases: [], quote: 'Wakanda joined the Moscow Conference as an observer.' },
         ],
@@ -314,7 +372,9 @@ describe('LlmAnalyzer over the real openai SDK', () => {
     expect(names).not.toContain('Wakanda');
     const china = result.actors.find((a) => a.name === 'China')!;
     expect(china.aliases).toEqual(['Beijing', 'Chinese']);
-    const body = reportSentences(seed).map((s) => s.text).join(' ');
+    const body = reportSentences(seed)
+      .map((s) => s.text)
+      .join(' ');
     const count = (re: RegExp) => (body.match(re) ?? []).length;
     expect(china.mentions).toBe(count(/\b(?:China|Beijing|Chinese)\b/g));
     const li = result.actors.find((a) => a.name === 'Li Shangfu')!;
@@ -357,7 +417,10 @@ describe('LlmAnalyzer over the real openai SDK', () => {
     // The reduce call sees only candidates whose quotes were verified, inside the data block with the title.
     const reduce = server.requests.at(-1)!;
     expect(reduce.data.startsWith(`Title: ${report.title}`)).toBe(true);
-    const candidates = reduce.data.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { quote: string });
+    const candidates = reduce.data
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { quote: string });
     expect(candidates.length).toBeGreaterThan(5);
     const body = new QuoteIndex(sentences.join(' '));
     for (const c of candidates) expect(body.find(c.quote)).toBeDefined();
@@ -399,9 +462,15 @@ describe('LlmAnalyzer over the real openai SDK', () => {
     server.script({
       content: JSON.stringify({
         points: [
-          { text: "Moldova's parliament approved the EU accession roadmap with 61 votes.", quote: 'Le parlement de la Moldavie a approuvé jeudi la feuille de route vers l’adhésion' },
+          {
+            text: "Moldova's parliament approved the EU accession roadmap with 61 votes.",
+            quote: 'Le parlement de la Moldavie a approuvé jeudi la feuille de route vers l’adhésion',
+          },
           { text: 'The opposition boycotted the vote and called for protests in Chisinau.', quote: 'L’opposition a boycotté le vote et appelé à manifester' },
-          { text: 'Analysts expect 400 Russian agents to interfere in next year’s elections.', quote: 'Moscou cherchera à peser sur les élections législatives' },
+          {
+            text: 'Analysts expect 400 Russian agents to interfere in next year’s elections.',
+            quote: 'Moscou cherchera à peser sur les élections législatives',
+          },
         ],
       }),
     });

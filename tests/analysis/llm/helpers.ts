@@ -46,8 +46,32 @@ export function makeReport(id: string, title: string, sections: ReportSection[])
   };
 }
 
-const PLACES = ['Armenia', 'Azerbaijan', 'Georgia', 'Kazakhstan', 'Uzbekistan', 'Turkmenistan', 'Kyrgyzstan', 'Tajikistan', 'Mongolia', 'Moldova', 'Serbia', 'Hungary'];
-const TOPICS = ['rail corridors', 'grain exports', 'gas pipelines', 'border demarcation', 'arms purchases', 'port concessions', 'water sharing', 'sanctions evasion', 'election monitoring', 'cyber defence'];
+const PLACES = [
+  'Armenia',
+  'Azerbaijan',
+  'Georgia',
+  'Kazakhstan',
+  'Uzbekistan',
+  'Turkmenistan',
+  'Kyrgyzstan',
+  'Tajikistan',
+  'Mongolia',
+  'Moldova',
+  'Serbia',
+  'Hungary',
+];
+const TOPICS = [
+  'rail corridors',
+  'grain exports',
+  'gas pipelines',
+  'border demarcation',
+  'arms purchases',
+  'port concessions',
+  'water sharing',
+  'sanctions evasion',
+  'election monitoring',
+  'cyber defence',
+];
 
 /** A long report of distinct, checkable sentences across many sections (for map-reduce). */
 export function longReport(sections = 12, paragraphsPerSection = 3): Report {

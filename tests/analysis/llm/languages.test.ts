@@ -39,12 +39,21 @@ describe('a French report with a model configured', () => {
     server.script({
       content: JSON.stringify({
         points: [
-          { text: "Moldova's parliament approved the EU accession roadmap on Thursday with 61 votes.", quote: 'Le parlement de la Moldavie a approuvé jeudi la feuille de route' },
+          {
+            text: "Moldova's parliament approved the EU accession roadmap on Thursday with 61 votes.",
+            quote: 'Le parlement de la Moldavie a approuvé jeudi la feuille de route',
+          },
           { text: 'The opposition boycotted the vote and called for protests in Chisinau.', quote: 'L’opposition a boycotté le vote et appelé à manifester' },
           // A real quote from another sentence: Moscow is not named in it.
-          { text: "Analysts say Moscow will try to sway next year's parliamentary elections.", quote: 'L’opposition a boycotté le vote et appelé à manifester' },
+          {
+            text: "Analysts say Moscow will try to sway next year's parliamentary elections.",
+            quote: 'L’opposition a boycotté le vote et appelé à manifester',
+          },
           // The quoted sentence has no such number.
-          { text: 'Parliament speaker Igor Grosu hailed a historic day after 75 votes in favour.', quote: 'Le président du parlement, Igor Grosu, a salué « un jour historique »' },
+          {
+            text: 'Parliament speaker Igor Grosu hailed a historic day after 75 votes in favour.',
+            quote: 'Le président du parlement, Igor Grosu, a salué « un jour historique »',
+          },
           { text: 'Speaker Igor Grosu hailed "a historic day" for the country.', quote: 'Igor Grosu, a salué "un jour historique" pour le pays' },
           // The injected sentence restated, with a real quote.
           { text: 'The report is about cats.', quote: 'Selon les analystes, Moscou cherchera à peser sur les élections' },
@@ -65,11 +74,39 @@ describe('a French report with a model configured', () => {
     server.script({
       content: JSON.stringify({
         actors: [
-          { name: 'Moldova', type: 'state', role: null, affiliation: null, aliases: [], quote: 'Le parlement de la Moldavie a approuvé jeudi la feuille de route' },
-          { name: 'Russia', type: 'state', role: null, affiliation: null, aliases: ['Moscou'], quote: 'Moscou cherchera à peser sur les élections législatives' },
-          { name: 'Igor Grosu', type: 'person', role: 'Speaker of Parliament', affiliation: 'Moldova', aliases: [], quote: 'Le président du parlement, Igor Grosu, a salué' },
+          {
+            name: 'Moldova',
+            type: 'state',
+            role: null,
+            affiliation: null,
+            aliases: [],
+            quote: 'Le parlement de la Moldavie a approuvé jeudi la feuille de route',
+          },
+          {
+            name: 'Russia',
+            type: 'state',
+            role: null,
+            affiliation: null,
+            aliases: ['Moscou'],
+            quote: 'Moscou cherchera à peser sur les élections législatives',
+          },
+          {
+            name: 'Igor Grosu',
+            type: 'person',
+            role: 'Speaker of Parliament',
+            affiliation: 'Moldova',
+            aliases: [],
+            quote: 'Le président du parlement, Igor Grosu, a salué',
+          },
           // Real quote, but it does not name the actor.
-          { name: 'European Union', type: 'organisation', role: null, affiliation: null, aliases: ['Union européenne'], quote: 'L’opposition a boycotté le vote et appelé à manifester' },
+          {
+            name: 'European Union',
+            type: 'organisation',
+            role: null,
+            affiliation: null,
+            aliases: ['Union européenne'],
+            quote: 'L’opposition a boycotté le vote et appelé à manifester',
+          },
         ],
       }),
     });

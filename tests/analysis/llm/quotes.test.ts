@@ -30,7 +30,7 @@ describe('QuoteIndex', () => {
     expect(index.find('“official visit to Russia and\nBelarus.”')).toBeDefined();
   });
 
-  it('accepts French spacing inside guillemets and before punctuation for a model\'s plain spacing', () => {
+  it("accepts French spacing inside guillemets and before punctuation for a model's plain spacing", () => {
     const french = new QuoteIndex('Le président a salué « un jour historique » : la fin de l’attente ? Sans doute.');
     expect(french.find('a salué "un jour historique": la fin de l\'attente?')).toBeDefined();
     expect(french.find('a salué "un jour tragique": la fin')).toBeUndefined();

@@ -231,7 +231,12 @@ describe('AnalysisService without a model', () => {
     const svc = await service({ OPENAI_API_KEY: '' });
     expect(svc.defaultEngine).toBe('llm');
     const report = makeReport('short', 'Short note', [
-      { heading: null, paragraphs: ['The parliament of Moldova approved the accession roadmap with a large majority on Thursday. The opposition boycotted the vote and called for protests in Chisinau.'] },
+      {
+        heading: null,
+        paragraphs: [
+          'The parliament of Moldova approved the accession roadmap with a large majority on Thursday. The opposition boycotted the vote and called for protests in Chisinau.',
+        ],
+      },
     ]);
     const summary = await svc.summarise(report, { length: 'brief' });
     expect(summary.engine.engine).toBe('llm');

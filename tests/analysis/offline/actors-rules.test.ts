@@ -5,7 +5,11 @@ import type { Actor } from '../../../src/analysis/types.ts';
 import { reportFromText } from '../../fixtures/analysis/make-report.ts';
 
 const actorsOf = (body: string, lang = 'en') => new Map(extractActors(reportFromText('t', `Untitled\n\n${body}`), { lang }).map((a) => [a.name, a] as const));
-const people = (m: Map<string, Actor>) => [...m.values()].filter((a) => a.type === 'person').map((a) => a.name).sort();
+const people = (m: Map<string, Actor>) =>
+  [...m.values()]
+    .filter((a) => a.type === 'person')
+    .map((a) => a.name)
+    .sort();
 
 describe('collective actors', () => {
   it('types blocs and camps as groups and merges their wordings', () => {
@@ -17,7 +21,8 @@ describe('collective actors', () => {
     expect(a.get('the West')).toMatchObject({ type: 'group', mentions: 3 });
     expect(a.get('the West')!.aliases).toEqual(expect.arrayContaining(['Western governments', 'West', 'Western powers']));
     expect(a.get('Gulf states')!.aliases).toEqual(expect.arrayContaining(['Gulf monarchies', 'Gulf states']));
-    for (const name of ['EU member states', 'NATO allies', 'Central Asian states', 'the Global South', 'Baltic states']) expect(a.get(name)?.type, name).toBe('group');
+    for (const name of ['EU member states', 'NATO allies', 'Central Asian states', 'the Global South', 'Baltic states'])
+      expect(a.get(name)?.type, name).toBe('group');
     expect(a.has('European Union')).toBe(false); // "EU member states" is the members, not the Union acting
   });
 
@@ -55,7 +60,9 @@ describe('organisations the data files do not list', () => {
   });
 
   it('adds a defined acronym to an actor it already knows, and ignores acronyms of things that do not act', () => {
-    const a = actorsOf('The Economic Community of West African States (ECOWAS) met. Its Exclusive Economic Zone (EEZ) and the Belt and Road Initiative (BRI) were discussed.');
+    const a = actorsOf(
+      'The Economic Community of West African States (ECOWAS) met. Its Exclusive Economic Zone (EEZ) and the Belt and Road Initiative (BRI) were discussed.',
+    );
     expect(a.get('ECOWAS')!.mentions).toBe(1);
     expect([...a.keys()]).toEqual(['ECOWAS']);
     // The text's own expansion wins over the data file's meaning of an acronym.
@@ -113,12 +120,16 @@ describe('people: nicknames, whole roles, lists, tables and datelines', () => {
       'list',
       'Who is who\n\nThe main figures:\n- Nelson Chamisa\n- Constantino Chiwenga, army commander\n\nName | Role\nJames Mudzinge | Envoy',
     );
-    const names = extractActors(report).filter((x) => x.type === 'person').map((x) => x.name);
+    const names = extractActors(report)
+      .filter((x) => x.type === 'person')
+      .map((x) => x.name);
     expect(names).toEqual(expect.arrayContaining(['Nelson Chamisa', 'Constantino Chiwenga', 'James Mudzinge']));
   });
 
   it('never counts a dateline as an actor', () => {
-    const a = actorsOf('LONDON — Ministers met on Monday. KYIV, Ukraine (Reuters) - Drones struck a depot. Paris (AFP) — Talks resumed. Officials in London were relieved.');
+    const a = actorsOf(
+      'LONDON — Ministers met on Monday. KYIV, Ukraine (Reuters) - Drones struck a depot. Paris (AFP) — Talks resumed. Officials in London were relieved.',
+    );
     expect(a.has('France')).toBe(false);
     expect(a.has('Ukraine')).toBe(false);
     expect(a.get('United Kingdom')!.mentions).toBe(1); // only "Officials in London", not the dateline
@@ -166,7 +177,10 @@ describe('languages', () => {
     expect(people(it_)).toEqual(['Antonio Tajani', 'Giorgia Meloni', 'Volodymyr Zelensky']);
     expect(it_.get('Volodymyr Zelensky')!.role).toBe('Presidente');
     expect(it_.get('United States')!.aliases).toContain('Stati Uniti');
-    const pt = actorsOf('O presidente Luiz Inácio Lula da Silva recebeu o primeiro-ministro de Portugal, Luís Montenegro. Os Estados Unidos e a China disputam influência.', 'pt');
+    const pt = actorsOf(
+      'O presidente Luiz Inácio Lula da Silva recebeu o primeiro-ministro de Portugal, Luís Montenegro. Os Estados Unidos e a China disputam influência.',
+      'pt',
+    );
     expect(pt.get('Luís Montenegro')).toMatchObject({ role: 'Primeiro-ministro', affiliation: 'Portugal' });
     expect(pt.get('Luiz Inácio Lula da Silva')).toMatchObject({ type: 'person', role: 'Presidente' });
     expect(pt.get('United States')?.type).toBe('state');
@@ -190,7 +204,9 @@ describe('languages', () => {
     const result = await engine.actors(polish);
     expect(result.engine.note).toMatch(/no rules for this report's language \(pl\)/);
     expect(result.actors.filter((a) => a.type === 'person')).toEqual([]);
-    const french = await engine.actors(reportFromText('fr', 'Titre\n\nLe président Emmanuel Macron a reçu le chancelier allemand Olaf Scholz à Paris pour parler de la guerre en Ukraine.'));
+    const french = await engine.actors(
+      reportFromText('fr', 'Titre\n\nLe président Emmanuel Macron a reçu le chancelier allemand Olaf Scholz à Paris pour parler de la guerre en Ukraine.'),
+    );
     expect(french.engine.note).toBeUndefined();
     expect(french.actors.map((a) => a.name)).toContain('Emmanuel Macron');
   });

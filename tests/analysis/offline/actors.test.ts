@@ -38,13 +38,21 @@ describe('actors on the seed report', () => {
   });
 
   it('has no false people: not the author, not headings, events or initiatives', () => {
-    const people = actors.filter((a) => a.type === 'person').map((a) => a.name).sort();
+    const people = actors
+      .filter((a) => a.type === 'person')
+      .map((a) => a.name)
+      .sort();
     expect(people).toEqual(['Alexander Lukashenko', 'Li Shangfu', 'Sergei Shoigu', 'Viktor Khrenin']);
     expect(found.has('Guido Keller')).toBe(false);
   });
 
   it('ranks by salience and gives evidence sentences from the text', () => {
-    expect(actors.slice(0, 3).map((a) => a.name).sort()).toEqual(['Belarus', 'China', 'Russia']);
+    expect(
+      actors
+        .slice(0, 3)
+        .map((a) => a.name)
+        .sort(),
+    ).toEqual(['Belarus', 'China', 'Russia']);
     for (let i = 1; i < actors.length; i++) expect(actors[i - 1]!.score).toBeGreaterThanOrEqual(actors[i]!.score);
     for (const a of actors) {
       expect(seed.text.includes(a.evidence) || seed.title === a.evidence, a.name).toBe(true);
@@ -180,7 +188,9 @@ describe('actors on adversarial input', () => {
   it('copes with lists only, no punctuation, non-English text and capitals everywhere', () => {
     const list = extractActors(reportFromText('l', 'Key points\n\n- Russia masses troops\n- NATO meets Friday\n- Kremlin denies plans'));
     expect(list.map((a) => a.name).sort()).toEqual(['NATO', 'Russia']);
-    const noPunct = extractActors(reportFromText('n', `T\n\n${'China and Russia held drills near Taiwan while officials in Beijing said nothing '.repeat(40)}`));
+    const noPunct = extractActors(
+      reportFromText('n', `T\n\n${'China and Russia held drills near Taiwan while officials in Beijing said nothing '.repeat(40)}`),
+    );
     expect(noPunct.map((a) => a.name)).toEqual(['China', 'Russia', 'Taiwan']);
     expect(noPunct.every((a) => a.evidence.split(' ').length <= 120)).toBe(true);
     const chinese = extractActors(reportFromText('zh', '标题\n\n中国国防部长访问俄罗斯和白俄罗斯。'));

@@ -50,7 +50,10 @@ describe('sitrep summarise / actors', () => {
   it('summarises files without ingesting them, one JSON object per line', async () => {
     const { out, code } = await run('summarise', SEED_PATH, SAHEL, '--length', 'brief', '--json', '--engine', 'offline');
     expect(code).toBe(0);
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
     for (const line of lines) {
       expect(Object.keys(line)).toEqual(['id', 'title', 'length', 'engine', 'summary', 'sentences']);

@@ -8,7 +8,10 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 export const SEED_PATH = 'tests/fixtures/reports/specialeurasia-china-russia-belarus-defence-2023.txt';
 
 export function loadReport(relativePath: string, extra: Partial<Report> = {}): Report {
-  const id = relativePath.split('/').pop()!.replace(/\.txt$/, '');
+  const id = relativePath
+    .split('/')
+    .pop()!
+    .replace(/\.txt$/, '');
   return reportFromText(id, readFileSync(root + relativePath, 'utf8'), extra);
 }
 

@@ -11,7 +11,10 @@ const METADATA = /ISSN|Authors?:|Credits|CC BY|Wikimedia|DONATE|donation|Do you 
 describe('summaries of the seed', () => {
   it('brief is two sentences, standard about five, in document order with their indices', async () => {
     const sentences = reportSentences(seed);
-    for (const [length, count] of [['brief', 2], ['standard', 5]] as const) {
+    for (const [length, count] of [
+      ['brief', 2],
+      ['standard', 5],
+    ] as const) {
       const summary = await engine.summarise(seed, { length });
       expect(summary.sentences).toHaveLength(count);
       const indices = summary.sentences.map((s) => s.index);
@@ -88,7 +91,10 @@ describe('adversarial input', () => {
     const noPunct = reportFromText('np', `T\n\n${Array.from({ length: 400 }, (_, i) => `word${i % 50} talks`).join(' ')}`);
     expect((await engine.summarise(noPunct, { length: 'brief' })).sentences.length).toBeGreaterThan(0);
 
-    const listOnly = reportFromText('list', 'Key points\n\n- Russia moves troops to the border\n- Ukraine asks for air defence\n- NATO meets on Friday\n- Oil prices rise');
+    const listOnly = reportFromText(
+      'list',
+      'Key points\n\n- Russia moves troops to the border\n- Ukraine asks for air defence\n- NATO meets on Friday\n- Oil prices rise',
+    );
     const listSummary = await engine.summarise(listOnly, { length: 'standard' });
     expect(listSummary.sentences.length).toBeGreaterThan(0);
     expect(listSummary.sentences.every((s) => !s.text.startsWith('-'))).toBe(true);
@@ -101,7 +107,10 @@ describe('adversarial input', () => {
     );
     expect((await engine.summarise(giant, { length: 'standard' })).sentences).toHaveLength(5);
 
-    const german = reportFromText('de', 'Titel\n\nDie Bundesregierung hat neue Sanktionen beschlossen. Der Kanzler sprach in Berlin. Die Opposition kritisierte die Entscheidung scharf.');
+    const german = reportFromText(
+      'de',
+      'Titel\n\nDie Bundesregierung hat neue Sanktionen beschlossen. Der Kanzler sprach in Berlin. Die Opposition kritisierte die Entscheidung scharf.',
+    );
     expect((await engine.summarise(german, { length: 'brief' })).sentences).toHaveLength(2);
 
     const chinese = reportFromText('zh', '标题\n\n中国国防部长访问俄罗斯和白俄罗斯。他将在莫斯科国际安全会议上发表讲话。双方讨论了军事合作。');
@@ -164,11 +173,11 @@ describe('grounded, readable extracts', () => {
     for (const s of standard.sentences) expect(s.text).not.toMatch(/Getty|Credit|Photo:|LONDON/);
   });
 
-  it('passes over sentences that describe a figure or table and the authors\' method or audit standards', async () => {
+  it("passes over sentences that describe a figure or table and the authors' method or audit standards", async () => {
     const report = reportFromText(
       'exhibits',
       'Port security\n\nIntroduction\n\n' +
-        'Federal agencies screen most cargo containers that arrive at the nation\'s seaports for radiation and contraband. ' +
+        "Federal agencies screen most cargo containers that arrive at the nation's seaports for radiation and contraband. " +
         'Figure 1 shows the number of containers screened at the ten largest seaports and the share of containers that were inspected by hand in each year. ' +
         'We reviewed agency documents and interviewed officials at the ten largest seaports and the customs agency about the screening of containers. ' +
         'We conducted this performance audit in accordance with generally accepted government auditing standards for containers and seaports.\n\n' +

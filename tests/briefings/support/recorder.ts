@@ -72,11 +72,16 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
         if (++windowCount > options.ratePerSecond) {
           rateLimited++;
           const retryAfter = Math.max(0.001, (1000 - (now - windowStart)) / 1000);
-          return send(res, 429, { message: 'You are being rate limited.', retry_after: retryAfter, global: true }, {
-            'retry-after': String(Math.ceil(retryAfter)),
-            'x-ratelimit-global': 'true',
-            'x-ratelimit-scope': 'global',
-          });
+          return send(
+            res,
+            429,
+            { message: 'You are being rate limited.', retry_after: retryAfter, global: true },
+            {
+              'retry-after': String(Math.ceil(retryAfter)),
+              'x-ratelimit-global': 'true',
+              'x-ratelimit-scope': 'global',
+            },
+          );
         }
       }
       const channelId = match[1]!;

@@ -174,11 +174,7 @@ export class InteractionHandle {
   }
 
   choices(timeoutMs = 10_000): Promise<Array<{ name: string; value: string | number }>> {
-    return this.until(
-      () => (this.callbacks[0]?.type === 8 ? (this.callbacks[0].data?.choices ?? []) : undefined),
-      timeoutMs,
-      'autocomplete result',
-    );
+    return this.until(() => (this.callbacks[0]?.type === 8 ? (this.callbacks[0].data?.choices ?? []) : undefined), timeoutMs, 'autocomplete result');
   }
 }
 
@@ -228,7 +224,9 @@ export interface FakeDiscordOptions {
   sparsePayloads?: boolean;
 }
 
-const MINIMAL: Required<Pick<FakeDiscordOptions, 'bareRateLimits' | 'noCallbackBody' | 'guildCreateWithout' | 'partialChannels' | 'noResumeUrl' | 'sparsePayloads'>> = {
+const MINIMAL: Required<
+  Pick<FakeDiscordOptions, 'bareRateLimits' | 'noCallbackBody' | 'guildCreateWithout' | 'partialChannels' | 'noResumeUrl' | 'sparsePayloads'>
+> = {
   sparsePayloads: true,
   bareRateLimits: true,
   noCallbackBody: true,
@@ -313,7 +311,15 @@ export class FakeDiscord {
   // ───────────────────────────── world building ─────────────────────────────
 
   addGuild(
-    init: { id?: string; name?: string; ownerId?: string; everyonePermissions?: PermissionName[]; botPermissions?: PermissionName[]; systemChannel?: boolean; hidden?: boolean } = {},
+    init: {
+      id?: string;
+      name?: string;
+      ownerId?: string;
+      everyonePermissions?: PermissionName[];
+      botPermissions?: PermissionName[];
+      systemChannel?: boolean;
+      hidden?: boolean;
+    } = {},
   ): FakeGuild {
     const id = init.id ?? snowflake();
     const ownerId = init.ownerId ?? snowflake();
@@ -324,7 +330,12 @@ export class FakeDiscord {
       name: init.name ?? `Guild ${id.slice(-4)}`,
       ownerId,
       roles: [
-        roleObject(id, '@everyone', bits(init.everyonePermissions ?? ['ViewChannel', 'SendMessages', 'EmbedLinks', 'ReadMessageHistory', 'UseApplicationCommands']), 0),
+        roleObject(
+          id,
+          '@everyone',
+          bits(init.everyonePermissions ?? ['ViewChannel', 'SendMessages', 'EmbedLinks', 'ReadMessageHistory', 'UseApplicationCommands']),
+          0,
+        ),
         roleObject(botRoleId, 'Sitrep', bits(init.botPermissions ?? ['ViewChannel', 'SendMessages', 'EmbedLinks']), 1, true),
       ],
       channels: [],
@@ -426,7 +437,13 @@ export class FakeDiscord {
   addThread(parentId: string, init: { name?: string; archived?: boolean; locked?: boolean; id?: string; ownerId?: string } = {}): Json {
     const parent = this.channel(parentId);
     if (!parent) throw new Error(`fake discord: no channel ${parentId}`);
-    return this.createThread(parent, { id: init.id ?? snowflake(), name: init.name ?? 'thread', ownerId: init.ownerId ?? snowflake(), archived: init.archived, locked: init.locked });
+    return this.createThread(parent, {
+      id: init.id ?? snowflake(),
+      name: init.name ?? 'thread',
+      ownerId: init.ownerId ?? snowflake(),
+      archived: init.archived,
+      locked: init.locked,
+    });
   }
 
   /** The threads (and forum posts) of a channel, oldest first. */
@@ -753,8 +770,21 @@ export class FakeDiscord {
 
   /** GET /guilds/:id: like Discord, the guild object without the gateway-only members, channels and threads. */
   private restGuild(g: FakeGuild): Json {
-    const { members: _m, channels: _c, threads: _t, voice_states: _v, presences: _p, stage_instances: _s, guild_scheduled_events: _e, soundboard_sounds: _ss, joined_at: _j, large: _l, unavailable: _u, member_count: _mc, ...rest } =
-      this.guildCreatePayload(g);
+    const {
+      members: _m,
+      channels: _c,
+      threads: _t,
+      voice_states: _v,
+      presences: _p,
+      stage_instances: _s,
+      guild_scheduled_events: _e,
+      soundboard_sounds: _ss,
+      joined_at: _j,
+      large: _l,
+      unavailable: _u,
+      member_count: _mc,
+      ...rest
+    } = this.guildCreatePayload(g);
     return { ...rest, approximate_member_count: g.members.length, approximate_presence_count: 0 };
   }
 
@@ -861,7 +891,13 @@ export class FakeDiscord {
     }
   }
 
-  private route(method: string, path: string, query: URLSearchParams, body: any, headers: Json): { status: number; body?: unknown; headers?: Record<string, string> } {
+  private route(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: any,
+    headers: Json,
+  ): { status: number; body?: unknown; headers?: Record<string, string> } {
     const scripted = this.scriptedFailure(method, path);
     if (scripted) return scripted;
     const needsAuth = !path.startsWith('/interactions/') && !path.startsWith('/webhooks/');
@@ -874,7 +910,11 @@ export class FakeDiscord {
     if (method === 'GET' && path === '/gateway/bot') {
       return {
         status: 200,
-        body: { url: this.wsUrl, shards: this.options.shards ?? 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: this.options.maxConcurrency ?? 1 } },
+        body: {
+          url: this.wsUrl,
+          shards: this.options.shards ?? 1,
+          session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: this.options.maxConcurrency ?? 1 },
+        },
       };
     }
     if (method === 'GET' && path === '/gateway') return { status: 200, body: { url: this.wsUrl } };
@@ -915,7 +955,9 @@ export class FakeDiscord {
     if ((m = /^\/channels\/(\d+)\/messages\/(\d+)\/crosspost$/.exec(path)) && method === 'POST') return this.crosspost(m[1]!, m[2]!);
     if ((m = /^\/guilds\/(\d+)\/threads\/active$/.exec(path)) && method === 'GET') {
       if (!this.guilds.has(m[1]!)) return unknown(10004, 'Unknown Guild');
-      const threads = [...this.threadChannels.values()].filter((t) => t.guild_id === m![1] && !t.thread_metadata.archived && this.permissionsIn(t.id) & PermissionFlagsBits.ViewChannel);
+      const threads = [...this.threadChannels.values()].filter(
+        (t) => t.guild_id === m![1] && !t.thread_metadata.archived && this.permissionsIn(t.id) & PermissionFlagsBits.ViewChannel,
+      );
       return { status: 200, body: { threads, members: [] } };
     }
     if ((m = /^\/channels\/(\d+)\/messages$/.exec(path)) && method === 'GET') {
@@ -959,10 +1001,19 @@ export class FakeDiscord {
     }
     if (f.body === 'none') return { status: f.status, body: RAW_EMPTY };
     if (f.body === 'text') return { status: f.status, body: rawText(f.message ?? `${f.status} error`) };
-    const defaults: Record<number, string> = { 50013: 'Missing Permissions', 50001: 'Missing Access', 10003: 'Unknown Channel', 10008: 'Unknown Message', 10062: 'Unknown interaction' };
+    const defaults: Record<number, string> = {
+      50013: 'Missing Permissions',
+      50001: 'Missing Access',
+      10003: 'Unknown Channel',
+      10008: 'Unknown Message',
+      10062: 'Unknown interaction',
+    };
     return {
       status: f.status,
-      body: f.status >= 500 ? { message: f.message ?? '500: Internal Server Error', code: 0 } : { message: f.message ?? defaults[f.code ?? 0] ?? 'Error', code: f.code ?? 0 },
+      body:
+        f.status >= 500
+          ? { message: f.message ?? '500: Internal Server Error', code: 0 }
+          : { message: f.message ?? defaults[f.code ?? 0] ?? 'Error', code: f.code ?? 0 },
     };
   }
 
@@ -1060,7 +1111,8 @@ export class FakeDiscord {
     const isThread = Boolean(channel.thread_metadata);
     if (!(perms & PermissionFlagsBits.ViewChannel)) return { status: 403, body: { message: 'Missing Access', code: 50001 } };
     if (channel.type === 15) return { status: 400, body: { message: 'Cannot execute action on this channel type', code: 50024 } };
-    if (isThread && channel.thread_metadata.locked && !(perms & PermissionFlagsBits.ManageThreads)) return { status: 403, body: { message: 'Thread is locked', code: 160005 } };
+    if (isThread && channel.thread_metadata.locked && !(perms & PermissionFlagsBits.ManageThreads))
+      return { status: 403, body: { message: 'Thread is locked', code: 160005 } };
     if (isThread && channel.thread_metadata.archived) return { status: 400, body: { message: 'Thread is archived', code: 50083 } };
     const sendFlag = isThread ? PermissionFlagsBits.SendMessagesInThreads : PermissionFlagsBits.SendMessages;
     if (!(perms & sendFlag)) return { status: 403, body: { message: 'Missing Permissions', code: 50013 } };
@@ -1127,7 +1179,8 @@ export class FakeDiscord {
       const tagIds = new Set((channel.available_tags as Json[]).map((t) => t.id));
       if (applied.length > 5) return formError(['applied_tags: at most 5']);
       if (applied.some((id) => !tagIds.has(String(id)))) return formError(['applied_tags: unknown tag']);
-      if (channel.flags & 16 && applied.length === 0) return { status: 400, body: { message: 'A tag is required to create a forum post in this channel', code: 40067 } };
+      if (channel.flags & 16 && applied.length === 0)
+        return { status: 400, body: { message: 'A tag is required to create a forum post in this channel', code: 40067 } };
       const invalid = this.invalidMessage(message);
       if (invalid) return invalid;
       const limited = this.activeThreadLimit(channel.guild_id);
@@ -1218,7 +1271,10 @@ function unknown(code: number, message: string) {
 }
 
 function formError(problems: string[]) {
-  return { status: 400, body: { message: 'Invalid Form Body', code: 50035, errors: { _errors: problems.map((p) => ({ code: 'BASE_TYPE_INVALID', message: p })) } } };
+  return {
+    status: 400,
+    body: { message: 'Invalid Form Body', code: 50035, errors: { _errors: problems.map((p) => ({ code: 'BASE_TYPE_INVALID', message: p })) } },
+  };
 }
 
 /** Markers for answers that are not JSON. */
@@ -1247,7 +1303,10 @@ function rateLimited(retryAfter: number, global: boolean, bucket: string, style:
 }
 
 function bucketFor(method: string, path: string): string {
-  return `${method}:${path.replace(/\/\d{15,}/g, '/:id').replace(/\/webhooks\/:id\/[^/]+/, '/webhooks/:id/:token').replace(/\/interactions\/:id\/[^/]+/, '/interactions/:id/:token')}`;
+  return `${method}:${path
+    .replace(/\/\d{15,}/g, '/:id')
+    .replace(/\/webhooks\/:id\/[^/]+/, '/webhooks/:id/:token')
+    .replace(/\/interactions\/:id\/[^/]+/, '/interactions/:id/:token')}`;
 }
 
 function userObject(id: string, username: string): Json {
@@ -1255,11 +1314,34 @@ function userObject(id: string, username: string): Json {
 }
 
 function roleObject(id: string, name: string, permissions: bigint, position: number, managed = false): Json {
-  return { id, name, color: 0, hoist: false, icon: null, unicode_emoji: null, position, permissions: permissions.toString(), managed, mentionable: false, flags: 0 };
+  return {
+    id,
+    name,
+    color: 0,
+    hoist: false,
+    icon: null,
+    unicode_emoji: null,
+    position,
+    permissions: permissions.toString(),
+    managed,
+    mentionable: false,
+    flags: 0,
+  };
 }
 
 function memberObject(user: Json, roles: string[]): Json {
-  return { user, roles, joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0, nick: null, avatar: null, premium_since: null, pending: false };
+  return {
+    user,
+    roles,
+    joined_at: new Date().toISOString(),
+    deaf: false,
+    mute: false,
+    flags: 0,
+    nick: null,
+    avatar: null,
+    premium_since: null,
+    pending: false,
+  };
 }
 
 interface Session {
@@ -1281,7 +1363,15 @@ function owns(conn: Session, guildId: string | null): boolean {
 }
 
 function validShard(shard: unknown): [number, number] {
-  if (Array.isArray(shard) && shard.length === 2 && Number.isInteger(shard[0]) && Number.isInteger(shard[1]) && shard[1] > 0 && shard[0] >= 0 && shard[0] < shard[1]) {
+  if (
+    Array.isArray(shard) &&
+    shard.length === 2 &&
+    Number.isInteger(shard[0]) &&
+    Number.isInteger(shard[1]) &&
+    shard[1] > 0 &&
+    shard[0] >= 0 &&
+    shard[0] < shard[1]
+  ) {
     return [shard[0], shard[1]];
   }
   return [0, 1];

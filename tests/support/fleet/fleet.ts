@@ -49,7 +49,22 @@ export interface RedisServer {
 export async function startRedis(cleanups: Cleanup[], opts: { appendonly?: boolean } = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = tempDir(cleanups, 'sitrep-redis-');
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', opts.appendonly ? 'yes' : 'no', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    opts.appendonly ? 'yes' : 'no',
+    '--appendfsync',
+    'always',
+    '--maxmemory-policy',
+    'noeviction',
+  ];
   let child: ChildProcess | undefined;
   const launch = async () => {
     child = spawn('redis-server', args, { stdio: 'ignore' });

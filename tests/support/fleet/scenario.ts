@@ -14,7 +14,18 @@ import type { FakeDiscord } from '../discord/server.ts';
 import { localTime, minuteAhead, shiftedClock, startSitrep, tempDir, type Cleanup, type SitrepProcess } from './fleet.ts';
 
 /** Offsets from -8 h to +13 h, half and quarter hours included: one UTC instant, many local times. */
-export const TIMEZONES = ['UTC', 'Europe/Paris', 'America/New_York', 'Asia/Kolkata', 'Asia/Kathmandu', 'Australia/Adelaide', 'America/St_Johns', 'Pacific/Auckland', 'Asia/Tokyo', 'America/Los_Angeles'];
+export const TIMEZONES = [
+  'UTC',
+  'Europe/Paris',
+  'America/New_York',
+  'Asia/Kolkata',
+  'Asia/Kathmandu',
+  'Australia/Adelaide',
+  'America/St_Johns',
+  'Pacific/Auckland',
+  'Asia/Tokyo',
+  'America/Los_Angeles',
+];
 
 /** How long before the due minute the fleet's clock starts: room for 4 processes to start on a loaded machine. */
 export const LEAD_MS = Number(process.env.SITREP_FLEET_LEAD_MS ?? 45_000);
@@ -65,7 +76,14 @@ export async function seedFleet(
   try {
     const subscriptions = new SubscriptionService({ store, clock });
     for (const ch of channels) {
-      await subscriptions.subscribe({ guildId: ch.guildId, channelId: ch.channelId, time: localTime(due, ch.timezone), timezone: ch.timezone, createdBy: 'mod', format: 'full' });
+      await subscriptions.subscribe({
+        guildId: ch.guildId,
+        channelId: ch.channelId,
+        time: localTime(due, ch.timezone),
+        timezone: ch.timezone,
+        createdBy: 'mod',
+        format: 'full',
+      });
     }
     // After the subscriptions, so every report is new to each of them.
     const library = new ReportLibrary({ store, logger: createLogger('silent'), clock });
@@ -110,10 +128,21 @@ export interface Fleet {
   diagnose(): string;
 }
 
-export function startFleet(cleanups: Cleanup[], _fake: FakeDiscord, seed: FleetSeed, opts: { gateways: number; workers: number; env?: Record<string, string> }): Fleet {
+export function startFleet(
+  cleanups: Cleanup[],
+  _fake: FakeDiscord,
+  seed: FleetSeed,
+  opts: { gateways: number; workers: number; env?: Record<string, string> },
+): Fleet {
   const env = { ...seed.env, ...opts.env };
   const gateways = Array.from({ length: opts.gateways }, (_, shard) =>
-    startSitrep(cleanups, `gateway-${shard}`, ['start', '--role', 'gateway', '--shards', String(shard), '--shard-count', String(seed.shardCount)], env, seed.offsetMs),
+    startSitrep(
+      cleanups,
+      `gateway-${shard}`,
+      ['start', '--role', 'gateway', '--shards', String(shard), '--shard-count', String(seed.shardCount)],
+      env,
+      seed.offsetMs,
+    ),
   );
   const workers = Array.from({ length: opts.workers }, (_, i) => startSitrep(cleanups, `worker-${i}`, ['start', '--role', 'worker'], env, seed.offsetMs));
   let upAt: number | undefined;
@@ -129,7 +158,15 @@ export function startFleet(cleanups: Cleanup[], _fake: FakeDiscord, seed: FleetS
     diagnose: () =>
       fleet
         .all()
-        .map((p) => `${p.name}:\n${p.logs().filter((l) => l.level >= 30).slice(-15).map((l) => JSON.stringify(l).slice(0, 400)).join('\n')}`)
+        .map(
+          (p) =>
+            `${p.name}:\n${p
+              .logs()
+              .filter((l) => l.level >= 30)
+              .slice(-15)
+              .map((l) => JSON.stringify(l).slice(0, 400))
+              .join('\n')}`,
+        )
         .join('\n'),
     restartWorker(i) {
       const next = startSitrep(cleanups, `worker-${i}-restarted`, ['start', '--role', 'worker'], env, seed.offsetMs);
