@@ -231,8 +231,18 @@ export class BriefingService {
   private retryLaterIfUseful(outcome: DeliveryOutcome, now: Date): void {
     if (!this.scheduler || !retryable(outcome)) return;
     const occurrence = Date.parse(outcome.occurrence);
-    if (now.getTime() + this.options.retryLaterMs - occurrence > this.graceMs) return;
-    this.later(this.options.retryLaterMs, () => this.runOccurrence(outcome.subscriptionId, new Date(occurrence)));
+    const delay = this.retryDelayMs(outcome);
+    if (now.getTime() + delay - occurrence > this.graceMs) return;
+    this.later(delay, () => this.runOccurrence(outcome.subscriptionId, new Date(occurrence)));
+  }
+
+  /**
+   * A delivery held by a lease (another process's, or our own after a store fault cut a delivery short) can be
+   * taken over as soon as the lease runs out, so it is retried then; Discord-side failures wait retryLaterMs.
+   */
+  private retryDelayMs(outcome: DeliveryOutcome): number {
+    const heldByLease = outcome.status === 'in_progress_elsewhere' || (outcome.status === 'failed' && (outcome.failure ?? 'unexpected') === 'unexpected');
+    return heldByLease ? Math.min(this.options.retryLaterMs, this.options.leaseMs + 1_000) : this.options.retryLaterMs;
   }
 
   private later(ms: number, fn: () => Promise<unknown>): void {
@@ -314,7 +324,7 @@ export class BriefingService {
 
   private async reindexAfter(subscriptionId: string, occurrence: Date, now: Date, outcome: DeliveryOutcome): Promise<void> {
     if (outcome.status === 'paused' || outcome.status === 'removed') return;
-    const retryAt = now.getTime() + this.options.retryLaterMs;
+    const retryAt = now.getTime() + this.retryDelayMs(outcome);
     if (retryable(outcome) && retryAt - occurrence.getTime() <= this.graceMs) {
       this.index.place(subscriptionId, retryAt, occurrence.getTime());
       return;
