@@ -1,6 +1,5 @@
 /** Text helpers shared by every card and message. Output is plain text: renderers escape it for their medium. */
 
-const ELLIPSIS = '…';
 /** Bidi embedding, override and isolate controls and the directional marks (U+202A–202E, U+2066–2069, U+200E/F, U+061C). */
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
 
@@ -27,27 +26,10 @@ export function joinList(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-/** Where to cut `text` to at most `max` code units: the last whitespace in its last 40 %, else a hard cut that keeps surrogate pairs whole. */
-export function cutPoint(text: string, max: number): number {
-  const floor = Math.floor(max * 0.6);
-  for (let i = Math.min(max, text.length - 1); i >= floor; i--) {
-    if (/\s/.test(text[i]!)) return i;
-  }
-  let hard = max;
-  const code = text.charCodeAt(hard - 1);
-  if (code >= 0xd800 && code <= 0xdbff) hard -= 1;
-  return Math.max(1, hard);
-}
+/** The one truncate and its cut point live in core (every layer uses them); presentation re-exports them. */
+import { truncate } from '../core/text.ts';
 
-/**
- * The one truncate-with-ellipsis: at most `max` code units, cut at a word boundary, ending in "…".
- * `tidy` lets a renderer fix the cut end (e.g. drop a dangling escape backslash).
- */
-export function truncate(text: string, max: number, tidy: (head: string) => string = (head) => head): string {
-  if (text.length <= max) return text;
-  const cut = cutPoint(text, max - ELLIPSIS.length);
-  return `${tidy(text.slice(0, cut).trimEnd())}${ELLIPSIS}`;
-}
+export { cutPoint, truncate } from '../core/text.ts';
 
 /**
  * Editorial trimming (a lead is a lead, not Discord limit handling): whitespace collapsed, about `max`
